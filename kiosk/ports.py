@@ -1,0 +1,213 @@
+"""The seams between the resident's journey and the devices and services behind it.
+
+Every port method returns at once with a `Future`; the work runs on the device's own thread (see
+`hardware.runner.DeviceRunner`). The journey controller never blocks, so it may be driven from the
+Qt main thread. The composition root (`kiosk.app`) binds each port to a real adapter.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostalAddress:
+    street: str
+    zip_code: str
+    municipality: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardHolder:
+    """The verified identity of the resident in front of the kiosk (kept in memory only)."""
+
+    national_number: str
+    surname: str
+    first_names: str
+    birth_date: date | None
+    sex: str
+    nationality: str
+    address: PostalAddress
+    card_valid_until: date
+    card_language: str = "fr"
+
+
+class CardEventKind(enum.Enum):
+    INSERTED = "inserted"
+    REMOVED = "removed"
+    READER_LOST = "reader_lost"
+
+
+class PinOutcome(enum.Enum):
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    BLOCKED = "blocked"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinResult:
+    outcome: PinOutcome
+    tries_left: int | None = None
+
+
+class CardPort(Protocol):
+    def watch(self, on_event: Callable[[CardEventKind], None]) -> None:
+        """Report card insertion and removal (from any thread) until `close`."""
+
+    def read_holder(self) -> Future[CardHolder]:
+        """Read and verify identity and address; fails with a typed error when anything is off."""
+
+    def pin_tries_left(self) -> Future[int | None]: ...
+
+    def verify_pin(self, pin: bytearray) -> Future[PinResult]:
+        """Verify on the card; the adapter wipes `pin` once the command is built."""
+
+    def end_session(self) -> Future[None]:
+        """LOG OFF and disconnect; personal data of the session is forgotten."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HouseholdMember:
+    national_number: str
+    surname: str
+    first_names: str
+    birth_date: date
+    sex: str
+    nationality: str
+    relation: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressPeriod:
+    address: PostalAddress
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegisterExtract:
+    """What the population register says about the resident, for the certificates."""
+
+    household_id: str
+    address: PostalAddress
+    members: tuple[HouseholdMember, ...]
+    address_history: tuple[AddressPeriod, ...] = ()
+
+
+class RegisterPort(Protocol):
+    def extract(self, national_number: str) -> Future[RegisterExtract]: ...
+
+
+class PaymentStatus(enum.Enum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentResult:
+    status: PaymentStatus
+    reference: str
+    amount_cents: int
+    receipt_number: str | None = None
+    auth_code: str | None = None
+    card_brand: str | None = None
+    masked_pan: str | None = None
+    receipt_lines: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+class PaymentPort(Protocol):
+    def pay(
+        self,
+        *,
+        amount_cents: int,
+        reference: str,
+        on_prompt: Callable[[str], None],
+    ) -> Future[PaymentResult]:
+        """Charge the card; `on_prompt` receives translation keys ("payment.insert_card", ...)."""
+
+    def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssueRequest:
+    document_id: str
+    document_type: str
+    language: str
+    holder: CardHolder
+    extract: RegisterExtract
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedDocument:
+    document_id: str
+    document_type: str
+    language: str
+    pdf_path: Path
+    sha256: str
+    pages: int
+
+
+class IssuerPort(Protocol):
+    def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
+        """Render and seal one certificate."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrintOutcome:
+    job_id: int
+    completed: bool
+    output_path: Path | None = None
+    reason: str | None = None
+
+
+class PrinterPort(Protocol):
+    def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuanceRecord:
+    """What the central server is told about one completed or failed order (no personal data)."""
+
+    operation_id: str
+    kiosk_id: str
+    outcome: str
+    documents: tuple[str, ...]
+    document_ids: tuple[str, ...]
+    amount_cents: int
+    payment_status: str
+    receipt_number: str | None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class OutboxPort(Protocol):
+    def record(self, record: IssuanceRecord) -> Future[None]:
+        """Persist to the local outbox (delivery to the central server happens in the background)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ports:
+    card: CardPort
+    register: RegisterPort
+    payment: PaymentPort
+    issuer: IssuerPort
+    printer: PrinterPort
+    outbox: OutboxPort
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Catalogue:
+    """The documents on offer and their price, from the configuration."""
+
+    prices_cents: dict[str, int]
+    languages: Sequence[str] = ("fr", "nl", "de", "en")
