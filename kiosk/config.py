@@ -1,0 +1,335 @@
+"""The kiosk's configuration: one TOML file, validated at start-up.
+
+Every error names the key, the value found and what was expected, so a technician can fix the file
+without reading code. Paths and secrets can be overridden from the environment:
+
+- ``BORNE_CONFIG``: the TOML file (default ``kiosk.toml`` in the working directory);
+- ``BORNE_VAR_DIR``: where relative ``var/...`` paths point (default ``var`` beside the config);
+- ``BORNE_SEAL_PIN``: the seal token's user PIN (required in production, never in the file there);
+- ``BORNE_CENTRAL_URL`` and ``BORNE_CENTRAL_TOKEN``: the central server and this kiosk's token.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hardware.errors import BorneError
+
+T = TypeVar("T")
+
+DOCUMENT_TYPES = (
+    "household",
+    "residence",
+    "residence_history",
+    "nationality",
+    "life",
+    "registration",
+)
+LANGUAGES = ("fr", "nl", "de", "en")
+DOCUMENT_LANGUAGES = ("fr", "nl", "de")
+
+
+class ConfigError(BorneError):
+    """The configuration is missing, unreadable or invalid (exit code 2)."""
+
+    translation_key = "error.config"
+
+    def __init__(self, *, key: str, value: object, expected: str) -> None:
+        super().__init__(
+            f"configuration key '{key}': got {value!r}, expected {expected}",
+            params={"key": key, "expected": expected},
+        )
+        self.key = key
+
+
+class Mode(enum.Enum):
+    DEMO = "demo"
+    TEST = "test"
+    PRODUCTION = "production"
+
+    @property
+    def trusts_test_roots(self) -> bool:
+        return self is not Mode.PRODUCTION
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommuneConfig:
+    name: str
+    address: str
+    service: str
+    official_title: str
+    logo: Path | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EidConfig:
+    reader_prefix: str
+    test_root: Path | None
+    test_root_rsa: Path | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentConfig:
+    protocol: str
+    port: str
+    baudrate: int
+    journal: Path
+    timeout_scale: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SigningConfig:
+    module: Path
+    token_label: str
+    key_label: str
+    pin: str
+    softhsm_conf: Path | None
+    trust_root: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrintingConfig:
+    queue: str
+    server: str | None
+    output_dir: Path | None
+    job_timeout_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CentralConfig:
+    url: str
+    token: str
+    outbox: Path
+    timeout_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoggingConfig:
+    directory: Path
+    level: str
+    console: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KioskConfig:
+    kiosk_id: str
+    mode: Mode
+    languages: tuple[str, ...]
+    default_language: str
+    document_languages: tuple[str, ...]
+    prices_cents: Mapping[str, int]
+    commune: CommuneConfig
+    eid: EidConfig
+    payment: PaymentConfig
+    signing: SigningConfig
+    printing: PrintingConfig
+    central: CentralConfig
+    logging: LoggingConfig
+    var_dir: Path
+    source: Path
+
+
+class _Reader:
+    """Typed access to a nested TOML table, naming the full key in every error."""
+
+    def __init__(self, data: Mapping[str, Any], *, base: Path, var_dir: Path) -> None:
+        self._data = data
+        self._base = base
+        self._var = var_dir
+
+    def _lookup(self, key: str) -> tuple[bool, Any]:
+        node: Any = self._data
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return False, None
+            node = node[part]
+        return True, node
+
+    def get(self, key: str, kind: type[T], *, default: T | None = None) -> T:
+        found, value = self._lookup(key)
+        if not found:
+            if default is None:
+                raise ConfigError(key=key, value=None, expected=f"a {kind.__name__} (key missing)")
+            return default
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(key=key, value=value, expected=f"a {kind.__name__}")
+        return value
+
+    def text(self, key: str, *, default: str | None = None, allow_empty: bool = False) -> str:
+        value = self.get(key, str, default=default)
+        if not value.strip() and not allow_empty:
+            raise ConfigError(key=key, value=value, expected="a non-empty string")
+        return value
+
+    def choice(self, key: str, options: tuple[str, ...], *, default: str | None = None) -> str:
+        value = self.text(key, default=default)
+        if value not in options:
+            raise ConfigError(key=key, value=value, expected=f"one of {', '.join(options)}")
+        return value
+
+    def languages(self, key: str, options: tuple[str, ...]) -> tuple[str, ...]:
+        found, value = self._lookup(key)
+        if not found:
+            return options
+        if (
+            not isinstance(value, list)
+            or not value
+            or any(not isinstance(v, str) or v not in options for v in value)
+        ):
+            raise ConfigError(
+                key=key, value=value, expected=f"a non-empty list drawn from {', '.join(options)}"
+            )
+        return tuple(value)
+
+    def path(self, key: str, *, default: str | None = None) -> Path:
+        return self.resolve(self.text(key, default=default))
+
+    def optional_path(self, key: str) -> Path | None:
+        found, value = self._lookup(key)
+        if not found or value == "":
+            return None
+        return self.path(key)
+
+    def resolve(self, raw: str) -> Path:
+        path = Path(raw).expanduser()
+        if path.is_absolute():
+            return path
+        if path.parts and path.parts[0] == "var":
+            return self._var.joinpath(*path.parts[1:])
+        return self._base / path
+
+
+def load_config(
+    path: Path | None = None, *, environ: Mapping[str, str] | None = None
+) -> KioskConfig:
+    """Read and validate the configuration; raise `ConfigError` naming the first bad key."""
+    env = os.environ if environ is None else environ
+    source = Path(path or env.get("BORNE_CONFIG", "kiosk.toml")).resolve()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(
+            key="(file)", value=str(source), expected="an existing TOML file"
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(key="(file)", value=str(source), expected=f"valid TOML ({err})") from err
+    base = source.parent
+    var_dir = Path(env["BORNE_VAR_DIR"]).resolve() if "BORNE_VAR_DIR" in env else base / "var"
+    return _build(
+        _Reader(data, base=base, var_dir=var_dir), env=env, source=source, var_dir=var_dir
+    )
+
+
+def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
+    mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
+    languages = r.languages("kiosk.languages", LANGUAGES)
+    default_language = r.choice("kiosk.default_language", languages, default=languages[0])
+    prices = _prices(r)
+    eid = EidConfig(
+        reader_prefix=r.text("eid.reader_prefix"),
+        test_root=r.optional_path("eid.test_root"),
+        test_root_rsa=r.optional_path("eid.test_root_rsa"),
+    )
+    if mode is Mode.PRODUCTION and (eid.test_root or eid.test_root_rsa):
+        raise ConfigError(
+            key="eid.test_root",
+            value=str(eid.test_root or eid.test_root_rsa),
+            expected="no test root in production mode",
+        )
+    signing = _signing(r, mode=mode, env=env)
+    return KioskConfig(
+        kiosk_id=r.text("kiosk.id"),
+        mode=mode,
+        languages=languages,
+        default_language=default_language,
+        document_languages=r.languages("kiosk.document_languages", DOCUMENT_LANGUAGES),
+        prices_cents=prices,
+        commune=CommuneConfig(
+            name=r.text("commune.name"),
+            address=r.text("commune.address"),
+            service=r.text("commune.service"),
+            official_title=r.text("commune.official_title"),
+            logo=r.optional_path("commune.logo"),
+        ),
+        eid=eid,
+        payment=PaymentConfig(
+            protocol=r.choice("payment.protocol", ("zvt",)),
+            port=str(r.path("payment.port")),
+            baudrate=r.get("payment.baudrate", int, default=9600),
+            journal=r.path("payment.journal"),
+            timeout_scale=r.get("payment.timeout_scale", float, default=1.0),
+        ),
+        signing=signing,
+        printing=PrintingConfig(
+            queue=r.text("printing.queue"),
+            server=r.text("printing.server", default="", allow_empty=True) or None,
+            output_dir=r.optional_path("printing.output_dir"),
+            job_timeout_s=r.get("printing.job_timeout_s", float, default=60.0),
+        ),
+        central=CentralConfig(
+            url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),
+            token=env.get("BORNE_CENTRAL_TOKEN")
+            or r.text("central.token", default="", allow_empty=True),
+            outbox=r.path("central.outbox"),
+            timeout_s=r.get("central.timeout_s", float, default=5.0),
+        ),
+        logging=LoggingConfig(
+            directory=r.path("logging.dir", default="var/log"),
+            level=r.choice("logging.level", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO"),
+            console=r.get("logging.console", bool, default=True),
+        ),
+        var_dir=var_dir,
+        source=source,
+    )
+
+
+def _prices(r: _Reader) -> dict[str, int]:
+    found, table = r._lookup("prices")
+    if not found or not isinstance(table, Mapping) or not table:
+        raise ConfigError(
+            key="prices", value=table, expected="a table of document = price in cents"
+        )
+    prices: dict[str, int] = {}
+    for name in table:
+        if name not in DOCUMENT_TYPES:
+            raise ConfigError(
+                key=f"prices.{name}", value=name, expected=f"one of {', '.join(DOCUMENT_TYPES)}"
+            )
+        cents = r.get(f"prices.{name}", int)
+        if cents < 0 or cents > 100_00:
+            raise ConfigError(key=f"prices.{name}", value=cents, expected="0 to 10000 cents")
+        prices[name] = cents
+    return prices
+
+
+def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig:
+    pin = env.get("BORNE_SEAL_PIN")
+    found, file_pin = r._lookup("signing.pin")
+    if found and mode is Mode.PRODUCTION:
+        raise ConfigError(
+            key="signing.pin",
+            value="(set)",
+            expected="no PIN in the file in production: use BORNE_SEAL_PIN",
+        )
+    if pin is None:
+        if not found or not isinstance(file_pin, str) or not file_pin:
+            raise ConfigError(
+                key="signing.pin", value=None, expected="BORNE_SEAL_PIN in the environment"
+            )
+        pin = file_pin
+    return SigningConfig(
+        module=r.path("signing.module"),
+        token_label=r.text("signing.token_label"),
+        key_label=r.text("signing.key_label"),
+        pin=pin,
+        softhsm_conf=r.optional_path("signing.softhsm_conf"),
+        trust_root=r.path("signing.trust_root"),
+    )
