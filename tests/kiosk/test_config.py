@@ -1,0 +1,122 @@
+"""The configuration loader: the shipped demo file is valid, and every bad value names its key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.config import ConfigError, Mode, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    lines: list[str] = []
+    for table, values in data.items():
+        lines.append(f"[{table}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml(value)}")
+    path = tmp_path / "kiosk.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+@pytest.fixture
+def demo() -> dict[str, Any]:
+    return tomllib.loads((REPO / "kiosk.toml").read_text(encoding="utf-8"))
+
+
+def test_shipped_demo_configuration_is_valid() -> None:
+    config = load_config(REPO / "kiosk.toml", environ={})
+    assert config.mode is Mode.DEMO
+    assert config.commune.name == "Démo-sur-Meuse"
+    assert config.prices_cents["household"] == 250
+    assert config.payment.journal == REPO / "var" / "data" / "payments.sqlite"
+    assert config.signing.pin == "1234"
+
+
+def test_environment_overrides_paths_and_secrets(tmp_path: Path, demo: dict[str, Any]) -> None:
+    path = _write(tmp_path, demo)
+    config = load_config(
+        path,
+        environ={
+            "BORNE_VAR_DIR": str(tmp_path / "state"),
+            "BORNE_SEAL_PIN": "987654",
+            "BORNE_CENTRAL_URL": "http://127.0.0.1:9",
+        },
+    )
+    assert config.central.outbox == tmp_path / "state" / "data" / "outbox.sqlite"
+    assert config.signing.pin == "987654"
+    assert config.central.url == "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "expected"),
+    [
+        ("kiosk", "mode", "staging", "one of demo, test, production"),
+        ("kiosk", "languages", ["fr", "xx"], "a non-empty list"),
+        ("prices", "household", -5, "0 to 10000 cents"),
+        ("prices", "passport", 300, "one of household"),
+        ("payment", "baudrate", "fast", "a int"),
+        ("printing", "queue", "", "a non-empty string"),
+    ],
+)
+def test_invalid_value_names_key_value_and_expectation(
+    tmp_path: Path, demo: dict[str, Any], table: str, key: str, value: Any, expected: str
+) -> None:
+    demo[table][key] = value
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={})
+    assert caught.value.key == f"{table}.{key}"
+    assert f"'{table}.{key}'" in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_missing_key_is_named(tmp_path: Path, demo: dict[str, Any]) -> None:
+    del demo["commune"]["name"]
+    with pytest.raises(ConfigError, match=re.escape("'commune.name'")):
+        load_config(_write(tmp_path, demo), environ={})
+
+
+def test_production_refuses_test_roots_and_pin_in_file(
+    tmp_path: Path, demo: dict[str, Any]
+) -> None:
+    demo["kiosk"]["mode"] = "production"
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
+    assert caught.value.key == "eid.test_root"
+
+    del demo["eid"]["test_root"]
+    del demo["eid"]["test_root_rsa"]
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
+    assert caught.value.key == "signing.pin"
+    assert "1234" not in str(caught.value)
+
+    del demo["signing"]["pin"]
+    config = load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "4321"})
+    assert config.signing.pin == "4321"
+    assert not config.mode.trusts_test_roots
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="an existing TOML file"):
+        load_config(tmp_path / "absent.toml", environ={})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[kiosk\nid=", encoding="utf-8")
+    with pytest.raises(ConfigError, match="valid TOML"):
+        load_config(bad, environ={})

@@ -1,0 +1,82 @@
+"""Structured logs keep national numbers masked and refuse PINs by construction."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from kiosk.logs import (
+    JsonFormatter,
+    PersonalDataInLog,
+    RedactingFilter,
+    log_event,
+    mask_national_numbers,
+)
+
+
+@pytest.fixture
+def captured() -> tuple[logging.Logger, io.StringIO]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("tests.logs")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    return logger, stream
+
+
+@pytest.mark.parametrize(
+    "text", ["85031412401", "85.03.14-124.01", "nn=85031412401;", "85.03.14.124.01"]
+)
+def test_national_numbers_are_masked_in_any_notation(text: str) -> None:
+    masked = mask_national_numbers(text)
+    assert "124" not in masked.replace("850314", "")
+    assert "850314*****" in masked
+
+
+def test_twelve_digit_runs_are_not_taken_for_national_numbers() -> None:
+    assert mask_national_numbers("card 592123456789") == "card 592123456789"
+
+
+def test_json_line_masks_message_arguments_and_extras(
+    captured: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = captured
+    logger.info(
+        "read card of %s", "85031412401", extra={"holder": {"nn": "85031412401"}, "step": 3}
+    )
+    entry = json.loads(stream.getvalue())
+    assert entry["event"] == "read card of 850314*****"
+    assert entry["holder"] == {"nn": "850314*****"}
+    assert entry["step"] == 3
+    assert "85031412401" not in stream.getvalue()
+
+
+def test_pin_fields_are_refused_by_name_and_by_buffer_type(
+    captured: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = captured
+    for field in ("pin", "pin_block", "PIN", "new_pin", "pin_length"):
+        with pytest.raises(PersonalDataInLog):
+            fields: dict[str, Any] = {field: "1234"}
+            log_event(logger, "pin_entered", **fields)
+    with pytest.raises(PersonalDataInLog):
+        log_event(logger, "pin_entered", entry=bytearray(b"1234"))
+    log_event(logger, "pin_checked", pin_tries_left=2, outcome="wrong")
+    assert json.loads(stream.getvalue())["pin_tries_left"] == 2
+
+
+def test_filter_replaces_pin_extras_logged_directly(
+    captured: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, stream = captured
+    logger.warning("bypass", extra={"pin": "1234"})
+    entry = json.loads(stream.getvalue())
+    assert entry["pin"] == "<refused>"
+    assert "1234" not in stream.getvalue()
