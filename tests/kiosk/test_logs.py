@@ -63,8 +63,8 @@ def test_pin_fields_are_refused_by_name_and_by_buffer_type(
 ) -> None:
     logger, stream = captured
     for field in ("pin", "pin_block", "PIN", "new_pin", "pin_length"):
+        fields: dict[str, Any] = {field: "1234"}
         with pytest.raises(PersonalDataInLog):
-            fields: dict[str, Any] = {field: "1234"}
             log_event(logger, "pin_entered", **fields)
     with pytest.raises(PersonalDataInLog):
         log_event(logger, "pin_entered", entry=bytearray(b"1234"))
