@@ -1,0 +1,100 @@
+"""Command line of the kiosk: run it, demo it, start the simulated hardware, check a machine.
+
+    python -m kiosk --version
+    python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N]
+    python -m kiosk run                      # the kiosk on the configured (real) devices
+    python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
+    python -m kiosk sim down
+    python -m kiosk selftest                 # config, devices, signer, printer, central
+    python -m kiosk setup [--var DIR]        # test PKI and SoftHSM2 token for demo and tests
+
+Exit codes: 0 success, 1 a journey or check failed, 2 bad configuration or usage, 3 a component
+(daemon, device) could not be started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_COMPONENT = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Borne self-service kiosk")
+    parser.add_argument("--version", action="version", version=f"borne {__version__}")
+    parser.add_argument(
+        "--config", type=Path, help="kiosk.toml (default: $BORNE_CONFIG or ./kiosk.toml)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the kiosk on simulated hardware")
+    demo.add_argument("--autoplay", action="store_true", help="play scripted residents headless")
+    demo.add_argument("--persona", default="marie", help="virtual eID persona")
+    demo.add_argument("--documents", default="household", help="comma-separated document types")
+    demo.add_argument("--document-language", default=None, help="fr, nl or de")
+    demo.add_argument("--sessions", type=int, default=1, help="number of journeys to play")
+
+    sub.add_parser("run", help="run the kiosk on the configured devices")
+
+    sim = sub.add_parser("sim", help="simulated hardware stack")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+    up = sim_sub.add_parser("up", help="start the stack in the background")
+    up.add_argument("--persona", default="marie")
+    sim_sub.add_parser("down", help="stop the stack started by 'sim up'")
+    serve = sim_sub.add_parser("serve", help=argparse.SUPPRESS)
+    serve.add_argument("--persona", default="marie")
+
+    sub.add_parser("selftest", help="check configuration, devices, signer, printer and central")
+
+    setup = sub.add_parser("setup", help="create the test PKI and the SoftHSM2 seal token")
+    setup.add_argument("--var", type=Path, default=Path("var"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from kiosk.config import ConfigError  # noqa: PLC0415 - keep --version instant
+
+    try:
+        return _dispatch(args)
+    except ConfigError as err:
+        print(f"kiosk: configuration error: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    # Each command imports what it needs, so `--version` and `sim down` stay light.
+    from kiosk import cli  # noqa: PLC0415
+
+    if args.command == "setup":
+        return cli.setup(var_dir=args.var)
+    if args.command == "sim":
+        if args.sim_command == "up":
+            return cli.sim_up(config_path=args.config, persona=args.persona)
+        if args.sim_command == "down":
+            return cli.sim_down(config_path=args.config)
+        return cli.sim_serve(config_path=args.config, persona=args.persona)
+    if args.command == "demo":
+        return cli.demo(
+            config_path=args.config,
+            autoplay=args.autoplay,
+            persona=args.persona,
+            documents=tuple(d for d in args.documents.split(",") if d),
+            document_language=args.document_language,
+            sessions=args.sessions,
+        )
+    if args.command == "run":
+        return cli.run(config_path=args.config)
+    return cli.selftest(config_path=args.config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The device runner: one owner thread, futures, time-outs, cancellation and orderly stop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from hardware.errors import DeviceTimeout, RunnerStopped
+from hardware.runner import DeviceEvent, DeviceRunner
+
+
+@pytest.fixture
+def runner() -> Iterator[DeviceRunner]:
+    r = DeviceRunner("reader")
+    r.start()
+    yield r
+    r.stop()
+
+
+def test_every_call_runs_on_the_same_named_owner_thread(runner: DeviceRunner) -> None:
+    names = {runner.submit(lambda: threading.current_thread().name).result() for _ in range(5)}
+    assert len(names) == 1
+    assert names.pop().startswith("dev-reader")
+    assert runner.submit(runner.on_owner_thread).result() is True
+    assert runner.on_owner_thread() is False
+
+
+def test_calls_are_serialised_in_submission_order(runner: DeviceRunner) -> None:
+    seen: list[int] = []
+    futures = [runner.submit(seen.append, i) for i in range(20)]
+    for f in futures:
+        f.result(timeout=5)
+    assert seen == list(range(20))
+
+
+def test_call_times_out_with_a_typed_device_error(runner: DeviceRunner) -> None:
+    release = threading.Event()
+    with pytest.raises(DeviceTimeout) as caught:
+        runner.call(release.wait, 5, timeout=0.05)
+    assert caught.value.device == "reader"
+    release.set()
+
+
+def test_stop_runs_close_on_the_owner_thread_and_refuses_new_work() -> None:
+    r = DeviceRunner("printer")
+    r.start()
+    closed_on: list[bool] = []
+    r.stop(close=lambda: closed_on.append(r.on_owner_thread()))
+    assert closed_on == [True]
+    assert not r.running
+    with pytest.raises(RunnerStopped):
+        r.submit(lambda: None)
+
+
+def test_events_reach_listeners_and_a_failing_listener_does_not_stop_others(
+    runner: DeviceRunner,
+) -> None:
+    received: list[DeviceEvent] = []
+
+    def broken(_: DeviceEvent) -> None:
+        raise RuntimeError("listener bug")
+
+    runner.add_listener(broken)
+    runner.add_listener(received.append)
+    runner.emit("card_inserted", slot=0)
+    assert received == [DeviceEvent(device="reader", kind="card_inserted", data={"slot": 0})]
