@@ -1,0 +1,3 @@
+from printing.cli import main
+
+raise SystemExit(main())

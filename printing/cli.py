@@ -1,0 +1,172 @@
+"""Command line: render + seal, verify, print and printer status.
+
+python -m printing render --document household --lang fr --persona marie --out f.pdf
+python -m printing verify f.pdf --json
+python -m printing print f.pdf [--printer NAME] [--server S]
+python -m printing status [--printer NAME] [--server S] --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cups
+
+from hardware.errors import BorneError
+from printing.demo_pki import ensure_municipal_pki
+from printing.documents import CATALOGUE
+from printing.printer import CupsPrinter, find_job_output
+from printing.register import (
+    DEMO_COMMUNE,
+    REPO_ROOT,
+    certificate_data,
+    lookup,
+    persona_national_number,
+)
+from printing.render import render
+from printing.seal import Sealer
+from printing.softhsm import ensure_token
+from printing.verify import verify_pdf
+
+DEFAULT_VAR = REPO_ROOT / "var"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+def _render(args: argparse.Namespace) -> int:
+    national_number = args.national_number
+    if national_number is None and args.persona:
+        national_number = persona_national_number(args.persona)
+    if national_number is None:
+        print("no national number: give --national-number (persona file not found)")
+        return 2
+    var: Path = args.var
+    pki = ensure_municipal_pki(var / "pki" / "municipal")
+    token = ensure_token(base_dir=var / "hsm", pki=pki)
+    document_id = args.document_id or f"{datetime.now(tz=UTC):%Y}-{secrets.token_hex(4).upper()}"
+    data = certificate_data(
+        lookup(national_number),
+        document_type=args.document,
+        language=args.lang,
+        document_id=document_id,
+        issued_at=datetime.now(tz=UTC),
+        kiosk_id=args.kiosk_id,
+        verify_base_url=args.verify_base_url,
+    )
+    sealed = Sealer(token).seal(render(data, commune=DEMO_COMMUNE), document_id=document_id)
+    args.out.write_bytes(sealed)
+    print(f"{args.out} ({len(sealed)} bytes, document {document_id})")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    roots = args.trust or [ensure_municipal_pki(args.var / "pki" / "municipal").root_cert_path]
+    check = verify_pdf(args.file.read_bytes(), trust_roots=roots)
+    if args.json:
+        print(json.dumps({k: _jsonable(v) for k, v in asdict(check).items()}, ensure_ascii=False))
+    else:
+        print(
+            f"{'VALID' if check.valid else 'INVALID'} ({check.reason}) document={check.document_id}"
+        )
+    return 0 if check.valid else 1
+
+
+def _queue(args: argparse.Namespace) -> str:
+    if args.printer:
+        return str(args.printer)
+    conn = cups.Connection(host=args.server) if args.server else cups.Connection()
+    default = conn.getDefault()
+    if not default:
+        raise SystemExit("no default printer: give --printer")
+    return str(default)
+
+
+def _print(args: argparse.Namespace) -> int:
+    printer = CupsPrinter(queue=_queue(args), server=args.server)
+    job_id = printer.submit(args.file.resolve(), title=args.file.stem)
+    result = printer.wait(job_id, timeout=args.timeout)
+    print(f"job {job_id}: {result.state.name.lower()}")
+    if args.output_dir is not None and result.completed:
+        print(f"output: {find_job_output(args.output_dir, job_id)}")
+    return 0 if result.completed else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    status = CupsPrinter(queue=_queue(args), server=args.server).status()
+    if args.json:
+        payload = {k: _jsonable(v) for k, v in asdict(status).items()}
+        payload["conditions"] = [c.value for c in status.conditions]
+        print(json.dumps(payload))
+    else:
+        print(f"{status.state.value} reasons={','.join(status.reasons)}")
+    return 0 if status.can_print else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m printing",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--var", type=Path, default=DEFAULT_VAR, help="where the demo PKI and token live"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="render and seal a certificate from the demo register")
+    r.add_argument("--document", choices=sorted(CATALOGUE), default="household")
+    r.add_argument("--lang", choices=["fr", "nl", "de"], default="fr")
+    who = r.add_mutually_exclusive_group(required=True)
+    who.add_argument("--persona")
+    who.add_argument("--national-number")
+    r.add_argument("--out", type=Path, required=True)
+    r.add_argument("--document-id")
+    r.add_argument("--kiosk-id", default="DEMO-01")
+    r.add_argument("--verify-base-url", default="https://certificats.demo-sur-meuse.be")
+    r.set_defaults(func=_render)
+
+    v = sub.add_parser("verify", help="check the seal of a certificate")
+    v.add_argument("file", type=Path)
+    v.add_argument("--json", action="store_true")
+    v.add_argument(
+        "--trust", type=Path, action="append", help="trust root (PEM); default: the demo root"
+    )
+    v.set_defaults(func=_verify)
+
+    p = sub.add_parser("print", help="print a PDF and wait for the job")
+    p.add_argument("file", type=Path)
+    p.add_argument("--printer")
+    p.add_argument("--server")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--output-dir", type=Path, help="cups-pdf output directory, to report the file")
+    p.set_defaults(func=_print)
+
+    s = sub.add_parser("status", help="printer condition")
+    s.add_argument("--printer")
+    s.add_argument("--server")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BorneError as err:
+        print(f"error: {err.translation_key}: {err}")
+        return 2

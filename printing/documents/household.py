@@ -1,0 +1,103 @@
+"""Certificate of household composition (composition de ménage / gezinssamenstelling / Haushaltszusammensetzung)."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from printing.documents import texts
+from printing.documents.base import (
+    Context,
+    DocumentType,
+    b,
+    closing,
+    grid,
+    holder_block,
+    para,
+    rich,
+)
+
+_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "address": "est inscrit(e) à l'adresse suivante :",
+        "composed": "et que le ménage inscrit à cette adresse est composé, à la date de ce jour, des {count} personne(s) suivante(s) :",
+        "h_name": "Nom et prénoms",
+        "h_birth": "Date et lieu de naissance",
+        "h_sex": "Sexe",
+        "h_nat": "Nationalité",
+        "h_nn": "N° de registre national",
+        "h_rel": "Lien avec la personne de référence",
+    },
+    "nl": {
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "address": "ingeschreven is op het volgende adres:",
+        "composed": "en dat het gezin ingeschreven op dit adres op vandaag bestaat uit de volgende {count} persoon/personen:",
+        "h_name": "Naam en voornamen",
+        "h_birth": "Geboortedatum en -plaats",
+        "h_sex": "Geslacht",
+        "h_nat": "Nationaliteit",
+        "h_nn": "Rijksregisternummer",
+        "h_rel": "Band met de referentiepersoon",
+    },
+    "de": {
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "address": "unter folgender Adresse eingetragen ist:",
+        "composed": "und dass der unter dieser Adresse eingetragene Haushalt am heutigen Tag aus den folgenden {count} Person(en) besteht:",
+        "h_name": "Name und Vornamen",
+        "h_birth": "Geburtsdatum und -ort",
+        "h_sex": "Geschlecht",
+        "h_nat": "Staatsangehörigkeit",
+        "h_nn": "Nationalregisternummer",
+        "h_rel": "Verhältnis zur Referenzperson",
+    },
+}
+
+_RELATION_ORDER = {"reference": 0, "spouse": 1, "partner": 1, "child": 2}
+
+
+def build(ctx: Context) -> list[Flowable]:
+    t = _TEXT[ctx.language]
+    data = ctx.data
+    st = ctx.styles
+    members = sorted(
+        data.household,
+        key=lambda p: (_RELATION_ORDER.get(p.relation, 3), p.birth_date),
+    )
+    rows = [
+        [
+            p.full_name,
+            texts.short_date(p.birth_date) + (f" — {p.birth_place}" if p.birth_place else ""),
+            texts.sex_label(p, ctx.language),
+            texts.nationality_label(p, ctx.language),
+            texts.format_national_number(p.national_number),
+            texts.relation_label(p, ctx.language),
+        ]
+        for p in members
+    ]
+    flow: list[Flowable] = [
+        para(t["intro"].format(commune=ctx.commune.name), st.body),
+        *holder_block(ctx, data.holder),
+        para(t["address"], st.body),
+        rich(b(data.address.one_line()), st.body),
+        para(t["composed"].format(count=len(members)), st.body),
+        grid(
+            ctx,
+            header=[t["h_name"], t["h_birth"], t["h_sex"], t["h_nat"], t["h_nn"], t["h_rel"]],
+            rows=rows,
+            widths_mm=[44, 33, 13, 23, 30, 33],
+        ),
+        *closing(ctx),
+    ]
+    return flow
+
+
+DOCUMENT = DocumentType(
+    key="household",
+    titles={
+        "fr": "Certificat de composition de ménage",
+        "nl": "Bewijs van gezinssamenstelling",
+        "de": "Bescheinigung über die Haushaltszusammensetzung",
+    },
+    build=build,
+    needs_household=True,
+)

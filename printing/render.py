@@ -1,0 +1,267 @@
+"""Render a certificate to PDF (A4, embedded DejaVu fonts, PDF/A-2b scaffolding).
+
+Every page carries the commune header and a footer with the verification QR code (the URL
+`{verify_base_url}/verify/{document_id}` plus a prefix of the content digest), the short
+verification code, the issue date and time, the kiosk id and "page n/m". Long households flow onto
+further pages; the member table repeats its header.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import segno
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+
+from printing.documents import document_type
+from printing.documents.base import FONT, FONT_BOLD, Context, make_styles
+from printing.documents.texts import COMMON
+from printing.errors import DocumentError
+from printing.model import CertificateData, Commune, mask_national_number
+from printing.pdfa import apply_pdfa
+
+_log = logging.getLogger(__name__)
+
+DISPLAY_TZ = ZoneInfo("Europe/Brussels")
+"""Issue date and time are printed in Belgian local time."""
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+CREATOR = "Borne — municipal certificate kiosk"
+_PAGE_W, _PAGE_H = A4
+_MARGIN = 18 * mm
+_HEADER_H = 34 * mm
+_FOOTER_H = 36 * mm
+_QR_SIZE = 26 * mm
+
+
+@functools.cache
+def register_fonts() -> None:
+    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+        path = FONT_DIR / file
+        if not path.is_file():
+            raise DocumentError(f"font missing: {path}", translation_key="documents.error.font")
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def content_digest(data: CertificateData) -> str:
+    """SHA-256 (hex) over the certified content; its prefix is printed and put in the QR code."""
+    canonical = json.dumps(asdict(data), sort_keys=True, default=_json_default, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def verification_code(data: CertificateData) -> str:
+    """The short code printed under the QR code: 12 hex digits of the content digest, grouped."""
+    prefix = content_digest(data)[:12].upper()
+    return f"{prefix[0:4]}-{prefix[4:8]}-{prefix[8:12]}"
+
+
+def qr_payload(data: CertificateData) -> str:
+    return f"{data.verify_url}?h={content_digest(data)[:12]}"
+
+
+class _Page:
+    """Draws the header and footer of each page; knows the total page count (second pass)."""
+
+    def __init__(self, *, data: CertificateData, commune: Commune, total_pages: int | None) -> None:
+        self.data = data
+        self.commune = commune
+        self.total_pages = total_pages
+        self.qr = segno.make(qr_payload(data), error="m", micro=False)
+        self.texts = COMMON[data.language]
+
+    def draw(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        canvas.saveState()
+        self._header(canvas)
+        self._footer(canvas, page=doc.page)
+        canvas.restoreState()
+
+    def _header(self, canvas: Canvas) -> None:
+        top = _PAGE_H - _MARGIN
+        x = _MARGIN
+        logo = self.commune.logo_path
+        if logo is not None and logo.is_file():
+            canvas.drawImage(
+                str(logo),
+                x,
+                top - 22 * mm,
+                width=22 * mm,
+                height=22 * mm,
+                preserveAspectRatio=True,
+                mask="auto",
+            )
+            x += 27 * mm
+        canvas.setFont(FONT_BOLD, 14)
+        canvas.drawString(x, top - 6 * mm, self.commune.name)
+        canvas.setFont(FONT, 9)
+        for i, line in enumerate((self.commune.service, self.commune.address)):
+            canvas.drawString(x, top - (12 + 5 * i) * mm, line)
+        canvas.setLineWidth(0.6)
+        canvas.line(_MARGIN, _PAGE_H - _HEADER_H, _PAGE_W - _MARGIN, _PAGE_H - _HEADER_H)
+
+    def _draw_qr(self, canvas: Canvas, x: float, y: float) -> None:
+        matrix = self.qr.matrix
+        n = len(matrix)
+        module = _QR_SIZE / n
+        canvas.setFillColorRGB(0, 0, 0)
+        for r, row in enumerate(matrix):
+            c = 0
+            while c < n:
+                if row[c]:
+                    start = c
+                    while c < n and row[c]:
+                        c += 1
+                    canvas.rect(
+                        x + start * module,
+                        y + (n - 1 - r) * module,
+                        (c - start) * module,
+                        module,
+                        stroke=0,
+                        fill=1,
+                    )
+                else:
+                    c += 1
+
+    def _footer(self, canvas: Canvas, *, page: int) -> None:
+        data = self.data
+        base = _MARGIN - 4 * mm
+        canvas.setLineWidth(0.4)
+        canvas.line(_MARGIN, base + _QR_SIZE + 4 * mm, _PAGE_W - _MARGIN, base + _QR_SIZE + 4 * mm)
+        self._draw_qr(canvas, _MARGIN, base)
+        x = _MARGIN + _QR_SIZE + 5 * mm
+        local = data.issued_at.astimezone(DISPLAY_TZ)
+        lines = [
+            self.texts["issued"].format(
+                document_id=data.document_id,
+                date=local.strftime("%d/%m/%Y"),
+                time=local.strftime("%H:%M"),
+                kiosk_id=data.kiosk_id,
+            ),
+            self.texts["verify"].format(url=data.verify_url),
+            self.texts["code"].format(code=verification_code(data)),
+        ]
+        canvas.setFont(FONT, 8)
+        for i, line in enumerate(lines):
+            canvas.drawString(x, base + _QR_SIZE - (4 + 4.5 * i) * mm, line)
+        total = self.total_pages if self.total_pages is not None else 0
+        canvas.setFont(FONT_BOLD, 8.5)
+        canvas.drawRightString(
+            _PAGE_W - _MARGIN, base + 2 * mm, self.texts["page"].format(page=page, pages=total)
+        )
+
+
+def _build(
+    data: CertificateData, *, commune: Commune, total_pages: int | None
+) -> tuple[bytes, int]:
+    kind = document_type(data.document_type)
+    title = kind.titles[data.language]
+    styles = make_styles()
+    ctx = Context(data=data, commune=commune, language=data.language, styles=styles)
+    story: list[Any] = [Paragraph(title.upper(), styles.title), *kind.build(ctx)]
+    page = _Page(data=data, commune=commune, total_pages=total_pages)
+    frame = Frame(
+        _MARGIN,
+        _MARGIN + _FOOTER_H - 4 * mm,
+        _PAGE_W - 2 * _MARGIN,
+        _PAGE_H - _HEADER_H - _MARGIN - _FOOTER_H - 2 * mm,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+    )
+    out = BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=A4,
+        pageTemplates=[PageTemplate(id="certificate", frames=[frame], onPage=page.draw)],
+        title=title,
+        author=commune.name,
+        subject=data.document_id,
+        creator=CREATOR,
+        initialFontName=FONT,
+    )
+    issued = data.issued_at
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
+        canvas = Canvas(*args, **kwargs)
+        apply_pdfa(
+            canvas,
+            title=title,
+            author=commune.name,
+            subject=f"{title} — {data.document_id}",
+            keywords=f"document-id:{data.document_id} type:{data.document_type} lang:{data.language}",
+            creator=CREATOR,
+            created=issued,
+            document_id=data.document_id,
+        )
+        return canvas
+
+    doc.build(story, canvasmaker=canvasmaker)
+    return out.getvalue(), int(doc.page)
+
+
+def render(data: CertificateData, *, commune: Commune) -> bytes:
+    """Render `data` as an unsealed PDF (seal it with `Sealer.seal` before handing it out)."""
+    started = time.perf_counter()
+    register_fonts()
+    kind = document_type(data.document_type)
+    if data.language not in kind.languages:
+        raise DocumentError(
+            f"{data.document_type} is not available in {data.language!r}",
+            translation_key="documents.error.unsupported_language",
+            params={"document_type": data.document_type, "language": data.language},
+        )
+    if data.issued_at.tzinfo is None:
+        raise DocumentError(
+            "issued_at must be timezone-aware", translation_key="documents.error.render"
+        )
+    if kind.needs_household and not data.household:
+        raise DocumentError(
+            "household certificate without members", translation_key="documents.error.no_household"
+        )
+    if kind.needs_history and not data.address_history:
+        raise DocumentError("no address history", translation_key="documents.error.no_history")
+    _, pages = _build(data, commune=commune, total_pages=None)
+    pdf, pages_again = _build(data, commune=commune, total_pages=pages)
+    if pages_again != pages:
+        raise DocumentError(
+            "page count changed between passes", translation_key="documents.error.render"
+        )
+    _log.info(
+        "certificate rendered",
+        extra={
+            "document_id": data.document_id,
+            "document_type": data.document_type,
+            "language": data.language,
+            "holder": mask_national_number(data.holder.national_number),
+            "pages": pages,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return pdf
+
+
+def now_utc() -> datetime:
+    return datetime.now(tz=UTC)

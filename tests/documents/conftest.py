@@ -1,0 +1,116 @@
+"""Fixtures of the document pipeline: a test PKI + SoftHSM2 token and a private cupsd, made in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from printing.cupsd import CupsdService
+from printing.demo_pki import MunicipalPki, ensure_municipal_pki
+from printing.model import Address, CertificateData, Commune, Person
+from printing.render import render
+from printing.seal import Sealer
+from printing.softhsm import TokenConfig, ensure_token, unload_module
+
+COMMUNE = Commune(
+    name="Démo-sur-Meuse",
+    address="Place communale 1, 5999 Démo-sur-Meuse",
+    service="Service Population",
+    official_title="L'Officier de l'état civil délégué",
+)
+
+HOLDER = Person(
+    national_number="85031412401",
+    surname="Dupont",
+    first_names="Marie Claire",
+    birth_date=date(1985, 3, 14),
+    birth_place="Namur",
+    sex="F",
+    nationality="BE",
+    relation="reference",
+)
+
+
+def member(i: int) -> Person:
+    return Person(
+        national_number=f"150930{i:03d}71",
+        surname="Lambert",
+        first_names=f"Enfant{i:02d}",
+        birth_date=date(2015, 9, 30),
+        birth_place="Liège",
+        sex="M" if i % 2 else "F",
+        nationality="IT" if i % 3 == 0 else "BE",
+        relation="child",
+    )
+
+
+def make_data(
+    *,
+    members: int = 2,
+    language: str = "fr",
+    document_id: str = "2026-000123",
+    document_type: str = "household",
+) -> CertificateData:
+    return CertificateData(
+        document_type=document_type,
+        language=language,
+        document_id=document_id,
+        issued_at=datetime(2026, 3, 2, 9, 41, tzinfo=UTC),
+        kiosk_id="K-TEST-01",
+        verify_base_url="https://verify.example.test",
+        holder=HOLDER,
+        address=Address(
+            street="Rue de la Station 12", zip_code="5999", municipality="Démo-sur-Meuse"
+        ),
+        household=(HOLDER, *(member(i) for i in range(members))),
+    )
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> MunicipalPki:
+    return ensure_municipal_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory: pytest.TempPathFactory, pki: MunicipalPki) -> Iterator[TokenConfig]:
+    config = ensure_token(base_dir=tmp_path_factory.mktemp("hsm"), pki=pki)
+    yield config
+    unload_module(config)
+
+
+@pytest.fixture(scope="session")
+def sealer(token: TokenConfig) -> Sealer:
+    return Sealer(token)
+
+
+@pytest.fixture(scope="session")
+def render_sealed(sealer: Sealer) -> Callable[..., bytes]:
+    def _make(**kwargs: object) -> bytes:
+        data = make_data(**kwargs)  # type: ignore[arg-type]
+        return sealer.seal(render(data, commune=COMMUNE), document_id=data.document_id)
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def sealed_household(render_sealed: Callable[..., bytes]) -> bytes:
+    return render_sealed(members=2)
+
+
+@pytest.fixture(scope="session")
+def cupsd() -> Iterator[CupsdService]:
+    if os.geteuid() != 0:
+        pytest.skip("the private cupsd with cups-pdf needs root")
+    # Not tmp_path: cups filters run as `lp` and must traverse the directory (0755 chain).
+    base = Path(tempfile.mkdtemp(prefix="borne-cupsd-"))
+    base.chmod(0o755)
+    service = CupsdService(base)
+    with service:
+        yield service
+    shutil.rmtree(base, ignore_errors=True)
