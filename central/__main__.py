@@ -1,0 +1,87 @@
+"""Command line of the central server: `python -m central serve [--host] [--port] [--db] [--register]`.
+
+With `--port 0` the server binds a free port itself before starting, then prints ONE JSON line
+`{"url": ..., "pid": ..., "db": ...}` on stdout once it is listening (`central.process` reads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from central.logs import configure_json_logging
+from central.server import create_app
+from central.settings import DEMO_REGISTER_PATH, CentralSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m central")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the central server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--db", type=Path, default=Path("central.sqlite3"))
+    serve.add_argument("--register", type=Path, default=DEMO_REGISTER_PATH)
+    return parser
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto must be IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted connections only then, and
+    # without it every answer waits ~40 ms (Nagle against the client's delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Prints the ready line once uvicorn is really listening."""
+
+    def __init__(self, config: uvicorn.Config, *, ready_line: str) -> None:
+        super().__init__(config)
+        self._ready_line = ready_line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            sys.stdout.write(self._ready_line + "\n")
+            sys.stdout.flush()
+
+
+def serve(*, host: str, port: int, db: Path, register: Path) -> int:
+    configure_json_logging()
+    settings = CentralSettings.from_env(db_path=db.resolve(), register_path=register)
+    app = create_app(settings)
+    sock = _bind(host, port)
+    ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": str(settings.db_path)})
+    config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="on")
+    server = _AnnouncingServer(config, ready_line=ready)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0 if server.started else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return serve(host=args.host, port=args.port, db=args.db, register=args.register)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Run the central server as a child process (for `sim up` and the tests).
+
+`start_central` spawns `python -m central serve`, waits for its ready line with a deadline and
+returns a `RunningCentral` handle. The child's stderr (JSON logs) goes to a log file; when the
+server does not come up, `CentralStartError` carries the tail of that log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Final, Self
+
+from central.errors import CentralStartError
+
+_PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+_LOG_TAIL_BYTES: Final = 4000
+
+
+def _log_tail(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return "(no log)"
+    return data[-_LOG_TAIL_BYTES:].decode("utf-8", errors="replace")
+
+
+def _drain(stream: IO[bytes]) -> None:
+    """Keep reading the child's stdout so that it can never block on a full pipe."""
+    with stream:
+        while stream.read(4096):
+            pass
+
+
+class RunningCentral:
+    """A central server child process. Use as a context manager, or call `stop()`."""
+
+    def __init__(
+        self, *, process: subprocess.Popen[bytes], url: str, db_path: Path, log_path: Path
+    ) -> None:
+        self._process = process
+        self.url = url
+        self.pid = process.pid
+        self.db_path = db_path
+        self.log_path = log_path
+        assert process.stdout is not None
+        self._drainer = threading.Thread(
+            target=_drain, args=(process.stdout,), name="central-stdout", daemon=True
+        )
+        self._drainer.start()
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def stop(self, *, timeout: float = 10.0) -> int:
+        """Stop gracefully (SIGTERM), killing after `timeout`. Idempotent.
+
+        Returns the exit status; after a graceful stop uvicorn re-raises SIGTERM, so it is
+        `-signal.SIGTERM` then.
+        """
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=timeout)
+        self._drainer.join(timeout=timeout)
+        return self._process.returncode
+
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash or a power cut would."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _read_ready_line(process: subprocess.Popen[bytes], *, deadline: float) -> bytes:
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"\n" not in buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if not selector.select(timeout=min(remaining, 0.5)):
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise EOFError
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0]
+
+
+def start_central(
+    *,
+    db_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_path: Path | None = None,
+    register_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    startup_timeout: float = 30.0,
+) -> RunningCentral:
+    """Start the central server in a child process and wait until it listens."""
+    log = log_path or db_path.with_name(db_path.name + ".log")
+    command = [
+        sys.executable,
+        "-m",
+        "central",
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--db",
+        str(db_path),
+    ]
+    if register_path is not None:
+        command += ["--register", str(register_path)]
+    child_env = dict(os.environ if env is None else env)
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])
+    )
+    child_env["PYTHONUNBUFFERED"] = "1"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=log_file, env=child_env, cwd=_PROJECT_ROOT
+        )
+    try:
+        line = _read_ready_line(process, deadline=time.monotonic() + startup_timeout)
+        info = json.loads(line)
+        url = str(info["url"])
+    except (TimeoutError, EOFError, ValueError, KeyError, TypeError) as err:
+        process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        raise CentralStartError(
+            f"the central server did not start ({type(err).__name__})", log_tail=_log_tail(log)
+        ) from err
+    return RunningCentral(process=process, url=url, db_path=db_path, log_path=log)

@@ -1,0 +1,65 @@
+"""Connector to the population register.
+
+The product talks to the register through `RegisterConnector`; `DemoRegister` serves the demo
+population of a JSON file (see `data/demo_register.json`). A connector to the real national
+register goes behind the same protocol.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from central.errors import RegisterUnavailable
+from offline_queue.wire import AddressPeriod, RegisterExtractResponse, WireAddress
+
+
+class RegisterConnector(Protocol):
+    def extract(self, national_number: str) -> RegisterExtractResponse | None:
+        """The resident's household, or None when the register does not know them."""
+
+
+def _address(raw: Mapping[str, Any]) -> WireAddress:
+    return WireAddress(street=raw["street"], zip_code=raw["zip"], municipality=raw["municipality"])
+
+
+def _household(raw: Mapping[str, Any]) -> RegisterExtractResponse:
+    return RegisterExtractResponse(
+        household_id=raw["id"],
+        address=_address(raw["address"]),
+        members=tuple(raw["members"]),
+        address_history=tuple(
+            AddressPeriod(address=_address(period), start=period["from"], end=period["to"])
+            for period in raw.get("address_history", ())
+        ),
+    )
+
+
+class DemoRegister:
+    """The demo register, loaded once from its JSON file and indexed by national number."""
+
+    def __init__(self, households: Mapping[str, RegisterExtractResponse]) -> None:
+        self._by_national_number = dict(households)
+
+    @classmethod
+    def load(cls, path: Path) -> DemoRegister:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            households = [_household(raw) for raw in data["households"]]
+        except (OSError, ValueError, KeyError, TypeError, ValidationError) as err:
+            raise RegisterUnavailable(f"cannot load the register file {path}") from err
+        index: dict[str, RegisterExtractResponse] = {}
+        for household in households:
+            for member in household.members:
+                index[member.national_number] = household
+        return cls(index)
+
+    def national_numbers(self) -> tuple[str, ...]:
+        return tuple(self._by_national_number)
+
+    def extract(self, national_number: str) -> RegisterExtractResponse | None:
+        return self._by_national_number.get(national_number)

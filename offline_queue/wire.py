@@ -1,0 +1,235 @@
+"""The sync messages exchanged between a kiosk and the central server.
+
+This is the ONE definition of the wire format: the kiosk's outbox, its central client and the central
+server all import these models, so that the two ends cannot drift. Every model carries a
+`schema_version`; a change that an older peer cannot read bumps `SCHEMA_VERSION`.
+
+Models are strict about their shape (`extra="forbid"`) and immutable. Messages about issued
+documents never carry personal data: the register extract is the only message with personal data,
+and it is never stored by the kiosk's outbox. Fields holding a national number are left out of
+`repr()` so that a logged model cannot leak one.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date
+from typing import Annotated, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION: Final = 1
+"""Version of the messages in this module."""
+
+SchemaVersion = Literal[1]
+
+MAX_BATCH_RECORDS = 500
+
+Token = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
+"""A short machine identifier (lower case): an outcome, a document type, a device state."""
+
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
+]
+"""An operation id, kiosk id, document id or receipt number."""
+
+NationalNumber = Annotated[str, Field(pattern=r"^[0-9]{11}$", repr=False)]
+"""A Belgian national register number, 11 digits without separators."""
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+_NATIONAL_NUMBER_LIKE = re.compile(r"\d{2}\D?\d{2}\D?\d{2}\D?\d{3}\D?\d{2}")
+
+
+class WireModel(BaseModel):
+    """Base of every sync message: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PaymentStatus(enum.StrEnum):
+    """How the payment of an order ended, as reported to the central server."""
+
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+    NOT_REQUIRED = "not_required"
+
+
+class IssuanceRecord(WireModel):
+    """One completed, failed or cancelled order at a kiosk. Carries NO personal data.
+
+    `documents` lists the document types of the order; `document_ids` lists the ids of the documents
+    actually issued (the ids printed on the certificates and used by the public verification page).
+    `extra` is for technical details only; a value that looks like a national number is refused.
+    """
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    operation_id: Identifier
+    kiosk_id: Identifier
+    occurred_at: AwareDatetime
+    outcome: Token
+    documents: tuple[Token, ...] = ()
+    document_ids: tuple[Identifier, ...] = ()
+    amount_cents: Annotated[int, Field(ge=0, le=100_000_00)]
+    payment_status: PaymentStatus
+    receipt_number: Identifier | None = None
+    extra: dict[Token, Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=dict, max_length=16
+    )
+
+    @field_validator("extra")
+    @classmethod
+    def _no_national_number(cls, value: dict[str, str]) -> dict[str, str]:
+        for text in value.values():
+            if _NATIONAL_NUMBER_LIKE.search(text):
+                raise ValueError("extra values must not contain personal identifiers")
+        return value
+
+    @field_validator("document_ids")
+    @classmethod
+    def _unique_document_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("document ids must be unique")
+        return value
+
+
+class RecordBatch(WireModel):
+    """Records sent together by one kiosk. Every record's `kiosk_id` equals the batch's."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    batch_id: Identifier
+    kiosk_id: Identifier
+    records: tuple[IssuanceRecord, ...] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RecordBatch:
+        if any(record.kiosk_id != self.kiosk_id for record in self.records):
+            raise ValueError("every record must come from the batch's kiosk")
+        operation_ids = [record.operation_id for record in self.records]
+        if len(set(operation_ids)) != len(operation_ids):
+            raise ValueError("operation ids must be unique within a batch")
+        return self
+
+
+class BatchAck(WireModel):
+    """The server's answer to a batch: which records are new and which it already had."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    batch_id: Identifier
+    accepted: tuple[Identifier, ...] = ()
+    duplicates: tuple[Identifier, ...] = ()
+
+
+class Heartbeat(WireModel):
+    """Periodic status of a kiosk: its software version and the state of each device."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    version: Annotated[str, Field(min_length=1, max_length=64)]
+    sent_at: AwareDatetime
+    devices: dict[Identifier, Token] = Field(default_factory=dict, max_length=32)
+    outbox_backlog: Annotated[int, Field(ge=0)] = 0
+    mode: Token = "in_service"
+
+
+class HeartbeatAck(WireModel):
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    received_at: AwareDatetime
+    next_poll_seconds: Annotated[int, Field(ge=1, le=3600)]
+
+
+class KioskStatus(WireModel):
+    """The last heartbeat of one kiosk, as the server saw it."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    received_at: AwareDatetime
+    heartbeat: Heartbeat
+
+
+class KioskList(WireModel):
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosks: tuple[KioskStatus, ...]
+
+
+class StoredRecord(WireModel):
+    """A record as the server stored it; `seq` orders records and pages the listing."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    seq: Annotated[int, Field(ge=1)]
+    received_at: AwareDatetime
+    record: IssuanceRecord
+
+
+class RecordPage(WireModel):
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    records: tuple[StoredRecord, ...]
+    next_after: int | None = None
+
+
+class RegisterExtractRequest(WireModel):
+    """Ask the population register about the resident holding this national number."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    national_number: NationalNumber
+
+
+class WireAddress(WireModel):
+    street: Text
+    zip_code: Annotated[str, Field(min_length=1, max_length=16)]
+    municipality: Text
+
+
+class AddressPeriod(WireModel):
+    address: WireAddress
+    start: date
+    end: date | None = None
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+    OTHER = "X"
+
+
+class RegisterMember(WireModel):
+    national_number: NationalNumber
+    surname: Text
+    first_names: Text
+    birth_date: date
+    birth_place: Text
+    sex: Sex
+    nationality: Annotated[str, Field(min_length=2, max_length=3, pattern=r"^[A-Z]{2,3}$")]
+    relation: Token
+
+
+class RegisterExtractResponse(WireModel):
+    """What the population register says about a resident's household."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    household_id: Identifier
+    address: WireAddress
+    members: tuple[RegisterMember, ...] = Field(min_length=1)
+    address_history: tuple[AddressPeriod, ...] = ()
+
+
+class ErrorCode(enum.StrEnum):
+    """Machine-readable error codes of the central server's API."""
+
+    UNAUTHORIZED = "auth.invalid_token"
+    INVALID_REQUEST = "request.invalid"
+    NOT_IN_REGISTER = "register.not_found"
+    KIOSK_MISMATCH = "records.kiosk_mismatch"
+    NOT_FOUND = "not_found"
+    INTERNAL = "internal"
+
+
+class ErrorBody(WireModel):
+    """Body of every error answer of the central server. Never echoes the request."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    code: str
+    message: Annotated[str, Field(max_length=500)] = ""

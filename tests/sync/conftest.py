@@ -1,0 +1,77 @@
+"""Fixtures of the sync tests: a REAL central server process on loopback, outboxes, clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from central.process import RunningCentral, start_central
+from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
+from offline_queue.client import CentralClient
+from offline_queue.outbox import Outbox
+from offline_queue.wire import RecordPage
+
+
+class FakeClock:
+    """Epoch seconds that only move when the test says so."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def outbox(tmp_path: Path, clock: FakeClock) -> Iterator[Outbox]:
+    with Outbox(tmp_path / "outbox.sqlite3", clock=clock) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCentral]:
+    """One central server for the session; tests isolate themselves with unique kiosk ids."""
+    db = tmp_path_factory.mktemp("central") / "central.sqlite3"
+    with start_central(db_path=db) as server:
+        yield server
+        assert server.running, "the central server died during the tests"
+
+
+@pytest.fixture
+def kiosk_id() -> str:
+    return f"kiosk-{uuid.uuid4().hex[:12]}"
+
+
+def make_client(url: str, kiosk_id: str, *, token: str = DEMO_KIOSK_TOKEN) -> CentralClient:
+    return CentralClient(base_url=url, kiosk_id=kiosk_id, token=token, timeout=5.0)
+
+
+@pytest.fixture
+def client(central: RunningCentral, kiosk_id: str) -> Iterator[CentralClient]:
+    with make_client(central.url, kiosk_id) as c:
+        yield c
+
+
+def list_records(url: str, kiosk_id: str) -> RecordPage:
+    """The records the server holds for one kiosk, through the operator API."""
+    with requests.Session() as session:
+        response = session.get(
+            f"{url}/api/v1/records",
+            params={"kiosk_id": kiosk_id, "limit": "1000"},
+            headers={"Authorization": f"Bearer {DEMO_OPERATOR_TOKEN}"},
+            timeout=5.0,
+        )
+    response.raise_for_status()
+    return RecordPage.model_validate_json(response.content)
