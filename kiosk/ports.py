@@ -83,6 +83,7 @@ class HouseholdMember:
     sex: str
     nationality: str
     relation: str
+    birth_place: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

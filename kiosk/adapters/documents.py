@@ -1,0 +1,215 @@
+"""Issuing (render + seal on the signer's thread) and printing (CUPS on the printer's thread)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from hardware.runner import DeviceRunner
+from kiosk.ports import (
+    CardHolder,
+    IssuedDocument,
+    IssueRequest,
+    PrintOutcome,
+    RegisterExtract,
+)
+from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
+from printing.printer import CupsPrinter, find_job_output
+from printing.render import render
+from printing.seal import Sealer
+
+log = logging.getLogger(__name__)
+
+
+def certificate_data(
+    request: IssueRequest, *, kiosk_id: str, verify_base_url: str, issued_at: datetime
+) -> CertificateData:
+    """Map the journey's view of the resident and the register onto the renderer's input."""
+    extract = request.extract
+    members = tuple(
+        Person(
+            national_number=m.national_number,
+            surname=m.surname,
+            first_names=m.first_names,
+            birth_date=m.birth_date,
+            birth_place=m.birth_place,
+            sex=m.sex,
+            nationality=m.nationality,
+            relation=m.relation,
+        )
+        for m in extract.members
+    )
+    holder = next(
+        (p for p in members if p.national_number == request.holder.national_number),
+        None,
+    ) or _person_from_card(request.holder)
+    return CertificateData(
+        document_type=request.document_type,
+        language=request.language,
+        document_id=request.document_id,
+        issued_at=issued_at,
+        kiosk_id=kiosk_id,
+        verify_base_url=verify_base_url,
+        holder=holder,
+        address=_address(extract),
+        household=members,
+        address_history=tuple(
+            AddressPeriod(
+                address=Address(
+                    street=p.address.street,
+                    zip_code=p.address.zip_code,
+                    municipality=p.address.municipality,
+                ),
+                start=p.start,
+                end=p.end,
+            )
+            for p in extract.address_history
+        ),
+    )
+
+
+def _address(extract: RegisterExtract) -> Address:
+    a = extract.address
+    return Address(street=a.street, zip_code=a.zip_code, municipality=a.municipality)
+
+
+def _person_from_card(holder: CardHolder) -> Person:
+    if holder.birth_date is None:
+        msg = "the card gives no full birth date and the register does not list the holder"
+        raise ValueError(msg)
+    return Person(
+        national_number=holder.national_number,
+        surname=holder.surname,
+        first_names=holder.first_names,
+        birth_date=holder.birth_date,
+        sex=holder.sex,
+        nationality=holder.nationality,
+        relation="reference",
+    )
+
+
+def count_pages(pdf: bytes) -> int:
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    return int(reader.root["/Pages"]["/Count"])
+
+
+class SealedDocumentIssuer:
+    """`IssuerPort`: renders a certificate and seals it with the municipality's token.
+
+    The token belongs to the signer runner's thread: the `Sealer` is created there on first use and
+    keeps its key handle for the life of the process.
+    """
+
+    def __init__(
+        self,
+        *,
+        runner: DeviceRunner,
+        sealer_factory: Callable[[], Sealer],
+        commune: Commune,
+        kiosk_id: str,
+        verify_base_url: str,
+        spool_dir: Path,
+        clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+    ) -> None:
+        self._runner = runner
+        self._sealer_factory = sealer_factory
+        self._sealer: Sealer | None = None
+        self._commune = commune
+        self._kiosk_id = kiosk_id
+        self._verify_base_url = verify_base_url
+        self._spool = spool_dir
+        self._clock = clock
+
+    def preflight(self) -> Future[None]:
+        """Open the token and load the key now, so the first resident does not wait for it."""
+        return self._runner.submit(self._ensure_sealer)
+
+    def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
+        return self._runner.submit(self._issue, request)
+
+    def _ensure_sealer(self) -> None:
+        if self._sealer is None:
+            self._sealer = self._sealer_factory()
+
+    def _issue(self, request: IssueRequest) -> IssuedDocument:
+        self._ensure_sealer()
+        assert self._sealer is not None
+        data = certificate_data(
+            request,
+            kiosk_id=self._kiosk_id,
+            verify_base_url=self._verify_base_url,
+            issued_at=self._clock(),
+        )
+        sealed = self._sealer.seal(
+            render(data, commune=self._commune), document_id=request.document_id
+        )
+        self._spool.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self._spool / f"{request.document_id}.pdf"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(sealed)
+        log.info(
+            "document_issued",
+            extra={"document_id": request.document_id, "document_type": request.document_type},
+        )
+        return IssuedDocument(
+            document_id=request.document_id,
+            document_type=request.document_type,
+            language=request.language,
+            pdf_path=path,
+            sha256=hashlib.sha256(sealed).hexdigest(),
+            pages=count_pages(sealed),
+        )
+
+
+class CupsPrinterAdapter:
+    """`PrinterPort`: hands a sealed PDF to CUPS and follows the job to its end."""
+
+    def __init__(
+        self,
+        *,
+        runner: DeviceRunner,
+        printer: CupsPrinter,
+        job_timeout_s: float,
+        output_dir: Path | None = None,
+        keep_spool: bool = False,
+    ) -> None:
+        self._runner = runner
+        self._printer = printer
+        self._timeout = job_timeout_s
+        self._output_dir = output_dir
+        self._keep = keep_spool
+
+    def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
+        return self._runner.submit(self._print, document)
+
+    def _print(self, document: IssuedDocument) -> PrintOutcome:
+        job_id = self._printer.submit(document.pdf_path, title=document.document_id)
+        result = self._printer.wait(job_id, timeout=self._timeout)
+        output = None
+        if result.completed and self._output_dir is not None:
+            output = find_job_output(self._output_dir, job_id)
+        if result.completed and not self._keep:
+            document.pdf_path.unlink(missing_ok=True)
+        log.info(
+            "document_printed" if result.completed else "print_failed",
+            extra={
+                "document_id": document.document_id,
+                "job_id": job_id,
+                "state": result.state.name,
+            },
+        )
+        return PrintOutcome(
+            job_id=job_id,
+            completed=result.completed,
+            output_path=output,
+            reason=None if result.completed else (result.message or result.state.name.lower()),
+        )

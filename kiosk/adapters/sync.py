@@ -1,0 +1,176 @@
+"""The sync client device: register look-ups and the outbox, both owned by one runner thread.
+
+The outbox and the HTTP session are confined to the sync runner's thread. A small ticker thread
+only *submits* delivery attempts to that runner; it never touches the outbox itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hardware.errors import RunnerStopped
+from hardware.runner import DeviceRunner
+from kiosk.ports import (
+    AddressPeriod,
+    HouseholdMember,
+    IssuanceRecord,
+    PostalAddress,
+    RegisterExtract,
+)
+from offline_queue import wire
+from offline_queue.client import CentralClient
+from offline_queue.errors import SyncError
+from offline_queue.outbox import Outbox
+from offline_queue.sender import OutboxSender, enqueue_issuance
+
+log = logging.getLogger(__name__)
+
+
+def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
+    def address(a: wire.WireAddress) -> PostalAddress:
+        return PostalAddress(street=a.street, zip_code=a.zip_code, municipality=a.municipality)
+
+    return RegisterExtract(
+        household_id=answer.household_id,
+        address=address(answer.address),
+        members=tuple(
+            HouseholdMember(
+                national_number=m.national_number,
+                surname=m.surname,
+                first_names=m.first_names,
+                birth_date=m.birth_date,
+                birth_place=m.birth_place,
+                sex=m.sex.value,
+                nationality=m.nationality,
+                relation=m.relation,
+            )
+            for m in answer.members
+        ),
+        address_history=tuple(
+            AddressPeriod(address=address(p.address), start=p.start, end=p.end)
+            for p in answer.address_history
+        ),
+    )
+
+
+def record_to_wire(record: IssuanceRecord, *, occurred_at: datetime) -> wire.IssuanceRecord:
+    return wire.IssuanceRecord(
+        schema_version=wire.SCHEMA_VERSION,
+        operation_id=record.operation_id,
+        kiosk_id=record.kiosk_id,
+        occurred_at=occurred_at,
+        outcome=record.outcome,
+        documents=record.documents,
+        document_ids=record.document_ids,
+        amount_cents=record.amount_cents,
+        payment_status=wire.PaymentStatus(record.payment_status),
+        receipt_number=record.receipt_number,
+        extra=record.extra,
+    )
+
+
+class SyncService:
+    """`RegisterPort` and `OutboxPort` over the central server, with background delivery."""
+
+    def __init__(
+        self,
+        *,
+        runner: DeviceRunner,
+        base_url: str,
+        kiosk_id: str,
+        token: str,
+        outbox_path: Path,
+        timeout_s: float,
+        retry_interval_s: float = 5.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+    ) -> None:
+        self._runner = runner
+        self._base_url = base_url
+        self._kiosk_id = kiosk_id
+        self._token = token
+        self._outbox_path = outbox_path
+        self._timeout = timeout_s
+        self._interval = retry_interval_s
+        self._clock = clock
+        self._client: CentralClient | None = None
+        self._outbox: Outbox | None = None
+        self._sender: OutboxSender | None = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    # -- life cycle (open and close run on the owner thread) ---------------------------------
+    def start(self) -> Future[None]:
+        opened = self._runner.submit(self._open)
+        self._ticker = threading.Thread(target=self._tick, name="sync-ticker", daemon=True)
+        self._ticker.start()
+        return opened
+
+    def close(self) -> None:
+        """Owner-thread close, for `DeviceRunner.stop(close=...)`."""
+        self._stop.set()
+        if self._outbox is not None:
+            self._outbox.close()
+        if self._client is not None:
+            self._client.close()
+        self._outbox = self._client = self._sender = None
+
+    def _open(self) -> None:
+        self._outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        self._client = CentralClient(
+            base_url=self._base_url,
+            kiosk_id=self._kiosk_id,
+            token=self._token,
+            timeout=self._timeout,
+        )
+        self._outbox = Outbox(self._outbox_path)
+        self._sender = OutboxSender(outbox=self._outbox, client=self._client)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._runner.submit(self._deliver)
+            except RunnerStopped:
+                return
+
+    # -- ports ------------------------------------------------------------------------------
+    def extract(self, national_number: str) -> Future[RegisterExtract]:
+        return self._runner.submit(self._extract, national_number)
+
+    def record(self, record: IssuanceRecord) -> Future[None]:
+        return self._runner.submit(self._record, record)
+
+    def deliver_now(self) -> Future[int]:
+        return self._runner.submit(self._deliver)
+
+    def pending(self) -> Future[int]:
+        return self._runner.submit(lambda: self._require_outbox().pending_count())
+
+    # -- owner-thread work ------------------------------------------------------------------
+    def _require_outbox(self) -> Outbox:
+        if self._outbox is None:
+            self._open()
+        assert self._outbox is not None
+        return self._outbox
+
+    def _extract(self, national_number: str) -> RegisterExtract:
+        self._require_outbox()
+        assert self._client is not None
+        return extract_from_wire(self._client.register_extract(national_number))
+
+    def _record(self, record: IssuanceRecord) -> None:
+        enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))
+        self._deliver()
+
+    def _deliver(self) -> int:
+        self._require_outbox()
+        assert self._sender is not None
+        try:
+            return self._sender.drain()
+        except SyncError as err:
+            log.warning("sync_deferred", extra={"reason": err.translation_key})
+            return 0
