@@ -135,7 +135,7 @@ class PaymentPort(Protocol):
         reference: str,
         on_prompt: Callable[[str], None],
     ) -> Future[PaymentResult]:
-        """Charge the card; `on_prompt` receives translation keys ("payment.insert_card", ...)."""
+        """Charge the card; `on_prompt` receives translation keys ("payment.status.insert_card", ...)."""
 
     def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]: ...
 

@@ -1,0 +1,976 @@
+"""The resident's journey: read the eID, verify the PIN, choose, pay, issue, print, hand over.
+
+`JourneyController` is pure logic. It never blocks: every port call returns a `Future`, and the
+continuation is handed to `post`, which runs it on the controller's own thread (the Qt main thread
+through `ui.bridge.QtPoster`, or a queue pumped by the tests). All public methods must be called on
+that thread.
+
+Money rules (see also `kiosk.session`):
+
+* nothing is charged before the resident confirms the summary, and a free order skips payment;
+* once the payment is approved the order is committed: each document is issued then printed; if
+  anything fails the whole amount is reversed and the resident gets a claim code;
+* if the eID is removed while the terminal is still charging, the session is wiped at once and the
+  late result is reconciled in the background (an approval is reversed and recorded);
+* every order that reached the payment step is recorded in the outbox, without personal data.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeVar
+
+from hardware.errors import (
+    BorneError,
+    DeviceBusy,
+    DeviceTimeout,
+    DeviceUnavailable,
+    OperationCancelled,
+)
+from kiosk.ports import (
+    CardEventKind,
+    CardHolder,
+    Catalogue,
+    IssuanceRecord,
+    IssuedDocument,
+    IssueRequest,
+    PaymentResult,
+    PaymentStatus,
+    PinOutcome,
+    PinResult,
+    Ports,
+    PrintOutcome,
+    RegisterExtract,
+)
+from kiosk.session import COMMITTED_STATES, SessionMachine, SessionState
+
+T = TypeVar("T")
+S = SessionState
+log = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+_DIGITS = "0123456789"
+
+DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
+    {
+        S.LANGUAGE: 60.0,
+        S.INSERT_CARD: 60.0,
+        S.PIN: 60.0,
+        S.CHOOSE_DOCUMENTS: 90.0,
+        S.SUMMARY: 90.0,
+        S.TAKE_DOCUMENTS: 60.0,
+        S.REMOVE_CARD: 30.0,
+        S.ERROR: 60.0,
+    }
+)
+
+PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
+    {
+        S.ATTRACT: "attract.prompt",
+        S.LANGUAGE: "language.prompt",
+        S.INSERT_CARD: "insert_card.prompt",
+        S.READING: "reading.prompt",
+        S.PIN: "pin.prompt",
+        S.VERIFYING: "verifying.prompt",
+        S.CHOOSE_DOCUMENTS: "documents.prompt",
+        S.SUMMARY: "summary.prompt",
+        S.PAYMENT: "payment.prompt",
+        S.ISSUING: "issuing.prompt",
+        S.REVERSING: "reversing.prompt",
+        S.TAKE_DOCUMENTS: "take_documents.prompt",
+        S.REMOVE_CARD: "remove_card.prompt",
+        S.ERROR: "error.title",
+    }
+)
+
+KEY_ATTRACT_WAIT = "attract.please_wait"
+KEY_REMOVE_CARD_ALERT = "remove_card.alert"
+KEY_PIN_WRONG = "pin.wrong"
+KEY_PIN_LAST_TRY = "pin.last_try"
+KEY_PIN_TIMED_OUT = "pin.timed_out"
+KEY_PAYMENT_CANCELLED = "payment.cancelled"
+KEY_PAYMENT_DECLINED = "payment.declined"
+KEY_PAYMENT_UNKNOWN = "payment.unknown"
+KEY_PIN_BLOCKED = "eid.error.pin_blocked"
+KEY_CARD_REMOVED = "eid.error.card_removed"
+KEY_GENERIC = "error.generic"
+KEY_CLAIM_REFUNDED = "error.claim_refunded"
+KEY_CLAIM_COUNTER = "error.claim_counter"
+
+
+def document_title_key(document_type: str) -> str:
+    return f"document.{document_type}"
+
+
+class PrintingFailed(BorneError):
+    translation_key = "printing.error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneySettings:
+    commune_name: str
+    catalogue: Catalogue
+    kiosk_id: str
+    languages: tuple[str, ...] = ("fr", "nl", "de", "en")
+    timeouts_s: Mapping[SessionState, float] = field(default_factory=lambda: DEFAULT_TIMEOUTS_S)
+    timeout_warning_s: float = 20.0
+    pin_min_length: int = 4
+    pin_max_length: int = 12
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferedDocument:
+    document_type: str
+    title_key: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneyView:
+    """Everything a screen needs; holds no personal data and never the PIN (only its dot count)."""
+
+    state: SessionState
+    language: str
+    languages: tuple[str, ...]
+    commune_name: str
+    prompt_key: str
+    notice_key: str | None = None
+    card_present: bool = False
+    pin_dots: int = 0
+    pin_ready: bool = False
+    tries_left: int | None = None
+    offered: tuple[OfferedDocument, ...] = ()
+    selected: tuple[str, ...] = ()
+    total_cents: int = 0
+    document_language: str = "fr"
+    document_languages: tuple[str, ...] = ()
+    error_key: str | None = None
+    error_params: Mapping[str, str] = field(default_factory=dict)
+    claim_code: str | None = None
+    can_retry: bool = False
+    payment_prompt_key: str | None = None
+    issued: tuple[str, ...] = ()
+    progress: float = 0.0
+    timeout_warning_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneyReport:
+    """What one session did, for the autoplay's JSON output and the bench (no personal data)."""
+
+    operation_id: str
+    outcome: str
+    language: str
+    document_language: str
+    documents: tuple[str, ...]
+    document_ids: tuple[str, ...]
+    pdf_paths: tuple[str, ...]
+    amount_cents: int
+    payment_status: str | None
+    receipt_number: str | None
+    reversal_status: str | None
+    error_key: str | None
+    steps_ms: Mapping[str, float]
+    total_ms: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "operation_id": self.operation_id,
+            "outcome": self.outcome,
+            "language": self.language,
+            "document_language": self.document_language,
+            "documents": list(self.documents),
+            "document_ids": list(self.document_ids),
+            "pdf_paths": list(self.pdf_paths),
+            "amount_cents": self.amount_cents,
+            "payment_status": self.payment_status,
+            "receipt_number": self.receipt_number,
+            "reversal_status": self.reversal_status,
+            "error_key": self.error_key,
+            "steps_ms": dict(self.steps_ms),
+            "total_ms": self.total_ms,
+        }
+
+
+@dataclass(slots=True, kw_only=True)
+class _Session:
+    """Mutable state of one resident's session; lives only on the controller's thread."""
+
+    operation_id: str
+    started_at: float
+    language: str
+    document_language: str
+    card_read: bool = False
+    holder: CardHolder | None = None
+    extract: RegisterExtract | None = None
+    tries_left: int | None = None
+    selected: list[str] = field(default_factory=list)
+    payment: PaymentResult | None = None
+    reversal: PaymentResult | None = None
+    to_issue: list[str] = field(default_factory=list)
+    issued: list[IssuedDocument] = field(default_factory=list)
+    pdf_paths: list[str] = field(default_factory=list)
+    steps_ms: dict[str, float] = field(default_factory=dict)
+    step_started: dict[str, float] = field(default_factory=dict)
+    outcome: str = "cancelled"
+    notice_key: str | None = None
+    error_key: str | None = None
+    error_params: dict[str, str] = field(default_factory=dict)
+    claim_code: str | None = None
+    retry_target: SessionState | None = None
+    payment_prompt_key: str | None = None
+    recorded: bool = False
+
+    def wipe_personal(self) -> None:
+        self.holder = None
+        self.extract = None
+
+
+class JourneyController:
+    """Drives one resident at a time through the journey; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        ports: Ports,
+        settings: JourneySettings,
+        post: Post,
+        clock: Callable[[], float],
+        ids: Callable[[], str],
+    ) -> None:
+        self._ports = ports
+        self._settings = settings
+        self._post = post
+        self._clock = clock
+        self._ids = ids
+        self._machine = SessionMachine()
+        self._epoch = 0
+        self._pin = bytearray()
+        self._orphans = 0
+        self._card_present = False
+        self._last_activity = clock()
+        self._timeout_alert = False
+        self._warning: int | None = None
+        self._s = self._new_session()
+        self._started = False
+        self._change_listeners: list[Callable[[JourneyView], None]] = []
+        self._report_listeners: list[Callable[[JourneyReport], None]] = []
+        self._reports: list[JourneyReport] = []
+        self._view = self._build_view()
+
+    # -- observation ------------------------------------------------------------------------
+    @property
+    def view(self) -> JourneyView:
+        return self._view
+
+    @property
+    def state(self) -> SessionState:
+        return self._machine.state
+
+    @property
+    def reports(self) -> tuple[JourneyReport, ...]:
+        return tuple(self._reports)
+
+    @property
+    def settings(self) -> JourneySettings:
+        return self._settings
+
+    @property
+    def reconciling(self) -> bool:
+        """True while an abandoned payment is still being settled in the background."""
+        return self._orphans > 0
+
+    def on_change(self, listener: Callable[[JourneyView], None]) -> None:
+        self._change_listeners.append(listener)
+
+    def on_report(self, listener: Callable[[JourneyReport], None]) -> None:
+        self._report_listeners.append(listener)
+
+    # -- resident actions -------------------------------------------------------------------
+    def touch(self) -> None:
+        """Any touch: leaves the attract screen, or postpones the inactivity time-out."""
+        if self.state is S.ATTRACT:
+            self._begin()
+            return
+        self._activity()
+
+    def extend_time(self) -> None:
+        self._activity()
+
+    def choose_language(self, code: str) -> None:
+        if code not in self._settings.languages:
+            return
+        s = self._s
+        s.language = code
+        doc_languages = tuple(self._settings.catalogue.languages)
+        if code in doc_languages:
+            s.document_language = code
+        self._activity()
+        if self.state is S.LANGUAGE:
+            if self._card_present:
+                self._start_reading()
+            else:
+                self._go(S.INSERT_CARD, reason="language_chosen")
+
+    def back(self) -> None:
+        if self.state is S.INSERT_CARD:
+            self._go(S.LANGUAGE, reason="back")
+        elif self.state is S.SUMMARY:
+            self._go(S.CHOOSE_DOCUMENTS, reason="back")
+
+    def card_event(self, kind: CardEventKind) -> None:
+        if kind is CardEventKind.INSERTED:
+            self.card_inserted()
+        elif kind is CardEventKind.REMOVED:
+            self.card_removed()
+        else:
+            self._reader_lost()
+
+    def card_inserted(self) -> None:
+        self._card_present = True
+        if self.state is S.ATTRACT:
+            self._begin()
+        elif self.state is S.INSERT_CARD:
+            self._start_reading()
+        else:
+            self._refresh()
+
+    def card_removed(self) -> None:
+        self._card_present = False
+        state = self.state
+        if state in COMMITTED_STATES or state is S.TAKE_DOCUMENTS:
+            log.info("card_removed_order_continues", extra={"state": state.value})
+            self._refresh()
+        elif state is S.REMOVE_CARD:
+            self._go(S.ATTRACT, reason="card_removed")
+        elif state in (S.ATTRACT, S.LANGUAGE, S.INSERT_CARD):
+            self._refresh()
+        else:
+            if state is S.PAYMENT:
+                self._orphans += 1  # the pending charge is settled by `_payment_settled`
+            outcome = "abandoned" if self._s.outcome == "cancelled" else self._s.outcome
+            self._close(outcome=outcome, reason="card_removed")
+
+    def pin_digit(self, digit: str) -> None:
+        if self.state is not S.PIN or len(digit) != 1 or digit not in _DIGITS:
+            return
+        if len(self._pin) < self._settings.pin_max_length:
+            self._pin.append(ord(digit))
+        self._activity()
+
+    def pin_erase(self) -> None:
+        if self.state is S.PIN and self._pin:
+            self._pin[-1] = 0
+            del self._pin[-1]
+        self._activity()
+
+    def pin_submit(self) -> None:
+        if self.state is not S.PIN or len(self._pin) < self._settings.pin_min_length:
+            return
+        pin = bytearray(self._pin)  # ownership passes to the card adapter, which wipes it
+        self._wipe_pin()
+        self._s.notice_key = None
+        self._go(S.VERIFYING, reason="pin_submitted")
+        self._await(
+            lambda: self._ports.card.verify_pin(pin), step="verify_pin", then=self._pin_checked
+        )
+
+    def toggle_document(self, document_type: str) -> None:
+        if self.state is not S.CHOOSE_DOCUMENTS:
+            return
+        if document_type not in self._settings.catalogue.prices_cents:
+            return
+        selected = self._s.selected
+        if document_type in selected:
+            selected.remove(document_type)
+        else:
+            selected.append(document_type)
+            order = list(self._settings.catalogue.prices_cents)
+            selected.sort(key=order.index)
+        self._activity()
+
+    def set_document_language(self, code: str) -> None:
+        if code in self._settings.catalogue.languages:
+            self._s.document_language = code
+        self._activity()
+
+    def confirm_documents(self) -> None:
+        if self.state is S.CHOOSE_DOCUMENTS and self._s.selected:
+            self._go(S.SUMMARY, reason="documents_chosen")
+
+    def confirm_summary(self) -> None:
+        if self.state is not S.SUMMARY:
+            return
+        self._s.notice_key = None
+        if self._total() == 0:
+            self._start_issuing()
+        else:
+            self._start_payment()
+
+    def retry(self) -> None:
+        target = self._s.retry_target
+        if self.state is not S.ERROR or target is None:
+            return
+        self._s.retry_target = None
+        self._s.error_key = None
+        if target is S.READING and self._card_present:
+            self._start_reading()
+        elif target is S.SUMMARY:
+            self._go(S.SUMMARY, reason="retry")
+
+    def cancel(self) -> None:
+        state = self.state
+        if state in (S.LANGUAGE, S.INSERT_CARD) or state in (
+            S.READING,
+            S.PIN,
+            S.VERIFYING,
+            S.CHOOSE_DOCUMENTS,
+            S.SUMMARY,
+        ):
+            self._close(outcome="cancelled", reason="cancel")
+        elif state is S.ERROR:
+            self._close(outcome=self._s.outcome, reason="error_dismissed")
+
+    def documents_taken(self) -> None:
+        if self.state is S.TAKE_DOCUMENTS:
+            self._close(outcome=self._s.outcome, reason="documents_taken")
+
+    def tick(self) -> None:
+        """Call about once a second: applies the inactivity time-out of the current state."""
+        state = self.state
+        limit = self._settings.timeouts_s.get(state)
+        if limit is None:
+            return
+        idle = self._clock() - self._last_activity
+        if idle >= limit:
+            self._timed_out(state)
+            return
+        remaining = limit - idle
+        warning = (
+            math.ceil(remaining)
+            if remaining <= self._settings.timeout_warning_s and state is not S.REMOVE_CARD
+            else None
+        )
+        if warning != self._warning:
+            self._warning = warning
+            self._refresh()
+
+    # -- flow -------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        if self._orphans:
+            log.info("start_refused_reconciling")
+            return
+        self._s = self._new_session()
+        self._started = True
+        self._go(S.LANGUAGE, reason="start")
+
+    def _start_reading(self) -> None:
+        self._go(S.READING, reason="card_inserted")
+        self._await(self._ports.card.read_holder, step="read_holder", then=self._holder_read)
+
+    def _holder_read(self, holder: CardHolder) -> None:
+        self._s.holder = holder
+        self._s.card_read = True
+        self._await(self._ports.card.pin_tries_left, step="pin_tries", then=self._tries_known)
+
+    def _tries_known(self, tries: int | None) -> None:
+        self._s.tries_left = tries
+        if tries == 0:
+            self._error(KEY_PIN_BLOCKED, outcome="failed")
+            return
+        self._s.notice_key = KEY_PIN_LAST_TRY if tries == 1 else None
+        self._go(S.PIN, reason="holder_read")
+
+    def _pin_checked(self, result: PinResult) -> None:
+        s = self._s
+        if result.tries_left is not None:
+            s.tries_left = result.tries_left
+        if result.outcome is PinOutcome.ACCEPTED:
+            holder = s.holder
+            if holder is None:  # pragma: no cover - read_holder always precedes the PIN
+                self._error(KEY_GENERIC, outcome="failed")
+                return
+            number = holder.national_number
+            self._await(
+                lambda: self._ports.register.extract(number),
+                step="register_extract",
+                then=self._extract_loaded,
+            )
+        elif result.outcome is PinOutcome.BLOCKED or s.tries_left == 0:
+            self._error(KEY_PIN_BLOCKED, outcome="failed")
+        else:
+            if result.outcome is PinOutcome.WRONG:
+                s.notice_key = KEY_PIN_LAST_TRY if s.tries_left == 1 else KEY_PIN_WRONG
+            elif result.outcome is PinOutcome.TIMED_OUT:
+                s.notice_key = KEY_PIN_TIMED_OUT
+            self._go(S.PIN, reason=f"pin_{result.outcome.value}")
+
+    def _extract_loaded(self, extract: RegisterExtract) -> None:
+        self._s.extract = extract
+        self._go(S.CHOOSE_DOCUMENTS, reason="pin_accepted")
+
+    def _start_payment(self) -> None:
+        s = self._s
+        s.payment_prompt_key = None
+        self._go(S.PAYMENT, reason="summary_confirmed")
+        epoch = self._epoch
+        amount = self._total()
+        reference = s.operation_id
+
+        def on_prompt(key: str) -> None:  # any thread
+            self._post(lambda: self._payment_prompt(epoch, key))
+
+        self._await(
+            lambda: self._ports.payment.pay(
+                amount_cents=amount, reference=reference, on_prompt=on_prompt
+            ),
+            step="payment",
+            then=self._paid,
+            failed=self._payment_failed,
+            stale=lambda future: self._payment_settled(future, reference=reference, amount=amount),
+        )
+
+    def _payment_prompt(self, epoch: int, key: str) -> None:
+        if epoch == self._epoch and self.state is S.PAYMENT:
+            self._s.payment_prompt_key = key
+            self._refresh()
+
+    def _paid(self, result: PaymentResult) -> None:
+        s = self._s
+        s.payment = result
+        if result.status is PaymentStatus.APPROVED:
+            self._start_issuing()
+        elif result.status is PaymentStatus.CANCELLED:
+            s.notice_key = KEY_PAYMENT_CANCELLED
+            self._go(S.SUMMARY, reason="payment_cancelled")
+        elif result.status is PaymentStatus.DECLINED:
+            self._error(KEY_PAYMENT_DECLINED, outcome="declined", retry=S.SUMMARY)
+        else:
+            self._payment_unknown(KEY_PAYMENT_UNKNOWN)
+
+    def _payment_failed(self, err: BaseException) -> None:
+        if isinstance(err, OperationCancelled):
+            self._s.notice_key = KEY_PAYMENT_CANCELLED
+            self._go(S.SUMMARY, reason="payment_cancelled")
+        elif isinstance(err, DeviceUnavailable):
+            self._error(err.translation_key, outcome="failed", retry=S.SUMMARY)
+        else:
+            key = err.translation_key if isinstance(err, BorneError) else KEY_PAYMENT_UNKNOWN
+            self._payment_unknown(key)
+
+    def _payment_unknown(self, key: str) -> None:
+        """The terminal's answer is unknown: a case for the counter, never an automatic retry."""
+        s = self._s
+        s.claim_code = self._claim_code()
+        self._record(outcome="payment_unknown", error_key=key)
+        self._error(KEY_CLAIM_COUNTER, outcome="payment_unknown", params={"claim": s.claim_code})
+
+    def _payment_settled(
+        self, future: Future[PaymentResult], *, reference: str, amount: int
+    ) -> None:
+        """A charge finished after its session was abandoned: reverse an approval, record it."""
+        result = future.result() if not future.cancelled() and future.exception() is None else None
+        if result is None or result.status is PaymentStatus.UNKNOWN:
+            self._orphan_done(
+                reference=reference, amount=amount, outcome="abandoned_payment_unknown"
+            )
+            return
+        if result.status is not PaymentStatus.APPROVED:
+            self._orphan_done(reference=reference, amount=amount, outcome=None)
+            return
+        receipt = result.receipt_number or ""
+
+        def reversed_(done: Future[PaymentResult]) -> None:
+            ok = (
+                not done.cancelled()
+                and done.exception() is None
+                and done.result().status is PaymentStatus.APPROVED
+            )
+            outcome = "abandoned_reversed" if ok else "abandoned_reversal_failed"
+            self._post(
+                lambda: self._orphan_done(
+                    reference=reference, amount=amount, outcome=outcome, receipt=receipt
+                )
+            )
+
+        log.warning("abandoned_payment_reversing", extra={"operation_id": reference})
+        future_rev = self._call(
+            lambda: self._ports.payment.reverse(reference=reference, receipt_number=receipt)
+        )
+        future_rev.add_done_callback(reversed_)
+
+    def _orphan_done(
+        self, *, reference: str, amount: int, outcome: str | None, receipt: str | None = None
+    ) -> None:
+        self._orphans -= 1
+        if outcome is not None:
+            record = IssuanceRecord(
+                operation_id=reference,
+                kiosk_id=self._settings.kiosk_id,
+                outcome=outcome,
+                documents=(),
+                document_ids=(),
+                amount_cents=amount,
+                payment_status=outcome,
+                receipt_number=receipt,
+            )
+            self._call(lambda: self._ports.outbox.record(record)).add_done_callback(
+                _log_outbox_failure
+            )
+        self._refresh()
+
+    def _start_issuing(self) -> None:
+        s = self._s
+        s.to_issue = list(s.selected)
+        self._go(S.ISSUING, reason="order_committed")
+        self._issue_next()
+
+    def _issue_next(self) -> None:
+        s = self._s
+        if not s.to_issue:
+            self._order_done()
+            return
+        holder, extract = s.holder, s.extract
+        if holder is None or extract is None:  # pragma: no cover - guaranteed by the flow
+            self._order_failed(BorneError("personal data missing while issuing"))
+            return
+        document_type = s.to_issue.pop(0)
+        request = IssueRequest(
+            document_id=self._ids(),
+            document_type=document_type,
+            language=s.document_language,
+            holder=holder,
+            extract=extract,
+        )
+        self._await(
+            lambda: self._ports.issuer.issue(request),
+            step=f"issue.{document_type}",
+            then=self._issued,
+            failed=self._order_failed,
+        )
+
+    def _issued(self, document: IssuedDocument) -> None:
+        self._s.issued.append(document)
+        self._await(
+            lambda: self._ports.printer.print_document(document),
+            step=f"print.{document.document_type}",
+            then=lambda outcome: self._printed(document, outcome),
+            failed=self._order_failed,
+        )
+
+    def _printed(self, document: IssuedDocument, outcome: PrintOutcome) -> None:
+        if not outcome.completed:
+            err = PrintingFailed(f"print job {outcome.job_id} did not complete")
+            self._order_failed(err)
+            return
+        path = outcome.output_path if outcome.output_path is not None else document.pdf_path
+        self._s.pdf_paths.append(str(path))
+        if self._s.to_issue:
+            self._refresh()
+        self._issue_next()
+
+    def _order_done(self) -> None:
+        s = self._s
+        s.outcome = "completed"
+        s.wipe_personal()
+        self._record(outcome="completed", error_key=None)
+        self._go(S.TAKE_DOCUMENTS, reason="order_completed")
+
+    def _order_failed(self, err: BaseException) -> None:
+        s = self._s
+        key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
+        log.warning("order_failed", extra={"operation_id": s.operation_id, "error_key": key})
+        s.wipe_personal()
+        payment = s.payment
+        if payment is None or payment.status is not PaymentStatus.APPROVED:
+            self._record(outcome="failed", error_key=key)
+            self._error(key, outcome="failed")
+            return
+        self._go(S.REVERSING, reason="order_failed")
+        self._await(
+            lambda: self._ports.payment.reverse(
+                reference=s.operation_id, receipt_number=payment.receipt_number or ""
+            ),
+            step="reverse",
+            then=lambda result: self._reversed(key, result),
+            failed=lambda _err: self._reversed(key, None),
+        )
+
+    def _reversed(self, cause_key: str, result: PaymentResult | None) -> None:
+        s = self._s
+        s.reversal = result
+        ok = result is not None and result.status is PaymentStatus.APPROVED
+        outcome = "reversed" if ok else "reversal_failed"
+        s.claim_code = self._claim_code()
+        self._record(outcome=outcome, error_key=cause_key)
+        key = KEY_CLAIM_REFUNDED if ok else KEY_CLAIM_COUNTER
+        self._error(key, outcome=outcome, params={"claim": s.claim_code})
+
+    def _reader_lost(self) -> None:
+        self._card_present = False
+        if self.state in COMMITTED_STATES or self.state in (S.TAKE_DOCUMENTS, S.ERROR):
+            self._refresh()
+        elif self.state is S.PAYMENT:
+            self.card_removed()
+        else:
+            self._error(DeviceUnavailable.translation_key, outcome="failed")
+
+    def _timed_out(self, state: SessionState) -> None:
+        if state is S.REMOVE_CARD:
+            if not self._timeout_alert:
+                self._timeout_alert = True
+                log.warning("card_left_in_reader")
+                self._refresh()
+            return
+        outcome = "timed_out" if self._s.outcome == "cancelled" else self._s.outcome
+        self._close(outcome=outcome, reason="timeout")
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _close(self, *, outcome: str, reason: str) -> None:
+        """End the session: wipe everything personal, report, then remove card or attract."""
+        s = self._s
+        self._wipe_pin()
+        s.wipe_personal()
+        self._epoch += 1  # results still in flight for this session are dropped
+        if s.card_read:
+            self._call(self._ports.card.end_session).add_done_callback(_log_end_session)
+        s.outcome = outcome
+        self._publish_report(s)
+        if self._card_present:
+            self._go(S.REMOVE_CARD, reason=reason)
+        else:
+            self._go(S.ATTRACT, reason=reason)
+
+    def _publish_report(self, s: _Session) -> None:
+        if not self._started:
+            return
+        self._started = False
+        payment = s.payment
+        report = JourneyReport(
+            operation_id=s.operation_id,
+            outcome=s.outcome,
+            language=s.language,
+            document_language=s.document_language,
+            documents=tuple(d.document_type for d in s.issued),
+            document_ids=tuple(d.document_id for d in s.issued),
+            pdf_paths=tuple(s.pdf_paths),
+            amount_cents=payment.amount_cents if payment is not None else 0,
+            payment_status=payment.status.value if payment is not None else None,
+            receipt_number=payment.receipt_number if payment is not None else None,
+            reversal_status=s.reversal.status.value if s.reversal is not None else None,
+            error_key=s.error_key,
+            steps_ms=MappingProxyType(dict(s.steps_ms)),
+            total_ms=round((self._clock() - s.started_at) * 1000.0, 3),
+        )
+        self._reports.append(report)
+        log.info(
+            "journey_report",
+            extra={"operation_id": report.operation_id, "outcome": report.outcome},
+        )
+        for listener in list(self._report_listeners):
+            listener(report)
+
+    def _record(self, *, outcome: str, error_key: str | None) -> None:
+        s = self._s
+        payment = s.payment
+        extra = {"document_language": s.document_language}
+        if error_key is not None:
+            extra["error_key"] = error_key
+        record = IssuanceRecord(
+            operation_id=s.operation_id,
+            kiosk_id=self._settings.kiosk_id,
+            outcome=outcome,
+            documents=tuple(d.document_type for d in s.issued),
+            document_ids=tuple(d.document_id for d in s.issued),
+            amount_cents=payment.amount_cents if payment is not None else 0,
+            payment_status=payment.status.value if payment is not None else "none",
+            receipt_number=payment.receipt_number if payment is not None else None,
+            extra=extra,
+        )
+        s.recorded = True
+        self._await(
+            lambda: self._ports.outbox.record(record),
+            step="outbox",
+            then=lambda _none: None,
+            failed=_log_outbox_error,
+            keep_on_stale=True,
+        )
+
+    def _error(
+        self,
+        key: str,
+        *,
+        outcome: str,
+        retry: SessionState | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        s = self._s
+        s.outcome = outcome
+        s.error_key = key
+        s.error_params = dict(params or {})
+        s.retry_target = retry
+        self._go(S.ERROR, reason=outcome)
+
+    def _fail(self, err: BaseException) -> None:
+        """Default failure path before any money moved."""
+        if isinstance(err, BorneError):
+            key = err.translation_key
+        else:
+            log.error("unexpected_failure", exc_info=err)
+            key = KEY_GENERIC
+        retriable = isinstance(err, DeviceTimeout | DeviceBusy) and self._card_present
+        retry = S.READING if retriable and self.state is S.READING else None
+        self._error(key, outcome="failed", retry=retry)
+
+    def _call(self, call: Callable[[], Future[T]]) -> Future[T]:
+        try:
+            return call()
+        except BorneError as err:
+            failed: Future[T] = Future()
+            failed.set_exception(err)
+            return failed
+
+    def _await(
+        self,
+        call: Callable[[], Future[T]],
+        *,
+        step: str,
+        then: Callable[[T], None],
+        failed: Callable[[BaseException], None] | None = None,
+        stale: Callable[[Future[T]], None] | None = None,
+        keep_on_stale: bool = False,
+    ) -> None:
+        """Start a port call and continue on the controller's thread when it settles."""
+        epoch = self._epoch
+        session = self._s
+        session.step_started[step] = self._clock()
+        future = self._call(call)
+
+        def settle(done: Future[T]) -> None:
+            started = session.step_started.pop(step, None)
+            if started is not None:
+                session.steps_ms[step] = round((self._clock() - started) * 1000.0, 3)
+            err: BaseException | None
+            if done.cancelled():
+                err = OperationCancelled("cancelled", device=step)
+            else:
+                err = done.exception()
+            if epoch != self._epoch:
+                if stale is not None:
+                    stale(done)
+                elif keep_on_stale and failed is not None and err is not None:
+                    failed(err)
+                else:
+                    log.info("stale_result_dropped", extra={"step": step})
+                return
+            if err is None:
+                then(done.result())
+            else:
+                (failed or self._fail)(err)
+
+        future.add_done_callback(lambda done: self._post(lambda: settle(done)))
+
+    def _go(self, target: SessionState, *, reason: str) -> None:
+        if target is not S.REMOVE_CARD:
+            self._timeout_alert = False
+        self._machine.go(target, reason=reason)
+        self._activity()
+
+    def _activity(self) -> None:
+        self._last_activity = self._clock()
+        self._warning = None
+        self._refresh()
+
+    def _refresh(self) -> None:
+        view = self._build_view()
+        if view == self._view:
+            return
+        self._view = view
+        for listener in list(self._change_listeners):
+            listener(view)
+
+    def _wipe_pin(self) -> None:
+        for i in range(len(self._pin)):
+            self._pin[i] = 0
+        self._pin.clear()
+
+    def _new_session(self) -> _Session:
+        language = self._settings.default_language
+        doc_languages = tuple(self._settings.catalogue.languages)
+        return _Session(
+            operation_id=self._ids(),
+            started_at=self._clock(),
+            language=language,
+            document_language=language if language in doc_languages else doc_languages[0],
+        )
+
+    def _claim_code(self) -> str:
+        raw = "".join(ch for ch in self._s.operation_id.upper() if ch.isalnum())[:8]
+        return f"{raw[:4]}-{raw[4:]}"
+
+    def _total(self) -> int:
+        prices = self._settings.catalogue.prices_cents
+        return sum(prices[t] for t in self._s.selected)
+
+    def _build_view(self) -> JourneyView:
+        s = self._s
+        state = self._machine.state
+        prices = self._settings.catalogue.prices_cents
+        prompt = PROMPT_KEYS[state]
+        if state is S.ATTRACT and self._orphans:
+            prompt = KEY_ATTRACT_WAIT
+        elif state is S.REMOVE_CARD and self._timeout_alert:
+            prompt = KEY_REMOVE_CARD_ALERT
+        done = len(s.pdf_paths)
+        wanted = len(s.selected)
+        return JourneyView(
+            state=state,
+            language=s.language,
+            languages=self._settings.languages,
+            commune_name=self._settings.commune_name,
+            prompt_key=prompt,
+            notice_key=s.notice_key,
+            card_present=self._card_present,
+            pin_dots=len(self._pin),
+            pin_ready=len(self._pin) >= self._settings.pin_min_length,
+            tries_left=s.tries_left,
+            offered=tuple(
+                OfferedDocument(document_type=t, title_key=document_title_key(t), price_cents=price)
+                for t, price in prices.items()
+            ),
+            selected=tuple(s.selected),
+            total_cents=self._total(),
+            document_language=s.document_language,
+            document_languages=tuple(self._settings.catalogue.languages),
+            error_key=s.error_key if state is S.ERROR else None,
+            error_params=MappingProxyType(dict(s.error_params)),
+            claim_code=s.claim_code if state is S.ERROR else None,
+            can_retry=state is S.ERROR and s.retry_target is not None,
+            payment_prompt_key=s.payment_prompt_key if state is S.PAYMENT else None,
+            issued=tuple(d.document_type for d in s.issued),
+            progress=(done / wanted) if wanted else 0.0,
+            timeout_warning_s=self._warning,
+        )
+
+
+def _log_end_session(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("end_session_failed", extra={"error": type(done.exception()).__name__})
+
+
+def _log_outbox_failure(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        _log_outbox_error(done.exception())
+
+
+def _log_outbox_error(err: BaseException | None) -> None:
+    log.error("outbox_record_failed", extra={"error": type(err).__name__})

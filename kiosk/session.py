@@ -1,0 +1,163 @@
+"""The resident's session as a state machine with a declared transition table.
+
+The table below is the single source of truth for which screen may follow which. The journey
+controller (`kiosk.journey`) decides *why* to move; this module only checks *whether* it may.
+
+Card removal, time-outs and errors
+----------------------------------
+* Card removal wipes the session at once and returns to ATTRACT from every state that holds
+  personal data, with three exceptions:
+
+  - ISSUING and REVERSING: once ISSUING has started the order is committed (the payment, if any,
+    is approved). The order must either complete (documents printed, record written) or be
+    reversed (REVERSING, then ERROR with a claim key). Neither state may jump to ATTRACT; the
+    controller remembers that the card is gone and, once the order is settled, skips
+    REMOVE_CARD. TAKE_DOCUMENTS likewise stays until the printed documents are taken, so that
+    they are not left in the tray unnoticed.
+  - PAYMENT: the session is wiped and the kiosk returns to ATTRACT at once, but the charge that
+    may still be in flight on the payment terminal is reconciled in the background: a late
+    approval is reversed automatically and recorded, so nothing is charged.
+
+* Inactivity time-outs end the session from every interactive state (to REMOVE_CARD when the card
+  is still inserted, else to ATTRACT). States that wait on a device (READING, VERIFYING, PAYMENT,
+  ISSUING, REVERSING) rely on the device time-outs, which surface as errors.
+* ERROR is reachable from every state but ERROR itself, REVERSING being the only way out of a
+  failed paid order.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from hardware.errors import BorneError
+
+log = logging.getLogger(__name__)
+
+
+class SessionState(enum.Enum):
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    INSERT_CARD = "insert_card"
+    READING = "reading"
+    PIN = "pin"
+    VERIFYING = "verifying"
+    CHOOSE_DOCUMENTS = "choose_documents"
+    SUMMARY = "summary"
+    PAYMENT = "payment"
+    ISSUING = "issuing"
+    REVERSING = "reversing"
+    TAKE_DOCUMENTS = "take_documents"
+    REMOVE_CARD = "remove_card"
+    ERROR = "error"
+
+
+S = SessionState
+
+#: States during which the order is committed; they never jump back to ATTRACT.
+COMMITTED_STATES: frozenset[SessionState] = frozenset({S.ISSUING, S.REVERSING})
+
+#: States the resident interacts with; an inactivity time-out applies to them.
+INTERACTIVE_STATES: frozenset[SessionState] = frozenset(
+    {
+        S.LANGUAGE,
+        S.INSERT_CARD,
+        S.PIN,
+        S.CHOOSE_DOCUMENTS,
+        S.SUMMARY,
+        S.TAKE_DOCUMENTS,
+        S.REMOVE_CARD,
+        S.ERROR,
+    }
+)
+
+#: States that hold personal data of the resident (wiped on card removal).
+PERSONAL_DATA_STATES: frozenset[SessionState] = frozenset(
+    {S.PIN, S.VERIFYING, S.CHOOSE_DOCUMENTS, S.SUMMARY, S.PAYMENT, S.ISSUING, S.REVERSING}
+)
+
+_FORWARD: dict[SessionState, frozenset[SessionState]] = {
+    S.ATTRACT: frozenset({S.LANGUAGE}),
+    S.LANGUAGE: frozenset({S.INSERT_CARD, S.READING, S.REMOVE_CARD}),
+    S.INSERT_CARD: frozenset({S.READING, S.LANGUAGE, S.REMOVE_CARD}),
+    S.READING: frozenset({S.PIN, S.REMOVE_CARD}),
+    S.PIN: frozenset({S.VERIFYING, S.REMOVE_CARD}),
+    S.VERIFYING: frozenset({S.PIN, S.CHOOSE_DOCUMENTS, S.REMOVE_CARD}),
+    S.CHOOSE_DOCUMENTS: frozenset({S.SUMMARY, S.REMOVE_CARD}),
+    S.SUMMARY: frozenset({S.CHOOSE_DOCUMENTS, S.PAYMENT, S.ISSUING, S.REMOVE_CARD}),
+    S.PAYMENT: frozenset({S.ISSUING, S.SUMMARY}),
+    S.ISSUING: frozenset({S.TAKE_DOCUMENTS, S.REVERSING}),
+    S.REVERSING: frozenset(),
+    S.TAKE_DOCUMENTS: frozenset({S.REMOVE_CARD}),
+    S.REMOVE_CARD: frozenset(),
+    S.ERROR: frozenset({S.READING, S.SUMMARY, S.REMOVE_CARD}),
+}
+
+
+def _build_table() -> Mapping[SessionState, frozenset[SessionState]]:
+    table: dict[SessionState, frozenset[SessionState]] = {}
+    for state, forward in _FORWARD.items():
+        extra: set[SessionState] = set()
+        if state is not S.ERROR:
+            extra.add(S.ERROR)  # a failure may happen anywhere
+        if state is not S.ATTRACT and state not in COMMITTED_STATES:
+            extra.add(S.ATTRACT)  # card removed, time-out or cancel: wipe and start over
+        table[state] = frozenset(forward | extra)
+    return MappingProxyType(table)
+
+
+#: {state: the states that may follow it}. Staying in the same state is not a transition.
+TRANSITIONS: Mapping[SessionState, frozenset[SessionState]] = _build_table()
+
+
+class IllegalTransition(BorneError):
+    """A move the transition table does not allow: a programming error, never shown as such."""
+
+    def __init__(self, *, source: SessionState, target: SessionState) -> None:
+        super().__init__(f"illegal session transition {source.value} -> {target.value}")
+        self.source = source
+        self.target = target
+
+
+StateListener = Callable[[SessionState, SessionState], None]
+
+
+class SessionMachine:
+    """Holds the current state; every change goes through `_set_state`."""
+
+    def __init__(self, *, initial: SessionState = S.ATTRACT) -> None:
+        self._state = initial
+        self._listeners: list[StateListener] = []
+
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    def add_listener(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+
+    def can_go(self, target: SessionState) -> bool:
+        return target in TRANSITIONS[self._state]
+
+    def go(self, target: SessionState, *, reason: str) -> None:
+        """Move to `target`; `reason` is a short machine word (never personal data)."""
+        self._set_state(target, reason=reason)
+
+    def _set_state(self, target: SessionState, *, reason: str) -> None:
+        source = self._state
+        if target not in TRANSITIONS[source]:
+            raise IllegalTransition(source=source, target=target)
+        self._state = target
+        log.info(
+            "state_change",
+            extra={
+                "event": "state_change",
+                "from": source.value,
+                "to": target.value,
+                "reason": reason,
+            },
+        )
+        for listener in list(self._listeners):
+            listener(source, target)

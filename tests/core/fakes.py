@@ -1,0 +1,389 @@
+"""Small in-memory implementations of the journey's ports, for controller and UI tests.
+
+With `threaded=True` every call completes on a worker thread (like the real device runners), so
+the UI tests exercise the bridge; otherwise calls complete before they return.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from hardware.errors import BorneError
+from kiosk.journey import JourneyController, JourneySettings, JourneyView
+from kiosk.ports import (
+    CardEventKind,
+    CardHolder,
+    Catalogue,
+    HouseholdMember,
+    IssuanceRecord,
+    IssuedDocument,
+    IssueRequest,
+    PaymentResult,
+    PaymentStatus,
+    PinOutcome,
+    PinResult,
+    Ports,
+    PostalAddress,
+    PrintOutcome,
+    RegisterExtract,
+)
+
+T = TypeVar("T")
+
+NATIONAL_NUMBER = "85031412345"
+ADDRESS = PostalAddress(street="Rue de la Gare 1", zip_code="5999", municipality="Démo")
+
+
+def make_holder() -> CardHolder:
+    return CardHolder(
+        national_number=NATIONAL_NUMBER,
+        surname="Peeters",
+        first_names="Anna",
+        birth_date=date(1985, 3, 14),
+        sex="F",
+        nationality="BE",
+        address=ADDRESS,
+        card_valid_until=date(2031, 1, 1),
+    )
+
+
+class Completer:
+    """Completes work inline or on a worker thread."""
+
+    def __init__(self, *, threaded: bool) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1) if threaded else None
+
+    def run(self, fn: Callable[[], T]) -> Future[T]:
+        if self._pool is not None:
+            return self._pool.submit(fn)
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn())
+        except BorneError as err:
+            future.set_exception(err)
+        return future
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+class FakeCard:
+    def __init__(self, completer: Completer, *, pin: str = "1234", tries: int = 3) -> None:
+        self._c = completer
+        self.pin = pin
+        self.tries = tries
+        self.received_pins: list[bytes] = []
+        self.wiped_after_use = True
+        self.read_error: BorneError | None = None
+        self.end_sessions = 0
+        self._watchers: list[Callable[[CardEventKind], None]] = []
+
+    # CardPort
+    def watch(self, on_event: Callable[[CardEventKind], None]) -> None:
+        self._watchers.append(on_event)
+
+    def read_holder(self) -> Future[CardHolder]:
+        def work() -> CardHolder:
+            if self.read_error is not None:
+                raise self.read_error
+            return make_holder()
+
+        return self._c.run(work)
+
+    def pin_tries_left(self) -> Future[int | None]:
+        return self._c.run(lambda: self.tries)
+
+    def verify_pin(self, pin: bytearray) -> Future[PinResult]:
+        def work() -> PinResult:
+            given = bytes(pin)
+            for i in range(len(pin)):
+                pin[i] = 0
+            self.received_pins.append(given)
+            if self.tries == 0:
+                return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
+            if given == self.pin.encode("ascii"):
+                self.tries = 3
+                return PinResult(outcome=PinOutcome.ACCEPTED, tries_left=3)
+            self.tries -= 1
+            if self.tries == 0:
+                return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
+            return PinResult(outcome=PinOutcome.WRONG, tries_left=self.tries)
+
+        return self._c.run(work)
+
+    def end_session(self) -> Future[None]:
+        def work() -> None:
+            self.end_sessions += 1
+
+        return self._c.run(work)
+
+    # test side
+    def insert(self) -> None:
+        for watcher in list(self._watchers):
+            watcher(CardEventKind.INSERTED)
+
+    def remove(self) -> None:
+        for watcher in list(self._watchers):
+            watcher(CardEventKind.REMOVED)
+
+
+class FakeRegister:
+    def __init__(self, completer: Completer) -> None:
+        self._c = completer
+        self.asked: list[str] = []
+
+    def extract(self, national_number: str) -> Future[RegisterExtract]:
+        def work() -> RegisterExtract:
+            self.asked.append(national_number)
+            member = HouseholdMember(
+                national_number=NATIONAL_NUMBER,
+                surname="Peeters",
+                first_names="Anna",
+                birth_date=date(1985, 3, 14),
+                sex="F",
+                nationality="BE",
+                relation="reference",
+            )
+            return RegisterExtract(household_id="H1", address=ADDRESS, members=(member,))
+
+        return self._c.run(work)
+
+
+class FakePayment:
+    """Approves by default; `hold=True` leaves `pay` pending until `release()`."""
+
+    def __init__(
+        self, completer: Completer, *, status: PaymentStatus = PaymentStatus.APPROVED
+    ) -> None:
+        self._c = completer
+        self.status = status
+        self.hold = False
+        self.charged: dict[str, int] = {}
+        self.reversed: list[str] = []
+        self.prompts = (
+            "payment.status.insert_card",
+            "payment.status.enter_pin",
+            "payment.status.processing",
+        )
+        self._held: list[tuple[Future[PaymentResult], PaymentResult]] = []
+        self.reverse_started = threading.Event()
+
+    def pay(
+        self, *, amount_cents: int, reference: str, on_prompt: Callable[[str], None]
+    ) -> Future[PaymentResult]:
+        result = PaymentResult(
+            status=self.status,
+            reference=reference,
+            amount_cents=amount_cents,
+            receipt_number="R0001" if self.status is PaymentStatus.APPROVED else None,
+        )
+
+        def work() -> PaymentResult:
+            for prompt in self.prompts:
+                on_prompt(prompt)
+            if result.status is PaymentStatus.APPROVED:
+                self.charged[reference] = amount_cents
+            return result
+
+        if self.hold:
+            pending: Future[PaymentResult] = Future()
+            self._held.append((pending, result))
+            return pending
+        return self._c.run(work)
+
+    def release(self) -> None:
+        for pending, result in self._held:
+            if result.status is PaymentStatus.APPROVED:
+                self.charged[result.reference] = result.amount_cents
+            pending.set_result(result)
+        self._held.clear()
+
+    def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]:
+        def work() -> PaymentResult:
+            self.reversed.append(reference)
+            self.reverse_started.set()
+            return PaymentResult(status=PaymentStatus.APPROVED, reference=reference, amount_cents=0)
+
+        return self._c.run(work)
+
+    @property
+    def net_charged(self) -> int:
+        """Cents kept by the commune: charges minus the ones reversed."""
+        return sum(v for ref, v in self.charged.items() if ref not in self.reversed)
+
+
+class FakeIssuer:
+    def __init__(self, completer: Completer, *, directory: Path) -> None:
+        self._c = completer
+        self.directory = directory
+        self.fail_on: str | None = None
+        self.requests: list[IssueRequest] = []
+
+    def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
+        def work() -> IssuedDocument:
+            self.requests.append(request)
+            if request.document_type == self.fail_on:
+                raise BorneError("sealing failed", translation_key="error.device")
+            return IssuedDocument(
+                document_id=request.document_id,
+                document_type=request.document_type,
+                language=request.language,
+                pdf_path=self.directory / f"{request.document_id}.pdf",
+                sha256="0" * 64,
+                pages=1,
+            )
+
+        return self._c.run(work)
+
+
+class FakePrinter:
+    def __init__(self, completer: Completer) -> None:
+        self._c = completer
+        self.complete = True
+        self.printed: list[str] = []
+
+    def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
+        def work() -> PrintOutcome:
+            if not self.complete:
+                return PrintOutcome(job_id=7, completed=False, reason="jam")
+            self.printed.append(document.document_type)
+            return PrintOutcome(job_id=len(self.printed), completed=True)
+
+        return self._c.run(work)
+
+
+class FakeOutbox:
+    def __init__(self, completer: Completer) -> None:
+        self._c = completer
+        self.records: list[IssuanceRecord] = []
+
+    def record(self, record: IssuanceRecord) -> Future[None]:
+        def work() -> None:
+            self.records.append(record)
+
+        return self._c.run(work)
+
+
+@dataclass(kw_only=True)
+class FakePorts:
+    completer: Completer
+    card: FakeCard
+    register: FakeRegister
+    payment: FakePayment
+    issuer: FakeIssuer
+    printer: FakePrinter
+    outbox: FakeOutbox
+    ports: Ports = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ports = Ports(
+            card=self.card,
+            register=self.register,
+            payment=self.payment,
+            issuer=self.issuer,
+            printer=self.printer,
+            outbox=self.outbox,
+        )
+
+
+def make_ports(*, threaded: bool, directory: Path) -> FakePorts:
+    c = Completer(threaded=threaded)
+    return FakePorts(
+        completer=c,
+        card=FakeCard(c),
+        register=FakeRegister(c),
+        payment=FakePayment(c),
+        issuer=FakeIssuer(c, directory=directory),
+        printer=FakePrinter(c),
+        outbox=FakeOutbox(c),
+    )
+
+
+def make_settings(**prices: int) -> JourneySettings:
+    catalogue = Catalogue(
+        prices_cents=prices or {"household": 250, "residence": 250, "life": 0},
+        languages=("fr", "nl", "de"),
+    )
+    return JourneySettings(commune_name="Démo", catalogue=catalogue, kiosk_id="kiosk-test")
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Ids:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"op{self.n:04d}abcdef"
+
+
+class QueuePoster:
+    """The controller's thread in tests: posted continuations run when the test pumps."""
+
+    def __init__(self) -> None:
+        self.queue: list[Callable[[], None]] = []
+
+    def __call__(self, fn: Callable[[], None]) -> None:
+        self.queue.append(fn)
+
+    def pump(self) -> int:
+        ran = 0
+        while self.queue:
+            self.queue.pop(0)()
+            ran += 1
+        return ran
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, **prices: int) -> None:
+        self.fakes: FakePorts = make_ports(threaded=False, directory=tmp_path)
+        self.poster = QueuePoster()
+        self.clock = ManualClock()
+        self.views: list[JourneyView] = []
+        self.controller = JourneyController(
+            ports=self.fakes.ports,
+            settings=make_settings(**prices),
+            post=self.poster,
+            clock=self.clock,
+            ids=Ids(),
+        )
+        self.controller.on_change(self.views.append)
+        self.fakes.card.watch(self.controller.card_event)
+
+    def pump(self) -> JourneyView:
+        self.poster.pump()
+        return self.controller.view
+
+    def to_pin(self, *, language: str = "fr") -> JourneyView:
+        c = self.controller
+        c.touch()
+        c.choose_language(language)
+        self.fakes.card.insert()
+        return self.pump()
+
+    def enter_pin(self, pin: str) -> JourneyView:
+        for digit in pin:
+            self.controller.pin_digit(digit)
+        self.controller.pin_submit()
+        return self.pump()
+
+
+def pump_until(rig: Rig, state: object) -> None:
+    """Run posted continuations one by one until the controller reaches `state`."""
+    while rig.controller.state is not state:
+        assert rig.poster.queue, f"queue ran dry before {state}"
+        rig.poster.queue.pop(0)()

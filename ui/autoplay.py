@@ -1,0 +1,198 @@
+"""Plays residents through the real widgets, headless, for demos, CI and the bench.
+
+The driver clicks the same buttons a person uses (`QTest.mouseClick`) and reacts to view changes; it
+never sleeps. Inserting and removing the card are the caller's callbacks: they may block briefly
+(they drive a virtual card through the real reader stack), so the driver calls them on its own
+worker thread, never on the Qt main thread. The card events then come back the normal way, through
+`CardPort.watch` and the bridge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+
+from hardware.errors import BorneError
+from kiosk.journey import (
+    KEY_PIN_LAST_TRY,
+    KEY_PIN_WRONG,
+    JourneyController,
+    JourneyReport,
+    JourneyView,
+)
+from kiosk.session import SessionState
+from ui.main_window import KioskWindow
+
+log = logging.getLogger(__name__)
+S = SessionState
+
+
+class AutoplayError(BorneError):
+    """The scripted resident could not go on (a button is missing or disabled)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoplayScript:
+    language: str
+    pin: str
+    documents: tuple[str, ...]
+    document_language: str
+
+
+@dataclass(slots=True)
+class _Progress:
+    started: bool = False
+    inserted: bool = False
+    removed: bool = False
+    pin_sent: bool = False
+    gave_up: bool = False
+
+
+class AutoplayDriver(QObject):
+    """Plays `sessions` residents one after the other, then emits `finished`."""
+
+    finished = Signal()
+
+    def __init__(
+        self,
+        *,
+        window: KioskWindow,
+        controller: JourneyController,
+        script: AutoplayScript,
+        sessions: int,
+        insert_card: Callable[[], None],
+        remove_card: Callable[[], None],
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._controller = controller
+        self._script = script
+        self._sessions = sessions
+        self._insert_card = insert_card
+        self._remove_card = remove_card
+        self._reports: list[JourneyReport] = []
+        self._p = _Progress()
+        self._pending = False
+        self._done = False
+        self._cards = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoplay-card")
+        controller.on_change(self._changed)
+        controller.on_report(self._reports.append)
+
+    @property
+    def reports(self) -> tuple[JourneyReport, ...]:
+        return tuple(self._reports)
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def start(self) -> None:
+        self._schedule()
+
+    def shutdown(self) -> None:
+        self._cards.shutdown(wait=True)
+
+    # -- reacting ---------------------------------------------------------------------------
+    def _changed(self, _view: JourneyView) -> None:
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._pending and not self._done:
+            self._pending = True
+            QTimer.singleShot(0, self._act)
+
+    def _act(self) -> None:
+        self._pending = False
+        if self._done:
+            return
+        view = self._controller.view
+        try:
+            self._step(view)
+        except AutoplayError:
+            log.exception("autoplay_stuck", extra={"state": view.state.value})
+            self._finish()
+
+    def _step(self, view: JourneyView) -> None:
+        state = view.state
+        p = self._p
+        if state is S.ATTRACT:
+            if p.started and (not view.card_present):
+                if len(self._reports) >= self._sessions:
+                    self._finish()
+                    return
+                self._p = p = _Progress()
+            if not p.started and not self._controller.reconciling and not view.card_present:
+                p.started = True
+                self._click("start")
+        elif state is S.LANGUAGE:
+            self._click(f"lang_{self._script.language}")
+        elif state is S.INSERT_CARD and not p.inserted:
+            p.inserted = True
+            self._off_thread(self._insert_card)
+        elif state is S.PIN:
+            self._type_pin(view)
+        elif state is S.CHOOSE_DOCUMENTS:
+            self._choose(view)
+        elif state is S.SUMMARY:
+            self._click("summary_confirm")
+        elif state is S.TAKE_DOCUMENTS:
+            self._click("take_done")
+        elif state is S.REMOVE_CARD and not p.removed:
+            p.removed = True
+            self._off_thread(self._remove_card)
+        elif state is S.ERROR:
+            self._click("error_dismiss")
+
+    def _type_pin(self, view: JourneyView) -> None:
+        p = self._p
+        if p.pin_sent and view.notice_key in (KEY_PIN_WRONG, KEY_PIN_LAST_TRY):
+            if not p.gave_up:  # the script knows one PIN only: do not burn the next try
+                p.gave_up = True
+                self._click("cancel")
+            return
+        if view.pin_dots < len(self._script.pin):
+            self._click(f"pin_{self._script.pin[view.pin_dots]}")
+        elif not p.pin_sent:
+            p.pin_sent = True
+            self._click("pin_ok")
+
+    def _choose(self, view: JourneyView) -> None:
+        offered = {o.document_type for o in view.offered}
+        for document_type in self._script.documents:
+            if document_type not in offered:
+                raise AutoplayError(f"document {document_type} is not offered")
+            if document_type not in view.selected:
+                self._click(f"doc_{document_type}")
+                return
+        if view.document_language != self._script.document_language:
+            self._click(f"doclang_{self._script.document_language}")
+            return
+        self._click("docs_confirm")
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _click(self, name: str) -> None:
+        screen = self._window.current_screen
+        button = screen.findChild(QPushButton, name)
+        if button is None or not button.isEnabled():
+            raise AutoplayError(f"no usable button {name} on {screen.objectName()}")
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    def _off_thread(self, callback: Callable[[], None]) -> None:
+        future = self._cards.submit(callback)
+        future.add_done_callback(_log_card_failure)
+
+    def _finish(self) -> None:
+        if not self._done:
+            self._done = True
+            self.finished.emit()
+
+
+def _log_card_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("autoplay_card_callback_failed", exc_info=future.exception())

@@ -1,0 +1,113 @@
+"""The kiosk window: one screen per session state in a stack, switched on `JourneyView.state`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.i18n import translate
+from kiosk.journey import JourneyController, JourneyView
+from kiosk.session import SessionState
+from ui.screens.attract import AttractScreen
+from ui.screens.base import Screen
+from ui.screens.documents import DocumentsScreen
+from ui.screens.error import ErrorScreen
+from ui.screens.language import LanguageScreen
+from ui.screens.messages import (
+    InsertCardScreen,
+    IssuingScreen,
+    PaymentScreen,
+    RemoveCardScreen,
+    TakeDocumentsScreen,
+    WaitScreen,
+)
+from ui.screens.pin import PinScreen
+from ui.screens.summary import SummaryScreen
+from ui.theme import STYLESHEET, big_button, label, set_text
+
+S = SessionState
+
+_SCREENS: dict[SessionState, type[Screen]] = {
+    S.ATTRACT: AttractScreen,
+    S.LANGUAGE: LanguageScreen,
+    S.INSERT_CARD: InsertCardScreen,
+    S.READING: WaitScreen,
+    S.PIN: PinScreen,
+    S.VERIFYING: WaitScreen,
+    S.CHOOSE_DOCUMENTS: DocumentsScreen,
+    S.SUMMARY: SummaryScreen,
+    S.PAYMENT: PaymentScreen,
+    S.ISSUING: IssuingScreen,
+    S.REVERSING: WaitScreen,
+    S.TAKE_DOCUMENTS: TakeDocumentsScreen,
+    S.REMOVE_CARD: RemoveCardScreen,
+    S.ERROR: ErrorScreen,
+}
+
+TICK_MS = 1000
+
+
+class KioskWindow(QWidget):
+    """Shows the controller's view; never calls a device itself."""
+
+    def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("kiosk")
+        self.setStyleSheet(STYLESHEET)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.warning_bar = QWidget(self)
+        bar = QHBoxLayout(self.warning_bar)
+        self.warning = label("alert", parent=self.warning_bar)
+        self.extend = big_button("extend", controller.extend_time, parent=self.warning_bar)
+        bar.addWidget(self.warning, stretch=1)
+        bar.addWidget(self.extend)
+        self.warning_bar.hide()
+        layout.addWidget(self.warning_bar)
+        self.stack = QStackedWidget(self)
+        layout.addWidget(self.stack, stretch=1)
+        self.screens: dict[SessionState, Screen] = {}
+        for state, cls in _SCREENS.items():
+            screen = cls(controller, parent=self.stack)
+            screen.setObjectName(f"screen_{state.value}")
+            self.stack.addWidget(screen)
+            self.screens[state] = screen
+        self._shown: SessionState | None = None
+        self.views: list[JourneyView] = []
+        controller.on_change(self.show_view)
+        self.show_view(controller.view)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(controller.tick)
+        self.ticker.start()
+
+    @property
+    def current_screen(self) -> Screen:
+        return self.screens[self.controller.view.state]
+
+    def warm_up(self) -> None:
+        """Lay out and polish every screen once, so the first switch during a journey is cheap."""
+        for screen in self.screens.values():
+            screen.show_view(self.controller.view)
+            screen.ensurePolished()
+            screen.adjustSize()
+
+    def show_view(self, view: JourneyView) -> None:
+        screen = self.screens[view.state]
+        screen.show_view(view)
+        if view.timeout_warning_s is not None:
+            self.warning.setText(
+                translate("timeout.warning", view.language, seconds=view.timeout_warning_s)
+            )
+            set_text(self.extend, translate("timeout.extend", view.language))
+            self.warning_bar.show()
+        else:
+            self.warning_bar.hide()
+        if self._shown is not view.state:
+            self._shown = view.state
+            self.stack.setCurrentWidget(screen)
+            self.setAccessibleDescription(screen.prompt.text())
+            focus = screen.first_focus()
+            if focus is not None:
+                focus.setFocus()

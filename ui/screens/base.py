@@ -1,0 +1,74 @@
+"""What every screen shares: a title, the prompt, a notice line and optional cancel/back."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.i18n import translate
+from kiosk.journey import JourneyController, JourneyView
+from ui.theme import big_button, label, set_text
+
+
+class Screen(QWidget):
+    """Renders one `JourneyView`; user actions go straight to the controller."""
+
+    def __init__(
+        self,
+        controller: JourneyController,
+        *,
+        cancellable: bool = False,
+        back: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.language = controller.view.language
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setSpacing(24)
+        self.layout_.setContentsMargins(48, 32, 48, 32)
+        self.prompt: QLabel = label("title", parent=self)
+        self.notice: QLabel = label("notice", parent=self)
+        self.notice.hide()
+        self.layout_.addWidget(self.prompt)
+        self.layout_.addWidget(self.notice)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(16)
+        self.layout_.addLayout(self.body, stretch=1)
+        self.footer = QHBoxLayout()
+        self.layout_.addLayout(self.footer)
+        self.back_button: QPushButton | None = None
+        self.cancel_button: QPushButton | None = None
+        if back:
+            self.back_button = big_button("back", controller.back, parent=self)
+            self.footer.addWidget(self.back_button)
+        if cancellable:
+            self.cancel_button = big_button("cancel", controller.cancel, parent=self)
+            self.footer.addWidget(self.cancel_button)
+
+    def t(self, key: str, **params: object) -> str:
+        return translate(key, self.language, **params)
+
+    def show_view(self, view: JourneyView) -> None:
+        self.language = view.language
+        self.prompt.setText(self.t(view.prompt_key, commune=view.commune_name))
+        self.prompt.setAccessibleName(self.prompt.text())
+        if view.notice_key:
+            self.notice.setText(self.t(view.notice_key))
+            self.notice.show()
+        else:
+            self.notice.hide()
+        if self.back_button is not None:
+            set_text(self.back_button, self.t("common.back"))
+        if self.cancel_button is not None:
+            set_text(self.cancel_button, self.t("common.cancel"))
+        self.render_body(view)
+
+    def render_body(self, view: JourneyView) -> None:
+        """Screens with more than a prompt override this."""
+
+    def first_focus(self) -> QWidget | None:
+        """The widget that takes the keyboard focus when the screen appears."""
+        buttons = [
+            b for b in self.findChildren(QPushButton) if b.isEnabled() and b.isVisibleTo(self)
+        ]
+        return buttons[0] if buttons else None

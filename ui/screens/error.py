@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from kiosk.journey import KEY_GENERIC, JourneyController, JourneyView
+from ui.screens.base import Screen
+from ui.theme import big_button, label, set_text
+
+
+class ErrorScreen(Screen):
+    """What went wrong, the claim reference when money is involved, retry when it makes sense."""
+
+    def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent=parent)
+        self.message = label("notice", parent=self)
+        self.claim = label("claim", parent=self)
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.claim)
+        self.body.addStretch(1)
+        self.retry = big_button("error_retry", controller.retry, parent=self)
+        self.dismiss = big_button("error_dismiss", controller.cancel, parent=self)
+        self.footer.addWidget(self.retry)
+        self.footer.addWidget(self.dismiss)
+
+    def render_body(self, view: JourneyView) -> None:
+        self.message.setText(self.t(view.error_key or KEY_GENERIC, **dict(view.error_params)))
+        self.message.setAccessibleName(self.message.text())
+        if view.claim_code:
+            self.claim.setText(self.t("error.claim_label", claim=view.claim_code))
+            self.claim.show()
+        else:
+            self.claim.hide()
+        set_text(self.retry, self.t("error.retry"))
+        self.retry.setVisible(view.can_retry)
+        set_text(self.dismiss, self.t("error.dismiss"))
