@@ -1,0 +1,63 @@
+"""The Belgian eID card over PC/SC: reading, verifying, PIN check, insertion events."""
+
+from hardware.eid.errors import (
+    CardCommunicationError,
+    CardDataError,
+    CardExpired,
+    CardNotYetValid,
+    CardRemoved,
+    CardVerificationError,
+    EidError,
+    NoCard,
+    NotAnEidCard,
+    PinBlocked,
+    PinFormatError,
+    ReaderNotFound,
+    WrongPin,
+)
+from hardware.eid.model import (
+    Address,
+    CardData,
+    CardRead,
+    CheckResult,
+    Identity,
+    PinCheck,
+    PinStatus,
+    RawFiles,
+    VerificationReport,
+    mask_national_number,
+)
+from hardware.eid.reader import CardMonitor, EidReader, EidSession
+from hardware.eid.verify import TrustStore, raise_for_report, verify_card
+
+__all__ = [
+    "Address",
+    "CardCommunicationError",
+    "CardData",
+    "CardDataError",
+    "CardExpired",
+    "CardMonitor",
+    "CardNotYetValid",
+    "CardRead",
+    "CardRemoved",
+    "CardVerificationError",
+    "CheckResult",
+    "EidError",
+    "EidReader",
+    "EidSession",
+    "Identity",
+    "NoCard",
+    "NotAnEidCard",
+    "PinBlocked",
+    "PinCheck",
+    "PinFormatError",
+    "PinStatus",
+    "RawFiles",
+    "ReaderNotFound",
+    "TrustStore",
+    "VerificationReport",
+    "WrongPin",
+    "mask_national_number",
+    "raise_for_report",
+    "verify_card",
+]

@@ -1,0 +1,3 @@
+from hardware.eid.cli import main
+
+raise SystemExit(main())

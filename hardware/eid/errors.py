@@ -1,0 +1,110 @@
+"""Typed errors of the eID layer; each carries a translation key, never a sentence for the resident."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hardware.errors import DeviceError, DeviceUnavailable
+
+DEVICE = "eid"
+
+
+class EidError(DeviceError):
+    """Anything that went wrong while talking to an identity card."""
+
+    translation_key = "eid.error.generic"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        recoverable: bool = True,
+        translation_key: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            device=DEVICE,
+            recoverable=recoverable,
+            translation_key=translation_key,
+            params=params,
+        )
+
+
+class ReaderNotFound(DeviceUnavailable):
+    translation_key = "eid.error.no_reader"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, device=DEVICE, recoverable=True)
+
+
+class NoCard(EidError):
+    translation_key = "eid.error.no_card"
+
+
+class CardRemoved(EidError):
+    translation_key = "eid.error.card_removed"
+
+
+class NotAnEidCard(EidError):
+    translation_key = "eid.error.not_an_eid"
+
+
+class CardCommunicationError(EidError):
+    translation_key = "eid.error.communication"
+
+
+class CardDataError(EidError):
+    """A file on the card could not be decoded."""
+
+    translation_key = "eid.error.unreadable"
+
+
+class CardVerificationError(EidError):
+    """A security check on the card data failed; `check` names which one."""
+
+    translation_key = "eid.error.verification"
+
+    def __init__(self, message: str, *, check: str, translation_key: str | None = None) -> None:
+        super().__init__(
+            message,
+            recoverable=False,
+            translation_key=translation_key,
+            params={"check": check},
+        )
+        self.check = check
+
+
+class CardExpired(CardVerificationError):
+    translation_key = "eid.error.expired"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, check="validity")
+
+
+class CardNotYetValid(CardVerificationError):
+    translation_key = "eid.error.not_yet_valid"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, check="validity")
+
+
+class PinBlocked(EidError):
+    translation_key = "eid.error.pin_blocked"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, recoverable=False)
+
+
+class WrongPin(EidError):
+    translation_key = "eid.error.pin_wrong"
+
+    def __init__(self, message: str, *, tries_left: int | None) -> None:
+        super().__init__(
+            message, params={"tries_left": "" if tries_left is None else str(tries_left)}
+        )
+        self.tries_left = tries_left
+
+
+class PinFormatError(EidError):
+    translation_key = "eid.error.pin_format"

@@ -1,0 +1,515 @@
+"""Reading the Belgian eID over PC/SC (pyscard's scard layer, APDUs only, no PKCS#11).
+
+One `EidSession` per citizen: connect T=0|T=1 shared, hold a PC/SC transaction, select the BELPIC
+applet, GET CARD DATA; read files with 252-byte READ BINARY chunks; handle 61xx / 6Cxx like the card
+wants on T=0; LOG OFF, end the transaction and disconnect with reset at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from types import TracebackType
+
+from smartcard import scard
+
+from hardware.eid.errors import (
+    CardCommunicationError,
+    CardDataError,
+    CardRemoved,
+    EidError,
+    NoCard,
+    NotAnEidCard,
+    PinFormatError,
+    ReaderNotFound,
+)
+from hardware.eid.model import (
+    Address,
+    CardData,
+    CardRead,
+    Identity,
+    PinCheck,
+    PinStatus,
+    RawFiles,
+)
+from hardware.eid.verify import TrustStore, der_length, raise_for_report, verify_card
+
+log = logging.getLogger(__name__)
+
+APPLET_AID = bytes.fromhex("A00000003029057000AD13100101FF")
+CHUNK = 0xFC  # 252 bytes per READ BINARY, as eid-mw does
+DF_BELPIC = 0xDF00
+DF_ID = 0xDF01
+EF_IDENTITY = 0x4031
+EF_IDENTITY_SIGNATURE = 0x4032
+EF_ADDRESS = 0x4033
+EF_ADDRESS_SIGNATURE = 0x4034
+EF_PHOTO = 0x4035
+EF_BASIC_KEY = 0x4040
+EF_RRN_CERTIFICATE = 0x503C
+
+SW_OK = 0x9000
+V1_6C_DELAY = 0.05
+PRESENCE_DEADLINE = 1.5
+CONNECT_DEADLINE = 2.0
+MAX_RECOVERIES = 2
+
+_REMOVED_CODES = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD}
+_TRANSIENT_CONNECT_CODES = {
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_E_NOT_READY,
+    scard.SCARD_W_RESET_CARD,
+    scard.SCARD_E_SHARING_VIOLATION,
+}
+
+
+def _message(code: int) -> str:
+    return f"{scard.SCardGetErrorMessage(code)} ({code & 0xFFFFFFFF:#010x})"
+
+
+def _establish() -> int:
+    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if code != scard.SCARD_S_SUCCESS:
+        raise ReaderNotFound(f"no PC/SC service: {_message(code)}")
+    return int(context)
+
+
+def _reader_names(context: int) -> list[str]:
+    code, readers = scard.SCardListReaders(context, [])
+    if code != scard.SCARD_S_SUCCESS:
+        return []
+    return list(readers)
+
+
+def _present(context: int, reader: str) -> bool:
+    code, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+    if code != scard.SCARD_S_SUCCESS or not states:
+        return False
+    return bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+
+
+def pin_block(pin: bytearray) -> bytearray:
+    """ISO 9564 format 2 block for VERIFY: `2N`, BCD digits, F padding (8 bytes)."""
+    count = len(pin)
+    if not 4 <= count <= 12 or any(not 0x30 <= digit <= 0x39 for digit in pin):
+        raise PinFormatError("PIN must be 4 to 12 digits")
+    nibbles = bytearray(b"\x0f" * 14)
+    for index, digit in enumerate(pin):
+        nibbles[index] = digit - 0x30
+    block = bytearray(8)
+    block[0] = 0x20 | count
+    for index in range(7):
+        block[index + 1] = (nibbles[2 * index] << 4) | nibbles[2 * index + 1]
+    nibbles[:] = bytes(len(nibbles))
+    return block
+
+
+def _wipe(buffer: bytearray) -> None:
+    buffer[:] = bytes(len(buffer))
+
+
+class EidReader:
+    """Finds the reader (by name prefix) and opens sessions on the card in it."""
+
+    def __init__(self, *, reader_prefix: str = "", trust: TrustStore) -> None:
+        self.reader_prefix = reader_prefix
+        self.trust = trust
+
+    def find_reader(self) -> str:
+        context = _establish()
+        try:
+            for name in _reader_names(context):
+                if name.startswith(self.reader_prefix):
+                    return name
+        finally:
+            scard.SCardReleaseContext(context)
+        raise ReaderNotFound("no eID reader matches the configured prefix")
+
+    def card_present(self) -> bool:
+        reader = self.find_reader()
+        context = _establish()
+        try:
+            return _present(context, reader)
+        finally:
+            scard.SCardReleaseContext(context)
+
+    def open_session(self) -> EidSession:
+        reader = self.find_reader()
+        session = EidSession(reader=reader, trust=self.trust)
+        try:
+            session.open()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+
+class EidSession:
+    """One connection to one card, inside one PC/SC transaction."""
+
+    def __init__(self, *, reader: str, trust: TrustStore) -> None:
+        self.reader = reader
+        self.trust = trust
+        self._context = _establish()
+        self._card: int | None = None
+        self._protocol = 0
+        self._in_transaction = False
+        self.atr = b""
+        self.card_data: CardData | None = None
+        self.apdu_count = 0
+        self._lock = threading.RLock()
+
+    # -- connection ----------------------------------------------------------------------------
+    def open(self) -> None:
+        if not _present(self._context, self.reader):
+            raise NoCard("no card in the reader")
+        deadline = time.monotonic() + CONNECT_DEADLINE
+        while True:
+            code, card, protocol = scard.SCardConnect(
+                self._context,
+                self.reader,
+                scard.SCARD_SHARE_SHARED,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            )
+            if code == scard.SCARD_S_SUCCESS:
+                break
+            if code in _REMOVED_CODES:
+                raise NoCard(f"no card: {_message(code)}")
+            if code not in _TRANSIENT_CONNECT_CODES or time.monotonic() >= deadline:
+                raise CardCommunicationError(f"cannot connect: {_message(code)}")
+            time.sleep(0.05)
+        self._card, self._protocol = int(card), int(protocol)
+        self._begin()
+        self._start_applet()
+
+    def _begin(self) -> None:
+        assert self._card is not None
+        code = scard.SCardBeginTransaction(self._card)
+        if code != scard.SCARD_S_SUCCESS:
+            raise self._error(code, "begin transaction")
+        self._in_transaction = True
+        code, _reader, _state, _protocol, atr = scard.SCardStatus(self._card)
+        if code == scard.SCARD_S_SUCCESS:
+            self.atr = bytes(atr)
+
+    def _start_applet(self) -> None:
+        _, sw = self._command(bytes.fromhex("00A4040C0F") + APPLET_AID)
+        if sw != SW_OK:
+            raise NotAnEidCard(f"BELPIC applet not selectable (SW {sw:04X})")
+        data, sw = self._command(bytes.fromhex("80E400001C"))
+        if sw != SW_OK:
+            raise NotAnEidCard(f"GET CARD DATA refused (SW {sw:04X})")
+        card_data = CardData.from_bytes(data)
+        if card_data.is_applet_1_8:
+            data, sw = self._command(bytes.fromhex("80E400011F"))
+            if sw == SW_OK:
+                card_data = CardData.from_bytes(data)
+        self.card_data = card_data
+        log.info(
+            "eID session opened",
+            extra={"applet": f"{card_data.applet_version:#04x}", "reader": self.reader},
+        )
+
+    def _recover(self) -> None:
+        """Reset the card and select the applet again (after a lost link)."""
+        assert self._card is not None
+        code, protocol = scard.SCardReconnect(
+            self._card,
+            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+            scard.SCARD_RESET_CARD,
+        )
+        if code != scard.SCARD_S_SUCCESS:
+            raise self._error(code, "reconnect")
+        self._protocol = int(protocol)
+        self._in_transaction = False
+        self._begin()
+        self._start_applet()
+
+    def _error(self, code: int, action: str) -> EidError:
+        if code in _REMOVED_CODES:
+            return CardRemoved(f"card removed during {action}")
+        deadline = time.monotonic() + PRESENCE_DEADLINE
+        while time.monotonic() < deadline:
+            if not _present(self._context, self.reader):
+                return CardRemoved(f"card removed during {action}")
+            time.sleep(0.05)
+        return CardCommunicationError(f"{action} failed: {_message(code)}")
+
+    # -- transport -----------------------------------------------------------------------------
+    def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
+        if self._card is None:
+            raise CardCommunicationError("session is closed")
+        self.apdu_count += 1
+        code, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        if code != scard.SCARD_S_SUCCESS:
+            raise self._error(code, "transmit")
+        if len(response) < 2:
+            raise CardCommunicationError("answer without status word")
+        return bytes(response[:-2]), (response[-2] << 8) | response[-1]
+
+    def _command(self, apdu: bytes) -> tuple[bytes, int]:
+        """Send one command, following 6Cxx (resend with Le=xx) and 61xx (GET RESPONSE)."""
+        data, sw = self._transmit(apdu)
+        if sw >> 8 == 0x6C and len(apdu) == 5:
+            if self.card_data is not None and self.card_data.needs_6c_delay:
+                time.sleep(V1_6C_DELAY)
+            data, sw = self._transmit(apdu[:4] + bytes([sw & 0xFF]))
+        collected = bytearray(data)
+        while sw >> 8 == 0x61:
+            more, sw = self._transmit(bytes([0x00, 0xC0, 0x00, 0x00, sw & 0xFF]))
+            collected += more
+        return bytes(collected), sw
+
+    def _select(self, df: int, ef: int) -> None:
+        path = df.to_bytes(2, "big") + ef.to_bytes(2, "big")
+        _, sw = self._command(bytes([0x00, 0xA4, 0x08, 0x0C, len(path)]) + path)
+        if sw == SW_OK:
+            return
+        for fid in (0x3F00, df, ef):
+            _, sw = self._command(bytes([0x00, 0xA4, 0x02, 0x0C, 0x02]) + fid.to_bytes(2, "big"))
+            if sw != SW_OK:
+                raise CardDataError(f"file {df:04X}/{ef:04X} not selectable (SW {sw:04X})")
+
+    def _read_binary_file(self, df: int, ef: int, *, der: bool = False) -> bytes:
+        """Read a transparent EF; with `der`, stop at the end of the DER element (padding skipped)."""
+        self._select(df, ef)
+        content = bytearray()
+        retried_eof = False
+        limit: int | None = None
+        while limit is None or len(content) < limit:
+            offset = len(content)
+            wanted = CHUNK if limit is None else min(CHUNK, limit - offset)
+            data, sw = self._command(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, wanted]))
+            if sw == SW_OK:
+                content += data
+                if der and limit is None and len(content) >= 4:
+                    limit = der_length(bytes(content[:6])) if content[0] else len(content)
+                if len(data) < wanted:
+                    break
+                continue
+            if sw in (0x6B00, 0x6986) and not retried_eof:
+                retried_eof = True  # cheap readers report a spurious EOF mid-file: retry once
+                self._select(df, ef)
+                continue
+            if sw == 0x6B00 and offset > 0:
+                break
+            raise CardDataError(f"READ BINARY {df:04X}/{ef:04X} failed (SW {sw:04X})")
+        return bytes(content if limit is None else content[:limit])
+
+    def read_file(self, df: int, ef: int, *, der: bool = False) -> bytes:
+        """Read one file, resetting the card and retrying when the link was lost."""
+        with self._lock:
+            for attempt in range(MAX_RECOVERIES + 1):
+                try:
+                    return self._read_binary_file(df, ef, der=der)
+                except CardCommunicationError:
+                    if attempt == MAX_RECOVERIES:
+                        raise
+                    log.warning("eID link lost; resetting the card", extra={"attempt": attempt})
+                    self._recover()
+        raise AssertionError("unreachable")
+
+    # -- public operations ---------------------------------------------------------------------
+    def read(self, *, strict: bool = True, today: date | None = None) -> CardRead:
+        """Read and verify identity and address; `strict` raises the first failed check."""
+        assert self.card_data is not None
+        identity_file = self.read_file(DF_ID, EF_IDENTITY)
+        identity_signature = self.read_file(DF_ID, EF_IDENTITY_SIGNATURE)
+        address_file = self.read_file(DF_ID, EF_ADDRESS)
+        address_signature = self.read_file(DF_ID, EF_ADDRESS_SIGNATURE)
+        rrn_certificate = self.read_file(DF_BELPIC, EF_RRN_CERTIFICATE, der=True)
+        basic_key = self.read_file(DF_ID, EF_BASIC_KEY) if self.card_data.is_applet_1_8 else None
+        files = RawFiles(
+            identity=identity_file,
+            identity_signature=identity_signature,
+            address=address_file,
+            address_signature=address_signature,
+            rrn_certificate=rrn_certificate,
+            basic_key=basic_key,
+        )
+        identity = Identity.from_file(identity_file)
+        address = Address.from_file(address_file)
+        report = verify_card(
+            files=files,
+            identity=identity,
+            trust=self.trust,
+            today=today or datetime.now(tz=UTC).astimezone().date(),
+        )
+        log.info(
+            "eID read",
+            extra={
+                "national_number": identity.masked_national_number,
+                "verified": report.ok,
+                "failed": [check.name for check in report.failures],
+                "apdus": self.apdu_count,
+            },
+        )
+        if strict:
+            raise_for_report(report)
+        return CardRead(
+            identity=identity,
+            address=address,
+            card_data=self.card_data,
+            atr=self.atr,
+            files=files,
+            report=report,
+        )
+
+    def read_photo(self) -> bytes:
+        return self.read_file(DF_ID, EF_PHOTO)
+
+    def pin_tries_left(self) -> int | None:
+        """Remaining PIN tries without risking one (None when the card does not say)."""
+        with self._lock:
+            assert self.card_data is not None
+            if self.card_data.is_applet_1_8:
+                data, sw = self._command(bytes.fromhex("80E400011F"))
+                if sw == SW_OK:
+                    return CardData.from_bytes(data).pin_tries_left
+                return None
+            _, sw = self._command(bytes.fromhex("00200001"))
+            return _tries_from_sw(sw)
+
+    def verify_pin(self, pin: bytearray) -> PinCheck:
+        """VERIFY the cardholder PIN; `pin` (ASCII digits) is wiped before this returns."""
+        with self._lock:
+            try:
+                block = pin_block(pin)
+            finally:
+                _wipe(pin)
+            apdu = bytearray(b"\x00\x20\x00\x01\x08") + block
+            _wipe(block)
+            try:
+                _, sw = self._command(bytes(apdu))
+            finally:
+                _wipe(apdu)
+            if sw == SW_OK:
+                log.info("eID PIN accepted")
+                return PinCheck(status=PinStatus.ACCEPTED, tries_left=None)
+            tries = _tries_from_sw(sw)
+            if tries is None:
+                raise CardCommunicationError(f"VERIFY answered SW {sw:04X}")
+            status = PinStatus.BLOCKED if tries == 0 else PinStatus.WRONG
+            log.info("eID PIN refused", extra={"tries_left": tries, "status": status.value})
+            return PinCheck(status=status, tries_left=tries)
+
+    def internal_authenticate(self, challenge: bytes) -> bytes:
+        """Applet 1.8 basic key: raw r‖s signature of a 48-byte challenge."""
+        with self._lock:
+            if len(challenge) != 48:
+                raise ValueError("the challenge must be 48 bytes")
+            data, sw = self._command(bytes([0x00, 0x88, 0x02, 0x81, 50, 0x94, 48]) + challenge)
+            if sw != SW_OK:
+                raise CardCommunicationError(f"INTERNAL AUTHENTICATE answered SW {sw:04X}")
+            return data
+
+    def close(self) -> None:
+        """LOG OFF, end the transaction, disconnect with reset. Safe to call twice."""
+        with self._lock:
+            card, self._card = self._card, None
+            if card is not None:
+                try:
+                    scard.SCardTransmit(card, self._protocol, [0x80, 0xE6, 0x00, 0x00])
+                    if self._in_transaction:
+                        scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
+                finally:
+                    self._in_transaction = False
+                    scard.SCardDisconnect(card, scard.SCARD_RESET_CARD)
+            if self._context:
+                scard.SCardReleaseContext(self._context)
+                self._context = 0
+
+    def __enter__(self) -> EidSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _tries_from_sw(sw: int) -> int | None:
+    if sw & 0xFFF0 == 0x63C0:
+        return sw & 0x0F
+    if sw == 0x6983:
+        return 0
+    return None
+
+
+class CardMonitor:
+    """Reports "inserted" / "removed" (and "reader_lost") from a watcher thread."""
+
+    POLL_MS = 200
+
+    def __init__(self, *, reader_prefix: str, on_event: Callable[[str], None]) -> None:
+        self.reader_prefix = reader_prefix
+        self.on_event = on_event
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eid-monitor", daemon=True)
+        self._present: bool | None = None
+        self._thread.start()
+
+    def _emit(self, event: str) -> None:
+        try:
+            self.on_event(event)
+        except Exception:
+            log.exception("card event listener failed", extra={"event": event})
+
+    def _run(self) -> None:
+        context: int | None = None
+        known = scard.SCARD_STATE_UNAWARE
+        while not self._stop.is_set():
+            try:
+                if context is None:
+                    context = _establish()
+                reader = next(
+                    (n for n in _reader_names(context) if n.startswith(self.reader_prefix)),
+                    None,
+                )
+            except ReaderNotFound:
+                reader = None
+            if reader is None or context is None:
+                if self._present is not None:
+                    self._present = None
+                    self._emit("reader_lost")
+                if context is not None:
+                    scard.SCardReleaseContext(context)
+                    context = None
+                known = scard.SCARD_STATE_UNAWARE
+                self._stop.wait(0.2)
+                continue
+            code, states = scard.SCardGetStatusChange(context, self.POLL_MS, [(reader, known)])
+            if code == scard.SCARD_E_TIMEOUT:
+                continue
+            if (
+                code != scard.SCARD_S_SUCCESS
+                or not states
+                or states[0][1] & scard.SCARD_STATE_UNKNOWN
+            ):
+                scard.SCardReleaseContext(context)
+                context = None
+                known = scard.SCARD_STATE_UNAWARE
+                self._stop.wait(0.1)
+                continue
+            known = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            present = bool(known & scard.SCARD_STATE_PRESENT)
+            if present != self._present:
+                first = self._present is None
+                self._present = present
+                if present or not first:
+                    self._emit("inserted" if present else "removed")
+        if context is not None:
+            scard.SCardReleaseContext(context)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)

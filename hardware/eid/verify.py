@@ -1,0 +1,250 @@
+"""Checks on the card data before anything is printed from it.
+
+RRN signatures over the identity file and over (address without padding ‖ SGN#ID), the RRN
+certificate chained to a pinned root (never the root read from the card), the validity dates, the
+national number against birth date and sex, and the photo / basic-key hashes when read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from stdnum.be import nn as be_nn
+
+from hardware.eid.errors import CardExpired, CardNotYetValid, CardVerificationError
+from hardware.eid.model import CheckResult, Identity, RawFiles, VerificationReport
+
+log = logging.getLogger(__name__)
+
+PRODUCTION_ROOTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "eid-roots"
+
+CHECK_RRN_CERTIFICATE = "rrn_certificate"
+CHECK_IDENTITY_SIGNATURE = "identity_signature"
+CHECK_ADDRESS_SIGNATURE = "address_signature"
+CHECK_NATIONAL_NUMBER = "national_number"
+CHECK_VALIDITY = "validity"
+CHECK_PHOTO_HASH = "photo_hash"
+CHECK_BASIC_KEY_HASH = "basic_key_hash"
+
+# The order in which failures are raised: integrity first, then the person, then dates.
+_RAISE_ORDER = (
+    CHECK_RRN_CERTIFICATE,
+    CHECK_IDENTITY_SIGNATURE,
+    CHECK_ADDRESS_SIGNATURE,
+    CHECK_BASIC_KEY_HASH,
+    CHECK_PHOTO_HASH,
+    CHECK_NATIONAL_NUMBER,
+    CHECK_VALIDITY,
+)
+
+
+class TrustStore:
+    """Pinned roots for the RRN certificate. Production holds only the real Belgian roots."""
+
+    def __init__(self, roots: Sequence[x509.Certificate], *, includes_test_roots: bool = False):
+        if not roots:
+            raise ValueError("a trust store needs at least one root")
+        self.roots = tuple(roots)
+        self.includes_test_roots = includes_test_roots
+        self._pinned_keys = {
+            root.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            for root in self.roots
+        }
+
+    @classmethod
+    def production(cls) -> TrustStore:
+        return cls(_load_pems(sorted(PRODUCTION_ROOTS_DIR.glob("*.pem"))))
+
+    @classmethod
+    def with_test_root(cls, path: Path) -> TrustStore:
+        """Production roots plus the test root(s) in `path`: for demo and test configurations only."""
+        test_roots = _load_pems([path])
+        log.warning("eID trust store includes TEST roots", extra={"path": str(path)})
+        return cls(
+            (*cls.production().roots, *test_roots),
+            includes_test_roots=True,
+        )
+
+    def issuer_of(self, certificate: x509.Certificate) -> x509.Certificate | None:
+        """The pinned root that signed `certificate` directly, if any."""
+        for root in self.roots:
+            try:
+                certificate.verify_directly_issued_by(root)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            key = root.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            if key in self._pinned_keys:
+                return root
+        return None
+
+
+def _load_pems(paths: Iterable[Path]) -> list[x509.Certificate]:
+    certificates: list[x509.Certificate] = []
+    for path in paths:
+        certificates.extend(x509.load_pem_x509_certificates(path.read_bytes()))
+    return certificates
+
+
+def der_length(data: bytes) -> int:
+    """Total length of the DER element at the start of `data` (tag, length, value)."""
+    if len(data) < 2:
+        raise ValueError("too short for DER")
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(data) < 2 + count:
+        raise ValueError("unsupported DER length")
+    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+
+
+def trim_der(data: bytes) -> bytes:
+    """Drop the zero padding after a DER element (certificate files, EC signature files)."""
+    return data[: der_length(data)]
+
+
+def _digest_for_photo_hash(length: int) -> list[hashes.HashAlgorithm]:
+    if length == 20:
+        return [hashes.SHA1(), hashes.SHA256()]  # noqa: S303 - old cards sign with SHA-1
+    if length == 48:
+        return [hashes.SHA384(), hashes.SHA256()]
+    return [hashes.SHA256()]
+
+
+def verify_rrn_signature(
+    certificate: x509.Certificate, data: bytes, signature: bytes, *, photo_hash_length: int
+) -> bool:
+    key = certificate.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        try:
+            key.verify(trim_der(signature), data, ec.ECDSA(hashes.SHA384()))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+    if isinstance(key, rsa.RSAPublicKey):
+        raw = signature[: key.key_size // 8]
+        for algorithm in _digest_for_photo_hash(photo_hash_length):
+            try:
+                key.verify(raw, data, padding.PKCS1v15(), algorithm)
+            except InvalidSignature:
+                continue
+            return True
+        return False
+    return False
+
+
+def _photo_hash_matches(photo: bytes, expected: bytes) -> bool:
+    algorithms = {20: hashlib.sha1, 32: hashlib.sha256, 48: hashlib.sha384}
+    algorithm = algorithms.get(len(expected))
+    return algorithm is not None and algorithm(photo).digest() == expected
+
+
+def _check_national_number(identity: Identity) -> CheckResult:
+    number = identity.national_number
+    if not be_nn.is_valid(number):
+        return CheckResult(name=CHECK_NATIONAL_NUMBER, ok=False, detail="checksum")
+    birth = be_nn.get_birth_date(number)
+    if birth is not None and identity.birth_date is not None and birth != identity.birth_date:
+        return CheckResult(name=CHECK_NATIONAL_NUMBER, ok=False, detail="birth_date")
+    if be_nn.get_gender(number) != identity.sex:
+        return CheckResult(name=CHECK_NATIONAL_NUMBER, ok=False, detail="sex")
+    return CheckResult(name=CHECK_NATIONAL_NUMBER, ok=True)
+
+
+def verify_card(
+    *, files: RawFiles, identity: Identity, trust: TrustStore, today: date
+) -> VerificationReport:
+    checks: list[CheckResult] = []
+    certificate: x509.Certificate | None = None
+    try:
+        certificate = x509.load_der_x509_certificate(trim_der(files.rrn_certificate))
+    except ValueError:
+        checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="unreadable"))
+    if certificate is not None:
+        now = datetime.now(tz=UTC)
+        if trust.issuer_of(certificate) is None:
+            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="untrusted"))
+        elif not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="expired"))
+        else:
+            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=True))
+        hash_length = len(identity.photo_hash)
+        checks.append(
+            CheckResult(
+                name=CHECK_IDENTITY_SIGNATURE,
+                ok=verify_rrn_signature(
+                    certificate,
+                    files.identity,
+                    files.identity_signature,
+                    photo_hash_length=hash_length,
+                ),
+            )
+        )
+        checks.append(
+            CheckResult(
+                name=CHECK_ADDRESS_SIGNATURE,
+                ok=verify_rrn_signature(
+                    certificate,
+                    files.address.rstrip(b"\x00") + files.identity_signature,
+                    files.address_signature,
+                    photo_hash_length=hash_length,
+                ),
+            )
+        )
+    else:
+        checks.append(CheckResult(name=CHECK_IDENTITY_SIGNATURE, ok=False, detail="no_certificate"))
+        checks.append(CheckResult(name=CHECK_ADDRESS_SIGNATURE, ok=False, detail="no_certificate"))
+    if files.basic_key is not None:
+        expected = identity.basic_key_hash or b""
+        checks.append(
+            CheckResult(
+                name=CHECK_BASIC_KEY_HASH,
+                ok=hashlib.sha384(files.basic_key).digest() == expected,
+            )
+        )
+    if files.photo is not None:
+        checks.append(
+            CheckResult(
+                name=CHECK_PHOTO_HASH, ok=_photo_hash_matches(files.photo, identity.photo_hash)
+            )
+        )
+    checks.append(_check_national_number(identity))
+    if today < identity.validity_begin:
+        checks.append(CheckResult(name=CHECK_VALIDITY, ok=False, detail="not_yet_valid"))
+    elif today > identity.validity_end:
+        checks.append(CheckResult(name=CHECK_VALIDITY, ok=False, detail="expired"))
+    else:
+        checks.append(CheckResult(name=CHECK_VALIDITY, ok=True))
+    return VerificationReport(checks=tuple(checks))
+
+
+def raise_for_report(report: VerificationReport) -> None:
+    """Raise the typed error of the most important failed check, if any."""
+    failures = {check.name: check for check in report.failures}
+    for name in _RAISE_ORDER:
+        failure = failures.get(name)
+        if failure is None:
+            continue
+        if name == CHECK_VALIDITY:
+            if failure.detail == "not_yet_valid":
+                raise CardNotYetValid("card not yet valid")
+            raise CardExpired("card expired")
+        raise CardVerificationError(
+            f"eID check failed: {name} ({failure.detail or 'mismatch'})",
+            check=name,
+            translation_key="eid.error.tampered"
+            if name in (CHECK_IDENTITY_SIGNATURE, CHECK_ADDRESS_SIGNATURE)
+            else None,
+        )

@@ -1,0 +1,3 @@
+from hardware.simulators.eid.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,276 @@
+"""The virtual card as a vpcd client: "insert" = connect to vpcd's TCP port, "remove" = close.
+
+vpcd (inside pcscd) listens on 35963 + slot; every message is a 2-byte big-endian length then the
+payload. One-byte payloads are control messages (00 power off, 01 power on, 02 reset, 04 get ATR,
+only the last is answered); anything longer is an APDU, answered with data ‖ SW1 SW2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hardware.errors import DeviceTimeout
+from hardware.simulators.eid.card import EidApplet, parse_apdu
+from hardware.simulators.eid.image import build_card_image
+from hardware.simulators.eid.persona import Persona, load_persona
+from hardware.simulators.eid.pki import default_pki_dir, ensure_card_pki
+
+log = logging.getLogger(__name__)
+
+VPCD_BASE_PORT = 0x8C7B
+CTRL_OFF = 0x00
+CTRL_ON = 0x01
+CTRL_RESET = 0x02
+CTRL_ATR = 0x04
+RETRY_INTERVAL = 0.1
+
+
+def frame(payload: bytes) -> bytes:
+    """vpcd framing: 2-byte big-endian length, then the payload."""
+    if len(payload) > 0xFFFF:
+        raise ValueError("vpcd message too long")
+    return len(payload).to_bytes(2, "big") + payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardFaults:
+    """Reader and card misbehaviour to exercise the reader's recovery paths."""
+
+    spurious_eof_once: bool = False  # one mid-file READ BINARY answers 6B00
+    force_6c: bool = False  # every new READ BINARY is first answered 6Cxx
+    drop_after_apdus: int | None = None  # connection drops (no answer) once, then comes back
+    remove_after_apdus: int | None = None  # card pulled out instead of answering
+    byte_delay: float = 0.0  # slow card: seconds per response byte
+
+
+class LinkState(enum.Enum):
+    REMOVED = "removed"
+    CONNECTING = "connecting"
+    INSERTED = "inserted"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: dict[LinkState, frozenset[LinkState]] = {
+    LinkState.REMOVED: frozenset({LinkState.CONNECTING, LinkState.CLOSED}),
+    LinkState.CONNECTING: frozenset({LinkState.INSERTED, LinkState.REMOVED, LinkState.CLOSED}),
+    LinkState.INSERTED: frozenset({LinkState.CONNECTING, LinkState.REMOVED, LinkState.CLOSED}),
+    LinkState.CLOSED: frozenset(),
+}
+
+
+class _Dropped(Exception):
+    """The link is being closed on purpose by a fault."""
+
+
+class VirtualCard:
+    """A virtual eID card in a vpcd slot. Thread-safe; one serving thread while inserted."""
+
+    def __init__(
+        self,
+        persona: Persona | str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = VPCD_BASE_PORT,
+        pki_dir: Path | None = None,
+        faults: CardFaults | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._pki = ensure_card_pki(pki_dir or default_pki_dir())
+        self.faults = faults or CardFaults()
+        self.applet = self._build(persona)
+        self._lock = threading.Lock()
+        self._state = LinkState.REMOVED
+        self._connected = threading.Event()
+        self._stop = threading.Event()
+        self._sock: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self.apdu_count = 0
+        self._last_6c: tuple[int, int] | None = None
+        self._eof_done = False
+        self._drop_done = False
+
+    def _build(self, persona: Persona | str) -> EidApplet:
+        loaded = load_persona(persona) if isinstance(persona, str) else persona
+        return EidApplet(build_card_image(loaded, self._pki))
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    def _move(self, target: LinkState) -> None:
+        with self._lock:
+            if target is self._state:
+                return
+            if target not in _TRANSITIONS[self._state]:
+                raise RuntimeError(f"virtual card cannot go from {self._state} to {target}")
+            self._state = target
+
+    @property
+    def persona(self) -> str:
+        return self.applet.image.persona
+
+    # -- public API ----------------------------------------------------------------------------
+    def insert(self, *, wait: float | None = 5.0) -> None:
+        """Connect to vpcd (retrying until it listens); with `wait`, block until connected."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self.apdu_count = 0
+        self._eof_done = self._drop_done = False
+        self._move(LinkState.CONNECTING)
+        self._thread = threading.Thread(target=self._run, name=f"vicc-{self.port}", daemon=True)
+        self._thread.start()
+        if wait is not None and not self._connected.wait(wait):
+            self.remove()
+            raise DeviceTimeout(
+                "vpcd did not accept the virtual card",
+                device="eid-simulator",
+                params={"port": str(self.port)},
+            )
+
+    def remove(self) -> None:
+        self._stop.set()
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._thread = None
+        self._connected.clear()
+        if self._state is not LinkState.CLOSED:
+            self._move(LinkState.REMOVED)
+
+    def swap(self, persona: Persona | str, *, wait: float | None = 5.0) -> None:
+        """Pull the card out and insert another persona's card."""
+        self.remove()
+        self.applet = self._build(persona)
+        self.insert(wait=wait)
+
+    def close(self) -> None:
+        self.remove()
+        self._move(LinkState.CLOSED)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def __enter__(self) -> VirtualCard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- serving thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=1.0)
+            except OSError:
+                self._stop.wait(RETRY_INTERVAL)
+                continue
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock = sock
+            self._move(LinkState.INSERTED)
+            self._connected.set()
+            log.info("virtual card inserted", extra={"port": self.port, "persona": self.persona})
+            removed_for_good = False
+            try:
+                self._serve(sock)
+            except _Dropped as dropped:
+                removed_for_good = bool(dropped.args and dropped.args[0])
+            except OSError:
+                pass
+            finally:
+                self._sock = None
+                self._connected.clear()
+                sock.close()
+            self.applet.reset()
+            if removed_for_good:
+                self._stop.set()
+                self._move(LinkState.REMOVED)
+                log.info("virtual card pulled out by a fault", extra={"port": self.port})
+                break
+            if not self._stop.is_set():
+                log.info("vpcd link lost; reconnecting", extra={"port": self.port})
+                self._move(LinkState.CONNECTING)
+
+    def _recv_exact(self, sock: socket.socket, size: int) -> bytes:
+        buffer = bytearray()
+        while len(buffer) < size:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            chunk = sock.recv(size - len(buffer))
+            if not chunk:
+                raise ConnectionResetError("vpcd closed the connection")
+            buffer += chunk
+        return bytes(buffer)
+
+    def _serve(self, sock: socket.socket) -> None:
+        while not self._stop.is_set():
+            length = int.from_bytes(self._recv_exact(sock, 2), "big")
+            message = self._recv_exact(sock, length)
+            if length == 1:
+                reply = self._control(message[0])
+                if reply is not None:
+                    sock.sendall(frame(reply))
+                continue
+            response = self._answer(message)
+            if self.faults.byte_delay:
+                time.sleep(self.faults.byte_delay * len(response))
+            sock.sendall(frame(response))
+
+    def _control(self, code: int) -> bytes | None:
+        if code == CTRL_ATR:
+            return self.applet.atr
+        if code in (CTRL_OFF, CTRL_ON, CTRL_RESET):
+            self.applet.reset()
+            self._last_6c = None
+        return None
+
+    def _answer(self, raw: bytes) -> bytes:
+        faults = self.faults
+        self.apdu_count += 1
+        if faults.remove_after_apdus is not None and self.apdu_count > faults.remove_after_apdus:
+            raise _Dropped(True)
+        if (
+            faults.drop_after_apdus is not None
+            and not self._drop_done
+            and self.apdu_count > faults.drop_after_apdus
+        ):
+            self._drop_done = True
+            raise _Dropped(False)
+        apdu = parse_apdu(raw)
+        if apdu is not None and apdu.cla == 0x00 and apdu.ins == 0xB0:
+            offset = (apdu.p1 << 8) | apdu.p2
+            if faults.spurious_eof_once and not self._eof_done and offset > 0:
+                self._eof_done = True
+                return b"\x6b\x00"
+            if faults.force_6c:
+                want = apdu.le or 256
+                if self._last_6c != (offset, want):
+                    probe = self.applet.process(raw)
+                    if probe[-2] == 0x6C:
+                        self._last_6c = (offset, probe[-1] or 256)
+                        return probe
+                    count = len(probe) - 2
+                    if count > 0:
+                        self._last_6c = (offset, count)
+                        return bytes([0x6C, count & 0xFF])
+                    return probe
+                self._last_6c = None
+        return self.applet.process(raw)
+
+    def set_faults(self, **changes: object) -> None:
+        """Change fault settings while inserted (e.g. `set_faults(remove_after_apdus=3)`)."""
+        self.faults = replace(self.faults, **changes)  # type: ignore[arg-type]
+        self.apdu_count = 0
