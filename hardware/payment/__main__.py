@@ -1,0 +1,5 @@
+import sys
+
+from hardware.payment.cli import main
+
+sys.exit(main())

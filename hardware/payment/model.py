@@ -1,0 +1,118 @@
+"""Protocol-neutral payment values and the `PaymentTerminal` contract.
+
+Outcomes are values, failures are exceptions: a terminal returns `Approved`, `Declined`, `Cancelled`
+or `Unknown` once it may have touched the card, and raises (see `hardware.payment.errors`) only when
+the request was certainly not accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+StatusCallback = Callable[[str], None]
+
+STATUS_ACCEPTED = "payment.status.accepted"
+"""Sent once the terminal has accepted the request (point of no return); the journal listens."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Approved:
+    amount_cents: int
+    reference: str
+    auth_code: str
+    receipt_number: str
+    masked_pan: str = ""
+    card_brand: str = ""
+    receipt_lines: tuple[str, ...] = ()
+    terminal_id: str = ""
+    trace: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Declined:
+    reference: str
+    reason_code: int
+    reason: str = "payment.declined"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cancelled:
+    reference: str
+    reason_code: int | None = None
+    timed_out: bool = False
+    reason: str = "payment.cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unknown:
+    """The terminal may have charged the card; resolve with `lookup` or staff, never re-charge."""
+
+    reference: str
+    detail: str
+    reason: str = "payment.result_unknown"
+
+
+PaymentOutcome = Approved | Declined | Cancelled | Unknown
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    status_enquiry: bool = False
+    abort: bool = False
+    reversal: bool = False
+    refund: bool = False
+    end_of_day: bool = False
+    repeat_receipt: bool = False
+    receipt_text: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TerminalStatus:
+    ready: bool
+    result_code: int
+    terminal_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndOfDay:
+    approved: bool
+    result_code: int
+    total_cents: int | None = None
+    receipt_lines: tuple[str, ...] = ()
+
+
+class PaymentTerminal(Protocol):
+    """What the payment core needs from a terminal driver; one owner thread calls it."""
+
+    def register(self) -> None: ...
+
+    def pay(
+        self,
+        *,
+        amount_cents: int,
+        currency: str = "EUR",
+        reference: str,
+        on_status: StatusCallback,
+    ) -> PaymentOutcome: ...
+
+    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
+        """The terminal's own record of this attempt, or None if it has none."""
+
+    def status_enquiry(self) -> TerminalStatus: ...
+
+    def abort(self) -> None:
+        """Ask the running payment to stop; safe to call from any thread."""
+
+    def reverse(self, *, receipt_number: str, reference: str = "") -> PaymentOutcome: ...
+
+    def refund(self, *, amount_cents: int, reference: str = "") -> PaymentOutcome: ...
+
+    def end_of_day(self) -> EndOfDay: ...
+
+    def repeat_receipt(self) -> tuple[str, ...]: ...
+
+    def capabilities(self) -> Capabilities: ...
+
+    def close(self) -> None: ...

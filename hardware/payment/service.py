@@ -1,0 +1,240 @@
+"""The payment core: journal around every terminal call, one payment in flight, recovery.
+
+Rules: the row is written before the request is sent; a row in UNKNOWN is never retried, only looked
+up; a new payment is refused while an earlier one is unresolved; an approved payment whose service
+was not delivered is reversed (or handed to staff when the terminal refuses).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from hardware.errors import DeviceError
+from hardware.payment.errors import (
+    CommandRefused,
+    InvalidTransition,
+    PaymentInProgress,
+    PaymentsSuspended,
+    TerminalBusy,
+    TerminalNotReachable,
+)
+from hardware.payment.journal import BLOCKING_STATES, PaymentJournal, PaymentRecord, PaymentState
+from hardware.payment.model import (
+    STATUS_ACCEPTED,
+    Approved,
+    Cancelled,
+    Declined,
+    PaymentOutcome,
+    PaymentTerminal,
+    StatusCallback,
+    Unknown,
+)
+
+log = logging.getLogger(__name__)
+S = PaymentState
+
+ALREADY_REVERSED = "payment.already_reversed"
+
+
+def _ignore(key: str) -> None:
+    del key
+
+
+class PaymentService:
+    def __init__(self, *, terminal: PaymentTerminal, journal: PaymentJournal) -> None:
+        self.terminal = terminal
+        self.journal = journal
+        self._busy = threading.Lock()
+
+    # -- paying -------------------------------------------------------------------------------
+    def pay(
+        self,
+        *,
+        amount_cents: int,
+        reference: str,
+        on_status: StatusCallback = _ignore,
+        currency: str = "EUR",
+    ) -> PaymentOutcome:
+        """Charge once under `reference` (unique per attempt).
+
+        Raises `TerminalNotReachable` / `TerminalBusy` / `CommandRefused` when the terminal did not
+        take the request (row NOT_SENT), `PaymentInProgress` / `PaymentsSuspended` before journaling.
+        """
+        if amount_cents <= 0:
+            raise ValueError("amount must be positive")
+        if not self._busy.acquire(blocking=False):
+            raise PaymentInProgress("a payment is already in flight")
+        try:
+            if self.journal.in_states(BLOCKING_STATES):
+                raise PaymentsSuspended("unresolved payments must be recovered first")
+            self.journal.create(reference=reference, amount_cents=amount_cents, currency=currency)
+            self.journal.set_state(reference, S.SENDING)
+
+            def status(key: str) -> None:
+                if key == STATUS_ACCEPTED:
+                    self._accepted(reference)
+                else:
+                    on_status(key)
+
+            try:
+                outcome = self.terminal.pay(
+                    amount_cents=amount_cents,
+                    currency=currency,
+                    reference=reference,
+                    on_status=status,
+                )
+            except (TerminalNotReachable, TerminalBusy, CommandRefused) as err:
+                self.journal.set_state(reference, S.NOT_SENT, detail=type(err).__name__)
+                raise
+            except Exception as err:
+                self.journal.set_state(reference, S.UNKNOWN, detail=type(err).__name__)
+                raise
+            return self._settle(reference, outcome)
+        finally:
+            self._busy.release()
+
+    def _accepted(self, reference: str) -> None:
+        if self.journal.get(reference).state is S.SENDING:
+            self.journal.set_state(reference, S.IN_PROGRESS)
+
+    def _settle(self, reference: str, outcome: PaymentOutcome) -> PaymentOutcome:
+        if isinstance(outcome, Unknown):
+            self.journal.set_state(reference, S.UNKNOWN, detail=outcome.detail)
+            return self._resolve(self.journal.get(reference), final=False) or outcome
+        self._accepted(reference)
+        self._record_outcome(reference, outcome)
+        return outcome
+
+    def _record_outcome(self, reference: str, outcome: Approved | Declined | Cancelled) -> None:
+        if isinstance(outcome, Approved):
+            self.journal.set_state(
+                reference,
+                S.APPROVED,
+                receipt_number=outcome.receipt_number,
+                auth_code=outcome.auth_code,
+                masked_pan=outcome.masked_pan,
+                card_brand=outcome.card_brand,
+                terminal_id=outcome.terminal_id,
+                trace=outcome.trace,
+                receipt_lines=outcome.receipt_lines,
+            )
+        elif isinstance(outcome, Declined):
+            self.journal.set_state(reference, S.DECLINED, reason_code=outcome.reason_code)
+        else:
+            state = S.TIMED_OUT if outcome.timed_out else S.CANCELLED
+            current = self.journal.get(reference).state
+            if state is S.TIMED_OUT and current is S.RECOVERING:
+                state = S.CANCELLED
+            self.journal.set_state(reference, state, reason_code=outcome.reason_code)
+
+    def _resolve(self, record: PaymentRecord, *, final: bool) -> PaymentOutcome | None:
+        """Ask the terminal what became of `record`; `final` escalates 'not found' to staff."""
+        sent_for_sure = record.state is not S.SENDING
+        self.journal.set_state(record.reference, S.RECOVERING)
+        try:
+            found = self.terminal.lookup(
+                reference=record.reference, amount_cents=record.amount_cents
+            )
+        except DeviceError as err:
+            log.warning(
+                "payment still unknown",
+                extra={"reference": record.reference, "error": type(err).__name__},
+            )
+            self.journal.set_state(record.reference, S.UNKNOWN)
+            return None
+        if found is None or isinstance(found, Unknown):
+            if not final:
+                self.journal.set_state(record.reference, S.UNKNOWN)
+            elif sent_for_sure:
+                self.journal.set_state(record.reference, S.MANUAL_REVIEW, detail="not found")
+            else:
+                self.journal.set_state(record.reference, S.NOT_SENT, detail="not found")
+            return None
+        self._record_outcome(record.reference, found)
+        return found
+
+    # -- delivery -----------------------------------------------------------------------------
+    def mark_delivering(self, reference: str) -> PaymentRecord:
+        return self.journal.set_state(reference, S.DELIVERING)
+
+    def mark_completed(self, reference: str) -> PaymentRecord:
+        if self.journal.get(reference).state is S.APPROVED:
+            self.journal.set_state(reference, S.DELIVERING)
+        return self.journal.set_state(reference, S.COMPLETED)
+
+    def mark_delivery_failed(self, reference: str) -> PaymentRecord:
+        """Reverse the charge: REVERSED, MANUAL_REVIEW, or REVERSAL_PENDING if the terminal is away
+        (then `recover()` tries again; a reversal is idempotent on the terminal)."""
+        self.journal.set_state(reference, S.DELIVERY_FAILED)
+        self.journal.set_state(reference, S.REVERSAL_PENDING)
+        return self._reverse(self.journal.get(reference))
+
+    def _reverse(self, record: PaymentRecord) -> PaymentRecord:
+        if not record.receipt_number:
+            return self.journal.set_state(
+                record.reference, S.MANUAL_REVIEW, detail="no receipt number"
+            )
+        try:
+            outcome = self.terminal.reverse(
+                receipt_number=record.receipt_number, reference=record.reference
+            )
+        except DeviceError as err:
+            log.warning(
+                "reversal not possible now",
+                extra={"reference": record.reference, "error": type(err).__name__},
+            )
+            return self.journal.get(record.reference)
+        if isinstance(outcome, Approved) or (
+            isinstance(outcome, Declined) and outcome.reason == ALREADY_REVERSED
+        ):
+            return self.journal.set_state(record.reference, S.REVERSED)
+        if isinstance(outcome, Unknown):
+            return self.journal.get(record.reference)
+        return self.journal.set_state(
+            record.reference, S.MANUAL_REVIEW, detail=f"reversal refused: {outcome.reason}"
+        )
+
+    # -- start-up -----------------------------------------------------------------------------
+    def recover(self, *, reverse_undelivered: bool = True) -> list[PaymentRecord]:
+        """Resolve every non-final row before customers are served; returns the rows touched.
+
+        With `reverse_undelivered` (the start-up case: no journey survives a restart), an approved
+        payment whose delivery was not confirmed is reversed: the resident must not pay for a
+        certificate the kiosk may not have delivered.
+        """
+        touched: list[PaymentRecord] = []
+        with self._busy:
+            for record in self.journal.unresolved():
+                try:
+                    self._recover_one(record, reverse_undelivered=reverse_undelivered)
+                except InvalidTransition:
+                    log.exception(
+                        "recovery transition refused", extra={"reference": record.reference}
+                    )
+                touched.append(self.journal.get(record.reference))
+        for record in touched:
+            log.info(
+                "payment recovered",
+                extra={"reference": record.reference, "state": record.state.value},
+            )
+        return touched
+
+    def _recover_one(self, record: PaymentRecord, *, reverse_undelivered: bool) -> None:
+        state = record.state
+        if state is S.CREATED:
+            self.journal.set_state(record.reference, S.NOT_SENT, detail="never sent")
+        elif state in (S.SENDING, S.IN_PROGRESS, S.UNKNOWN, S.RECOVERING):
+            if state is S.RECOVERING:
+                self.journal.set_state(record.reference, S.UNKNOWN)
+                record = self.journal.get(record.reference)
+            found = self._resolve(record, final=True)
+            if isinstance(found, Approved) and reverse_undelivered:
+                self.mark_delivery_failed(record.reference)
+        elif state in (S.APPROVED, S.DELIVERING) and reverse_undelivered:
+            self.mark_delivery_failed(record.reference)
+        elif state is S.DELIVERY_FAILED:
+            self.journal.set_state(record.reference, S.REVERSAL_PENDING)
+            self._reverse(self.journal.get(record.reference))
+        elif state is S.REVERSAL_PENDING:
+            self._reverse(record)

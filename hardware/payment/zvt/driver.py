@@ -1,0 +1,442 @@
+"""ZVT terminal driver over a serial line (pyserial; any `serial_for_url` address works).
+
+A plain blocking object: one owner thread (a `DeviceRunner`) calls it; only `abort()` may be called
+from another thread. A command the terminal has not accepted raises a typed error (nothing was
+charged); once accepted, every ending is returned as an outcome value, `Unknown` when the link broke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import serial
+
+from hardware.payment.errors import (
+    DEVICE,
+    CommandRefused,
+    TerminalBusy,
+    TerminalNotReachable,
+)
+from hardware.payment.model import (
+    STATUS_ACCEPTED,
+    Approved,
+    Cancelled,
+    Capabilities,
+    Declined,
+    EndOfDay,
+    PaymentOutcome,
+    StatusCallback,
+    TerminalStatus,
+    Unknown,
+)
+from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt.codec import Apdu
+from hardware.payment.zvt.link import LinkError, LinkTimeouts, NoAck, ZvtLink
+
+log = logging.getLogger(__name__)
+
+_CURRENCIES = {"EUR": msg.CURRENCY_EUR}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZvtTimeouts:
+    """Time budgets in seconds (ZVT T1..T4 plus the kiosk's own budget for the resident)."""
+
+    inter_byte: float = 0.2  # T1: longest gap inside a frame
+    command: float = 15.0  # T2: first answer (80 00 00 / 84 xx) after a command
+    ack: float = 5.0  # T3: transport ACK/NAK after a frame
+    silence: float = 180.0  # T4: longest silence from the terminal while a transaction runs
+    customer: float = 120.0  # the resident must present a card within this budget
+
+    def scaled(self, factor: float) -> ZvtTimeouts:
+        return ZvtTimeouts(
+            inter_byte=self.inter_byte * factor,
+            command=self.command * factor,
+            ack=self.ack * factor,
+            silence=self.silence * factor,
+            customer=self.customer * factor,
+        )
+
+
+class LinkBroken(LinkError):
+    pass
+
+
+class _SerialStream:
+    """pyserial port as a `ByteStream`; a fixed short port time-out, looped up to the deadline."""
+
+    def __init__(self, port: serial.Serial, *, poll: float) -> None:
+        self._port = port
+        self._poll = poll
+
+    def read(self, *, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                data: bytes = self._port.read(max(1, self._port.in_waiting))
+                if data or time.monotonic() >= deadline:
+                    return data
+        except (serial.SerialException, OSError) as err:
+            raise LinkBroken(str(err)) from err
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except (serial.SerialException, OSError) as err:
+            raise LinkBroken(str(err)) from err
+
+
+def ecr_trace(reference: str) -> int:
+    """Six-digit trace number derived from the attempt's unique reference."""
+    digest = hashlib.sha256(reference.encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 1_000_000
+
+
+class _Ambiguous(Exception):
+    """The terminal may have accepted the command, but the answer was lost."""
+
+
+@dataclass(slots=True, kw_only=True)
+class _Transaction:
+    info: msg.StatusInformation | None = None
+    lines: list[str] = field(default_factory=list)
+    completed: bool = False
+    abort_code: int | None = None
+    ecr_aborted: bool = False
+    customer_timed_out: bool = False
+
+
+class ZvtTerminal:
+    def __init__(
+        self,
+        port: str,
+        *,
+        baudrate: int = 9600,
+        password: str = "000000",  # noqa: S107 - the ZVT factory default, not a secret
+        timeouts: ZvtTimeouts | None = None,
+        config_byte: int = 0xBE,
+    ) -> None:
+        msg.password_bytes(password)  # validates early
+        self._url = port
+        self._baudrate = baudrate
+        self._password = password
+        self._timeouts = timeouts or ZvtTimeouts()
+        self._config_byte = config_byte
+        self._port: serial.Serial | None = None
+        self._link: ZvtLink | None = None
+        self._abort = threading.Event()
+
+    # -- connection ---------------------------------------------------------------------------
+    def _connect(self) -> ZvtLink:
+        if self._link is not None:
+            return self._link
+        poll = min(self._timeouts.inter_byte, 0.05)
+        try:
+            port = serial.serial_for_url(
+                self._url,
+                baudrate=self._baudrate,
+                bytesize=serial.EIGHTBITS,
+                parity=serial.PARITY_NONE,
+                stopbits=serial.STOPBITS_TWO,
+                timeout=poll,
+            )
+        except (serial.SerialException, OSError, ValueError) as err:
+            raise TerminalNotReachable(
+                f"cannot open {self._url}", device=DEVICE, params={"port": self._url}
+            ) from err
+        self._port = port
+        t = self._timeouts
+        self._link = ZvtLink(
+            _SerialStream(port, poll=poll),
+            timeouts=LinkTimeouts(inter_byte=t.inter_byte, ack=t.ack),
+        )
+        return self._link
+
+    def _disconnect(self) -> None:
+        port, self._port, self._link = self._port, None, None
+        if port is not None:
+            try:
+                port.close()
+            except (serial.SerialException, OSError):
+                log.warning("closing the terminal port failed", extra={"port": self._url})
+
+    def _discard_input(self) -> None:
+        if self._link is not None:
+            self._link.drain()
+        if self._port is not None:
+            try:
+                self._port.reset_input_buffer()
+            except (serial.SerialException, OSError):
+                self._disconnect()
+                self._connect()
+
+    def close(self) -> None:
+        self._disconnect()
+
+    # -- command phase ------------------------------------------------------------------------
+    def _start(self, apdu: Apdu, *, first_try: bool = True) -> msg.Positive:
+        """Send a command and return the terminal's first answer once it accepted it.
+
+        Raises `TerminalNotReachable` / `TerminalBusy` / `CommandRefused` when nothing was done, and
+        `_Ambiguous` when the terminal may have accepted the command.
+        """
+        link = self._connect()
+        self._discard_input()
+        try:
+            link.send(apdu)
+        except NoAck as err:
+            self._disconnect()
+            if err.refused:
+                raise TerminalNotReachable(
+                    "terminal refused the frame", device=DEVICE, params={"port": self._url}
+                ) from err
+            raise _Ambiguous("no transport acknowledgement") from err
+        except LinkError as err:
+            self._disconnect()
+            raise TerminalNotReachable(
+                "terminal link broken", device=DEVICE, params={"port": self._url}
+            ) from err
+        deadline = time.monotonic() + self._timeouts.command
+        while True:
+            try:
+                answer = msg.parse_terminal_message(
+                    link.receive(timeout=max(0.0, deadline - time.monotonic()))
+                )
+            except LinkError as err:
+                self._disconnect()
+                raise _Ambiguous("no answer to the command") from err
+            if isinstance(answer, msg.ErrorReply):
+                return self._refused(apdu, answer.code, first_try=first_try)
+            if isinstance(answer, msg.Positive):
+                return answer
+            # A retransmission left over from the previous dialogue: acknowledged, then ignored.
+            log.info("stale terminal message ignored", extra={"kind": type(answer).__name__})
+
+    def _refused(self, apdu: Apdu, code: int, *, first_try: bool) -> msg.Positive:
+        if code == msg.RESULT_NOT_REGISTERED and first_try and apdu.command != msg.REGISTRATION:
+            log.info("terminal not registered, registering", extra={"port": self._url})
+            self.register()
+            return self._start(apdu, first_try=False)
+        if code in msg.BUSY_CODES:
+            raise TerminalBusy("terminal busy", device=DEVICE, params={"code": f"{code:02X}"})
+        raise CommandRefused("terminal refused the command", code=code)
+
+    # -- transaction phase --------------------------------------------------------------------
+    def _run(self, first: msg.Positive, on_status: StatusCallback) -> _Transaction:
+        """Follow the terminal until Completion / Abort; raise `_Ambiguous` if the link breaks."""
+        link = self._connect()
+        tx = _Transaction()
+        customer_deadline = time.monotonic() + self._timeouts.customer
+        waiting_for_card = False
+        del first
+        message: msg.TerminalMessage | None = None
+        last_key = ""
+        while True:
+            if message is None:
+                try:
+                    message = msg.parse_terminal_message(
+                        link.receive(timeout=self._timeouts.silence)
+                    )
+                except LinkError as err:
+                    self._disconnect()
+                    raise _Ambiguous("terminal went silent") from err
+            reply = msg.ack()
+            if isinstance(message, msg.IntermediateStatus):
+                waiting_for_card = message.code == msg.STATUS_INSERT_CARD
+                key = msg.status_key(message.code)
+                if key != last_key:
+                    on_status(key)
+                    last_key = key
+                timed_out = waiting_for_card and time.monotonic() > customer_deadline
+                if (self._abort.is_set() or timed_out) and not tx.ecr_aborted:
+                    reply, tx.ecr_aborted, tx.customer_timed_out = msg.ecr_abort(), True, timed_out
+            elif isinstance(message, msg.StatusInformation):
+                tx.info = message
+            elif isinstance(message, msg.PrintText):
+                tx.lines.extend(message.lines)
+            elif isinstance(message, msg.Completion):
+                tx.completed = True
+            elif isinstance(message, msg.TerminalAbort):
+                tx.abort_code = message.result_code
+            self._reply(link, reply)
+            if tx.completed or tx.abort_code is not None:
+                return tx
+            message = None
+
+    def _reply(self, link: ZvtLink, apdu: Apdu) -> None:
+        try:
+            link.send(apdu)
+        except LinkError:
+            # The terminal retransmits or goes silent; the silence budget decides.
+            log.warning("reply to the terminal not acknowledged", extra={"port": self._url})
+
+    # -- public API ---------------------------------------------------------------------------
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            status_enquiry=True,
+            abort=True,
+            reversal=True,
+            refund=True,
+            end_of_day=True,
+            repeat_receipt=True,
+            receipt_text=True,
+        )
+
+    def register(self) -> None:
+        apdu = msg.registration(password=self._password, config_byte=self._config_byte)
+        try:
+            first = self._start(apdu)
+            tx = self._run(first, _ignore)
+        except _Ambiguous as err:
+            raise TerminalNotReachable("registration unanswered", device=DEVICE) from err
+        if tx.abort_code is not None:
+            raise CommandRefused("registration refused", code=tx.abort_code)
+
+    def abort(self) -> None:
+        self._abort.set()
+
+    def send_abort(self) -> None:
+        """Send a stand-alone Abort (06 B0), e.g. from a service tool while nothing runs here."""
+        self._start(msg.ecr_abort())
+
+    def pay(
+        self,
+        *,
+        amount_cents: int,
+        currency: str = "EUR",
+        reference: str,
+        on_status: StatusCallback,
+    ) -> PaymentOutcome:
+        if amount_cents <= 0:
+            raise ValueError("amount must be positive")
+        self._abort.clear()
+        apdu = msg.authorisation(
+            amount_cents=amount_cents,
+            currency=_CURRENCIES[currency],
+            ecr_trace=ecr_trace(reference),
+        )
+        log.info("payment requested", extra={"reference": reference, "amount": amount_cents})
+        try:
+            first = self._start(apdu)
+            on_status(STATUS_ACCEPTED)
+            tx = self._run(first, on_status)
+        except _Ambiguous as err:
+            log.warning("payment result unknown", extra={"reference": reference})
+            return Unknown(reference=reference, detail=str(err))
+        info = tx.info
+        if info is not None and (
+            (info.ecr_trace is not None and info.ecr_trace != ecr_trace(reference))
+            or (info.amount_cents is not None and info.amount_cents != amount_cents)
+        ):
+            # The answer echoes another request: never attribute it to this attempt.
+            log.warning(
+                "terminal answer does not match the request", extra={"reference": reference}
+            )
+            self._disconnect()
+            return Unknown(reference=reference, detail="answer belongs to another request")
+        return self._outcome(tx, reference=reference, amount_cents=amount_cents)
+
+    def _outcome(self, tx: _Transaction, *, reference: str, amount_cents: int) -> PaymentOutcome:
+        info = tx.info
+        code = tx.abort_code if tx.abort_code is not None else (info.result_code if info else None)
+        if tx.completed and info is not None and info.result_code == msg.RESULT_SUCCESS:
+            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
+        if code is None:
+            return Unknown(reference=reference, detail="completion without status information")
+        if code == msg.RESULT_ABORTED or tx.ecr_aborted:
+            return Cancelled(reference=reference, reason_code=code, timed_out=tx.customer_timed_out)
+        return Declined(reference=reference, reason_code=code, reason=msg.result_key(code))
+
+    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
+        tx = self._simple(msg.password_command(msg.STATUS_ENQUIRY, password=self._password))
+        info = tx.info
+        if info is None or info.ecr_trace != ecr_trace(reference):
+            return None
+        if info.amount_cents is not None and info.amount_cents != amount_cents:
+            return None
+        if info.result_code == msg.RESULT_SUCCESS:
+            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
+        if info.result_code == msg.RESULT_ABORTED:
+            return Cancelled(reference=reference, reason_code=info.result_code)
+        return Declined(
+            reference=reference,
+            reason_code=info.result_code,
+            reason=msg.result_key(info.result_code),
+        )
+
+    def status_enquiry(self) -> TerminalStatus:
+        tx = self._simple(msg.password_command(msg.STATUS_ENQUIRY, password=self._password))
+        code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
+        terminal_id = tx.info.terminal_id if tx.info else ""
+        return TerminalStatus(
+            ready=code == msg.RESULT_SUCCESS, result_code=code, terminal_id=terminal_id
+        )
+
+    def _simple(self, apdu: Apdu) -> _Transaction:
+        """A command that cannot move money: an ambiguous ending is just 'not reachable'."""
+        try:
+            return self._run(self._start(apdu), _ignore)
+        except _Ambiguous as err:
+            raise TerminalNotReachable("terminal did not answer", device=DEVICE) from err
+
+    def reverse(self, *, receipt_number: str, reference: str = "") -> PaymentOutcome:
+        apdu = msg.reversal(password=self._password, receipt_number=int(receipt_number))
+        return self._money_command(apdu, reference=reference, amount_cents=0)
+
+    def refund(self, *, amount_cents: int, reference: str = "") -> PaymentOutcome:
+        apdu = msg.refund(
+            password=self._password, amount_cents=amount_cents, currency=msg.CURRENCY_EUR
+        )
+        return self._money_command(apdu, reference=reference, amount_cents=amount_cents)
+
+    def _money_command(self, apdu: Apdu, *, reference: str, amount_cents: int) -> PaymentOutcome:
+        self._abort.clear()
+        try:
+            tx = self._run(self._start(apdu), _ignore)
+        except _Ambiguous as err:
+            return Unknown(reference=reference, detail=str(err))
+        outcome = self._outcome(tx, reference=reference, amount_cents=amount_cents)
+        if isinstance(outcome, Approved) and tx.info and tx.info.amount_cents is not None:
+            outcome = replace(outcome, amount_cents=tx.info.amount_cents)
+        return outcome
+
+    def end_of_day(self) -> EndOfDay:
+        tx = self._simple(msg.password_command(msg.END_OF_DAY, password=self._password))
+        code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
+        if tx.info is not None and tx.abort_code is None:
+            code = tx.info.result_code
+        return EndOfDay(
+            approved=code == msg.RESULT_SUCCESS,
+            result_code=code,
+            total_cents=tx.info.amount_cents if tx.info else None,
+            receipt_lines=tuple(tx.lines),
+        )
+
+    def repeat_receipt(self) -> tuple[str, ...]:
+        tx = self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
+        return tuple(tx.lines)
+
+
+def _ignore(key: str) -> None:
+    del key
+
+
+def _approved(
+    info: msg.StatusInformation, *, reference: str, lines: list[str], amount: int
+) -> Approved:
+    return Approved(
+        amount_cents=info.amount_cents if info.amount_cents is not None else amount,
+        reference=reference,
+        auth_code=info.auth_code,
+        receipt_number=f"{info.receipt_number:04d}" if info.receipt_number is not None else "",
+        masked_pan=info.masked_pan,
+        card_brand=info.card_brand,
+        receipt_lines=tuple(lines),
+        terminal_id=info.terminal_id,
+        trace=f"{info.trace:06d}" if info.trace is not None else "",
+    )

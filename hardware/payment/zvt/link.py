@@ -1,0 +1,175 @@
+"""ZVT transport layer over a byte stream: frames, ACK/NAK, retransmission, inter-byte time-out.
+
+Used by the driver (over pyserial) and by the terminal simulator (over a pty master fd). The link
+keeps frames that arrive while it waits for an ACK, so no terminal message is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from hardware.payment.zvt.codec import (
+    ACK,
+    NAK,
+    Apdu,
+    BadFrame,
+    CodecError,
+    FrameDecoder,
+    FrameReceived,
+    Transport,
+    TransportByte,
+    decode_apdu,
+    encode_apdu,
+    encode_frame,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ByteStream(Protocol):
+    def read(self, *, timeout: float) -> bytes:
+        """Return at least one byte, or b"" when `timeout` seconds pass without data."""
+
+    def write(self, data: bytes) -> None: ...
+
+
+class LinkError(Exception):
+    """Base of transport failures (internal to the driver; mapped to typed errors there)."""
+
+
+class LinkTimeout(LinkError):
+    pass
+
+
+class NoAck(LinkError):
+    """The peer never acknowledged a frame. `refused` is True if every answer was a NAK."""
+
+    def __init__(self, message: str, *, refused: bool) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+class Corrupted(LinkError):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkTimeouts:
+    inter_byte: float = 0.2
+    ack: float = 5.0
+
+
+Clock = Callable[[], float]
+
+
+class ZvtLink:
+    def __init__(
+        self,
+        stream: ByteStream,
+        *,
+        timeouts: LinkTimeouts,
+        retries: int = 3,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._timeouts = timeouts
+        self._retries = retries
+        self._clock = clock
+        self._decoder = FrameDecoder()
+        self._frames: deque[bytes] = deque()
+        self._transport: deque[TransportByte] = deque()
+
+    # -- overridable hooks (the simulator injects faults here) ---------------------------------
+    def _write_frame(self, frame: bytes) -> None:
+        self._stream.write(frame)
+
+    def _write_transport(self, byte: int) -> None:
+        self._stream.write(bytes([byte]))
+
+    def _refuse_frame(self, apdu: bytes) -> bool:
+        del apdu
+        return False
+
+    # -- reading ------------------------------------------------------------------------------
+    def _pump(self, deadline: float) -> bool:
+        """Read once (until `deadline`) and sort events; False if nothing arrived."""
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return False
+            wait = min(remaining, self._timeouts.inter_byte) if self._decoder.pending else remaining
+            data = self._stream.read(timeout=wait)
+            if data:
+                break
+            if self._decoder.pending:
+                log.warning("zvt frame interrupted", extra={"reason": "inter-byte time-out"})
+                self._decoder.reset()
+                self._write_transport(NAK)
+        for event in self._decoder.feed(data):
+            self._sort(event)
+        return True
+
+    def _sort(self, event: object) -> None:
+        if isinstance(event, FrameReceived):
+            if self._refuse_frame(event.apdu):
+                self._write_transport(NAK)
+                return
+            self._write_transport(ACK)
+            self._frames.append(event.apdu)
+        elif isinstance(event, BadFrame):
+            log.warning("zvt bad frame", extra={"reason": event.reason})
+            self._write_transport(NAK)
+        elif isinstance(event, Transport):
+            self._transport.append(event.byte)
+
+    def receive(self, *, timeout: float) -> Apdu:
+        """Next APDU from the peer (already acknowledged on the wire)."""
+        deadline = self._clock() + timeout
+        while not self._frames:
+            if not self._pump(deadline) and not self._frames:
+                raise LinkTimeout(f"no frame within {timeout:.3f} s")
+        raw = self._frames.popleft()
+        try:
+            return decode_apdu(raw)
+        except CodecError as err:
+            raise Corrupted(str(err)) from err
+
+    def has_frame(self) -> bool:
+        return bool(self._frames)
+
+    # -- writing ------------------------------------------------------------------------------
+    def send(self, apdu: Apdu) -> None:
+        """Send one APDU and wait for its ACK, retransmitting on NAK or silence."""
+        frame = encode_frame(encode_apdu(apdu))
+        naks = 0
+        self._transport.clear()
+        for _attempt in range(self._retries):
+            self._write_frame(frame)
+            answer = self._wait_transport()
+            if answer is TransportByte.ACK:
+                return
+            if answer is TransportByte.NAK:
+                naks += 1
+            log.info(
+                "zvt frame not acknowledged",
+                extra={"cls": apdu.cls, "instr": apdu.instr, "nak": answer is not None},
+            )
+        raise NoAck("frame not acknowledged", refused=naks == self._retries)
+
+    def _wait_transport(self) -> TransportByte | None:
+        deadline = self._clock() + self._timeouts.ack
+        while not self._transport:
+            if not self._pump(deadline) and not self._transport:
+                return None
+        return self._transport.popleft()
+
+    def drain(self) -> None:
+        """Forget buffered input (after a reconnect)."""
+        self._decoder.reset()
+        self._frames.clear()
+        self._transport.clear()

@@ -1,0 +1,424 @@
+"""Typed ZVT messages on top of the codec: builders and parsers for both directions.
+
+Pure functions only. The driver builds ECR commands and parses terminal messages; the simulator does
+the reverse with the same functions.
+
+Convention used by this product (verify against the acquirer's terminal): the ECR sends a trace number
+(BMP 0B) with each authorisation, and the terminal echoes it as the original trace (BMP 37) in the
+Status Information, which lets the journal match a transaction after a lost answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hardware.payment.zvt.codec import (
+    Apdu,
+    Bmp,
+    CodecError,
+    Tlv,
+    bmp_map,
+    decode_bcd,
+    decode_bmps,
+    decode_tlv,
+    encode_bcd,
+    encode_bmps,
+    encode_tlv,
+)
+
+CURRENCY_EUR = 978
+TEXT_ENCODING = "cp437"
+
+# Command identifiers (CLASS, INSTR)
+REGISTRATION = (0x06, 0x00)
+AUTHORISATION = (0x06, 0x01)
+LOG_OFF = (0x06, 0x02)
+COMPLETION = (0x06, 0x0F)
+PT_ABORT = (0x06, 0x1E)
+REPEAT_RECEIPT = (0x06, 0x20)
+REVERSAL = (0x06, 0x30)
+REFUND = (0x06, 0x31)
+END_OF_DAY = (0x06, 0x50)
+ECR_ABORT = (0x06, 0xB0)
+PRINT_LINE = (0x06, 0xD1)
+TEXT_BLOCK = (0x06, 0xD3)
+STATUS_ENQUIRY = (0x05, 0x01)
+STATUS_INFORMATION = (0x04, 0x0F)
+INTERMEDIATE_STATUS = (0x04, 0xFF)
+ACK_CLASS = 0x80
+ERROR_CLASS = 0x84
+
+# Result codes (BMP 27 / Abort 06 1E)
+RESULT_SUCCESS = 0x00
+RESULT_DECLINED = 0x05  # host: do not honour
+RESULT_CARD_NOT_READABLE = 0x64
+RESULT_ABORTED = 0x6C  # abort via time-out or abort key
+RESULT_NOT_REGISTERED = 0x6B
+RESULT_FUNCTION_NOT_POSSIBLE = 0x83
+RESULT_PLEASE_WAIT = 0x9C
+RESULT_RECEIVER_NOT_READY = 0xA0
+RESULT_ALREADY_REVERSED = 0xB4
+RESULT_REVERSAL_NOT_POSSIBLE = 0xB5
+RESULT_SYSTEM_ERROR = 0xFF
+
+BUSY_CODES = frozenset({RESULT_PLEASE_WAIT, RESULT_RECEIVER_NOT_READY})
+
+# Intermediate status codes (04 FF) → translation keys shown to the resident.
+_STATUS_KEYS: dict[int, str] = {
+    0x00: "payment.status.confirm_amount",
+    0x01: "payment.status.enter_pin",
+    0x02: "payment.status.enter_pin",
+    0x03: "payment.status.card_not_accepted",
+    0x04: "payment.status.processing",
+    0x07: "payment.status.card_not_accepted",
+    0x08: "payment.status.card_not_accepted",
+    0x09: "payment.status.card_expired",
+    0x0A: "payment.status.insert_card",
+    0x0B: "payment.status.remove_card",
+    0x0C: "payment.status.card_not_readable",
+    0x0E: "payment.status.processing",
+    0x10: "payment.status.card_not_accepted",
+    0x15: "payment.status.wrong_pin",
+    0x17: "payment.status.processing",
+}
+STATUS_INSERT_CARD = 0x0A
+STATUS_ENTER_PIN = 0x01
+STATUS_PLEASE_WAIT = 0x0E
+STATUS_REMOVE_CARD = 0x0B
+
+_CARD_TYPES: dict[int, str] = {5: "girocard", 6: "Mastercard", 10: "Visa", 46: "Maestro"}
+
+
+def status_key(code: int) -> str:
+    return _STATUS_KEYS.get(code, "payment.status.processing")
+
+
+def result_key(code: int) -> str:
+    """Translation key for a terminal result code."""
+    if code == RESULT_SUCCESS:
+        return "payment.approved"
+    if code == RESULT_ABORTED:
+        return "payment.cancelled"
+    if code in BUSY_CODES:
+        return "payment.terminal_busy"
+    if code == RESULT_ALREADY_REVERSED:
+        return "payment.already_reversed"
+    if code == RESULT_CARD_NOT_READABLE:
+        return "payment.card_not_readable"
+    if 1 <= code <= 0x63:
+        return "payment.declined"
+    return "payment.terminal_error"
+
+
+# --------------------------------------------------------------------------------------------
+# ECR → terminal
+
+
+def password_bytes(password: str) -> bytes:
+    if len(password) != 6 or not password.isdigit():
+        raise CodecError("the terminal password is six digits")
+    return bytes.fromhex(password)
+
+
+def amount_bmp(amount_cents: int) -> Bmp:
+    return Bmp(tag=0x04, value=encode_bcd(amount_cents, size=6))
+
+
+def currency_bmp(currency: int) -> Bmp:
+    return Bmp(tag=0x49, value=encode_bcd(currency, size=2))
+
+
+def ack() -> Apdu:
+    return Apdu(cls=ACK_CLASS, instr=0x00)
+
+
+def error_reply(code: int) -> Apdu:
+    return Apdu(cls=ERROR_CLASS, instr=code)
+
+
+def registration(*, password: str, config_byte: int = 0xBE, currency: int = CURRENCY_EUR) -> Apdu:
+    """06 00: password, config byte (who prints, ECR controls payment...), currency, service byte."""
+    data = password_bytes(password) + bytes([config_byte]) + encode_bcd(currency, size=2)
+    data += encode_bmps([Bmp(tag=0x03, value=b"\x00")])
+    return Apdu(cls=0x06, instr=0x00, data=data)
+
+
+def authorisation(*, amount_cents: int, currency: int, ecr_trace: int) -> Apdu:
+    bmps = [
+        amount_bmp(amount_cents),
+        currency_bmp(currency),
+        Bmp(tag=0x0B, value=encode_bcd(ecr_trace, size=3)),
+    ]
+    return Apdu(cls=0x06, instr=0x01, data=encode_bmps(bmps))
+
+
+def reversal(*, password: str, receipt_number: int) -> Apdu:
+    data = password_bytes(password) + encode_bmps(
+        [Bmp(tag=0x87, value=encode_bcd(receipt_number, size=2))]
+    )
+    return Apdu(cls=0x06, instr=0x30, data=data)
+
+
+def refund(*, password: str, amount_cents: int, currency: int) -> Apdu:
+    data = password_bytes(password) + encode_bmps(
+        [amount_bmp(amount_cents), currency_bmp(currency)]
+    )
+    return Apdu(cls=0x06, instr=0x31, data=data)
+
+
+def password_command(command: tuple[int, int], *, password: str) -> Apdu:
+    """Status enquiry, end-of-day, repeat receipt: the password and nothing else."""
+    return Apdu(cls=command[0], instr=command[1], data=password_bytes(password))
+
+
+def ecr_abort() -> Apdu:
+    return Apdu(cls=0x06, instr=0xB0)
+
+
+def log_off() -> Apdu:
+    return Apdu(cls=0x06, instr=0x02)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EcrCommand:
+    """A command as the terminal sees it."""
+
+    command: tuple[int, int]
+    password: str | None = None
+    amount_cents: int | None = None
+    currency: int | None = None
+    ecr_trace: int | None = None
+    receipt_number: int | None = None
+
+
+_PASSWORD_COMMANDS = frozenset(
+    {REGISTRATION, REVERSAL, REFUND, END_OF_DAY, REPEAT_RECEIPT, STATUS_ENQUIRY}
+)
+
+
+def parse_ecr_command(apdu: Apdu) -> EcrCommand:
+    data = apdu.data
+    password: str | None = None
+    if apdu.command in _PASSWORD_COMMANDS:
+        if len(data) < 3:
+            raise CodecError("missing password")
+        password, data = data[:3].hex(), data[3:]
+    if apdu.command == REGISTRATION:
+        return EcrCommand(command=REGISTRATION, password=password)
+    fields = bmp_map(decode_bmps(data)) if data else {}
+    return EcrCommand(
+        command=apdu.command,
+        password=password,
+        amount_cents=decode_bcd(fields[0x04]) if 0x04 in fields else None,
+        currency=decode_bcd(fields[0x49]) if 0x49 in fields else None,
+        ecr_trace=decode_bcd(fields[0x0B]) if 0x0B in fields else None,
+        receipt_number=decode_bcd(fields[0x87]) if 0x87 in fields else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Terminal → ECR
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusInformation:
+    result_code: int
+    amount_cents: int | None = None
+    trace: int | None = None
+    ecr_trace: int | None = None
+    receipt_number: int | None = None
+    turnover: int | None = None
+    terminal_id: str = ""
+    auth_code: str = ""
+    masked_pan: str = ""
+    card_type: int | None = None
+    card_name: str = ""
+    currency: int | None = None
+
+    @property
+    def card_brand(self) -> str:
+        if self.card_name:
+            return self.card_name
+        return _CARD_TYPES.get(self.card_type or -1, "")
+
+
+def encode_masked_pan(pan: str) -> bytes:
+    digits = pan.replace("*", "E").upper()
+    if any(c not in "0123456789E" for c in digits):
+        raise CodecError("PAN digits only")
+    if len(digits) % 2:
+        digits += "F"
+    return bytes.fromhex(digits)
+
+
+def decode_masked_pan(raw: bytes) -> str:
+    """Decode BMP 22; every digit the terminal did not mask is masked here but the last four."""
+    digits = raw.hex().upper().rstrip("F").replace("E", "*")
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def status_information(info: StatusInformation) -> Apdu:
+    bmps = [Bmp(tag=0x27, value=bytes([info.result_code]))]
+    if info.amount_cents is not None:
+        bmps.append(amount_bmp(info.amount_cents))
+    if info.trace is not None:
+        bmps.append(Bmp(tag=0x0B, value=encode_bcd(info.trace, size=3)))
+    if info.ecr_trace is not None:
+        bmps.append(Bmp(tag=0x37, value=encode_bcd(info.ecr_trace, size=3)))
+    if info.terminal_id:
+        bmps.append(Bmp(tag=0x29, value=encode_bcd(int(info.terminal_id), size=4)))
+    if info.auth_code:
+        bmps.append(Bmp(tag=0x3B, value=info.auth_code.encode("ascii").ljust(8, b"\x00")[:8]))
+    if info.masked_pan:
+        bmps.append(Bmp(tag=0x22, value=encode_masked_pan(info.masked_pan)))
+    if info.currency is not None:
+        bmps.append(currency_bmp(info.currency))
+    if info.receipt_number is not None:
+        bmps.append(Bmp(tag=0x87, value=encode_bcd(info.receipt_number, size=2)))
+    if info.turnover is not None:
+        bmps.append(Bmp(tag=0x88, value=encode_bcd(info.turnover, size=3)))
+    if info.card_type is not None:
+        bmps.append(Bmp(tag=0x8A, value=bytes([info.card_type])))
+    if info.card_name:
+        bmps.append(Bmp(tag=0x8B, value=info.card_name.encode("ascii")))
+    return Apdu(cls=0x04, instr=0x0F, data=encode_bmps(bmps))
+
+
+def _ascii(raw: bytes) -> str:
+    return raw.split(b"\x00", 1)[0].decode("ascii", errors="replace").strip()
+
+
+def _bcd_opt(fields: dict[int, bytes], tag: int) -> int | None:
+    return decode_bcd(fields[tag]) if tag in fields else None
+
+
+def parse_status_information(apdu: Apdu) -> StatusInformation:
+    fields = bmp_map(decode_bmps(apdu.data))
+    return StatusInformation(
+        result_code=fields.get(0x27, bytes([RESULT_SUCCESS]))[0],
+        amount_cents=_bcd_opt(fields, 0x04),
+        trace=_bcd_opt(fields, 0x0B),
+        ecr_trace=_bcd_opt(fields, 0x37),
+        receipt_number=_bcd_opt(fields, 0x87),
+        turnover=_bcd_opt(fields, 0x88),
+        terminal_id=f"{decode_bcd(fields[0x29]):08d}" if 0x29 in fields else "",
+        auth_code=_ascii(fields.get(0x3B, b"")),
+        masked_pan=decode_masked_pan(fields[0x22]) if 0x22 in fields else "",
+        card_type=fields[0x8A][0] if 0x8A in fields else None,
+        card_name=_ascii(fields.get(0x8B, b"")),
+        currency=_bcd_opt(fields, 0x49),
+    )
+
+
+def intermediate_status(code: int) -> Apdu:
+    return Apdu(cls=0x04, instr=0xFF, data=bytes([code]))
+
+
+def print_line(text: str, *, attribute: int = 0x00) -> Apdu:
+    return Apdu(cls=0x06, instr=0xD1, data=bytes([attribute]) + text.encode(TEXT_ENCODING))
+
+
+def text_block(lines: list[str]) -> Apdu:
+    container = Tlv(
+        tag=0x25, children=tuple(Tlv(tag=0x07, value=x.encode(TEXT_ENCODING)) for x in lines)
+    )
+    return Apdu(
+        cls=0x06, instr=0xD3, data=encode_bmps([Bmp(tag=0x06, value=encode_tlv([container]))])
+    )
+
+
+def parse_text_block(apdu: Apdu) -> list[str]:
+    lines: list[str] = []
+    for bmp in decode_bmps(apdu.data):
+        if bmp.tag != 0x06:
+            continue
+        for item in decode_tlv(bmp.value):
+            for child in item.children:
+                if child.tag == 0x07:
+                    lines.append(child.value.decode(TEXT_ENCODING))
+    return lines
+
+
+def completion(*, terminal_id: str = "") -> Apdu:
+    bmps = [Bmp(tag=0x27, value=bytes([RESULT_SUCCESS]))]
+    if terminal_id:
+        bmps.append(Bmp(tag=0x29, value=encode_bcd(int(terminal_id), size=4)))
+    return Apdu(cls=0x06, instr=0x0F, data=encode_bmps(bmps))
+
+
+def pt_abort(result_code: int) -> Apdu:
+    return Apdu(cls=0x06, instr=0x1E, data=bytes([result_code]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntermediateStatus:
+    code: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrintText:
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Completion:
+    result_code: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TerminalAbort:
+    result_code: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Positive:
+    """80 00 00: the command was accepted."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorReply:
+    """84 xx: the command was refused; xx is a result code."""
+
+    code: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Other:
+    apdu: Apdu
+
+
+TerminalMessage = (
+    IntermediateStatus
+    | StatusInformation
+    | PrintText
+    | Completion
+    | TerminalAbort
+    | Positive
+    | ErrorReply
+    | Other
+)
+
+
+def parse_terminal_message(apdu: Apdu) -> TerminalMessage:
+    if apdu.cls == ACK_CLASS:
+        return Positive()
+    if apdu.cls == ERROR_CLASS:
+        return ErrorReply(code=apdu.instr)
+    command = apdu.command
+    if command == INTERMEDIATE_STATUS:
+        return IntermediateStatus(code=apdu.data[0] if apdu.data else 0xFF)
+    if command == STATUS_INFORMATION:
+        return parse_status_information(apdu)
+    if command == PRINT_LINE:
+        text = apdu.data[1:].decode(TEXT_ENCODING) if apdu.data else ""
+        return PrintText(lines=(text,))
+    if command == TEXT_BLOCK:
+        return PrintText(lines=tuple(parse_text_block(apdu)))
+    if command == COMPLETION:
+        fields = bmp_map(decode_bmps(apdu.data)) if apdu.data else {}
+        return Completion(result_code=fields.get(0x27, b"\x00")[0])
+    if command == PT_ABORT:
+        return TerminalAbort(result_code=apdu.data[0] if apdu.data else RESULT_SYSTEM_ERROR)
+    return Other(apdu=apdu)

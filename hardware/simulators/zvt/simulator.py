@@ -1,0 +1,513 @@
+"""A ZVT payment terminal on a pseudo-terminal, with scenarios and fault injection.
+
+The simulator owns the pty master and keeps its own slave fd open, so the ECR may close and reopen
+the port (at `link_path`, a symlink to the slave) without the master seeing EIO. It uses the same
+codec and link layer as the driver, with faults injected in a link subclass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import threading
+import time
+import tty
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+
+from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt.codec import Apdu, Transport, TransportByte
+from hardware.payment.zvt.link import LinkError, LinkTimeouts, ZvtLink
+from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
+
+log = logging.getLogger(__name__)
+
+TERMINAL_ID = "52500001"
+
+
+class Scenario(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    CANCEL = "cancel"  # the resident presses the red key
+    TIMEOUT = "timeout"  # no card is presented
+    BUSY = "busy"  # every command refused with 84 A0
+    SLOW = "slow"  # approval after `slow_delay`
+    NAK = "nak"  # NAK the first `nak_count` frames of the command
+    CORRUPT_CRC = "corrupt_crc"  # the first frame of every answer has a bad CRC
+    SPLIT = "split"  # answers written in small pieces with gaps
+    SWALLOW_ACK = "swallow_ack"  # ignore the ECR's first ACK: the terminal retransmits
+    LOST_FINAL_ACK = "lost_final_ack"  # ignore the ACKs to the completion
+    POWER_LOSS = "power_loss"  # approved and journaled, then dead until `restart()`
+    REBOOT = "reboot"  # approved and journaled, then silent for `reboot_time`
+    CABLE_PULL = "cable_pull"  # approved and journaled, then the master fd closes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimTiming:
+    step: float = 0.0  # pause between terminal messages
+    slow_delay: float = 2.0
+    status_interval: float = 1.0  # "insert card" repeated while waiting for a card
+    card_timeout: float = 30.0  # the terminal's own card time-out
+    reply: float = 5.0  # how long the terminal waits for the ECR's 80 00 00
+    ack: float = 1.0  # how long the terminal waits for a transport ACK before retransmitting
+    reboot_time: float = 2.0
+    nak_count: int = 2
+    split_gap: float = 0.05
+
+    def scaled(self, factor: float) -> SimTiming:
+        return SimTiming(
+            step=self.step * factor,
+            slow_delay=self.slow_delay * factor,
+            status_interval=self.status_interval * factor,
+            card_timeout=self.card_timeout * factor,
+            reply=self.reply * factor,
+            ack=self.ack * factor,
+            reboot_time=self.reboot_time * factor,
+            nak_count=self.nak_count,
+            split_gap=self.split_gap * factor,
+        )
+
+
+class _Dead(Exception):
+    """The simulated terminal lost power / link in the middle of a dialogue."""
+
+
+class _FdStream:
+    def __init__(self, fd: int, stop: threading.Event) -> None:
+        self.fd = fd
+        self._stop = stop
+
+    def read(self, *, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while not self._stop.is_set():
+            wait = min(0.05, max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([self.fd], [], [], wait)
+            if ready:
+                return os.read(self.fd, 4096)
+            if time.monotonic() >= deadline:
+                return b""
+        raise _Dead("stopped")
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+class _FaultyLink(ZvtLink):
+    def __init__(self, stream: _FdStream, *, timeouts: LinkTimeouts, stop: threading.Event) -> None:
+        super().__init__(stream, timeouts=timeouts)
+        self.stream = stream
+        self._stop = stop
+        self.nak_frames = 0
+        self.corrupt_frames = 0
+        self.swallow_acks = 0
+        self.split_gap: float | None = None
+        self.trace: deque[tuple[str, bytes]] = deque(maxlen=500)
+
+    def _write_frame(self, frame: bytes) -> None:
+        self.trace.append(("pt", frame))
+        if self.corrupt_frames > 0:
+            self.corrupt_frames -= 1
+            frame = frame[:-1] + bytes([frame[-1] ^ 0xFF])
+        if self.split_gap is None:
+            self.stream.write(frame)
+            return
+        for start in range(0, len(frame), 3):
+            self.stream.write(frame[start : start + 3])
+            self._stop.wait(self.split_gap)
+
+    def _refuse_frame(self, apdu: bytes) -> bool:
+        self.trace.append(("ecr", apdu))
+        if self.nak_frames > 0:
+            self.nak_frames -= 1
+            return True
+        return False
+
+    def _sort(self, event: object) -> None:
+        if (
+            isinstance(event, Transport)
+            and event.byte is TransportByte.ACK
+            and self.swallow_acks > 0
+        ):
+            self.swallow_acks -= 1
+            return
+        super()._sort(event)
+
+
+class TerminalSimulator:
+    def __init__(
+        self,
+        *,
+        link_path: str | Path,
+        journal_path: str | Path | None = None,
+        scenario: Scenario | str = Scenario.APPROVE,
+        timing: SimTiming | None = None,
+    ) -> None:
+        self.link_path = Path(link_path)
+        self._journal_path = Path(journal_path) if journal_path is not None else None
+        self._scenario = Scenario(scenario)
+        self._queue: deque[Scenario] = deque()
+        self.timing = timing or SimTiming()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._link: _FaultyLink | None = None
+        self._dead_until: float | None = None
+        self._nak_done = False
+        self.journal = TerminalJournal(self._journal_path)
+        self.commands: deque[tuple[int, int]] = deque(maxlen=200)
+
+    # -- control ------------------------------------------------------------------------------
+    def set_scenario(self, scenario: Scenario | str) -> None:
+        with self._lock:
+            self._scenario = Scenario(scenario)
+            self._queue.clear()
+
+    def queue_scenarios(self, *scenarios: Scenario | str) -> None:
+        """Scenarios for the next payments, in order; then the default applies again."""
+        with self._lock:
+            self._queue.extend(Scenario(s) for s in scenarios)
+
+    @property
+    def scenario(self) -> Scenario:
+        with self._lock:
+            return self._queue[0] if self._queue else self._scenario
+
+    def _take_scenario(self) -> Scenario:
+        with self._lock:
+            return self._queue.popleft() if self._queue else self._scenario
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> TerminalSimulator:
+        if self._thread is not None:
+            return self
+        self._stop.clear()
+        self._open_pty()
+        self._thread = threading.Thread(target=self._serve, name="zvt-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=5)
+        self._close_pty()
+        with contextlib.suppress(FileNotFoundError):
+            if self.link_path.is_symlink():
+                self.link_path.unlink()
+
+    def restart(self) -> None:
+        """Power-cycle: a fresh process over the same journal and link path."""
+        self.stop()
+        self.journal = TerminalJournal(self._journal_path)
+        self._dead_until = None
+        self.start()
+
+    def __enter__(self) -> TerminalSimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(master)
+        tty.setraw(slave)
+        self._master, self._slave = master, slave
+        tmp = self.link_path.with_name(self.link_path.name + ".new")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        tmp.symlink_to(os.ttyname(slave))
+        tmp.replace(self.link_path)
+        stream = _FdStream(master, self._stop)
+        t = self.timing
+        self._link = _FaultyLink(
+            stream, timeouts=LinkTimeouts(inter_byte=0.5, ack=max(t.ack, 0.02)), stop=self._stop
+        )
+
+    def _close_pty(self) -> None:
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._master = self._slave = None
+
+    # -- serving ------------------------------------------------------------------------------
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            link = self._link
+            if link is None:
+                return
+            try:
+                apdu = link.receive(timeout=0.1)
+            except LinkError:
+                continue
+            except (_Dead, OSError):
+                return
+            if self._dead_until is not None:
+                if time.monotonic() < self._dead_until:
+                    continue
+                self._dead_until = None
+            try:
+                self._handle(link, apdu)
+            except _Dead:
+                log.info("simulated terminal went dead", extra={"scenario": self.scenario})
+            except (LinkError, OSError) as err:
+                log.info("simulated terminal dialogue broken", extra={"error": str(err)})
+
+    def _handle(self, link: _FaultyLink, apdu: Apdu) -> None:
+        if apdu.cls in (msg.ACK_CLASS, msg.ERROR_CLASS):
+            return  # a late answer to a dialogue the terminal already gave up
+        self.commands.append(apdu.command)
+        command = msg.parse_ecr_command(apdu)
+        if self.scenario is Scenario.BUSY and command.command != msg.STATUS_ENQUIRY:
+            link.send(msg.error_reply(msg.RESULT_RECEIVER_NOT_READY))
+            return
+        handlers = {
+            msg.REGISTRATION: self._registration,
+            msg.AUTHORISATION: self._authorisation,
+            msg.STATUS_ENQUIRY: self._status_enquiry,
+            msg.REVERSAL: self._reversal,
+            msg.REFUND: self._refund,
+            msg.END_OF_DAY: self._end_of_day,
+            msg.REPEAT_RECEIPT: self._repeat_receipt,
+            msg.LOG_OFF: self._log_off,
+            msg.ECR_ABORT: self._log_off,
+        }
+        handler = handlers.get(command.command)
+        if handler is None:
+            link.send(msg.error_reply(msg.RESULT_FUNCTION_NOT_POSSIBLE))
+            return
+        handler(link, command)
+
+    def _pause(self, seconds: float) -> None:
+        if seconds > 0 and self._stop.wait(seconds):
+            raise _Dead("stopped")
+
+    def _say(self, link: _FaultyLink, apdu: Apdu) -> Apdu:
+        """Send a message that the ECR must answer; return its answer."""
+        self._pause(self.timing.step)
+        link.send(apdu)
+        return link.receive(timeout=self.timing.reply)
+
+    def _finish(self, link: _FaultyLink, apdu: Apdu) -> None:
+        """Send the last message of a dialogue; a missing answer no longer matters."""
+        self._pause(self.timing.step)
+        try:
+            link.send(apdu)
+            link.receive(timeout=self.timing.reply)
+        except LinkError:
+            log.info("final answer not acknowledged", extra={"cls": apdu.cls})
+
+    def _registration(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _log_off(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+
+    def _status_enquiry(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        last = self.journal.last(kind="payment")
+        if last is not None:
+            self._say(link, msg.status_information(_info(last)))
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    # -- payment ------------------------------------------------------------------------------
+    def _card_phase(self, link: _FaultyLink, scenario: Scenario) -> int | None:
+        """Insert card / PIN / wait; return an abort result code, or None to go on."""
+        deadline = time.monotonic() + self.timing.card_timeout
+        while True:
+            answer = self._say(link, msg.intermediate_status(msg.STATUS_INSERT_CARD))
+            if answer.command == msg.ECR_ABORT:
+                return msg.RESULT_ABORTED
+            if scenario is Scenario.CANCEL:
+                return msg.RESULT_ABORTED
+            if scenario is not Scenario.TIMEOUT:
+                break
+            if time.monotonic() >= deadline:
+                return msg.RESULT_ABORTED
+            self._pause(self.timing.status_interval)
+        for status in (msg.STATUS_ENTER_PIN, msg.STATUS_PLEASE_WAIT):
+            answer = self._say(link, msg.intermediate_status(status))
+            if answer.command == msg.ECR_ABORT:
+                return msg.RESULT_ABORTED
+        return None
+
+    def _arm_faults(self, link: _FaultyLink, scenario: Scenario) -> None:
+        link.corrupt_frames = 1 if scenario is Scenario.CORRUPT_CRC else 0
+        link.split_gap = self.timing.split_gap if scenario is Scenario.SPLIT else None
+        link.swallow_acks = 1 if scenario is Scenario.SWALLOW_ACK else 0
+
+    def _authorisation(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        scenario = self._take_scenario()
+        if scenario is Scenario.NAK and link.nak_frames == 0 and not self._nak_done:
+            # The command frame itself was accepted; NAK the ECR's next frames instead.
+            link.nak_frames = self.timing.nak_count
+            self._nak_done = True
+        self._arm_faults(link, scenario)
+        amount = command.amount_cents or 0
+        link.send(msg.ack())
+        abort_code = self._card_phase(link, scenario)
+        receipt, trace = self.journal.next_numbers()
+        if abort_code is None and scenario is Scenario.SLOW:
+            self._pause(self.timing.slow_delay)
+        result = msg.RESULT_DECLINED if scenario is Scenario.DECLINE else msg.RESULT_SUCCESS
+        if abort_code is not None:
+            result = abort_code
+        record = TerminalRecord(
+            kind="payment",
+            receipt=receipt,
+            trace=trace,
+            amount_cents=amount,
+            result=result,
+            ecr_trace=command.ecr_trace,
+            auth_code=f"A{trace:05d}" if result == msg.RESULT_SUCCESS else "",
+            masked_pan="670300******1234",
+            brand="Bancontact",
+            lines=_receipt_lines(amount=amount, receipt=receipt, trace=trace, result=result),
+        )
+        self.journal.add(record)
+        if abort_code is not None:
+            self._finish(link, msg.pt_abort(abort_code))
+            return
+        self._crash_point(scenario)
+        self._say(link, msg.status_information(_info(record)))
+        self._print(link, record.lines)
+        if result != msg.RESULT_SUCCESS:
+            self._finish(link, msg.pt_abort(result))
+            return
+        if scenario is Scenario.LOST_FINAL_ACK:
+            link.swallow_acks = 3
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+        link.swallow_acks = 0
+
+    def _crash_point(self, scenario: Scenario) -> None:
+        if scenario is Scenario.POWER_LOSS:
+            self._dead_until = float("inf")
+            raise _Dead("power loss")
+        if scenario is Scenario.REBOOT:
+            self._dead_until = time.monotonic() + self.timing.reboot_time
+            raise _Dead("reboot")
+        if scenario is Scenario.CABLE_PULL:
+            self._pull_cable()
+            raise _Dead("cable pulled")
+
+    def _pull_cable(self) -> None:
+        """Plug a fresh line in at the link path, then close the old one (the ECR sees EIO)."""
+        old = (self._master, self._slave)
+        self._open_pty()
+        for fd in old:
+            if fd is not None:
+                os.close(fd)
+
+    def _print(self, link: _FaultyLink, lines: tuple[str, ...]) -> None:
+        if len(lines) > 3:
+            self._say(link, msg.text_block(list(lines)))
+            return
+        for line in lines:
+            self._say(link, msg.print_line(line))
+
+    # -- other money commands -----------------------------------------------------------------
+    def _reversal(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        original = self.journal.by_receipt(command.receipt_number or -1)
+        if original is None or original.result != msg.RESULT_SUCCESS:
+            self._finish(link, msg.pt_abort(msg.RESULT_REVERSAL_NOT_POSSIBLE))
+            return
+        if original.reversed:
+            self._finish(link, msg.pt_abort(msg.RESULT_ALREADY_REVERSED))
+            return
+        receipt, trace = self.journal.next_numbers()
+        self.journal.mark_reversed(original.receipt)
+        record = TerminalRecord(
+            kind="reversal",
+            receipt=receipt,
+            trace=trace,
+            amount_cents=original.amount_cents,
+            result=msg.RESULT_SUCCESS,
+            auth_code=original.auth_code,
+            lines=("REVERSAL", f"RECEIPT {original.receipt:04d}"),
+        )
+        self.journal.add(record)
+        self._say(link, msg.status_information(_info(record)))
+        self._print(link, record.lines)
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _refund(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        receipt, trace = self.journal.next_numbers()
+        record = TerminalRecord(
+            kind="refund",
+            receipt=receipt,
+            trace=trace,
+            amount_cents=command.amount_cents or 0,
+            result=msg.RESULT_SUCCESS,
+            auth_code=f"R{trace:05d}",
+            lines=("REFUND", f"EUR {(command.amount_cents or 0) / 100:.2f}"),
+        )
+        self.journal.add(record)
+        self._say(link, msg.status_information(_info(record)))
+        self._print(link, record.lines)
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _end_of_day(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        count, total = self.journal.close_day()
+        info = msg.StatusInformation(
+            result_code=msg.RESULT_SUCCESS, amount_cents=total, terminal_id=TERMINAL_ID
+        )
+        self._say(link, msg.status_information(info))
+        self._print(link, ("END OF DAY", f"COUNT {count}", f"TOTAL EUR {total / 100:.2f}"))
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _repeat_receipt(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        last = self.journal.last(kind="payment")
+        if last is None:
+            self._finish(link, msg.pt_abort(msg.RESULT_FUNCTION_NOT_POSSIBLE))
+            return
+        self._print(link, last.lines)
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+
+def _receipt_lines(*, amount: int, receipt: int, trace: int, result: int) -> tuple[str, ...]:
+    verdict = "APPROVED" if result == msg.RESULT_SUCCESS else "DECLINED"
+    return (
+        "BANCONTACT",
+        f"TERMINAL {TERMINAL_ID}",
+        f"RECEIPT {receipt:04d}  TRACE {trace:06d}",
+        "CARD ************1234",
+        f"AMOUNT EUR {amount / 100:.2f}",
+        verdict,
+    )
+
+
+def _info(record: TerminalRecord) -> msg.StatusInformation:
+    return msg.StatusInformation(
+        result_code=record.result,
+        amount_cents=record.amount_cents,
+        trace=record.trace,
+        ecr_trace=record.ecr_trace,
+        receipt_number=record.receipt,
+        terminal_id=TERMINAL_ID,
+        auth_code=record.auth_code,
+        masked_pan=record.masked_pan,
+        card_name=record.brand,
+        currency=msg.CURRENCY_EUR,
+    )
