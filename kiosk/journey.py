@@ -682,6 +682,11 @@ class JourneyController:
         s = self._s
         s.outcome = "completed"
         s.wipe_personal()
+        if s.payment is not None and s.payment.status is PaymentStatus.APPROVED:
+            reference = s.operation_id
+            self._call(lambda: self._ports.payment.complete(reference=reference)).add_done_callback(
+                _log_payment_completion
+            )
         self._record(outcome="completed", error_key=None)
         self._go(S.TAKE_DOCUMENTS, reason="order_completed")
 
@@ -960,6 +965,12 @@ class JourneyController:
             progress=(done / wanted) if wanted else 0.0,
             timeout_warning_s=self._warning,
         )
+
+
+def _log_payment_completion(done: Future[None]) -> None:
+    err = None if done.cancelled() else done.exception()
+    if err is not None:
+        log.error("payment_completion_not_recorded", extra={"error": type(err).__name__})
 
 
 def _log_end_session(done: Future[None]) -> None:

@@ -137,7 +137,15 @@ class PaymentPort(Protocol):
     ) -> Future[PaymentResult]:
         """Charge the card; `on_prompt` receives translation keys ("payment.status.insert_card", ...)."""
 
-    def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]: ...
+    def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]:
+        """Undo an approved charge whose documents could not be delivered.
+
+        The result's status is APPROVED when the terminal reversed the charge; anything else leaves
+        the charge for staff to refund by hand (the adapter raises a staff alert).
+        """
+
+    def complete(self, *, reference: str) -> Future[None]:
+        """Every document of an approved order was delivered: the charge is final."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

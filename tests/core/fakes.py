@@ -167,6 +167,7 @@ class FakePayment:
         self.hold = False
         self.charged: dict[str, int] = {}
         self.reversed: list[str] = []
+        self.completed: list[str] = []
         self.prompts = (
             "payment.status.insert_card",
             "payment.status.enter_pin",
@@ -212,6 +213,9 @@ class FakePayment:
             return PaymentResult(status=PaymentStatus.APPROVED, reference=reference, amount_cents=0)
 
         return self._c.run(work)
+
+    def complete(self, *, reference: str) -> Future[None]:
+        return self._c.run(lambda: self.completed.append(reference))
 
     @property
     def net_charged(self) -> int:

@@ -29,6 +29,11 @@ def choose(rig: Rig, *documents: str, doc_lang: str | None = None) -> JourneyVie
     return rig.pump()
 
 
+def record_reference(rig: Rig) -> str:
+    (record,) = rig.fakes.outbox.records
+    return record.operation_id
+
+
 def test_paid_journey_completes(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     c = rig.controller
@@ -50,6 +55,7 @@ def test_paid_journey_completes(rig: Rig, caplog: pytest.LogCaptureFixture) -> N
     assert view.state is S.TAKE_DOCUMENTS
     assert view.issued == ("household", "residence")
     assert rig.fakes.payment.net_charged == 500
+    assert rig.fakes.payment.completed == [record_reference(rig)]
     assert rig.fakes.printer.printed == ["household", "residence"]
     assert [r.language for r in rig.fakes.issuer.requests] == ["fr", "fr"]
     (record,) = rig.fakes.outbox.records
