@@ -108,3 +108,36 @@ class WrongPin(EidError):
 
 class PinFormatError(EidError):
     translation_key = "eid.error.pin_format"
+
+
+class PinEntryTimeout(EidError):
+    """The resident did not finish typing the PIN on the reader's pinpad in time (SW 6400)."""
+
+    translation_key = "eid.error.pin_timeout"
+
+
+class PinEntryCancelled(EidError):
+    """The resident pressed Cancel on the reader's pinpad (SW 6401)."""
+
+    translation_key = "eid.error.pin_cancelled"
+
+
+class PinpadUnavailable(EidError):
+    """PIN entry on the reader was asked for, but the reader has no VERIFY_PIN_DIRECT feature."""
+
+    translation_key = "eid.error.no_pinpad"
+
+
+class PinRequired(EidError):
+    """The card wants the PIN (again) before it signs."""
+
+    translation_key = "eid.error.pin_required"
+
+
+class NoAuthenticationCertificate(EidError):
+    """The card has no authentication key/certificate (e.g. a Kids card): no citizen proof."""
+
+    translation_key = "eid.error.no_authentication_certificate"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, recoverable=False)

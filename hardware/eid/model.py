@@ -270,3 +270,17 @@ class CardRead:
 def mask_national_number(value: str) -> str:
     """The only form of a national number allowed in logs and messages."""
     return value[:6] + "*****"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CitizenProof:
+    """The card's signature over a kiosk nonce with the citizen's Authentication key.
+
+    `signature` is raw r‖s (applet 1.8, ECDSA P-384 over SHA-384 of the nonce) or PKCS#1 v1.5
+    (applet 1.7, RSA over SHA-256 of the nonce); the certificates are DER as read from the card.
+    """
+
+    signature: bytes
+    certificate: bytes
+    ca_certificate: bytes
+    applet_version: int

@@ -7,12 +7,16 @@ wants on T=0; LOG OFF, end the transaction and disconnect with reset at the end.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from types import TracebackType
+from typing import TypeVar
 
 from smartcard import scard
 
@@ -20,24 +24,43 @@ from hardware.eid.errors import (
     CardCommunicationError,
     CardDataError,
     CardRemoved,
+    CardVerificationError,
     EidError,
+    NoAuthenticationCertificate,
     NoCard,
     NotAnEidCard,
+    PinBlocked,
+    PinEntryCancelled,
+    PinEntryTimeout,
     PinFormatError,
+    PinpadUnavailable,
+    PinRequired,
     ReaderNotFound,
+    WrongPin,
 )
 from hardware.eid.model import (
     Address,
     CardData,
     CardRead,
+    CitizenProof,
     Identity,
     PinCheck,
     PinStatus,
     RawFiles,
 )
-from hardware.eid.verify import TrustStore, der_length, raise_for_report, verify_card
+from hardware.eid.verify import (
+    CHALLENGE_LENGTH,
+    CHECK_PHOTO_HASH,
+    TrustStore,
+    der_length,
+    photo_hash_matches,
+    raise_for_report,
+    verify_card,
+)
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 APPLET_AID = bytes.fromhex("A00000003029057000AD13100101FF")
 CHUNK = 0xFC  # 252 bytes per READ BINARY, as eid-mw does
@@ -49,15 +72,28 @@ EF_ADDRESS = 0x4033
 EF_ADDRESS_SIGNATURE = 0x4034
 EF_PHOTO = 0x4035
 EF_BASIC_KEY = 0x4040
+EF_AUTHENTICATION_CERTIFICATE = 0x5038
+EF_CA_CERTIFICATE = 0x503A
 EF_RRN_CERTIFICATE = 0x503C
+KEY_AUTHENTICATION = 0x82
+
+# PC/SC part 10: reader features through SCardControl.
+CM_IOCTL_GET_FEATURE_REQUEST = scard.SCARD_CTL_CODE(3400)
+FEATURE_VERIFY_PIN_DIRECT = 0x06
+PINPAD_TIMEOUT_S = 30
+PINPAD_LANGUAGES = {"en": 0x0409, "fr": 0x080C, "nl": 0x0813, "de": 0x0407}
+SW_PINPAD_TIMEOUT = 0x6400
+SW_PINPAD_CANCELLED = 0x6401
 
 SW_OK = 0x9000
 V1_6C_DELAY = 0.05
 PRESENCE_DEADLINE = 1.5
 CONNECT_DEADLINE = 2.0
+RECOVER_DEADLINE = 2.0
 MAX_RECOVERIES = 2
 
 _REMOVED_CODES = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD}
+_RESET_CODES = {scard.SCARD_W_RESET_CARD, scard.SCARD_E_NOT_TRANSACTED}
 _TRANSIENT_CONNECT_CODES = {
     scard.SCARD_W_UNPOWERED_CARD,
     scard.SCARD_W_UNRESPONSIVE_CARD,
@@ -112,6 +148,51 @@ def _wipe(buffer: bytearray) -> None:
     buffer[:] = bytes(len(buffer))
 
 
+def pin_verify_structure(*, language: str = "fr") -> bytes:
+    """PIN_VERIFY_STRUCTURE for FEATURE_VERIFY_PIN_DIRECT, as eid-mw builds it for the eID.
+
+    30 s timeouts; BCD PIN at byte offset 1, length nibble at bit 4 of the `2N` byte; 4..12 digits;
+    OK key validates; the APDU template is VERIFY with an empty `2F FF..` block.
+    """
+    apdu = bytes.fromhex("002000010820FFFFFFFFFFFFFF")
+    lang = PINPAD_LANGUAGES.get(language, PINPAD_LANGUAGES["en"])
+    return (
+        bytes([PINPAD_TIMEOUT_S, PINPAD_TIMEOUT_S, 0x89, 0x47, 0x04, 0x0C, 0x04, 0x02, 0x01])
+        + lang.to_bytes(2, "big")
+        + bytes([0x00, 0x00, 0x00, 0x00])
+        + len(apdu).to_bytes(4, "little")
+        + apdu
+    )
+
+
+def minimum_file_apdus(content: bytes, *, der: bool = False) -> int:
+    """APDUs a reader that does not know the file size needs for one file (SELECT included).
+
+    Full 252-byte chunks; the last part costs 6Cxx + resend, or a 6B00 probe plus the spurious-EOF
+    re-select and retry when the size is a multiple of the chunk. A DER file stops at the DER
+    length, learnt from the first chunk, and asks exactly for the rest.
+    """
+    if der and content and not content[0] and len(content) >= CHUNK:
+        return 2  # no certificate: one chunk of zeros
+    if der and content and content[0]:
+        total = der_length(content[:6])
+        if total <= CHUNK:
+            return 1 + (1 if len(content) >= CHUNK else 2)
+        return 1 + -(-total // CHUNK)
+    full, rest = divmod(len(content), CHUNK)
+    return 1 + full + (2 if rest else 3)
+
+
+def parse_features(data: bytes) -> dict[int, int]:
+    """GET_FEATURE_REQUEST answer: 6-byte TLVs `tag 04 <ioctl, 4 bytes big-endian>`."""
+    features: dict[int, int] = {}
+    for pos in range(0, len(data) - len(data) % 6, 6):
+        tag, length = data[pos], data[pos + 1]
+        if length == 4:
+            features[tag] = int.from_bytes(data[pos + 2 : pos + 6], "big")
+    return features
+
+
 class EidReader:
     """Finds the reader (by name prefix) and opens sessions on the card in it."""
 
@@ -149,7 +230,7 @@ class EidReader:
 
 
 class EidSession:
-    """One connection to one card, inside one PC/SC transaction."""
+    """One connection to one card; each logical operation runs inside one PC/SC transaction."""
 
     def __init__(self, *, reader: str, trust: TrustStore) -> None:
         self.reader = reader
@@ -157,10 +238,15 @@ class EidSession:
         self._context = _establish()
         self._card: int | None = None
         self._protocol = 0
+        self._depth = 0
         self._in_transaction = False
         self.atr = b""
         self.card_data: CardData | None = None
         self.apdu_count = 0
+        self.recoveries = 0
+        self._pin_verified = False
+        self._identity_file: bytes | None = None
+        self._features: dict[int, int] | None = None
         self._lock = threading.RLock()
 
     # -- connection ----------------------------------------------------------------------------
@@ -183,8 +269,27 @@ class EidSession:
                 raise CardCommunicationError(f"cannot connect: {_message(code)}")
             time.sleep(0.05)
         self._card, self._protocol = int(card), int(protocol)
-        self._begin()
-        self._start_applet()
+        with self._operation():
+            code, _reader, _state, _protocol, atr = scard.SCardStatus(self._card)
+            if code == scard.SCARD_S_SUCCESS:
+                self.atr = bytes(atr)
+            self._with_recovery(self._start_applet)  # the previous session's reset may still run
+
+    @contextlib.contextmanager
+    def _operation(self) -> Iterator[None]:
+        """One logical operation = one PC/SC transaction (nested calls share the outer one)."""
+        with self._lock:
+            if self._card is None:
+                raise CardCommunicationError("session is closed")
+            if self._depth == 0:
+                self._begin()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._end()
 
     def _begin(self) -> None:
         assert self._card is not None
@@ -192,9 +297,11 @@ class EidSession:
         if code != scard.SCARD_S_SUCCESS:
             raise self._error(code, "begin transaction")
         self._in_transaction = True
-        code, _reader, _state, _protocol, atr = scard.SCardStatus(self._card)
-        if code == scard.SCARD_S_SUCCESS:
-            self.atr = bytes(atr)
+
+    def _end(self) -> None:
+        if self._card is not None and self._in_transaction:
+            scard.SCardEndTransaction(self._card, scard.SCARD_LEAVE_CARD)
+        self._in_transaction = False
 
     def _start_applet(self) -> None:
         _, sw = self._command(bytes.fromhex("00A4040C0F") + APPLET_AID)
@@ -208,6 +315,8 @@ class EidSession:
             data, sw = self._command(bytes.fromhex("80E400011F"))
             if sw == SW_OK:
                 card_data = CardData.from_bytes(data)
+        if self.card_data is not None and card_data.serial != self.card_data.serial:
+            raise CardRemoved("another card is in the reader")
         self.card_data = card_data
         log.info(
             "eID session opened",
@@ -215,19 +324,27 @@ class EidSession:
         )
 
     def _recover(self) -> None:
-        """Reset the card and select the applet again (after a lost link)."""
+        """Reset the card and select the applet again (after a lost link), within a deadline."""
         assert self._card is not None
-        code, protocol = scard.SCardReconnect(
-            self._card,
-            scard.SCARD_SHARE_SHARED,
-            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-            scard.SCARD_RESET_CARD,
-        )
-        if code != scard.SCARD_S_SUCCESS:
-            raise self._error(code, "reconnect")
-        self._protocol = int(protocol)
+        self.recoveries += 1
+        self._pin_verified = False
         self._in_transaction = False
-        self._begin()
+        deadline = time.monotonic() + RECOVER_DEADLINE
+        while True:
+            code, protocol = scard.SCardReconnect(
+                self._card,
+                scard.SCARD_SHARE_SHARED,
+                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                scard.SCARD_RESET_CARD,
+            )
+            if code == scard.SCARD_S_SUCCESS:
+                break
+            if time.monotonic() >= deadline:
+                raise self._error(code, "reconnect")
+            time.sleep(0.05)  # the link comes back on the reader's next presence poll
+        self._protocol = int(protocol)
+        if self._depth > 0:
+            self._begin()
         self._start_applet()
 
     def _error(self, code: int, action: str) -> EidError:
@@ -240,12 +357,26 @@ class EidSession:
             time.sleep(0.05)
         return CardCommunicationError(f"{action} failed: {_message(code)}")
 
+    def _with_recovery(self, action: Callable[[], _T]) -> _T:
+        """Run `action`; on a lost link reset the card, select the applet and run it again."""
+        for attempt in range(MAX_RECOVERIES + 1):
+            try:
+                return action()
+            except CardCommunicationError:
+                if attempt == MAX_RECOVERIES or self._card is None:
+                    raise
+                log.warning("eID link lost; resetting the card", extra={"attempt": attempt})
+                self._recover()
+        raise AssertionError("unreachable")
+
     # -- transport -----------------------------------------------------------------------------
     def _transmit(self, apdu: bytes) -> tuple[bytes, int]:
         if self._card is None:
             raise CardCommunicationError("session is closed")
         self.apdu_count += 1
         code, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        if code in _RESET_CODES:
+            raise CardCommunicationError(f"card was reset: {_message(code)}")
         if code != scard.SCARD_S_SUCCESS:
             raise self._error(code, "transmit")
         if len(response) < 2:
@@ -265,21 +396,26 @@ class EidSession:
             collected += more
         return bytes(collected), sw
 
-    def _select(self, df: int, ef: int) -> None:
-        path = df.to_bytes(2, "big") + ef.to_bytes(2, "big")
+    def _select(self, df: int, ef: int | None = None) -> None:
+        path = df.to_bytes(2, "big") + (b"" if ef is None else ef.to_bytes(2, "big"))
         _, sw = self._command(bytes([0x00, 0xA4, 0x08, 0x0C, len(path)]) + path)
         if sw == SW_OK:
             return
-        for fid in (0x3F00, df, ef):
+        for fid in (0x3F00, df) if ef is None else (0x3F00, df, ef):
             _, sw = self._command(bytes([0x00, 0xA4, 0x02, 0x0C, 0x02]) + fid.to_bytes(2, "big"))
             if sw != SW_OK:
-                raise CardDataError(f"file {df:04X}/{ef:04X} not selectable (SW {sw:04X})")
+                raise CardDataError(f"file {df:04X}/{ef or 0:04X} not selectable (SW {sw:04X})")
 
     def _read_binary_file(self, df: int, ef: int, *, der: bool = False) -> bytes:
-        """Read a transparent EF; with `der`, stop at the end of the DER element (padding skipped)."""
+        """Read a transparent EF; with `der`, stop at the end of the DER element (padding skipped).
+
+        EOF is a chunk shorter than asked (after 6Cxx). 6B00/6986 right after a full chunk may be a
+        spurious EOF of a cheap reader: select the file again and retry the same offset once; a
+        second 6B00 is the real end (a file whose size is a multiple of the chunk).
+        """
         self._select(df, ef)
         content = bytearray()
-        retried_eof = False
+        retries = 0
         limit: int | None = None
         while limit is None or len(content) < limit:
             offset = len(content)
@@ -292,38 +428,46 @@ class EidSession:
                 if len(data) < wanted:
                     break
                 continue
-            if sw in (0x6B00, 0x6986) and not retried_eof:
-                retried_eof = True  # cheap readers report a spurious EOF mid-file: retry once
+            if sw in (0x6B00, 0x6986) and retries < 1:
+                retries += 1  # cheap readers report a spurious EOF mid-file: retry once
                 self._select(df, ef)
                 continue
-            if sw == 0x6B00 and offset > 0:
+            if sw == 0x6B00 and offset > 0 and limit is None:
                 break
             raise CardDataError(f"READ BINARY {df:04X}/{ef:04X} failed (SW {sw:04X})")
         return bytes(content if limit is None else content[:limit])
 
     def read_file(self, df: int, ef: int, *, der: bool = False) -> bytes:
         """Read one file, resetting the card and retrying when the link was lost."""
-        with self._lock:
-            for attempt in range(MAX_RECOVERIES + 1):
-                try:
-                    return self._read_binary_file(df, ef, der=der)
-                except CardCommunicationError:
-                    if attempt == MAX_RECOVERIES:
-                        raise
-                    log.warning("eID link lost; resetting the card", extra={"attempt": attempt})
-                    self._recover()
-        raise AssertionError("unreachable")
+        with self._operation():
+            return self._with_recovery(lambda: self._read_binary_file(df, ef, der=der))
 
     # -- public operations ---------------------------------------------------------------------
-    def read(self, *, strict: bool = True, today: date | None = None) -> CardRead:
-        """Read and verify identity and address; `strict` raises the first failed check."""
-        assert self.card_data is not None
-        identity_file = self.read_file(DF_ID, EF_IDENTITY)
-        identity_signature = self.read_file(DF_ID, EF_IDENTITY_SIGNATURE)
-        address_file = self.read_file(DF_ID, EF_ADDRESS)
-        address_signature = self.read_file(DF_ID, EF_ADDRESS_SIGNATURE)
-        rrn_certificate = self.read_file(DF_BELPIC, EF_RRN_CERTIFICATE, der=True)
-        basic_key = self.read_file(DF_ID, EF_BASIC_KEY) if self.card_data.is_applet_1_8 else None
+    def read(
+        self, *, strict: bool = True, today: date | None = None, photo: bool = False
+    ) -> CardRead:
+        """Read and verify identity and address (and the photo when asked).
+
+        Applet 1.8: the basic key file is hashed against the identity file and the card must sign a
+        fresh 48-byte challenge with it (a cloned chip cannot). `strict` raises the first failed
+        check as a typed error.
+        """
+        with self._operation():
+            assert self.card_data is not None
+            identity_file = self.read_file(DF_ID, EF_IDENTITY)
+            identity_signature = self.read_file(DF_ID, EF_IDENTITY_SIGNATURE)
+            address_file = self.read_file(DF_ID, EF_ADDRESS)
+            address_signature = self.read_file(DF_ID, EF_ADDRESS_SIGNATURE)
+            photo_file = self.read_file(DF_ID, EF_PHOTO) if photo else None
+            basic_key = (
+                self.read_file(DF_ID, EF_BASIC_KEY) if self.card_data.is_applet_1_8 else None
+            )
+            rrn_certificate = self.read_file(DF_BELPIC, EF_RRN_CERTIFICATE, der=True)
+            challenge: tuple[bytes, bytes] | None = None
+            if basic_key is not None:
+                nonce = os.urandom(CHALLENGE_LENGTH)
+                challenge = (nonce, self.internal_authenticate(nonce))
+        self._identity_file = identity_file
         files = RawFiles(
             identity=identity_file,
             identity_signature=identity_signature,
@@ -331,6 +475,7 @@ class EidSession:
             address_signature=address_signature,
             rrn_certificate=rrn_certificate,
             basic_key=basic_key,
+            photo=photo_file,
         )
         identity = Identity.from_file(identity_file)
         address = Address.from_file(address_file)
@@ -339,6 +484,7 @@ class EidSession:
             identity=identity,
             trust=self.trust,
             today=today or datetime.now(tz=UTC).astimezone().date(),
+            challenge=challenge,
         )
         log.info(
             "eID read",
@@ -361,36 +507,69 @@ class EidSession:
         )
 
     def read_photo(self) -> bytes:
-        return self.read_file(DF_ID, EF_PHOTO)
+        """The photo JPEG, checked against the photo hash of the identity file."""
+        with self._operation():
+            identity_file = self._identity_file or self.read_file(DF_ID, EF_IDENTITY)
+            photo = self.read_file(DF_ID, EF_PHOTO)
+        expected = Identity.from_file(identity_file).photo_hash
+        if not photo_hash_matches(photo, expected):
+            raise CardVerificationError("photo does not match its hash", check=CHECK_PHOTO_HASH)
+        return photo
 
     def pin_tries_left(self) -> int | None:
-        """Remaining PIN tries without risking one (None when the card does not say)."""
-        with self._lock:
+        """Remaining PIN tries without risking one (None when the card does not say).
+
+        1.8: GET CARD DATA P2=01; 1.7: VERIFY with Lc=0. Never the empty VERIFY on 1.1 applets,
+        where it counts as a wrong PIN.
+        """
+        with self._operation():
             assert self.card_data is not None
             if self.card_data.is_applet_1_8:
                 data, sw = self._command(bytes.fromhex("80E400011F"))
                 if sw == SW_OK:
                     return CardData.from_bytes(data).pin_tries_left
                 return None
+            if self.card_data.applet_version < 0x17:
+                return None
             _, sw = self._command(bytes.fromhex("00200001"))
             return _tries_from_sw(sw)
 
-    def verify_pin(self, pin: bytearray) -> PinCheck:
-        """VERIFY the cardholder PIN; `pin` (ASCII digits) is wiped before this returns."""
+    # -- PIN -----------------------------------------------------------------------------------
+    def _control(self, code: int, data: bytes) -> bytes:
+        """SCardControl on this card's reader (PC/SC part 10 features)."""
+        assert self._card is not None
+        result, response = scard.SCardControl(self._card, code, list(data))
+        if result != scard.SCARD_S_SUCCESS:
+            raise CardCommunicationError(f"reader control failed: {_message(result)}")
+        return bytes(response)
+
+    @property
+    def has_pinpad(self) -> bool:
+        """True when the reader offers FEATURE_VERIFY_PIN_DIRECT (asked once per session)."""
         with self._lock:
-            try:
-                block = pin_block(pin)
-            finally:
-                _wipe(pin)
-            apdu = bytearray(b"\x00\x20\x00\x01\x08") + block
-            _wipe(block)
-            try:
-                _, sw = self._command(bytes(apdu))
-            finally:
-                _wipe(apdu)
+            if self._features is None:
+                try:
+                    self._features = parse_features(
+                        self._control(CM_IOCTL_GET_FEATURE_REQUEST, b"")
+                    )
+                except CardCommunicationError:
+                    self._features = {}  # vpcd and plain readers: no features at all
+            return FEATURE_VERIFY_PIN_DIRECT in self._features
+
+    def verify_pin(self, pin: bytearray | None = None, *, language: str = "fr") -> PinCheck:
+        """VERIFY the cardholder PIN.
+
+        With `pin` (ASCII digits, wiped before this returns) the kiosk built the block; with None the
+        resident types it on the reader's pinpad (FEATURE_VERIFY_PIN_DIRECT), which is preferred
+        whenever `has_pinpad`. Pinpad time-out / cancel raise `PinEntryTimeout` / `PinEntryCancelled`.
+        """
+        with self._operation():
+            sw = self._verify_on_pinpad(language) if pin is None else self._verify_block(pin)
             if sw == SW_OK:
+                self._pin_verified = True
                 log.info("eID PIN accepted")
                 return PinCheck(status=PinStatus.ACCEPTED, tries_left=None)
+            self._pin_verified = False
             tries = _tries_from_sw(sw)
             if tries is None:
                 raise CardCommunicationError(f"VERIFY answered SW {sw:04X}")
@@ -398,25 +577,107 @@ class EidSession:
             log.info("eID PIN refused", extra={"tries_left": tries, "status": status.value})
             return PinCheck(status=status, tries_left=tries)
 
+    def _verify_block(self, pin: bytearray) -> int:
+        try:
+            block = pin_block(pin)
+        finally:
+            _wipe(pin)
+        apdu = bytearray(b"\x00\x20\x00\x01\x08") + block
+        _wipe(block)
+        try:
+            _, sw = self._command(bytes(apdu))
+        finally:
+            _wipe(apdu)
+        return sw
+
+    def _verify_on_pinpad(self, language: str) -> int:
+        if not self.has_pinpad:
+            raise PinpadUnavailable("the reader has no PIN pad")
+        assert self._features is not None
+        self.apdu_count += 1
+        answer = self._control(
+            self._features[FEATURE_VERIFY_PIN_DIRECT], pin_verify_structure(language=language)
+        )
+        if len(answer) < 2:
+            raise CardCommunicationError("pinpad answered without status word")
+        sw = (answer[-2] << 8) | answer[-1]
+        if sw == SW_PINPAD_TIMEOUT:
+            raise PinEntryTimeout("no PIN typed on the pinpad in time")
+        if sw == SW_PINPAD_CANCELLED:
+            raise PinEntryCancelled("PIN entry cancelled on the pinpad")
+        return sw
+
+    # -- card keys -----------------------------------------------------------------------------
     def internal_authenticate(self, challenge: bytes) -> bytes:
         """Applet 1.8 basic key: raw r‖s signature of a 48-byte challenge."""
-        with self._lock:
-            if len(challenge) != 48:
-                raise ValueError("the challenge must be 48 bytes")
-            data, sw = self._command(bytes([0x00, 0x88, 0x02, 0x81, 50, 0x94, 48]) + challenge)
+        if len(challenge) != CHALLENGE_LENGTH:
+            raise ValueError("the challenge must be 48 bytes")
+        apdu = bytes([0x00, 0x88, 0x02, 0x81, 50, 0x94, 48]) + challenge
+        with self._operation():
+            data, sw = self._with_recovery(lambda: self._command(apdu))
+        if sw != SW_OK:
+            raise CardCommunicationError(f"INTERNAL AUTHENTICATE answered SW {sw:04X}")
+        return data
+
+    def prove_presence(self, nonce: bytes, pin: bytearray | None) -> CitizenProof:
+        """Sign SHA-384 (1.8) / SHA-256 (1.7) of `nonce` with the citizen's Authentication key.
+
+        MSE:SET key 0x82, VERIFY unless the PIN was already verified in this session ("PIN
+        once"; `pin` None = on the pinpad), PSO:CDS. Check the result with `verify_citizen_proof`.
+        """
+        with self._operation():
+            assert self.card_data is not None
+            ecc = self.card_data.is_applet_1_8
+            certificate = self.read_file(DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE, der=True)
+            if not certificate or not certificate[0]:
+                if pin is not None:
+                    _wipe(pin)
+                raise NoAuthenticationCertificate("the card has no authentication certificate")
+            ca_certificate = self.read_file(DF_BELPIC, EF_CA_CERTIFICATE, der=True)
+            self._select(DF_BELPIC)
+            algorithm = 0x02 if ecc else 0x08
+            _, sw = self._command(
+                bytes([0x00, 0x22, 0x41, 0xB6, 0x05, 0x04, 0x80, algorithm, 0x84])
+                + bytes([KEY_AUTHENTICATION])
+            )
             if sw != SW_OK:
-                raise CardCommunicationError(f"INTERNAL AUTHENTICATE answered SW {sw:04X}")
-            return data
+                raise CardCommunicationError(f"MSE:SET answered SW {sw:04X}")
+            if self._pin_verified:
+                if pin is not None:
+                    _wipe(pin)
+            else:
+                check = self.verify_pin(pin)
+                if check.status is PinStatus.BLOCKED:
+                    raise PinBlocked("PIN blocked")
+                if not check.accepted:
+                    raise WrongPin("wrong PIN", tries_left=check.tries_left)
+            digest = (hashlib.sha384 if ecc else hashlib.sha256)(nonce).digest()
+            signature, sw = self._command(bytes([0x00, 0x2A, 0x9E, 0x9A, len(digest)]) + digest)
+            if sw == 0x6982:
+                self._pin_verified = False
+                raise PinRequired("the card wants the PIN again")
+            if sw != SW_OK:
+                raise CardCommunicationError(f"PSO:CDS answered SW {sw:04X}")
+        log.info("citizen proof signed", extra={"applet": f"{self.card_data.applet_version:#04x}"})
+        return CitizenProof(
+            signature=signature,
+            certificate=certificate,
+            ca_certificate=ca_certificate,
+            applet_version=self.card_data.applet_version,
+        )
 
     def close(self) -> None:
         """LOG OFF, end the transaction, disconnect with reset. Safe to call twice."""
         with self._lock:
             card, self._card = self._card, None
+            self._pin_verified = False
             if card is not None:
                 try:
+                    if not self._in_transaction:
+                        scard.SCardBeginTransaction(card)
+                        self._in_transaction = True
                     scard.SCardTransmit(card, self._protocol, [0x80, 0xE6, 0x00, 0x00])
-                    if self._in_transaction:
-                        scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
+                    scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
                 finally:
                     self._in_transaction = False
                     scard.SCardDisconnect(card, scard.SCARD_RESET_CARD)

@@ -16,11 +16,19 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.x509.oid import NameOID
 from stdnum.be import nn as be_nn
 
 from hardware.eid.errors import CardExpired, CardNotYetValid, CardVerificationError
-from hardware.eid.model import CheckResult, Identity, RawFiles, VerificationReport
+from hardware.eid.model import (
+    CheckResult,
+    CitizenProof,
+    Identity,
+    RawFiles,
+    VerificationReport,
+    mask_national_number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +41,9 @@ CHECK_NATIONAL_NUMBER = "national_number"
 CHECK_VALIDITY = "validity"
 CHECK_PHOTO_HASH = "photo_hash"
 CHECK_BASIC_KEY_HASH = "basic_key_hash"
+CHECK_BASIC_KEY_CHALLENGE = "basic_key_challenge"
+CHECK_CITIZEN_PROOF = "citizen_proof"
+CHALLENGE_LENGTH = 48
 
 # The order in which failures are raised: integrity first, then the person, then dates.
 _RAISE_ORDER = (
@@ -40,6 +51,7 @@ _RAISE_ORDER = (
     CHECK_IDENTITY_SIGNATURE,
     CHECK_ADDRESS_SIGNATURE,
     CHECK_BASIC_KEY_HASH,
+    CHECK_BASIC_KEY_CHALLENGE,
     CHECK_PHOTO_HASH,
     CHECK_NATIONAL_NUMBER,
     CHECK_VALIDITY,
@@ -145,7 +157,7 @@ def verify_rrn_signature(
     return False
 
 
-def _photo_hash_matches(photo: bytes, expected: bytes) -> bool:
+def photo_hash_matches(photo: bytes, expected: bytes) -> bool:
     algorithms = {20: hashlib.sha1, 32: hashlib.sha256, 48: hashlib.sha384}
     algorithm = algorithms.get(len(expected))
     return algorithm is not None and algorithm(photo).digest() == expected
@@ -163,9 +175,41 @@ def _check_national_number(identity: Identity) -> CheckResult:
     return CheckResult(name=CHECK_NATIONAL_NUMBER, ok=True)
 
 
+def raw_to_der_signature(raw: bytes) -> bytes:
+    """Card-computed ECDSA signatures are r‖s of equal halves; `cryptography` wants DER."""
+    if not raw or len(raw) % 2:
+        raise ValueError("raw ECDSA signature must have two equal halves")
+    half = len(raw) // 2
+    return utils.encode_dss_signature(
+        int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
+    )
+
+
+def verify_basic_key_challenge(basic_key: bytes, challenge: bytes, response: bytes) -> bool:
+    """INTERNAL AUTHENTICATE: raw r‖s over the 48-byte challenge used as a SHA-384 digest."""
+    if len(challenge) != CHALLENGE_LENGTH:
+        return False
+    try:
+        key = serialization.load_der_public_key(basic_key)
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            return False
+        key.verify(
+            raw_to_der_signature(response), challenge, ec.ECDSA(utils.Prehashed(hashes.SHA384()))
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def verify_card(
-    *, files: RawFiles, identity: Identity, trust: TrustStore, today: date
+    *,
+    files: RawFiles,
+    identity: Identity,
+    trust: TrustStore,
+    today: date,
+    challenge: tuple[bytes, bytes] | None = None,
 ) -> VerificationReport:
+    """All checks on what was read; `challenge` = (48 random bytes, the card's r‖s answer)."""
     checks: list[CheckResult] = []
     certificate: x509.Certificate | None = None
     try:
@@ -214,10 +258,19 @@ def verify_card(
                 ok=hashlib.sha384(files.basic_key).digest() == expected,
             )
         )
+        if challenge is not None:
+            checks.append(
+                CheckResult(
+                    name=CHECK_BASIC_KEY_CHALLENGE,
+                    ok=verify_basic_key_challenge(files.basic_key, *challenge),
+                )
+            )
+    elif identity.basic_key_hash is not None:
+        checks.append(CheckResult(name=CHECK_BASIC_KEY_HASH, ok=False, detail="key_not_read"))
     if files.photo is not None:
         checks.append(
             CheckResult(
-                name=CHECK_PHOTO_HASH, ok=_photo_hash_matches(files.photo, identity.photo_hash)
+                name=CHECK_PHOTO_HASH, ok=photo_hash_matches(files.photo, identity.photo_hash)
             )
         )
     checks.append(_check_national_number(identity))
@@ -248,3 +301,61 @@ def raise_for_report(report: VerificationReport) -> None:
             if name in (CHECK_IDENTITY_SIGNATURE, CHECK_ADDRESS_SIGNATURE)
             else None,
         )
+
+
+def _fail_proof(detail: str) -> CardVerificationError:
+    return CardVerificationError(f"citizen proof refused ({detail})", check=CHECK_CITIZEN_PROOF)
+
+
+def _serial_number(certificate: x509.Certificate) -> str:
+    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    if len(values) != 1:
+        raise _fail_proof("no_serial_number")
+    value = values[0].value
+    return value if isinstance(value, str) else value.decode()
+
+
+def verify_citizen_proof(
+    proof: CitizenProof,
+    nonce: bytes,
+    *,
+    trust: TrustStore,
+    national_number: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Check a citizen proof; return the national number of the certificate's SERIALNUMBER.
+
+    The Authentication certificate must be issued by the CA certificate, itself issued by a pinned
+    root, both valid `now`; the signature must be over `nonce`; with `national_number`, the
+    certificate must name that person. Raises `CardVerificationError(check="citizen_proof")`.
+    """
+    moment = now or datetime.now(tz=UTC)
+    try:
+        certificate = x509.load_der_x509_certificate(proof.certificate)
+        ca = x509.load_der_x509_certificate(proof.ca_certificate)
+    except ValueError as err:
+        raise _fail_proof("unreadable_certificate") from err
+    if trust.issuer_of(ca) is None:
+        raise _fail_proof("untrusted_ca")
+    try:
+        certificate.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature) as err:
+        raise _fail_proof("not_issued_by_ca") from err
+    for item in (certificate, ca):
+        if not item.not_valid_before_utc <= moment <= item.not_valid_after_utc:
+            raise _fail_proof("certificate_expired")
+    key = certificate.public_key()
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(raw_to_der_signature(proof.signature), nonce, ec.ECDSA(hashes.SHA384()))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(proof.signature, nonce, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            raise _fail_proof("unsupported_key")
+    except (InvalidSignature, ValueError) as err:
+        raise _fail_proof("bad_signature") from err
+    holder = _serial_number(certificate)
+    if national_number is not None and holder != national_number:
+        raise _fail_proof("other_person")
+    log.info("citizen proof verified", extra={"national_number": mask_national_number(holder)})
+    return holder

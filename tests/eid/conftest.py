@@ -1,4 +1,4 @@
-"""Fixtures: a test PKI, pcscd with vpcd, and virtual cards in slot 0 behind the real pcscd."""
+"""Fixtures: a test PKI, pcscd with vpcd, and virtual cards in slot 1 behind the real pcscd."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hardware.eid import EidReader, TrustStore
 from hardware.simulators.eid import CardFaults, CardPki, VirtualCard, ensure_card_pki
 from hardware.simulators.pcscd import PcscdService
 
-SLOT = 0
+SLOT = 1  # slot 0 is the one demos on a shared pcscd use
 
 
 def wait_for(
@@ -35,6 +35,8 @@ def wait_for_removal_event(reader: str, *, timeout: float = 3.0) -> bool:
     assert code == scard.SCARD_S_SUCCESS
     try:
         code, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        if not states[0][1] & scard.SCARD_STATE_PRESENT:
+            return True  # already registered
         start = states[0][1] >> 16
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -83,7 +85,7 @@ InsertCard = Callable[..., VirtualCard]
 def insert_card(
     pcscd: PcscdService, card_pki: CardPki, eid_reader: EidReader
 ) -> Iterator[InsertCard]:
-    """Insert a persona's card in slot 0 and wait until pcscd sees it; removed at teardown."""
+    """Insert a persona's card in slot 1 and wait until pcscd sees it; removed at teardown."""
     cards: list[VirtualCard] = []
 
     def insert(persona: str, *, faults: CardFaults | None = None) -> VirtualCard:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import date
 
 import pytest
+from smartcard import scard
 
 from hardware.eid import (
     CardExpired,
@@ -19,13 +21,22 @@ from hardware.eid import (
     TrustStore,
 )
 from hardware.eid.cli import main as eid_cli
+from hardware.eid.errors import (
+    NoAuthenticationCertificate,
+    PinEntryCancelled,
+    PinEntryTimeout,
+    PinpadUnavailable,
+    WrongPin,
+)
+from hardware.eid.reader import CM_IOCTL_GET_FEATURE_REQUEST, minimum_file_apdus
+from hardware.eid.verify import verify_citizen_proof
 from hardware.simulators.eid import CardFaults, CardPki, load_persona
 from hardware.simulators.pcscd import PcscdService
 from tests.eid.conftest import InsertCard, wait_for, wait_for_removal_event
 
 pytestmark = pytest.mark.pcsc
 
-VALID = ["marie", "jan", "anna", "chiara", "blocked", "long"]
+VALID = ["marie", "jan", "anna", "chiara", "blocked", "long", "emma", "lucas"]
 
 
 @pytest.mark.parametrize("name", VALID)
@@ -51,13 +62,187 @@ def test_each_valid_persona_reads_and_verifies(
     assert (result.files.basic_key is not None) == (persona.card_kind == "1.8")
 
 
-def test_applet_1_8_read_is_compact(insert_card: InsertCard, eid_reader: EidReader) -> None:
-    insert_card("marie")
+@pytest.mark.parametrize("name", ["marie", "jan"])
+def test_read_uses_the_minimum_number_of_apdus(
+    name: str, insert_card: InsertCard, eid_reader: EidReader
+) -> None:
+    card = insert_card(name)
+    files = card.applet.image.files
+    minimum = sum(
+        minimum_file_apdus(files[(0xDF01, fid)]) for fid in (0x4031, 0x4032, 0x4033, 0x4034)
+    ) + minimum_file_apdus(files[(0xDF00, 0x503C)], der=True)
+    if (0xDF01, 0x4040) in files:
+        minimum += minimum_file_apdus(files[(0xDF01, 0x4040)]) + 2  # + challenge, GET RESPONSE
     with eid_reader.open_session() as session:
         before = session.apdu_count
+        result = session.read()
+        assert session.apdu_count - before == minimum
+    checks = {check.name for check in result.report.checks}
+    assert ("basic_key_challenge" in checks) == (name == "marie")
+
+
+def test_cloned_chip_is_refused(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("cloned")
+    with eid_reader.open_session() as session:
+        lenient = session.read(strict=False)
+        assert [check.name for check in lenient.report.failures] == ["basic_key_challenge"]
+        with pytest.raises(CardVerificationError) as caught:
+            session.read()
+    assert caught.value.check == "basic_key_challenge"
+    assert not caught.value.recoverable
+
+
+def test_kids_cards_and_zero_length_fields(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("lucas")
+    with eid_reader.open_session() as session:
+        lucas = session.read().identity
+    assert lucas.document_type == 6
+    assert (lucas.third_initial, lucas.nobility, lucas.special_status, lucas.duplicata) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    assert lucas.birth_date_text == "08.APR.2016"
+
+
+def test_photo_is_checked_against_its_hash(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("marie")
+    with eid_reader.open_session() as session:
+        result = session.read(photo=True)
+        assert "photo_hash" in {check.name for check in result.report.checks}
+        assert result.files.photo is not None
+        assert result.files.photo.startswith(b"\xff\xd8")
+        assert session.read_photo() == result.files.photo
+
+
+@pytest.mark.parametrize("name", ["marie", "jan", "lucas"])
+def test_citizen_proof_with_pin_once(
+    name: str, insert_card: InsertCard, eid_reader: EidReader, trust: TrustStore
+) -> None:
+    persona = load_persona(name)
+    insert_card(name)
+    nonce = os.urandom(32)
+    with eid_reader.open_session() as session:
+        pin = bytearray(b"1234")
+        proof = session.prove_presence(nonce, pin)
+        assert pin == bytearray(4)
+        again = session.prove_presence(b"second nonce", None)  # PIN once: no new VERIFY
+    holder = verify_citizen_proof(
+        proof, nonce, trust=trust, national_number=persona.national_number
+    )
+    assert holder == persona.national_number
+    assert verify_citizen_proof(again, b"second nonce", trust=trust) == persona.national_number
+    with pytest.raises(CardVerificationError) as caught:
+        verify_citizen_proof(proof, b"another nonce", trust=trust)
+    assert caught.value.check == "citizen_proof"
+    with pytest.raises(CardVerificationError):
+        verify_citizen_proof(proof, nonce, trust=trust, national_number="72110204529" + "0")
+    with pytest.raises(CardVerificationError):
+        verify_citizen_proof(proof, nonce, trust=TrustStore.production())
+
+
+def test_kids_card_without_key_cannot_prove(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("emma")
+    with eid_reader.open_session() as session, pytest.raises(NoAuthenticationCertificate):
+        session.prove_presence(b"nonce", bytearray(b"1234"))
+
+
+def test_citizen_proof_with_a_wrong_pin(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("anna")
+    with eid_reader.open_session() as session:
+        with pytest.raises(WrongPin) as wrong:
+            session.prove_presence(b"nonce", bytearray(b"0000"))
+        assert wrong.value.tries_left == 2
+        assert session.pin_tries_left() == 2
+
+
+class FakePinpad:
+    """A pinpad reader at pyscard's SCardControl level: the 'resident' types `typed`.
+
+    GET_FEATURE_REQUEST lists VERIFY_PIN_DIRECT; VERIFY_PIN_DIRECT checks the structure, writes the
+    typed digits into its APDU template the way bmFormatString says, and sends that APDU to the
+    real (virtual) card through pcscd, returning the card's status word. `answer` overrides that
+    with a reader status (6400 time-out, 6401 cancel).
+    """
+
+    IOCTL = 0x42330006
+
+    def __init__(self, typed: str, *, answer: bytes | None = None) -> None:
+        self.typed = typed
+        self.answer = answer
+        self.structures: list[bytes] = []
+
+    def control(self, card: int, code: int, data: list[int]) -> tuple[int, list[int]]:
+        if code == CM_IOCTL_GET_FEATURE_REQUEST:
+            return scard.SCARD_S_SUCCESS, [0x06, 0x04, *self.IOCTL.to_bytes(4, "big")]
+        if code != self.IOCTL:
+            return scard.SCARD_E_UNSUPPORTED_FEATURE, []
+        structure = bytes(data)
+        self.structures.append(structure)
+        if self.answer is not None:
+            return scard.SCARD_S_SUCCESS, list(self.answer)
+        length = int.from_bytes(structure[15:19], "little")
+        apdu = bytearray(structure[19 : 19 + length])
+        assert structure[2] == 0x89
+        assert structure[4] == 0x04
+        digits = self.typed + "F" * (14 - len(self.typed))
+        apdu[5] = 0x20 | len(self.typed)
+        apdu[6:13] = bytes.fromhex(digits)
+        _code, _reader, _state, protocol, _atr = scard.SCardStatus(card)
+        result, response = scard.SCardTransmit(card, protocol, list(apdu))
+        assert result == scard.SCARD_S_SUCCESS
+        return scard.SCARD_S_SUCCESS, list(response)
+
+
+def test_pinpad_verify_and_reader_statuses(
+    insert_card: InsertCard, eid_reader: EidReader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    insert_card("marie")
+    pinpad = FakePinpad("1234")
+    monkeypatch.setattr(scard, "SCardControl", pinpad.control)
+    with eid_reader.open_session() as session:
+        assert session.has_pinpad
+        assert session.verify_pin(None, language="nl").accepted
+        assert pinpad.structures[0][9:11] == bytes.fromhex("0813")
+        pinpad.typed = "9999"
+        check = session.verify_pin(None)
+        assert (check.status, check.tries_left) == (PinStatus.WRONG, 2)
+        pinpad.answer = b"\x64\x00"
+        with pytest.raises(PinEntryTimeout):
+            session.verify_pin(None)
+        pinpad.answer = b"\x64\x01"
+        with pytest.raises(PinEntryCancelled):
+            session.verify_pin(None)
+        assert session.pin_tries_left() == 2, "reader statuses cost no try"
+
+
+def test_vpcd_reader_has_no_pinpad(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    insert_card("marie")
+    with eid_reader.open_session() as session:
+        assert not session.has_pinpad
+        with pytest.raises(PinpadUnavailable):
+            session.verify_pin(None)
+
+
+def test_each_operation_is_its_own_transaction(
+    insert_card: InsertCard, eid_reader: EidReader
+) -> None:
+    insert_card("marie")
+    with eid_reader.open_session() as session:
         session.read()
-        # 6 files: one SELECT each, 252-byte chunks, one 6Cxx resend per file end.
-        assert session.apdu_count - before <= 20
+        code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        try:
+            code, other, _protocol = scard.SCardConnect(
+                context, session.reader, scard.SCARD_SHARE_SHARED, scard.SCARD_PROTOCOL_T0
+            )
+            assert code == scard.SCARD_S_SUCCESS
+            assert scard.SCardBeginTransaction(other) == scard.SCARD_S_SUCCESS, "session idle"
+            scard.SCardEndTransaction(other, scard.SCARD_LEAVE_CARD)
+            scard.SCardDisconnect(other, scard.SCARD_LEAVE_CARD)
+        finally:
+            scard.SCardReleaseContext(context)
+        assert session.read().report.ok
 
 
 def test_foreigner_card_and_long_names(insert_card: InsertCard, eid_reader: EidReader) -> None:

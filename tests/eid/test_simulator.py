@@ -14,8 +14,10 @@ from hardware.simulators.eid import (
     VirtualCard,
     ensure_card_pki,
     list_personas,
+    load_persona,
     persona_pin,
 )
+from hardware.simulators.eid.cli import main as simulator_cli
 from hardware.simulators.eid.vicc import frame
 from hardware.simulators.pcscd import PcscdService, list_readers
 
@@ -39,11 +41,31 @@ def test_personas_are_people_of_the_demo_register() -> None:
         "blocked",
         "tampered",
         "long",
+        "emma",
+        "lucas",
+        "cloned",
     }
     for info in infos:
         member, _address = people[info.national_number]
-        assert info.display_name.endswith(member["surname"])
+        persona = load_persona(info.name)
+        # The card holds two given names and the initial of the third one.
+        card_names = f"{persona.first_names} {persona.third_initial}".strip()
+        assert persona.surname == member["surname"]
+        assert member["first_names"].startswith(card_names)
+        assert persona.birth_date.isoformat() == member["birth_date"]
         assert persona_pin(info.name) == "1234"
+
+
+def test_cli_list_names_every_persona_and_what_it_exercises(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert simulator_cli(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    infos = list_personas()
+    assert len(lines) == len(infos)
+    for info, line in zip(infos, lines, strict=True):
+        assert line.startswith(info.name)
+        assert info.exercises in line
 
 
 def test_unknown_persona_is_typed() -> None:

@@ -10,12 +10,14 @@ import logging
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from hardware.simulators.eid.image import (
     APPLET_AID,
     DF_BELPIC,
     DF_ID,
+    KEY_AUTHENTICATION,
+    KEY_SIGNATURE,
     MF,
     PKCS15_AID,
     CardImage,
@@ -39,6 +41,14 @@ SW_CLA = b"\x6e\x00"
 
 MAX_TRIES = 3
 DFS = (MF, DF_BELPIC, DF_ID)
+
+# PSO:CDS input lengths by algorithm reference.
+EC_HASH_LENGTHS = {0x01: (32,), 0x02: (48,), 0x04: (64,), 0x40: (20, 28, 32, 48, 64)}
+RSA_PREHASHED: dict[int, hashes.HashAlgorithm] = {
+    0x02: hashes.SHA1(),  # noqa: S303 - the 1.7 applet still offers it
+    0x08: hashes.SHA256(),
+}
+RSA_RAW_PKCS1 = 0x01  # input is DigestInfo ‖ hash
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +107,9 @@ class EidApplet:
         self._current_ef: int | None = None
         self._pin_verified = False
         self._pending = b""
+        self._security_env: tuple[int, int] | None = None  # (algorithm, key reference)
+        self._since_verify: int | None = None  # commands since the last successful VERIFY
+        self._signature_used = False
 
     # -- power ---------------------------------------------------------------------------------
     @property
@@ -109,6 +122,9 @@ class EidApplet:
         self._current_ef = None
         self._pin_verified = False
         self._pending = b""
+        self._security_env = None
+        self._since_verify = None
+        self._signature_used = False
 
     @property
     def pin_verified(self) -> bool:
@@ -126,6 +142,8 @@ class EidApplet:
             return SW_INS
         if apdu.ins != 0xC0:
             self._pending = b""
+            if self._since_verify is not None:
+                self._since_verify += 1
         return handler(self, apdu)
 
     # -- SELECT --------------------------------------------------------------------------------
@@ -218,15 +236,78 @@ class EidApplet:
         if pin is not None and pin == self.image.pin:
             self.tries_left = MAX_TRIES
             self._pin_verified = True
+            self._since_verify = 0
+            self._signature_used = False
             return SW_OK
         self.tries_left -= 1
         self._pin_verified = False
+        self._since_verify = None
         log.info("wrong PIN presented", extra={"tries_left": self.tries_left})
         return bytes([0x63, 0xC0 | self.tries_left])
 
     def _log_off(self, apdu: Apdu) -> bytes:
         self._pin_verified = False
+        self._since_verify = None
         return SW_OK
+
+    def _manage_security_environment(self, apdu: Apdu) -> bytes:
+        """MSE:SET for PSO:CDS: `00 22 41 B6 05 04 80 <algo> 84 <key>`."""
+        if apdu.p1 != 0x41 or apdu.p2 != 0xB6:
+            return SW_WRONG_P1P2
+        data = apdu.data
+        if len(data) != 5 or data[0] != 0x04 or data[1] != 0x80 or data[3] != 0x84:
+            return SW_WRONG_DATA
+        algorithm, key_reference = data[2], data[4]
+        ecc = self.image.applet_version >= 0x18
+        known = EC_HASH_LENGTHS if ecc else {**RSA_PREHASHED, RSA_RAW_PKCS1: None}
+        if key_reference not in (KEY_AUTHENTICATION, KEY_SIGNATURE) or algorithm not in known:
+            self._security_env = None
+            return SW_WRONG_DATA
+        self._security_env = (algorithm, key_reference)
+        return SW_OK
+
+    def _sign_allowed(self, key_reference: int) -> bool:
+        """ "PIN once" for the authentication key; "just before" for the signature key."""
+        if not self._pin_verified or self._since_verify is None:
+            return False
+        if key_reference == KEY_AUTHENTICATION:
+            return True
+        # VERIFY, at most one other command, then this PSO (the counter includes this PSO).
+        return not self._signature_used and self._since_verify <= 2
+
+    def _compute_signature(self, apdu: Apdu) -> bytes:
+        """PSO:COMPUTE DIGITAL SIGNATURE `00 2A 9E 9A Lc <hash>` → 61xx."""
+        if apdu.p1 != 0x9E or apdu.p2 != 0x9A:
+            return SW_WRONG_P1P2
+        if self._security_env is None:
+            return SW_CONDITIONS
+        algorithm, key_reference = self._security_env
+        key = self.image.citizen_keys.get(key_reference)
+        if key is None:
+            return SW_CONDITIONS
+        if not self._sign_allowed(key_reference):
+            return SW_SECURITY
+        data = apdu.data
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            if len(data) not in EC_HASH_LENGTHS.get(algorithm, ()):
+                return SW_WRONG_LENGTH
+            der = key.sign(data, ec.ECDSA(utils.Prehashed(_hash_for_length(len(data)))))
+            r, s = utils.decode_dss_signature(der)
+            signature = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+        else:
+            prehashed = RSA_PREHASHED.get(algorithm)
+            if prehashed is not None:
+                if len(data) != prehashed.digest_size:
+                    return SW_WRONG_LENGTH
+                signature = key.sign(data, padding.PKCS1v15(), utils.Prehashed(prehashed))
+            else:
+                signature = _rsa_raw_pkcs1(key, data)
+                if not signature:
+                    return SW_WRONG_DATA
+        if key_reference == KEY_SIGNATURE:
+            self._signature_used = True
+        self._pending = signature
+        return bytes([0x61, len(signature) & 0xFF])
 
     def _get_response(self, apdu: Apdu) -> bytes:
         if not self._pending:
@@ -250,8 +331,32 @@ class EidApplet:
             return SW_WRONG_DATA
         der = key.sign(data[2:], ec.ECDSA(utils.Prehashed(hashes.SHA384())))
         r, s = utils.decode_dss_signature(der)
+        self._security_env = None  # INTERNAL AUTHENTICATE clears the current SE
         self._pending = r.to_bytes(48, "big") + s.to_bytes(48, "big")
         return bytes([0x61, len(self._pending)])
+
+
+def _hash_for_length(length: int) -> hashes.HashAlgorithm:
+    """ECDSA over a given hash value: the digest type only tells its size."""
+    by_length: dict[int, hashes.HashAlgorithm] = {
+        20: hashes.SHA1(),  # noqa: S303 - size marker only
+        28: hashes.SHA224(),
+        32: hashes.SHA256(),
+        48: hashes.SHA384(),
+        64: hashes.SHA512(),
+    }
+    return by_length[length]
+
+
+def _rsa_raw_pkcs1(key: rsa.RSAPrivateKey, digest_info: bytes) -> bytes:
+    """PKCS#1 v1.5 type 1 padding over a caller-built DigestInfo ‖ hash (algorithm 01)."""
+    size = key.key_size // 8
+    if len(digest_info) > size - 11:
+        return b""
+    block = b"\x00\x01" + b"\xff" * (size - 3 - len(digest_info)) + b"\x00" + digest_info
+    numbers = key.private_numbers()
+    value = pow(int.from_bytes(block, "big"), numbers.d, numbers.public_numbers.n)
+    return value.to_bytes(size, "big")
 
 
 _HANDLERS = {
@@ -262,4 +367,6 @@ _HANDLERS = {
     (0x80, 0xE6): EidApplet._log_off,
     (0x00, 0xC0): EidApplet._get_response,
     (0x00, 0x88): EidApplet._internal_authenticate,
+    (0x00, 0x22): EidApplet._manage_security_environment,
+    (0x00, 0x2A): EidApplet._compute_signature,
 }

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from hardware.eid import tlv
 from hardware.simulators.eid.persona import Persona
-from hardware.simulators.eid.pki import CardPki, Issued
+from hardware.simulators.eid.pki import CardPki, Issued, PrivateKey, issue_citizen_certificate
 
 ATR_1_8 = bytes.fromhex("3B7F96000080318065B085040120120FFF829000")
 ATR_1_7 = bytes.fromhex("3B9813400AA503010101AD1311")
@@ -27,6 +29,10 @@ DF_ID = 0xDF01
 ADDRESS_FILE_SIZE = 117
 ADDRESS_SIGNATURE_SIZE_EC = 120
 CERT_PADDING = {"1.8": 1100, "1.7": 50}
+EMPTY_CERT_SIZE = {"1.8": 2500, "1.7": 1300}
+
+KEY_AUTHENTICATION = 0x82
+KEY_SIGNATURE = 0x83
 
 _MONTHS = {
     "fr": ("JAN", "FEV", "MARS", "AVR", "MAI", "JUIN", "JUIL", "AOUT", "SEPT", "OCT", "NOV", "DEC"),
@@ -47,7 +53,8 @@ class CardImage:
     files: dict[tuple[int, int], bytes]
     pin: str
     pin_tries: int
-    basic_key: ec.EllipticCurvePrivateKey | None
+    basic_key: ec.EllipticCurvePrivateKey | None  # the chip's key (differs from 4040 if cloned)
+    citizen_keys: dict[int, PrivateKey]  # key reference (0x82, 0x83) → private key
 
 
 def birth_date_text(day: date, language: str) -> str:
@@ -100,6 +107,150 @@ def _address_file(persona: Persona, *, street: str) -> bytes:
     return body + b"\x00" * max(0, ADDRESS_FILE_SIZE - len(body))
 
 
+def _der(tag: int, *parts: bytes) -> bytes:
+    body = b"".join(parts)
+    size = len(body)
+    if size < 0x80:
+        length = bytes([size])
+    elif size < 0x100:
+        length = bytes([0x81, size])
+    else:
+        length = bytes([0x82]) + size.to_bytes(2, "big")
+    return bytes([tag]) + length + body
+
+
+def _utf8(text: str) -> bytes:
+    return _der(0x0C, text.encode())
+
+
+def _octets(value: bytes) -> bytes:
+    return _der(0x04, value)
+
+
+def _integer(value: int) -> bytes:
+    return _der(0x02, value.to_bytes((value.bit_length() + 8) // 8, "big"))
+
+
+def _path(value: bytes) -> bytes:
+    return _der(0x30, _octets(value))
+
+
+def odf_file() -> bytes:
+    """EF(ODF): PrKDF 5035 [0], CDF 5037 [4], AODF 5034 [8]."""
+    return b"".join(
+        _der(tag, _path(bytes.fromhex("3F00DF00") + fid.to_bytes(2, "big")))
+        for tag, fid in ((0xA0, 0x5035), (0xA4, 0x5037), (0xA8, 0x5034))
+    )
+
+
+def aodf_file() -> bytes:
+    """EF(AODF): the "Basic PIN" (authId 01, BCD, 4..8 digits stored, reference 1, pad FF)."""
+    return _der(
+        0x30,
+        _der(0x30, _utf8("Basic PIN"), _der(0x03, b"\x06\xc0")),
+        _der(0x30, _octets(b"\x01")),
+        _der(
+            0xA1,
+            _der(
+                0x30,
+                _der(0x03, b"\x03\x0c\x10"),  # local, initialized, needs-padding
+                _der(0x0A, b"\x00"),  # bcd
+                _integer(4),
+                _integer(8),
+                _der(0x80, b"\x01"),  # pinReference
+                _octets(b"\xff"),  # padChar
+                _path(bytes.fromhex("3F00")),
+            ),
+        ),
+    )
+
+
+def prkdf_file(*, ecc: bool) -> bytes:
+    """EF(PrKDF): "Authentication" (ID 02, key 0x82) and "Signature" (ID 03, key 0x83)."""
+    entries = []
+    for label, key_id, usage, reference, consent in (
+        ("Authentication", 2, b"\x07\x20\x00", KEY_AUTHENTICATION, False),
+        ("Signature", 3, b"\x06\x00\x40", KEY_SIGNATURE, True),
+    ):
+        common = [_utf8(label), _der(0x03, b"\x07\x80"), _octets(b"\x01")]
+        if consent:
+            common.append(_integer(1))  # userConsent
+        key_attributes = _der(
+            0x30, _octets(bytes([key_id])), _der(0x03, usage), _integer(reference)
+        )
+        size = _integer(384 if ecc else 2048)
+        type_attributes = _der(0xA1, _der(0x30, _path(bytes.fromhex("3F00DF00")), size))
+        body = (_der(0x30, *common), key_attributes, type_attributes)
+        entries.append(_der(0xA0, *body) if ecc else _der(0x30, *body))
+    return b"".join(entries)
+
+
+def cdf_file() -> bytes:
+    """EF(CDF): Authentication 5038, Signature 5039, CA 503A, Root 503B (not the RRN cert)."""
+    entries = []
+    for label, cert_id, fid, authority in (
+        ("Authentication", 2, 0x5038, False),
+        ("Signature", 3, 0x5039, False),
+        ("CA", 4, 0x503A, True),
+        ("Root", 6, 0x503B, True),
+    ):
+        attributes = [_octets(bytes([cert_id]))]
+        if authority:
+            attributes.append(_der(0x01, b"\xff"))
+        entries.append(
+            _der(
+                0x30,
+                _der(0x30, _utf8(label), _der(0x03, b"\x06\x40")),
+                _der(0x30, *attributes),
+                _der(0xA1, _der(0x30, _path(bytes.fromhex("3F00DF00") + fid.to_bytes(2, "big")))),
+            )
+        )
+    return b"".join(entries)
+
+
+def token_info_file(serial: bytes, *, ecc: bool) -> bytes:
+    """EF(TokenInfo): version, 16-byte serial, "BELPIC", flags, 4 perso version bytes."""
+    versions = bytes([0x04, 0x01, 0x01, 0x00]) if ecc else bytes([0x02, 0x01, 0x01, 0x00])
+    return (
+        bytes.fromhex("30270201000410")
+        + serial
+        + bytes.fromhex("8006")
+        + b"BELPIC"
+        + bytes.fromhex("030204309E04")
+        + versions
+    )
+
+
+def dir_file() -> bytes:
+    """EF(DIR): the PKCS#15 application template (AID, label BELPIC, path 3F00DF00, OID)."""
+    return (
+        bytes.fromhex("61234F0C")
+        + PKCS15_AID
+        + bytes.fromhex("5006")
+        + b"BELPIC"
+        + bytes.fromhex("51043F00DF00" + "73050603603802")
+    )
+
+
+def _new_key(ecc: bool) -> PrivateKey:
+    if ecc:
+        return ec.generate_private_key(ec.SECP384R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@functools.lru_cache(maxsize=64)
+def _citizen_keys(directory: Path, persona: str, kind: str) -> tuple[PrivateKey, PrivateKey]:
+    """A persona's two card keys, generated once per process (RSA generation is slow)."""
+    ecc = kind == "1.8"
+    return _new_key(ecc), _new_key(ecc)
+
+
+def _cert_file(issued: Issued | None, kind: str) -> bytes:
+    if issued is None:
+        return b"\x00" * EMPTY_CERT_SIZE[kind]
+    return issued.der + b"\x00" * CERT_PADDING[kind]
+
+
 def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
     is_ecc = persona.card_kind == "1.8"
     rrn = pki.rrn_ec if is_ecc else pki.rrn_rsa
@@ -108,13 +259,34 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
     serial = _chip_serial(persona)
     photo = _photo(persona)
     basic_key = ec.generate_private_key(ec.SECP384R1()) if is_ecc else None
+    # A cloned chip carries a copy of another card's EF 4040 but cannot have its private key.
+    file_key = ec.generate_private_key(ec.SECP384R1()) if persona.faults.cloned_chip else basic_key
     basic_key_der = (
-        basic_key.public_key().public_bytes(
+        file_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        if basic_key is not None
+        if file_key is not None
         else None
     )
+    auth_key, sign_key = _citizen_keys(pki.directory, persona.name, persona.card_kind)
+    given_name = persona.first_names.split(" ")[0]
+    issued: dict[str, Issued] = {
+        role: issue_citizen_certificate(
+            ca=citizen_ca,
+            key=key,
+            national_number=persona.national_number,
+            given_name=given_name,
+            surname=persona.surname,
+            role=role.capitalize(),
+        )
+        for role, key in (("authentication", auth_key), ("signature", sign_key))
+        if role in persona.certificates
+    }
+    citizen_keys: dict[int, PrivateKey] = {}
+    if "authentication" in issued:
+        citizen_keys[KEY_AUTHENTICATION] = auth_key
+    if "signature" in issued:
+        citizen_keys[KEY_SIGNATURE] = sign_key
     sex = "M" if persona.sex == "M" else _WOMAN[persona.card_language]
     fields: list[tuple[int, bytes]] = [
         (0x01, persona.card_number.encode()),
@@ -132,12 +304,16 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         (0x0D, sex.encode()),
         (0x0E, persona.nobility.encode()),
         (0x0F, persona.document_type.encode()),
-        (0x10, b"0"),
+        (0x10, b"" if persona.zero_length_tags else b"0"),
         (0x11, hashlib.sha384(photo).digest() if is_ecc else hashlib.sha256(photo).digest()),
     ]
+    if persona.zero_length_tags:
+        fields += [(0x12, b""), (0x13, b"")]
     if basic_key_der is not None:
         fields.append((0x1A, hashlib.sha384(basic_key_der).digest()))
-    if persona.document_type not in {"1", "01", "6", "06"}:
+    if persona.zero_length_tags:
+        fields += [(0x1B, b""), (0x1C, b""), (0x1D, b""), (0x1E, b"")]
+    elif persona.document_type not in {"1", "01", "6", "06"}:
         fields += [(0x1B, b""), (0x1C, b""), (0x1F, _card_date(persona.validity_begin))]
     identity = tlv.encode_tlv(fields)
     identity_sig = _sign(rrn, identity)
@@ -149,6 +325,7 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
     if is_ecc:
         address_sig += b"\x00" * (ADDRESS_SIGNATURE_SIZE_EC - len(address_sig))
     pad = b"\x00" * CERT_PADDING[persona.card_kind]
+    kind = persona.card_kind
     applet_version = 0x18 if is_ecc else 0x17
     card_data = (
         serial
@@ -157,20 +334,14 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         + bytes([0x00, 0x00, 0x02, 0x0F])
     )
     files: dict[tuple[int, int], bytes] = {
-        (MF, 0x2F00): bytes.fromhex("61234F0C")
-        + PKCS15_AID
-        + bytes.fromhex("5006")
-        + b"BELPIC"
-        + bytes.fromhex("51043F00DF00" + "73050603603802"),
-        (DF_BELPIC, 0x5031): bytes.fromhex(
-            "A00A300804063F00DF005035A40A300804063F00DF005037A80A300804063F00DF005034"
-        ),
-        (DF_BELPIC, 0x5032): bytes.fromhex("30270201000410")
-        + serial
-        + bytes.fromhex("8006")
-        + b"BELPIC"
-        + bytes.fromhex("030204309E04")
-        + bytes([0x04, 0x01, 0x01, 0x00]),
+        (MF, 0x2F00): dir_file(),
+        (DF_BELPIC, 0x5031): odf_file(),
+        (DF_BELPIC, 0x5032): token_info_file(serial, ecc=is_ecc),
+        (DF_BELPIC, 0x5034): aodf_file(),
+        (DF_BELPIC, 0x5035): prkdf_file(ecc=is_ecc),
+        (DF_BELPIC, 0x5037): cdf_file(),
+        (DF_BELPIC, 0x5038): _cert_file(issued.get("authentication"), kind),
+        (DF_BELPIC, 0x5039): _cert_file(issued.get("signature"), kind),
         (DF_BELPIC, 0x503A): citizen_ca.der + pad,
         (DF_BELPIC, 0x503B): root.der + pad,
         (DF_BELPIC, 0x503C): rrn.der + pad,
@@ -191,4 +362,5 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         pin=persona.pin,
         pin_tries=0 if persona.faults.pin_blocked else 3,
         basic_key=basic_key,
+        citizen_keys=citizen_keys,
     )

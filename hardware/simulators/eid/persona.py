@@ -21,6 +21,7 @@ class UnknownPersona(BorneError):
 class PersonaFaults:
     tamper_address: bool = False
     pin_blocked: bool = False
+    cloned_chip: bool = False  # EF 4040 copied from another card: the chip's key does not match
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +54,8 @@ class Persona:
     address: PersonaAddress
     pin: str
     faults: PersonaFaults
+    zero_length_tags: bool = False  # optional tags written with length 0, as on some real cards
+    certificates: tuple[str, ...] = ("authentication", "signature")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Persona:
@@ -86,7 +89,10 @@ class Persona:
             faults=PersonaFaults(
                 tamper_address=bool(faults.get("tamper_address", False)),
                 pin_blocked=bool(faults.get("pin_blocked", False)),
+                cloned_chip=bool(faults.get("cloned_chip", False)),
             ),
+            zero_length_tags=bool(data.get("zero_length_tags", False)),
+            certificates=tuple(data.get("certificates", ("authentication", "signature"))),
         )
 
 

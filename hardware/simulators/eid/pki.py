@@ -34,6 +34,7 @@ ROOT_NOT_AFTER = datetime(2045, 12, 31, tzinfo=UTC)
 LEAF_NOT_AFTER = datetime(2040, 12, 31, tzinfo=UTC)
 
 TEST_ROOTS_FILE = "test-roots.pem"
+MAX_NAME = 64  # X.520 upper bound of CN, SN and GN; longer names are cut as the CA does
 _NAMES = ("root-ec", "rrn-ec", "citizen-ca-ec", "root-rsa", "rrn-rsa", "citizen-ca-rsa")
 
 
@@ -169,6 +170,68 @@ def _generate() -> dict[str, Issued]:
             not_after=LEAF_NOT_AFTER,
         ),
     }
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` shortened to at most `limit` UTF-8 bytes, on a character boundary."""
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text
+
+
+def issue_citizen_certificate(
+    *,
+    ca: Issued,
+    key: PrivateKey,
+    national_number: str,
+    given_name: str,
+    surname: str,
+    role: str,
+) -> Issued:
+    """A citizen's "Authentication" or "Signature" certificate, as the Citizen CA issues them.
+
+    Subject: C=BE, CN "Given Surname (Role)", SN, GN and SERIALNUMBER = the national number.
+    """
+    if role not in ("Authentication", "Signature"):
+        raise ValueError("role must be Authentication or Signature")
+    suffix = f" ({role})"
+    common_name = _cut(f"{given_name} {surname}", MAX_NAME - len(suffix)) + suffix
+    attributes = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.SURNAME, _cut(surname, MAX_NAME)),
+    ]
+    if given_name:
+        attributes.append(x509.NameAttribute(NameOID.GIVEN_NAME, _cut(given_name, MAX_NAME)))
+    attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, national_number))
+    signing = role == "Signature"
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attributes))
+        .issuer_name(ca.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(LEAF_NOT_AFTER)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not signing,
+                content_commitment=signing,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+    signer = ca.key
+    digest = hashes.SHA384() if isinstance(signer, ec.EllipticCurvePrivateKey) else hashes.SHA256()
+    return Issued(certificate=builder.sign(signer, digest), key=key)
 
 
 def _write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:

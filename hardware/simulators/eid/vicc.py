@@ -47,7 +47,7 @@ class CardFaults:
     force_6c: bool = False  # every new READ BINARY is first answered 6Cxx
     drop_after_apdus: int | None = None  # connection drops (no answer) once, then comes back
     remove_after_apdus: int | None = None  # card pulled out instead of answering
-    byte_delay: float = 0.0  # slow card: seconds per response byte
+    byte_delay: float = 0.0  # slow card: seconds per byte sent or received (10 / baud)
 
 
 class LinkState(enum.Enum):
@@ -93,6 +93,7 @@ class VirtualCard:
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.apdu_count = 0
+        self.bytes_exchanged = 0  # APDU bytes both ways since insertion
         self._last_6c: tuple[int, int] | None = None
         self._eof_done = False
         self._drop_done = False
@@ -125,6 +126,7 @@ class VirtualCard:
             return
         self._stop.clear()
         self.apdu_count = 0
+        self.bytes_exchanged = 0
         self._eof_done = self._drop_done = False
         self._move(LinkState.CONNECTING)
         self._thread = threading.Thread(target=self._run, name=f"vicc-{self.port}", daemon=True)
@@ -225,8 +227,9 @@ class VirtualCard:
                     sock.sendall(frame(reply))
                 continue
             response = self._answer(message)
+            self.bytes_exchanged += len(message) + len(response)
             if self.faults.byte_delay:
-                time.sleep(self.faults.byte_delay * len(response))
+                time.sleep(self.faults.byte_delay * (len(message) + len(response)))
             sock.sendall(frame(response))
 
     def _control(self, code: int) -> bytes | None:
