@@ -15,7 +15,9 @@ from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hardware.payment")
-    parser.add_argument("--port", required=True, help="serial port or pyserial URL")
+    parser.add_argument(
+        "--port", required=True, help="serial port, pyserial URL, or tcp://host:port (ZVT over TCP)"
+    )
     parser.add_argument("--baudrate", type=int, default=9600)
     parser.add_argument("--timeout-scale", type=float, default=1.0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -54,7 +56,7 @@ def _run(terminal: ZvtTerminal, args: argparse.Namespace) -> object:
         return terminal.status_enquiry()
     if command == "abort":
         terminal.send_abort()
-        return {"abort": "sent"}
+        return {"type": "AbortSent"}
     if command == "reverse":
         return terminal.reverse(receipt_number=args.receipt)
     if command == "refund":
@@ -63,8 +65,8 @@ def _run(terminal: ZvtTerminal, args: argparse.Namespace) -> object:
         return terminal.end_of_day()
     if command == "register":
         terminal.register()
-        return {"registered": True}
-    return {"receipt_lines": list(terminal.repeat_receipt())}
+        return {"type": "Registered"}
+    return {"type": "ReceiptCopy", "receipt_lines": list(terminal.repeat_receipt())}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import signal
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -125,6 +128,29 @@ def _now() -> str:
     return datetime.now(tz=UTC).isoformat()
 
 
+TEST_CRASH_ENV = "BORNE_PAYMENT_TEST_CRASH_AFTER"
+"""Test-only hook, off unless set: the process SIGKILLs itself right after committing this state."""
+
+
+def _test_crash_hook(state: PaymentState) -> None:
+    if os.environ.get(TEST_CRASH_ENV) == state.value:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def safe_masked_pan(pan: str) -> str:
+    """At most the first six and the last four digits of a card number; every other digit is '*'.
+
+    Applied to whatever a terminal reports, so the journal never holds a full card number even if a
+    terminal sends one unmasked.
+    """
+    digits = [m.start() for m in _DIGIT.finditer(pan)]
+    hidden = set(digits) - set(digits[:6] + digits[-4:])
+    return "".join("*" if i in hidden else c for i, c in enumerate(pan))
+
+
 class PaymentJournal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -153,6 +179,7 @@ class PaymentJournal:
             except sqlite3.IntegrityError as err:
                 self._db.execute("ROLLBACK")
                 raise DuplicateReference(f"reference {reference} already used") from err
+        _test_crash_hook(S.CREATED)
         log.info("payment journaled", extra={"reference": reference, "amount": amount_cents})
         return self.get(reference)
 
@@ -160,6 +187,7 @@ class PaymentJournal:
         """Move one row to `state` (validated against `TRANSITIONS`) and update outcome fields."""
         with self._lock:
             self._set_state(reference, state, fields)
+        _test_crash_hook(state)
         return self.get(reference)
 
     def _set_state(self, reference: str, state: PaymentState, fields: dict[str, Any]) -> None:
@@ -168,6 +196,8 @@ class PaymentJournal:
             raise ValueError(f"not journal fields: {sorted(unknown)}")
         if "receipt_lines" in fields:
             fields["receipt_lines"] = json.dumps(list(fields["receipt_lines"]))
+        if "masked_pan" in fields:
+            fields["masked_pan"] = safe_masked_pan(str(fields["masked_pan"]))
         self._db.execute("BEGIN IMMEDIATE")
         try:
             row = self._db.execute(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from hardware.errors import DeviceError
+from hardware.payment.claim import ClaimSlip, claim_slip
 from hardware.payment.errors import (
     CommandRefused,
     InvalidTransition,
@@ -41,11 +43,42 @@ def _ignore(key: str) -> None:
     del key
 
 
+StaffAlert = Callable[[PaymentRecord], None]
+
+
 class PaymentService:
-    def __init__(self, *, terminal: PaymentTerminal, journal: PaymentJournal) -> None:
+    def __init__(
+        self,
+        *,
+        terminal: PaymentTerminal,
+        journal: PaymentJournal,
+        on_manual_review: StaffAlert | None = None,
+    ) -> None:
+        """`on_manual_review` is called (from the paying thread) each time a row needs staff."""
         self.terminal = terminal
         self.journal = journal
+        self._on_manual_review = on_manual_review
         self._busy = threading.Lock()
+
+    # -- staff --------------------------------------------------------------------------------
+    def manual_review(self) -> list[PaymentRecord]:
+        """Payments staff must settle by hand (refund or confirm with the acquirer), oldest first."""
+        return self.journal.in_states(frozenset({S.MANUAL_REVIEW}))
+
+    @staticmethod
+    def claim_slip(record: PaymentRecord, *, commune: str, kiosk_id: str) -> ClaimSlip:
+        """Pure: the slip the kiosk prints for the resident of a MANUAL_REVIEW payment."""
+        return claim_slip(record, commune=commune, kiosk_id=kiosk_id)
+
+    def _to_manual_review(self, reference: str, *, detail: str) -> PaymentRecord:
+        record = self.journal.set_state(reference, S.MANUAL_REVIEW, detail=detail)
+        log.warning("payment needs staff", extra={"reference": reference, "detail": detail})
+        if self._on_manual_review is not None:
+            try:
+                self._on_manual_review(record)
+            except Exception:
+                log.exception("staff alert failed", extra={"reference": reference})
+        return record
 
     # -- paying -------------------------------------------------------------------------------
     def pay(
@@ -147,7 +180,7 @@ class PaymentService:
             if not final:
                 self.journal.set_state(record.reference, S.UNKNOWN)
             elif sent_for_sure:
-                self.journal.set_state(record.reference, S.MANUAL_REVIEW, detail="not found")
+                self._to_manual_review(record.reference, detail="not found")
             else:
                 self.journal.set_state(record.reference, S.NOT_SENT, detail="not found")
             return None
@@ -172,9 +205,7 @@ class PaymentService:
 
     def _reverse(self, record: PaymentRecord) -> PaymentRecord:
         if not record.receipt_number:
-            return self.journal.set_state(
-                record.reference, S.MANUAL_REVIEW, detail="no receipt number"
-            )
+            return self._to_manual_review(record.reference, detail="no receipt number")
         try:
             outcome = self.terminal.reverse(
                 receipt_number=record.receipt_number, reference=record.reference
@@ -191,8 +222,8 @@ class PaymentService:
             return self.journal.set_state(record.reference, S.REVERSED)
         if isinstance(outcome, Unknown):
             return self.journal.get(record.reference)
-        return self.journal.set_state(
-            record.reference, S.MANUAL_REVIEW, detail=f"reversal refused: {outcome.reason}"
+        return self._to_manual_review(
+            record.reference, detail=f"reversal refused: {outcome.reason}"
         )
 
     # -- start-up -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Both command lines as real subprocesses."""
+"""Both command lines as real subprocesses; every command prints one typed JSON object."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,41 +33,76 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_pay_json(sim: TerminalSimulator) -> None:
-    done = run_cli(
-        "--port",
-        str(sim.link_path),
-        "--timeout-scale",
-        "0.05",
-        "pay",
-        "--amount-cents",
-        "250",
-        "--json",
-    )
+def cli_json(sim: TerminalSimulator, *command: str) -> dict[str, Any]:
+    done = run_cli("--port", sim.address, "--timeout-scale", "0.05", *command, "--json")
     assert done.returncode == 0, done.stderr
-    outcome = json.loads(done.stdout)
+    payload: dict[str, Any] = json.loads(done.stdout)
+    assert isinstance(payload["type"], str)
+    return payload
+
+
+def test_pay_json(sim: TerminalSimulator) -> None:
+    outcome = cli_json(sim, "pay", "--amount-cents", "250")
     assert outcome["type"] == "Approved"
     assert outcome["amount_cents"] == 250
-    assert "payment.status.insert_card" in done.stderr
+    assert "AMOUNT EUR 2.50" in outcome["receipt_lines"]
+    assert outcome["receipt_number"]
+    assert outcome["masked_pan"].endswith("1234")
 
 
-def test_decline_reverse_status_and_end_of_day(sim: TerminalSimulator) -> None:
-    port = ["--port", str(sim.link_path), "--timeout-scale", "0.05", "--json"]
-    sim.queue_scenarios(Scenario.DECLINE)
-    declined = json.loads(run_cli(*port, "pay", "--amount-cents", "100").stdout)
-    assert declined["type"] == "Declined"
-    paid = json.loads(run_cli(*port, "pay", "--amount-cents", "300").stdout)
-    reversed_ = json.loads(run_cli(*port, "reverse", "--receipt", paid["receipt_number"]).stdout)
+def test_pay_declined(sim: TerminalSimulator) -> None:
+    sim.set_scenario(Scenario.DECLINE)
+    outcome = cli_json(sim, "pay", "--amount-cents", "250")
+    assert outcome["type"] == "Declined"
+    assert outcome["reason"] == "payment.declined"
+
+
+def test_status(sim: TerminalSimulator) -> None:
+    status = cli_json(sim, "status")
+    assert status["type"] == "TerminalStatus"
+    assert status["ready"] is True
+
+
+def test_abort(sim: TerminalSimulator) -> None:
+    assert cli_json(sim, "abort") == {"type": "AbortSent"}
+
+
+def test_reverse(sim: TerminalSimulator) -> None:
+    paid = cli_json(sim, "pay", "--amount-cents", "300")
+    reversed_ = cli_json(sim, "reverse", "--receipt", paid["receipt_number"])
     assert reversed_["type"] == "Approved"
-    assert json.loads(run_cli(*port, "status").stdout)["ready"] is True
-    assert json.loads(run_cli(*port, "end-of-day").stdout)["approved"] is True
-    assert json.loads(run_cli(*port, "abort").stdout) == {"abort": "sent"}
+    assert reversed_["amount_cents"] == 300
+    again = cli_json(sim, "reverse", "--receipt", paid["receipt_number"])
+    assert again["type"] == "Declined"
+    assert again["reason"] == "payment.already_reversed"
+
+
+def test_end_of_day(sim: TerminalSimulator) -> None:
+    cli_json(sim, "pay", "--amount-cents", "300")
+    closing = cli_json(sim, "end-of-day")
+    assert closing["type"] == "EndOfDay"
+    assert closing["approved"] is True
+    assert closing["total_cents"] == 300
+
+
+def test_repeat_receipt_and_register(sim: TerminalSimulator) -> None:
+    cli_json(sim, "pay", "--amount-cents", "300")
+    assert "APPROVED" in cli_json(sim, "repeat-receipt")["receipt_lines"]
+    assert cli_json(sim, "register") == {"type": "Registered"}
+
+
+def test_pay_over_tcp(tmp_path: Path) -> None:
+    with TerminalSimulator(tcp_port=0, journal_path=tmp_path / "t.json") as sim:
+        assert sim.address.startswith("tcp://127.0.0.1:")
+        assert cli_json(sim, "pay", "--amount-cents", "250")["type"] == "Approved"
 
 
 def test_unreachable_port_exits_with_error(tmp_path: Path) -> None:
     done = run_cli("--port", str(tmp_path / "none"), "--json", "status")
     assert done.returncode == 2
-    assert json.loads(done.stdout)["key"] == "payment.terminal_unavailable"
+    error = json.loads(done.stdout)
+    assert error["type"] == "Error"
+    assert error["key"] == "payment.terminal_unavailable"
 
 
 def test_simulator_process_with_control_socket(tmp_path: Path) -> None:

@@ -213,6 +213,20 @@ def encode_apdu(apdu: Apdu) -> bytes:
     return bytes([apdu.cls, apdu.instr]) + length + apdu.data
 
 
+def apdu_size(prefix: bytes) -> int | None:
+    """Total size of the APDU that starts `prefix`, or None while its header is incomplete.
+
+    Over TCP the APDUs follow each other without framing: this length is the only delimiter.
+    """
+    if len(prefix) < 3:
+        return None
+    if prefix[2] != 0xFF:
+        return 3 + prefix[2]
+    if len(prefix) < 5:
+        return None
+    return 5 + (prefix[3] | (prefix[4] << 8))
+
+
 def decode_apdu(raw: bytes) -> Apdu:
     if len(raw) < 3:
         raise CodecError("APDU shorter than its header")

@@ -1,4 +1,5 @@
-"""ZVT terminal driver over a serial line (pyserial; any `serial_for_url` address works).
+"""ZVT terminal driver over a serial line (pyserial; any `serial_for_url` address works) or over
+TCP/IP (`tcp://host:port`, bare APDUs without DLE/CRC framing or transport ACK).
 
 A plain blocking object: one owner thread (a `DeviceRunner`) calls it; only `abort()` may be called
 from another thread. A command the terminal has not accepted raises a typed error (nothing was
@@ -7,11 +8,15 @@ charged); once accepted, every ending is returned as an outcome value, `Unknown`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import serial
 
@@ -35,7 +40,14 @@ from hardware.payment.model import (
 )
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu
-from hardware.payment.zvt.link import LinkError, LinkTimeouts, NoAck, ZvtLink
+from hardware.payment.zvt.link import (
+    ApduLink,
+    LinkError,
+    LinkTimeouts,
+    NoAck,
+    TcpApduLink,
+    ZvtLink,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +78,21 @@ class LinkBroken(LinkError):
     pass
 
 
+class _Stream(Protocol):
+    def read(self, *, timeout: float) -> bytes: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def discard_input(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class _SerialStream:
     """pyserial port as a `ByteStream`; a fixed short port time-out, looped up to the deadline."""
 
-    def __init__(self, port: serial.Serial, *, poll: float) -> None:
+    def __init__(self, port: serial.Serial) -> None:
         self._port = port
-        self._poll = poll
 
     def read(self, *, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
@@ -89,6 +110,70 @@ class _SerialStream:
             self._port.flush()
         except (serial.SerialException, OSError) as err:
             raise LinkBroken(str(err)) from err
+
+    def discard_input(self) -> None:
+        try:
+            self._port.reset_input_buffer()
+        except (serial.SerialException, OSError) as err:
+            raise LinkBroken(str(err)) from err
+
+    def close(self) -> None:
+        self._port.close()
+
+
+class _SocketStream:
+    """A connected TCP socket as a `ByteStream`; end of stream or a reset is a broken link."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def read(self, *, timeout: float) -> bytes:
+        try:
+            self._sock.settimeout(max(timeout, 0.001))
+            data = self._sock.recv(4096)
+        except TimeoutError:
+            return b""
+        except OSError as err:
+            raise LinkBroken(str(err)) from err
+        if not data:
+            raise LinkBroken("connection closed by the terminal")
+        return data
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._sock.settimeout(5.0)
+            self._sock.sendall(data)
+        except OSError as err:
+            raise LinkBroken(str(err)) from err
+
+    def discard_input(self) -> None:
+        try:
+            self._sock.setblocking(False)
+            while self._sock.recv(4096):
+                pass
+            raise LinkBroken("connection closed by the terminal")
+        except BlockingIOError:
+            return
+        except OSError as err:
+            raise LinkBroken(str(err)) from err
+        finally:
+            with contextlib.suppress(OSError):
+                self._sock.setblocking(True)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+
+
+def tcp_address(url: str) -> tuple[str, int] | None:
+    """(host, port) for a `tcp://host:port` address, None for a serial port or pyserial URL."""
+    if not url.startswith("tcp://"):
+        return None
+    parts = urlsplit(url)
+    if parts.hostname is None or parts.port is None:
+        raise ValueError(f"bad terminal address {url}")
+    return (parts.hostname, parts.port)
 
 
 def ecr_trace(reference: str) -> int:
@@ -127,51 +212,56 @@ class ZvtTerminal:
         self._password = password
         self._timeouts = timeouts or ZvtTimeouts()
         self._config_byte = config_byte
-        self._port: serial.Serial | None = None
-        self._link: ZvtLink | None = None
+        self._stream: _Stream | None = None
+        self._link: ApduLink | None = None
         self._abort = threading.Event()
 
     # -- connection ---------------------------------------------------------------------------
-    def _connect(self) -> ZvtLink:
+    def _connect(self) -> ApduLink:
         if self._link is not None:
             return self._link
-        poll = min(self._timeouts.inter_byte, 0.05)
+        t = self._timeouts
+        timeouts = LinkTimeouts(inter_byte=t.inter_byte, ack=t.ack)
         try:
-            port = serial.serial_for_url(
-                self._url,
-                baudrate=self._baudrate,
-                bytesize=serial.EIGHTBITS,
-                parity=serial.PARITY_NONE,
-                stopbits=serial.STOPBITS_TWO,
-                timeout=poll,
-            )
+            address = tcp_address(self._url)
+            if address is not None:
+                sock = socket.create_connection(address, timeout=t.command)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                stream: _Stream = _SocketStream(sock)
+                link: ApduLink = TcpApduLink(stream, timeouts=timeouts)
+            else:
+                port = serial.serial_for_url(
+                    self._url,
+                    baudrate=self._baudrate,
+                    bytesize=serial.EIGHTBITS,
+                    parity=serial.PARITY_NONE,
+                    stopbits=serial.STOPBITS_TWO,
+                    timeout=min(t.inter_byte, 0.05),
+                )
+                stream = _SerialStream(port)
+                link = ZvtLink(stream, timeouts=timeouts)
         except (serial.SerialException, OSError, ValueError) as err:
             raise TerminalNotReachable(
                 f"cannot open {self._url}", device=DEVICE, params={"port": self._url}
             ) from err
-        self._port = port
-        t = self._timeouts
-        self._link = ZvtLink(
-            _SerialStream(port, poll=poll),
-            timeouts=LinkTimeouts(inter_byte=t.inter_byte, ack=t.ack),
-        )
-        return self._link
+        self._stream, self._link = stream, link
+        return link
 
     def _disconnect(self) -> None:
-        port, self._port, self._link = self._port, None, None
-        if port is not None:
+        stream, self._stream, self._link = self._stream, None, None
+        if stream is not None:
             try:
-                port.close()
+                stream.close()
             except (serial.SerialException, OSError):
-                log.warning("closing the terminal port failed", extra={"port": self._url})
+                log.warning("closing the terminal link failed", extra={"port": self._url})
 
     def _discard_input(self) -> None:
         if self._link is not None:
             self._link.drain()
-        if self._port is not None:
+        if self._stream is not None:
             try:
-                self._port.reset_input_buffer()
-            except (serial.SerialException, OSError):
+                self._stream.discard_input()
+            except LinkError:
                 self._disconnect()
                 self._connect()
 
@@ -185,8 +275,9 @@ class ZvtTerminal:
         Raises `TerminalNotReachable` / `TerminalBusy` / `CommandRefused` when nothing was done, and
         `_Ambiguous` when the terminal may have accepted the command.
         """
+        self._connect()
+        self._discard_input()  # may reconnect: take the link afterwards
         link = self._connect()
-        self._discard_input()
         try:
             link.send(apdu)
         except NoAck as err:
@@ -268,7 +359,7 @@ class ZvtTerminal:
                 return tx
             message = None
 
-    def _reply(self, link: ZvtLink, apdu: Apdu) -> None:
+    def _reply(self, link: ApduLink, apdu: Apdu) -> None:
         try:
             link.send(apdu)
         except LinkError:

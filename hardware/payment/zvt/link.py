@@ -1,7 +1,12 @@
-"""ZVT transport layer over a byte stream: frames, ACK/NAK, retransmission, inter-byte time-out.
+"""ZVT transport layers over a byte stream.
 
-Used by the driver (over pyserial) and by the terminal simulator (over a pty master fd). The link
-keeps frames that arrive while it waits for an ACK, so no terminal message is ever dropped.
+* `ZvtLink` (serial): DLE STX / DLE ETX frames with CRC, ACK/NAK, retransmission, inter-byte time-out.
+  It keeps frames that arrive while it waits for an ACK, so no terminal message is ever dropped.
+* `TcpApduLink` (ZVT over TCP/IP, port 20007): the same APDUs back to back, delimited by their own
+  length field, with no framing, no CRC and no transport ACK/NAK (TCP already guarantees delivery).
+
+Used by the driver (over pyserial or a socket) and by the terminal simulator (over a pty master fd
+or a loopback socket); both links satisfy `ApduLink`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from hardware.payment.zvt.codec import (
     FrameReceived,
     Transport,
     TransportByte,
+    apdu_size,
     decode_apdu,
     encode_apdu,
     encode_frame,
@@ -36,6 +42,16 @@ class ByteStream(Protocol):
         """Return at least one byte, or b"" when `timeout` seconds pass without data."""
 
     def write(self, data: bytes) -> None: ...
+
+
+class ApduLink(Protocol):
+    def send(self, apdu: Apdu) -> None: ...
+
+    def receive(self, *, timeout: float) -> Apdu: ...
+
+    def has_frame(self) -> bool: ...
+
+    def drain(self) -> None: ...
 
 
 class LinkError(Exception):
@@ -173,3 +189,61 @@ class ZvtLink:
         self._decoder.reset()
         self._frames.clear()
         self._transport.clear()
+
+
+class TcpApduLink:
+    """ZVT over TCP: bare APDUs, length-delimited; a partial APDU may pause at most `inter_byte`."""
+
+    def __init__(
+        self,
+        stream: ByteStream,
+        *,
+        timeouts: LinkTimeouts,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._timeouts = timeouts
+        self._clock = clock
+        self._buffer = bytearray()
+
+    def _write_apdu(self, raw: bytes) -> None:
+        self._stream.write(raw)
+
+    def send(self, apdu: Apdu) -> None:
+        self._write_apdu(encode_apdu(apdu))
+
+    def _complete(self) -> bytes | None:
+        size = apdu_size(bytes(self._buffer[:5]))
+        if size is None or len(self._buffer) < size:
+            return None
+        raw = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return raw
+
+    def receive(self, *, timeout: float) -> Apdu:
+        deadline = self._clock() + timeout
+        while (raw := self._complete()) is None:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise LinkTimeout(f"no APDU within {timeout:.3f} s")
+            partial = bool(self._buffer)
+            data = self._stream.read(
+                timeout=min(remaining, self._timeouts.inter_byte) if partial else remaining
+            )
+            if data:
+                self._buffer.extend(data)
+            elif partial:
+                log.warning("zvt apdu interrupted", extra={"reason": "inter-byte time-out"})
+                self._buffer.clear()
+                raise Corrupted("APDU interrupted")
+        try:
+            return decode_apdu(raw)
+        except CodecError as err:
+            raise Corrupted(str(err)) from err
+
+    def has_frame(self) -> bool:
+        size = apdu_size(bytes(self._buffer[:5]))
+        return size is not None and len(self._buffer) >= size
+
+    def drain(self) -> None:
+        self._buffer.clear()

@@ -1,6 +1,10 @@
 """Run the ZVT terminal simulator until SIGTERM.
 
-    python -m hardware.simulators.zvt --link PATH [--scenario NAME] [--journal FILE] [--control SOCK]
+    python -m hardware.simulators.zvt (--link PATH | --tcp-port N) [--scenario NAME] [--journal FILE]
+        [--control SOCK] [--baudrate N]
+
+`--tcp-port` listens on 127.0.0.1 (0 picks a free port) and speaks ZVT over TCP (bare APDUs);
+`--baudrate` paces the serial output at the 8N2 character time.
 
 Prints one JSON line when ready. The control socket (Unix stream) takes one line per connection:
 ``scenario NAME``, ``queue NAME [NAME...]``, ``restart`` or ``status``; it answers one JSON line.
@@ -36,7 +40,7 @@ def _answer(sim: TerminalSimulator, line: str) -> dict[str, object]:
             return {"ok": False, "error": f"unknown command {words[0]}"}
     except ValueError as err:
         return {"ok": False, "error": str(err)}
-    return {"ok": True, "scenario": sim.scenario.value, "link": str(sim.link_path)}
+    return {"ok": True, "scenario": sim.scenario.value, "link": sim.address}
 
 
 def _control_loop(server: socket.socket, sim: TerminalSimulator, stop: threading.Event) -> None:
@@ -59,7 +63,10 @@ def _control_loop(server: socket.socket, sim: TerminalSimulator, stop: threading
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hardware.simulators.zvt")
-    parser.add_argument("--link", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--link")
+    where.add_argument("--tcp-port", type=int)
+    parser.add_argument("--baudrate", type=int, default=0, help="8N2 pacing; 0 = none")
     parser.add_argument(
         "--scenario", default=Scenario.APPROVE.value, choices=[s.value for s in Scenario]
     )
@@ -78,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     sim = TerminalSimulator(
         link_path=args.link,
+        tcp_port=args.tcp_port,
         journal_path=args.journal,
         scenario=args.scenario,
-        timing=SimTiming().scaled(args.time_scale),
+        timing=SimTiming(baudrate=args.baudrate).scaled(args.time_scale),
     )
     sim.start()
     server: socket.socket | None = None
@@ -94,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(
             target=_control_loop, args=(server, sim, stop), name="zvt-sim-control", daemon=True
         ).start()
-    ready = {"link": str(sim.link_path), "scenario": sim.scenario.value, "control": args.control}
+    ready = {"link": sim.address, "scenario": sim.scenario.value, "control": args.control}
     print(json.dumps(ready), flush=True)
     try:
         while not stop.wait(0.5):

@@ -80,6 +80,14 @@ class TerminalJournal:
                     return record
             return None
 
+    def closed(self, receipt: int) -> bool:
+        """True if this payment was settled by an end-of-day: it can no longer be reversed."""
+        with self._lock:
+            for index, record in enumerate(self._records):
+                if record.receipt == receipt and record.kind == "payment":
+                    return index < self._closed_upto
+            return False
+
     def mark_reversed(self, receipt: int) -> None:
         with self._lock:
             self._records = [

@@ -1,8 +1,15 @@
-"""A ZVT payment terminal on a pseudo-terminal, with scenarios and fault injection.
+"""A ZVT payment terminal on a pseudo-terminal or a loopback TCP port, with fault injection.
 
-The simulator owns the pty master and keeps its own slave fd open, so the ECR may close and reopen
-the port (at `link_path`, a symlink to the slave) without the master seeing EIO. It uses the same
-codec and link layer as the driver, with faults injected in a link subclass.
+Serial: the simulator owns the pty master and keeps its own slave fd open, so the ECR may close and
+reopen the port (at `link_path`, a symlink to the slave) without the master seeing EIO. With
+`SimTiming.baudrate` set, it paces what it writes at the 8N2 character time (11 bits per byte),
+which a pty does not do by itself.
+
+TCP (`tcp_port`): the simulator listens on 127.0.0.1 and speaks bare APDUs (ZVT over TCP/IP has no
+DLE/CRC framing and no transport ACK), one ECR connection at a time. The transport-level faults
+(nak, corrupt_crc, swallow_ack) have nothing to act on there and behave like `approve`.
+
+It uses the same codec and link layers as the driver, with faults injected in link subclasses.
 """
 
 from __future__ import annotations
@@ -11,18 +18,20 @@ import contextlib
 import logging
 import os
 import select
+import socket
 import threading
 import time
 import tty
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
 from hardware.payment.zvt import messages as msg
-from hardware.payment.zvt.codec import Apdu, Transport, TransportByte
-from hardware.payment.zvt.link import LinkError, LinkTimeouts, ZvtLink
+from hardware.payment.zvt.codec import Apdu, FrameReceived, Transport, TransportByte
+from hardware.payment.zvt.link import LinkError, LinkTimeouts, TcpApduLink, ZvtLink
 from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
 
 log = logging.getLogger(__name__)
@@ -58,9 +67,16 @@ class SimTiming:
     reboot_time: float = 2.0
     nak_count: int = 2
     split_gap: float = 0.05
+    baudrate: int = 0  # 0: no pacing; else bytes leave at the 8N2 character time of this rate
+
+    @property
+    def char_time(self) -> float:
+        """Seconds per byte on the line: 8N2 = start bit + 8 data bits + 2 stop bits."""
+        return char_time(self.baudrate)
 
     def scaled(self, factor: float) -> SimTiming:
         return SimTiming(
+            baudrate=round(self.baudrate / factor) if self.baudrate else 0,
             step=self.step * factor,
             slow_delay=self.slow_delay * factor,
             status_interval=self.status_interval * factor,
@@ -73,14 +89,30 @@ class SimTiming:
         )
 
 
+BITS_PER_CHAR_8N2 = 11
+
+
+def char_time(baudrate: int, *, bits: int = BITS_PER_CHAR_8N2) -> float:
+    """Time one character takes on an asynchronous serial line; 0 when `baudrate` is 0 (unpaced)."""
+    if baudrate < 0:
+        raise ValueError("baud rate must not be negative")
+    return bits / baudrate if baudrate else 0.0
+
+
 class _Dead(Exception):
     """The simulated terminal lost power / link in the middle of a dialogue."""
 
 
+class _Disconnected(Exception):
+    """The ECR closed its TCP connection."""
+
+
 class _FdStream:
-    def __init__(self, fd: int, stop: threading.Event) -> None:
+    def __init__(self, fd: int, stop: threading.Event, *, char_time: float = 0.0) -> None:
         self.fd = fd
         self._stop = stop
+        self._char_time = char_time
+        self.bytes_written = 0
 
     def read(self, *, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
@@ -94,17 +126,62 @@ class _FdStream:
         raise _Dead("stopped")
 
     def write(self, data: bytes) -> None:
+        if self._char_time <= 0:
+            self._write_all(data)
+            return
+        start = time.monotonic()
+        for index in range(len(data)):
+            self._write_all(data[index : index + 1])
+            due = start + (index + 1) * self._char_time
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                raise _Dead("stopped")
+
+    def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             written = os.write(self.fd, view)
             view = view[written:]
+        self.bytes_written += len(data)
+
+
+class _SockStream:
+    def __init__(self, sock: socket.socket, stop: threading.Event) -> None:
+        self.sock = sock
+        self._stop = stop
+        self.bytes_written = 0
+
+    def read(self, *, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while not self._stop.is_set():
+            wait = min(0.05, max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([self.sock], [], [], wait)
+            if ready:
+                data = self.sock.recv(4096)
+                if not data:
+                    raise _Disconnected("ECR closed the connection")
+                return data
+            if time.monotonic() >= deadline:
+                return b""
+        raise _Dead("stopped")
+
+    def write(self, data: bytes) -> None:
+        self.sock.sendall(data)
+        self.bytes_written += len(data)
 
 
 class _FaultyLink(ZvtLink):
-    def __init__(self, stream: _FdStream, *, timeouts: LinkTimeouts, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        stream: _FdStream,
+        *,
+        timeouts: LinkTimeouts,
+        stop: threading.Event,
+        deaf: Callable[[], bool],
+    ) -> None:
         super().__init__(stream, timeouts=timeouts)
         self.stream = stream
         self._stop = stop
+        self._deaf = deaf
         self.nak_frames = 0
         self.corrupt_frames = 0
         self.swallow_acks = 0
@@ -131,6 +208,9 @@ class _FaultyLink(ZvtLink):
         return False
 
     def _sort(self, event: object) -> None:
+        if isinstance(event, FrameReceived) and self._deaf():
+            self.trace.append(("ecr-unheard", event.apdu))
+            return  # a terminal without power acknowledges nothing
         if (
             isinstance(event, Transport)
             and event.byte is TransportByte.ACK
@@ -141,30 +221,105 @@ class _FaultyLink(ZvtLink):
         super()._sort(event)
 
 
+class _FaultyTcpLink(TcpApduLink):
+    """TCP has no transport layer: only `split_gap` applies; the other counters stay unused."""
+
+    def __init__(
+        self, stream: _SockStream, *, timeouts: LinkTimeouts, stop: threading.Event
+    ) -> None:
+        super().__init__(stream, timeouts=timeouts)
+        self.stream = stream
+        self._stop = stop
+        self.nak_frames = 0
+        self.corrupt_frames = 0
+        self.swallow_acks = 0
+        self.split_gap: float | None = None
+        self.trace: deque[tuple[str, bytes]] = deque(maxlen=500)
+
+    def _write_apdu(self, raw: bytes) -> None:
+        self.trace.append(("pt", raw))
+        if self.split_gap is None:
+            self.stream.write(raw)
+            return
+        for start in range(0, len(raw), 3):
+            self.stream.write(raw[start : start + 3])
+            self._stop.wait(self.split_gap)
+
+    def receive(self, *, timeout: float) -> Apdu:
+        apdu = super().receive(timeout=timeout)
+        self.trace.append(("ecr", bytes([apdu.cls, apdu.instr]) + apdu.data))
+        return apdu
+
+
+_SimLink = _FaultyLink | _FaultyTcpLink
+
+
 class TerminalSimulator:
     def __init__(
         self,
         *,
-        link_path: str | Path,
+        link_path: str | Path | None = None,
         journal_path: str | Path | None = None,
         scenario: Scenario | str = Scenario.APPROVE,
         timing: SimTiming | None = None,
+        tcp_port: int | None = None,
     ) -> None:
-        self.link_path = Path(link_path)
+        """Serial on a pty at `link_path`, or TCP on 127.0.0.1:`tcp_port` (0 picks a free port)."""
+        if (link_path is None) == (tcp_port is None):
+            raise ValueError("give exactly one of link_path and tcp_port")
+        self._link_path = Path(link_path) if link_path is not None else None
+        self.tcp_port = tcp_port
         self._journal_path = Path(journal_path) if journal_path is not None else None
         self._scenario = Scenario(scenario)
         self._queue: deque[Scenario] = deque()
         self.timing = timing or SimTiming()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
         self._thread: threading.Thread | None = None
         self._master: int | None = None
         self._slave: int | None = None
-        self._link: _FaultyLink | None = None
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
+        self._link: _SimLink | None = None
         self._dead_until: float | None = None
         self._nak_done = False
         self.journal = TerminalJournal(self._journal_path)
         self.commands: deque[tuple[int, int]] = deque(maxlen=200)
+        self.bytes_written = 0
+
+    @property
+    def link_path(self) -> Path:
+        if self._link_path is None:
+            raise ValueError("a TCP simulator has no link path; use `address`")
+        return self._link_path
+
+    @property
+    def address(self) -> str:
+        """What to give the driver: the pty link path, or `tcp://127.0.0.1:PORT`."""
+        if self._link_path is not None:
+            return str(self._link_path)
+        return f"tcp://127.0.0.1:{self.tcp_port}"
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no dialogue is running (e.g. after the ECR vanished mid-payment)."""
+        return self._idle.wait(timeout)
+
+    def wait_booted(self, timeout: float) -> bool:
+        """True once a `reboot` is over (False if it takes longer than `timeout`, or power is off)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            dead_until = self._dead_until
+            if dead_until is None or time.monotonic() >= dead_until:
+                return True
+            remaining = min(dead_until, deadline) - time.monotonic()
+            if time.monotonic() >= deadline or self._stop.wait(max(0.0, remaining)):
+                return False
+
+    def _deaf(self) -> bool:
+        dead_until = self._dead_until
+        return dead_until is not None and time.monotonic() < dead_until
 
     # -- control ------------------------------------------------------------------------------
     def set_scenario(self, scenario: Scenario | str) -> None:
@@ -191,8 +346,13 @@ class TerminalSimulator:
         if self._thread is not None:
             return self
         self._stop.clear()
-        self._open_pty()
-        self._thread = threading.Thread(target=self._serve, name="zvt-sim", daemon=True)
+        if self._link_path is not None:
+            self._open_pty()
+            target = self._serve
+        else:
+            self._listen()
+            target = self._serve_tcp
+        self._thread = threading.Thread(target=target, name="zvt-sim", daemon=True)
         self._thread.start()
         return self
 
@@ -202,12 +362,15 @@ class TerminalSimulator:
         if thread is not None:
             thread.join(timeout=5)
         self._close_pty()
-        with contextlib.suppress(FileNotFoundError):
-            if self.link_path.is_symlink():
-                self.link_path.unlink()
+        self._close_tcp()
+        self._idle.set()
+        if self._link_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                if self._link_path.is_symlink():
+                    self._link_path.unlink()
 
     def restart(self) -> None:
-        """Power-cycle: a fresh process over the same journal and link path."""
+        """Power-cycle: a fresh process over the same journal and link path (or TCP port)."""
         self.stop()
         self.journal = TerminalJournal(self._journal_path)
         self._dead_until = None
@@ -224,6 +387,22 @@ class TerminalSimulator:
     ) -> None:
         self.stop()
 
+    def _listen(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.tcp_port or 0))
+        listener.listen(1)
+        listener.settimeout(0.05)
+        self.tcp_port = listener.getsockname()[1]
+        self._listener = listener
+
+    def _close_tcp(self) -> None:
+        for sock in (self._conn, self._listener):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.close()
+        self._conn = self._listener = None
+
     def _open_pty(self) -> None:
         master, slave = os.openpty()
         tty.setraw(master)
@@ -234,10 +413,13 @@ class TerminalSimulator:
             tmp.unlink()
         tmp.symlink_to(os.ttyname(slave))
         tmp.replace(self.link_path)
-        stream = _FdStream(master, self._stop)
         t = self.timing
+        stream = _FdStream(master, self._stop, char_time=t.char_time)
         self._link = _FaultyLink(
-            stream, timeouts=LinkTimeouts(inter_byte=0.5, ack=max(t.ack, 0.02)), stop=self._stop
+            stream,
+            timeouts=LinkTimeouts(inter_byte=0.5, ack=max(t.ack, 0.02)),
+            stop=self._stop,
+            deaf=self._deaf,
         )
 
     def _close_pty(self) -> None:
@@ -257,20 +439,59 @@ class TerminalSimulator:
                 apdu = link.receive(timeout=0.1)
             except LinkError:
                 continue
-            except (_Dead, OSError):
+            except (_Dead, _Disconnected, OSError):
                 return
-            if self._dead_until is not None:
-                if time.monotonic() < self._dead_until:
-                    continue
-                self._dead_until = None
-            try:
-                self._handle(link, apdu)
-            except _Dead:
-                log.info("simulated terminal went dead", extra={"scenario": self.scenario})
-            except (LinkError, OSError) as err:
-                log.info("simulated terminal dialogue broken", extra={"error": str(err)})
+            self._dispatch(link, apdu)
 
-    def _handle(self, link: _FaultyLink, apdu: Apdu) -> None:
+    def _serve_tcp(self) -> None:
+        listener = self._listener
+        while listener is not None and not self._stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conn = conn
+            t = self.timing
+            link = _FaultyTcpLink(
+                _SockStream(conn, self._stop),
+                timeouts=LinkTimeouts(inter_byte=0.5, ack=max(t.ack, 0.02)),
+                stop=self._stop,
+            )
+            self._link = link
+            with conn:
+                while not self._stop.is_set():
+                    try:
+                        apdu = link.receive(timeout=0.1)
+                    except LinkError:
+                        continue
+                    except (_Dead, _Disconnected, OSError):
+                        break
+                    if not self._dispatch(link, apdu):
+                        break
+
+    def _dispatch(self, link: _SimLink, apdu: Apdu) -> bool:
+        """Handle one command; False when the (TCP) connection is gone."""
+        if self._deaf():
+            return True
+        self._dead_until = None
+        self._idle.clear()
+        try:
+            self._handle(link, apdu)
+        except _Dead:
+            log.info("simulated terminal went dead", extra={"scenario": self.scenario})
+        except _Disconnected:
+            return False
+        except (LinkError, OSError) as err:
+            log.info("simulated terminal dialogue broken", extra={"error": str(err)})
+        finally:
+            self.bytes_written = link.stream.bytes_written
+            self._idle.set()
+        return True
+
+    def _handle(self, link: _SimLink, apdu: Apdu) -> None:
         if apdu.cls in (msg.ACK_CLASS, msg.ERROR_CLASS):
             return  # a late answer to a dialogue the terminal already gave up
         self.commands.append(apdu.command)
@@ -299,13 +520,13 @@ class TerminalSimulator:
         if seconds > 0 and self._stop.wait(seconds):
             raise _Dead("stopped")
 
-    def _say(self, link: _FaultyLink, apdu: Apdu) -> Apdu:
+    def _say(self, link: _SimLink, apdu: Apdu) -> Apdu:
         """Send a message that the ECR must answer; return its answer."""
         self._pause(self.timing.step)
         link.send(apdu)
         return link.receive(timeout=self.timing.reply)
 
-    def _finish(self, link: _FaultyLink, apdu: Apdu) -> None:
+    def _finish(self, link: _SimLink, apdu: Apdu) -> None:
         """Send the last message of a dialogue; a missing answer no longer matters."""
         self._pause(self.timing.step)
         try:
@@ -314,14 +535,14 @@ class TerminalSimulator:
         except LinkError:
             log.info("final answer not acknowledged", extra={"cls": apdu.cls})
 
-    def _registration(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _registration(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
-    def _log_off(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _log_off(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
 
-    def _status_enquiry(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _status_enquiry(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         last = self.journal.last(kind="payment")
         if last is not None:
@@ -329,7 +550,7 @@ class TerminalSimulator:
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
     # -- payment ------------------------------------------------------------------------------
-    def _card_phase(self, link: _FaultyLink, scenario: Scenario) -> int | None:
+    def _card_phase(self, link: _SimLink, scenario: Scenario) -> int | None:
         """Insert card / PIN / wait; return an abort result code, or None to go on."""
         deadline = time.monotonic() + self.timing.card_timeout
         while True:
@@ -349,12 +570,12 @@ class TerminalSimulator:
                 return msg.RESULT_ABORTED
         return None
 
-    def _arm_faults(self, link: _FaultyLink, scenario: Scenario) -> None:
+    def _arm_faults(self, link: _SimLink, scenario: Scenario) -> None:
         link.corrupt_frames = 1 if scenario is Scenario.CORRUPT_CRC else 0
         link.split_gap = self.timing.split_gap if scenario is Scenario.SPLIT else None
         link.swallow_acks = 1 if scenario is Scenario.SWALLOW_ACK else 0
 
-    def _authorisation(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _authorisation(self, link: _SimLink, command: msg.EcrCommand) -> None:
         scenario = self._take_scenario()
         if scenario is Scenario.NAK and link.nak_frames == 0 and not self._nak_done:
             # The command frame itself was accepted; NAK the ECR's next frames instead.
@@ -409,14 +630,21 @@ class TerminalSimulator:
             raise _Dead("cable pulled")
 
     def _pull_cable(self) -> None:
-        """Plug a fresh line in at the link path, then close the old one (the ECR sees EIO)."""
+        """Plug a fresh line in at the link path, then close the old one (the ECR sees EIO).
+
+        Over TCP: the connection is closed; the ECR may connect again."""
+        if self._link_path is None:
+            if self._conn is not None:
+                with contextlib.suppress(OSError):
+                    self._conn.shutdown(socket.SHUT_RDWR)
+            return
         old = (self._master, self._slave)
         self._open_pty()
         for fd in old:
             if fd is not None:
                 os.close(fd)
 
-    def _print(self, link: _FaultyLink, lines: tuple[str, ...]) -> None:
+    def _print(self, link: _SimLink, lines: tuple[str, ...]) -> None:
         if len(lines) > 3:
             self._say(link, msg.text_block(list(lines)))
             return
@@ -424,10 +652,14 @@ class TerminalSimulator:
             self._say(link, msg.print_line(line))
 
     # -- other money commands -----------------------------------------------------------------
-    def _reversal(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _reversal(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         original = self.journal.by_receipt(command.receipt_number or -1)
-        if original is None or original.result != msg.RESULT_SUCCESS:
+        if (
+            original is None
+            or original.result != msg.RESULT_SUCCESS
+            or self.journal.closed(original.receipt)
+        ):
             self._finish(link, msg.pt_abort(msg.RESULT_REVERSAL_NOT_POSSIBLE))
             return
         if original.reversed:
@@ -449,7 +681,7 @@ class TerminalSimulator:
         self._print(link, record.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
-    def _refund(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _refund(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         receipt, trace = self.journal.next_numbers()
         record = TerminalRecord(
@@ -466,7 +698,7 @@ class TerminalSimulator:
         self._print(link, record.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
-    def _end_of_day(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _end_of_day(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         count, total = self.journal.close_day()
         info = msg.StatusInformation(
@@ -476,7 +708,7 @@ class TerminalSimulator:
         self._print(link, ("END OF DAY", f"COUNT {count}", f"TOTAL EUR {total / 100:.2f}"))
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
-    def _repeat_receipt(self, link: _FaultyLink, command: msg.EcrCommand) -> None:
+    def _repeat_receipt(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
         last = self.journal.last(kind="payment")
         if last is None:
