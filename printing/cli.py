@@ -21,6 +21,7 @@ import cups
 from hardware.errors import BorneError
 from printing.demo_pki import ensure_municipal_pki
 from printing.documents import CATALOGUE
+from printing.folder_printer import FolderPrinter
 from printing.printer import CupsPrinter, find_job_output
 from printing.register import (
     DEMO_COMMUNE,
@@ -67,7 +68,9 @@ def _render(args: argparse.Namespace) -> int:
         kiosk_id=args.kiosk_id,
         verify_base_url=args.verify_base_url,
     )
-    sealed = Sealer(token).seal(render(data, commune=DEMO_COMMUNE), document_id=document_id)
+    sealed = Sealer(token, tsa_url=args.tsa_url).seal(
+        render(data, commune=DEMO_COMMUNE), document_id=document_id
+    )
     args.out.write_bytes(sealed)
     print(f"{args.out} ({len(sealed)} bytes, document {document_id})")
     return 0
@@ -96,6 +99,11 @@ def _queue(args: argparse.Namespace) -> str:
 
 
 def _print(args: argparse.Namespace) -> int:
+    if args.folder is not None:
+        folder = FolderPrinter(args.folder)
+        job = folder.submit(args.file.resolve(), title=args.file.stem)
+        print(f"job {job}: written to {folder.output(job)} (folder printer, not printed)")
+        return 0
     printer = CupsPrinter(queue=_queue(args), server=args.server)
     job_id = printer.submit(args.file.resolve(), title=args.file.stem)
     result = printer.wait(job_id, timeout=args.timeout)
@@ -137,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--document-id")
     r.add_argument("--kiosk-id", default="DEMO-01")
     r.add_argument("--verify-base-url", default="https://certificats.demo-sur-meuse.be")
+    r.add_argument("--tsa-url", help="RFC 3161 time-stamping authority (PAdES B-T)")
     r.set_defaults(func=_render)
 
     v = sub.add_parser("verify", help="check the seal of a certificate")
@@ -153,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--server")
     p.add_argument("--timeout", type=float, default=60.0)
     p.add_argument("--output-dir", type=Path, help="cups-pdf output directory, to report the file")
+    p.add_argument("--folder", type=Path, help="no CUPS: write the PDF into this folder instead")
     p.set_defaults(func=_print)
 
     s = sub.add_parser("status", help="printer condition")

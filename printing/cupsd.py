@@ -33,6 +33,37 @@ LPADMIN = "/usr/sbin/lpadmin"
 CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd")
 CUPS_PDF_CONF_DIR = Path("/etc/cups")
 START_TIMEOUT = 15.0
+SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
+FAULT_BACKEND = "borne-fault"
+FAULT_MODES = ("ok", "media-empty", "media-jam", "offline")
+
+_FAULT_BACKEND_SCRIPT = """#!/bin/sh
+# Borne test backend: reports the printer fault named in the file of its device URI
+# (borne-fault:/path/to/mode) with STATE: lines and the matching backend exit status.
+if [ $# -eq 0 ]; then
+  echo 'direct borne-fault "Unknown" "Borne fault-injection backend"'
+  exit 0
+fi
+mode=$(cat "${DEVICE_URI#borne-fault:}" 2>/dev/null || echo ok)
+case "$mode" in
+  media-empty)
+    echo "STATE: +media-empty-error" >&2
+    echo "INFO: Out of paper" >&2
+    exit 4;;
+  media-jam)
+    echo "STATE: +media-jam-error" >&2
+    echo "INFO: Paper jam" >&2
+    exit 4;;
+  offline)
+    echo "STATE: +offline-report" >&2
+    echo "INFO: Printer not responding" >&2
+    exit 1;;
+  *)
+    echo "STATE: -media-empty-error,media-jam-error,offline-report" >&2
+    if [ $# -ge 6 ]; then cat "$6" > /dev/null; else cat > /dev/null; fi
+    exit 0;;
+esac
+"""
 
 
 def _traversable_by_others(path: Path) -> bool:
@@ -52,6 +83,8 @@ class CupsdService:
         self._process: subprocess.Popen[bytes] | None = None
         self._queue_conf = CUPS_PDF_CONF_DIR / f"cups-pdf-{self.printer_name}.conf"
         self._stopped = threading.Event()
+        self.server_bin = self.base_dir / "serverbin"
+        self.fault_dir = self.base_dir / "faults"
 
     @property
     def server(self) -> str:
@@ -86,6 +119,7 @@ class CupsdService:
                 f"{self.base_dir} (or a parent) is not traversable by the lp user",
                 log_tail="",
             )
+        self._write_server_bin()
         files_conf = self._etc / "cups-files.conf"
         files_conf.write_text(
             "\n".join(
@@ -99,6 +133,7 @@ class CupsdService:
                     f"ErrorLog {self._logs}/error_log",
                     f"PageLog {self._logs}/page_log",
                     f"Printcap {self.base_dir}/printcap",
+                    f"ServerBin {self.server_bin}",
                     "SystemGroup root",
                     "Sandboxing Relaxed",
                     "FileDevice No",
@@ -150,6 +185,52 @@ class CupsdService:
         )
         return conf, files_conf
 
+    def _write_server_bin(self) -> None:
+        """A private ServerBin: the system's filters and backends plus the fault-injection backend."""
+        backends = self.server_bin / "backend"
+        backends.mkdir(parents=True, exist_ok=True)
+        self.server_bin.chmod(0o755)
+        backends.chmod(0o755)
+        for entry in SYSTEM_SERVER_BIN.iterdir():
+            if entry.name == "backend":
+                continue
+            link = self.server_bin / entry.name
+            if not link.exists():
+                link.symlink_to(entry)
+        for entry in (SYSTEM_SERVER_BIN / "backend").iterdir():
+            link = backends / entry.name
+            if not link.exists():
+                link.symlink_to(entry)
+        script = backends / FAULT_BACKEND
+        script.write_text(_FAULT_BACKEND_SCRIPT, encoding="utf-8")
+        script.chmod(0o755)  # not 0700: it runs as the unprivileged lp user
+        self.fault_dir.mkdir(parents=True, exist_ok=True)
+        self.fault_dir.chmod(0o755)
+
+    def add_fault_queue(self, name: str) -> Path:
+        """Add a raw queue on the fault-injection backend; returns the file holding its mode.
+
+        Write one of FAULT_MODES into that file before a job runs to make the "printer" fail.
+        """
+        mode_file = self.fault_dir / name
+        mode_file.write_text("ok", encoding="utf-8")
+        mode_file.chmod(0o644)
+        self._lpadmin(["-p", name, "-v", f"{FAULT_BACKEND}:{mode_file}", "-m", "raw", "-E"])
+        return mode_file
+
+    def _lpadmin(self, args: list[str]) -> None:
+        proc = subprocess.run(
+            [LPADMIN, "-h", self.server, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        if proc.returncode != 0:
+            raise CupsdStartError(
+                f"lpadmin failed: {proc.stderr.strip()}", log_tail=self.log_tail()
+            )
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> CupsdService:
@@ -199,11 +280,8 @@ class CupsdService:
         )
 
     def _add_queue(self) -> None:
-        proc = subprocess.run(
+        self._lpadmin(
             [
-                LPADMIN,
-                "-h",
-                self.server,
                 "-p",
                 self.printer_name,
                 "-v",
@@ -213,16 +291,8 @@ class CupsdService:
                 "-E",
                 "-o",
                 "printer-error-policy=abort-job",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
+            ]
         )
-        if proc.returncode != 0:
-            raise CupsdStartError(
-                f"lpadmin failed: {proc.stderr.strip()}", log_tail=self.log_tail()
-            )
 
     def stop(self) -> None:
         process, self._process = self._process, None

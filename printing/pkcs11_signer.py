@@ -59,7 +59,17 @@ class _Session:
             self.session = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION)
             self.session.login(config.user_pin)
         except PyKCS11.PyKCS11Error as err:
-            raise TokenError(f"cannot log in to token {config.token_label!r}: {err}") from err
+            # The message names the PKCS#11 return code only, never the PIN.
+            wrong_pin = err.value in (PyKCS11.CKR_PIN_INCORRECT, PyKCS11.CKR_PIN_LEN_RANGE)
+            locked = err.value == PyKCS11.CKR_PIN_LOCKED
+            raise TokenError(
+                f"cannot log in to token {config.token_label!r}: {err}",
+                translation_key="documents.error.seal_pin"
+                if wrong_pin
+                else "documents.error.seal_pin_locked"
+                if locked
+                else "documents.error.seal_token_login",
+            ) from err
         key_id = tuple(config.key_id)
         keys = self.session.findObjects(
             [(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY), (PyKCS11.CKA_ID, key_id)]

@@ -2,6 +2,11 @@
 
 A new IPP connection is opened per call (cheap on the local socket); call these methods from the
 printer's own device thread. `server` is a socket path or host[:port]; None means the system cupsd.
+
+Jobs and printer conditions are followed through a CUPS pull subscription (`ippget`): the printer
+object wakes up on `job-*` and `printer-state-changed` events, and re-reads the job at least every
+`refresh` seconds. If the server refuses subscriptions, it falls back to plain polling. A job that
+stops because the printer stopped (paper out, jam) is reported at once, not after the timeout.
 """
 
 from __future__ import annotations
@@ -10,15 +15,16 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cups
 
 from hardware.errors import DeviceTimeout, DeviceUnavailable
 from printing.errors import PrinterError
+from printing.paper import PaperEstimate, PaperTracker
 
 _log = logging.getLogger(__name__)
 
@@ -140,6 +146,7 @@ class PrinterStatus:
     message: str
     queued_jobs: int
     marker_levels: tuple[int, ...] = ()
+    paper: PaperEstimate | None = None
 
     @property
     def can_print(self) -> bool:
@@ -152,6 +159,8 @@ class JobResult:
     state: JobState
     reasons: tuple[str, ...]
     message: str
+    printer_state: PrinterState | None = None
+    """Set when the job did not finish because the printer stopped (paper out, jam, ...)."""
 
     @property
     def completed(self) -> bool:
@@ -162,14 +171,73 @@ class PrinterTimeout(DeviceTimeout):
     translation_key = "printing.error.timeout"
 
 
+class DocumentPrinter(Protocol):
+    """What the kiosk needs from a printer: CupsPrinter, or FolderPrinter without CUPS."""
+
+    def submit(
+        self,
+        path: Path,
+        *,
+        title: str,
+        options: dict[str, str] | None = None,
+        pages: int | None = None,
+    ) -> int: ...
+
+    def wait(self, job_id: int, *, timeout: float) -> JobResult: ...
+
+    def cancel(self, job_id: int) -> None: ...
+
+    def status(self) -> PrinterStatus: ...
+
+
+_EVENTS = ["job-state-changed", "job-completed", "job-stopped", "printer-state-changed"]
+
+
+class _Subscription:
+    """A pull subscription on one queue; `wait_event()` sleeps until an event or `timeout`."""
+
+    def __init__(self, conn: Any, queue: str, *, lease: int = 600) -> None:
+        self._conn = conn
+        self.id = int(
+            conn.createSubscription(
+                f"ipp://localhost/printers/{queue}", events=_EVENTS, lease_duration=lease
+            )
+        )
+        self._next = 1
+
+    def fetch(self) -> list[dict[str, Any]]:
+        reply = self._conn.getNotifications([self.id], [self._next])
+        events: list[dict[str, Any]] = list(reply.get("events", []))
+        for event in events:
+            self._next = max(self._next, int(event.get("notify-sequence-number", 0)) + 1)
+        return events
+
+    def cancel(self) -> None:
+        try:
+            self._conn.cancelSubscription(self.id)
+        except (cups.IPPError, RuntimeError):
+            _log.debug("subscription already gone", extra={"subscription": self.id})
+
+
 class CupsPrinter:
     def __init__(
-        self, *, queue: str, server: str | None = None, poll_interval: float = 0.05
+        self,
+        *,
+        queue: str,
+        server: str | None = None,
+        poll_interval: float = 0.05,
+        paper: PaperTracker | None = None,
+        use_subscriptions: bool = True,
+        refresh: float = 1.0,
     ) -> None:
         self.queue = queue
         self.server = server
         self._poll = poll_interval
         self._cancelled = threading.Event()
+        self._paper = paper
+        self._use_subscriptions = use_subscriptions
+        self._refresh = refresh
+        self._pages: dict[int, int] = {}
 
     def _connect(self) -> Any:
         try:
@@ -183,7 +251,15 @@ class CupsPrinter:
                 translation_key="printing.error.offline",
             ) from err
 
-    def submit(self, path: Path, *, title: str, options: dict[str, str] | None = None) -> int:
+    def submit(
+        self,
+        path: Path,
+        *,
+        title: str,
+        options: dict[str, str] | None = None,
+        pages: int | None = None,
+    ) -> int:
+        """Queue `path`; `pages` (sheets) feeds the paper counter when the job completes."""
         conn = self._connect()
         opts = {"media": "A4", "sides": "one-sided", "copies": "1", **(options or {})}
         try:
@@ -193,6 +269,8 @@ class CupsPrinter:
                 f"job refused by {self.queue}: {err}",
                 translation_key="printing.error.refused",
             ) from err
+        if pages is not None:
+            self._pages[job_id] = pages
         _log.info(
             "print job submitted", extra={"queue": self.queue, "job_id": job_id, "title": title}
         )
@@ -213,24 +291,110 @@ class CupsPrinter:
             message=str(attrs.get("job-printer-state-message", "")),
         )
 
-    def wait(self, job_id: int, *, timeout: float) -> JobResult:
-        """Follow job-state until completed, aborted or cancelled; PrinterTimeout after `timeout`."""
+    def _subscribe(self) -> _Subscription | None:
+        if not self._use_subscriptions:
+            return None
+        try:
+            return _Subscription(self._connect(), self.queue)
+        except (cups.IPPError, RuntimeError) as err:
+            _log.info("no CUPS subscription, polling instead", extra={"error": str(err)})
+            return None
+
+    def _next_events(self, sub: _Subscription | None, *, until: float) -> None:
+        """Return when an event arrived, after `refresh` seconds, or at `until` (polling: `poll`)."""
+        if sub is None:
+            self._cancelled.wait(min(self._poll, max(0.0, until - time.monotonic())))
+            return
+        limit = min(until, time.monotonic() + self._refresh)
+        while time.monotonic() < limit:
+            try:
+                if sub.fetch():
+                    return
+            except (cups.IPPError, RuntimeError):
+                self._cancelled.wait(self._poll)
+                return
+            self._cancelled.wait(min(self._poll, max(0.0, limit - time.monotonic())))
+
+    def wait(self, job_id: int, *, timeout: float, stop_on_fault: bool = True) -> JobResult:
+        """Follow the job until completed, aborted or cancelled; PrinterTimeout after `timeout`.
+
+        With `stop_on_fault`, a job held back because the printer stopped on a blocking condition
+        (paper out, jam, door open, offline) returns at once with `printer_state` set; the job
+        stays queued so that it prints after the fault is cleared, unless the caller cancels it.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            result = self.job(job_id)
-            if result.state.final:
-                _log.info(
-                    "print job finished",
-                    extra={"queue": self.queue, "job_id": job_id, "state": result.state.name},
-                )
-                return result
-            if time.monotonic() >= deadline:
-                raise PrinterTimeout(
-                    f"job {job_id} still {result.state.name.lower()} after {timeout:.0f} s",
-                    device="printer",
-                    params={"job_id": str(job_id), "state": result.state.name.lower()},
-                )
-            self._cancelled.wait(self._poll)
+        sub = self._subscribe()
+        try:
+            while True:
+                result = self.job(job_id)
+                if result.state.final:
+                    return self._finished(result)
+                if stop_on_fault and result.state in (JobState.PENDING, JobState.STOPPED):
+                    status = self.status()
+                    if status.state.blocking and status.state is not PrinterState.NOT_ACCEPTING:
+                        _log.warning(
+                            "print job held by a printer fault",
+                            extra={
+                                "queue": self.queue,
+                                "job_id": job_id,
+                                "printer_state": status.state.value,
+                            },
+                        )
+                        return JobResult(
+                            job_id=job_id,
+                            state=result.state,
+                            reasons=result.reasons,
+                            message=status.message or status.state.value,
+                            printer_state=status.state,
+                        )
+                if time.monotonic() >= deadline:
+                    raise PrinterTimeout(
+                        f"job {job_id} still {result.state.name.lower()} after {timeout:.0f} s",
+                        device="printer",
+                        params={"job_id": str(job_id), "state": result.state.name.lower()},
+                    )
+                self._next_events(sub, until=deadline)
+        finally:
+            if sub is not None:
+                sub.cancel()
+
+    def _finished(self, result: JobResult) -> JobResult:
+        pages = self._pages.pop(result.job_id, None)
+        if result.completed and pages and self._paper is not None:
+            self._paper.record(pages)
+        log = _log.info if result.completed else _log.warning
+        log(
+            "print job finished",
+            extra={
+                "queue": self.queue,
+                "job_id": result.job_id,
+                "state": result.state.name,
+                "job_message": result.message,
+            },
+        )
+        return result
+
+    def wait_for_status(
+        self, accept: Callable[[PrinterStatus], bool], *, timeout: float
+    ) -> PrinterStatus:
+        """Wait (on printer events) until `accept(status)`; PrinterTimeout after `timeout`."""
+        deadline = time.monotonic() + timeout
+        sub = self._subscribe()
+        try:
+            while True:
+                status = self.status()
+                if accept(status):
+                    return status
+                if time.monotonic() >= deadline:
+                    raise PrinterTimeout(
+                        f"printer {self.queue} still {status.state.value} after {timeout:.0f} s",
+                        device="printer",
+                        params={"state": status.state.value},
+                    )
+                self._next_events(sub, until=deadline)
+        finally:
+            if sub is not None:
+                sub.cancel()
 
     def cancel(self, job_id: int) -> None:
         conn = self._connect()
@@ -256,6 +420,11 @@ class CupsPrinter:
             printer_state=int(attrs.get("printer-state", 3)), reasons=reasons, accepting=accepting
         )
         levels = attrs.get("marker-levels")
+        paper = self._paper.estimate() if self._paper is not None else None
+        if paper is not None and paper.low:
+            conditions = (*conditions, PrinterState.PAPER_LOW)
+            if state in (PrinterState.READY, PrinterState.BUSY):
+                state = PrinterState.PAPER_LOW
         return PrinterStatus(
             state=state,
             conditions=conditions,
@@ -264,6 +433,7 @@ class CupsPrinter:
             message=str(attrs.get("printer-state-message", "")),
             queued_jobs=int(attrs.get("queued-job-count", 0)),
             marker_levels=tuple(int(v) for v in _as_list(levels)) if levels is not None else (),
+            paper=paper,
         )
 
 

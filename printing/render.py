@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+from reportlab.platypus.doctemplate import LayoutError
 
 from printing.documents import document_type
 from printing.documents.base import FONT, FONT_BOLD, Context, make_styles
@@ -34,6 +35,7 @@ from printing.documents.texts import COMMON
 from printing.errors import DocumentError
 from printing.model import CertificateData, Commune, mask_national_number
 from printing.pdfa import apply_pdfa
+from printing.validate import checked
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +49,34 @@ _MARGIN = 18 * mm
 _HEADER_H = 34 * mm
 _FOOTER_H = 36 * mm
 _QR_SIZE = 26 * mm
+_MIN_FONT = 5.5
+
+
+def draw_fitted(
+    canvas: Canvas,
+    x: float,
+    y: float,
+    text: str,
+    *,
+    font: str,
+    size: float,
+    max_width: float,
+    right: bool = False,
+) -> None:
+    """Draw one line, shrinking the font (down to 5.5 pt) so it never runs past `max_width`.
+
+    Below the minimum size the line is cut with an ellipsis rather than drawn off the page.
+    """
+    width = pdfmetrics.stringWidth(text, font, size)
+    if width > max_width:
+        size = max(_MIN_FONT, size * max_width / width)
+        while pdfmetrics.stringWidth(text, font, size) > max_width and len(text) > 1:
+            text = text[:-2] + "…"
+    canvas.setFont(font, size)
+    if right:
+        canvas.drawRightString(x, y, text)
+    else:
+        canvas.drawString(x, y, text)
 
 
 @functools.cache
@@ -114,11 +144,14 @@ class _Page:
                 mask="auto",
             )
             x += 27 * mm
-        canvas.setFont(FONT_BOLD, 14)
-        canvas.drawString(x, top - 6 * mm, self.commune.name)
-        canvas.setFont(FONT, 9)
+        width = _PAGE_W - _MARGIN - x
+        draw_fitted(
+            canvas, x, top - 6 * mm, self.commune.name, font=FONT_BOLD, size=14, max_width=width
+        )
         for i, line in enumerate((self.commune.service, self.commune.address)):
-            canvas.drawString(x, top - (12 + 5 * i) * mm, line)
+            draw_fitted(
+                canvas, x, top - (12 + 5 * i) * mm, line, font=FONT, size=9, max_width=width
+            )
         canvas.setLineWidth(0.6)
         canvas.line(_MARGIN, _PAGE_H - _HEADER_H, _PAGE_W - _MARGIN, _PAGE_H - _HEADER_H)
 
@@ -163,13 +196,26 @@ class _Page:
             self.texts["verify"].format(url=data.verify_url),
             self.texts["code"].format(code=verification_code(data)),
         ]
-        canvas.setFont(FONT, 8)
         for i, line in enumerate(lines):
-            canvas.drawString(x, base + _QR_SIZE - (4 + 4.5 * i) * mm, line)
+            draw_fitted(
+                canvas,
+                x,
+                base + _QR_SIZE - (4 + 4.5 * i) * mm,
+                line,
+                font=FONT,
+                size=8,
+                max_width=_PAGE_W - _MARGIN - x,
+            )
         total = self.total_pages if self.total_pages is not None else 0
-        canvas.setFont(FONT_BOLD, 8.5)
-        canvas.drawRightString(
-            _PAGE_W - _MARGIN, base + 2 * mm, self.texts["page"].format(page=page, pages=total)
+        draw_fitted(
+            canvas,
+            _PAGE_W - _MARGIN,
+            base + 2 * mm,
+            self.texts["page"].format(page=page, pages=total),
+            font=FONT_BOLD,
+            size=8.5,
+            max_width=40 * mm,
+            right=True,
         )
 
 
@@ -218,7 +264,12 @@ def _build(
         )
         return canvas
 
-    doc.build(story, canvasmaker=canvasmaker)
+    try:
+        doc.build(story, canvasmaker=canvasmaker)
+    except LayoutError as err:
+        raise DocumentError(
+            f"content does not fit the page: {err}", translation_key="documents.error.layout"
+        ) from err
     return out.getvalue(), int(doc.page)
 
 
@@ -239,10 +290,17 @@ def render(data: CertificateData, *, commune: Commune) -> bytes:
         )
     if kind.needs_household and not data.household:
         raise DocumentError(
-            "household certificate without members", translation_key="documents.error.no_household"
+            "household certificate without members",
+            translation_key="documents.error.no_household",
+            params={"field": "household"},
         )
     if kind.needs_history and not data.address_history:
-        raise DocumentError("no address history", translation_key="documents.error.no_history")
+        raise DocumentError(
+            "no address history",
+            translation_key="documents.error.no_history",
+            params={"field": "address_history"},
+        )
+    data = checked(data)
     _, pages = _build(data, commune=commune, total_pages=None)
     pdf, pages_again = _build(data, commune=commune, total_pages=pages)
     if pages_again != pages:

@@ -1,4 +1,9 @@
-"""Apply the municipal electronic seal: PAdES baseline B-B, invisible, key in the token."""
+"""Apply the municipal electronic seal: PAdES baseline B-B (B-T with a TSA), invisible, key in the token.
+
+When a time-stamping authority URL is configured, the seal carries an RFC 3161 signature time-stamp
+(PAdES B-T). If the TSA cannot be reached, the seal falls back to B-B with a warning in the log,
+unless `require_timestamp=True`, in which case a typed `SigningError` withholds the document.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
-from printing.errors import SigningError
-from printing.pkcs11_signer import Pkcs11SealSigner
+from printing.errors import SigningError, TokenError
+from printing.pkcs11_signer import Pkcs11SealSigner, TokenHealth
 from printing.softhsm import TokenConfig
 
 _log = logging.getLogger(__name__)
@@ -22,14 +29,59 @@ DOCUMENT_ID_KEY = "/DocumentID"
 SEAL_REASON = "Sceau électronique de la commune / Elektronisch zegel van de gemeente"
 BYTES_RESERVED = 16384
 """Room for the CMS blob; skips pyHanko's dry-run sizing pass (B-B with a short chain fits easily)."""
+BYTES_RESERVED_TIMESTAMPED = 32768
+"""B-T adds the TSA's token and certificates to the CMS blob."""
 
 
 class Sealer:
     """Seals rendered certificates. One instance per process; the token session is reused."""
 
-    def __init__(self, config: TokenConfig, *, location: str = "Démo-sur-Meuse") -> None:
+    def __init__(
+        self,
+        config: TokenConfig,
+        *,
+        location: str = "Démo-sur-Meuse",
+        tsa_url: str | None = None,
+        tsa_timeout: float = 5.0,
+        require_timestamp: bool = False,
+    ) -> None:
         self._signer = Pkcs11SealSigner.shared(config)
         self._location = location
+        self._timestamper = (
+            RequestsHTTPTimeStamper(tsa_url, timeout=tsa_timeout)  # type: ignore[no-untyped-call]
+            if tsa_url
+            else None
+        )
+        self._require_timestamp = require_timestamp
+
+    @property
+    def timestamping(self) -> bool:
+        return self._timestamper is not None
+
+    def preflight(self) -> TokenHealth:
+        """Check the token can seal now: present, logged in, certificate valid, a test signature.
+
+        Raises `TokenError` (translation keys `documents.error.seal_token_missing`,
+        `documents.error.seal_token_login`, `documents.error.seal_certificate_expired`,
+        `documents.error.seal_token`) so the kiosk withholds documents and alerts staff.
+        """
+        health = self._signer.health()
+        if not health.token_present:
+            raise TokenError(
+                "seal token not present", translation_key="documents.error.seal_token_missing"
+            )
+        if not health.logged_in:
+            raise TokenError(
+                "seal token session not logged in",
+                translation_key="documents.error.seal_token_login",
+            )
+        if (health.days_left or 0) <= 0:
+            raise TokenError(
+                "seal certificate expired",
+                translation_key="documents.error.seal_certificate_expired",
+            )
+        self._signer.sign_bytes(b"borne preflight", digest_algorithm="sha256")
+        return health
 
     @property
     def signer(self) -> Pkcs11SealSigner:
@@ -63,17 +115,38 @@ class Sealer:
             location=self._location,
             contact_info=f"document {document_id}",
         )
+        level = "B-B"
         out = BytesIO()
         try:
-            signers.PdfSigner(meta, signer=self._signer).sign_pdf(
-                writer, output=out, bytes_reserved=BYTES_RESERVED
-            )
+            if self._timestamper is not None:
+                try:
+                    signers.PdfSigner(
+                        meta, signer=self._signer, timestamper=self._timestamper
+                    ).sign_pdf(writer, output=out, bytes_reserved=BYTES_RESERVED_TIMESTAMPED)
+                    level = "B-T"
+                except (TimestampRequestError, OSError) as err:
+                    if self._require_timestamp:
+                        raise SigningError(
+                            f"time-stamping authority unavailable: {err}",
+                            translation_key="documents.error.tsa",
+                        ) from err
+                    _log.warning(
+                        "time-stamping authority unavailable, sealing without time-stamp (B-B)",
+                        extra={"document_id": document_id, "error": str(err)},
+                    )
+                    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+                    out = BytesIO()
+            if level == "B-B":
+                signers.PdfSigner(meta, signer=self._signer).sign_pdf(
+                    writer, output=out, bytes_reserved=BYTES_RESERVED
+                )
         except (PdfError, PyHankoSigningError, ValueError) as err:
             raise SigningError(f"sealing failed: {err}") from err
         _log.info(
             "document sealed",
             extra={
                 "document_id": document_id,
+                "level": level,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "bytes": out.tell(),
             },

@@ -43,6 +43,9 @@ class SealCheck:
     signed_at: datetime | None
     reason: str
     """A translation key: documents.verify.ok / altered / untrusted / no_seal / ..."""
+    timestamped: bool = False
+    """A valid, trusted RFC 3161 signature time-stamp is attached (PAdES B-T)."""
+    timestamp_at: datetime | None = None
 
 
 @cache
@@ -122,6 +125,8 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[Path]) -> SealCheck:
         reason = REASON_MODIFIED_AFTER
     else:
         reason = REASON_INVALID
+    ts = status.timestamp_validity
+    timestamped = bool(ts is not None and ts.intact and ts.valid and ts.trusted)
     cert = status.signing_cert
     document_id = _document_id(data, sig) if status.intact else None
     check = SealCheck(
@@ -132,6 +137,8 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[Path]) -> SealCheck:
         document_id=document_id,
         signed_at=status.signer_reported_dt,
         reason=reason,
+        timestamped=timestamped,
+        timestamp_at=ts.timestamp if ts is not None else None,
     )
     _log.info(
         "seal checked",

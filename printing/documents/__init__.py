@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from printing.documents import household
+from printing.documents import (
+    household,
+    life,
+    nationality,
+    registration,
+    residence,
+    residence_history,
+)
 from printing.documents.base import DocumentType
 from printing.errors import DocumentError
 
-_MODULES = (household,)
+_MODULES = (household, residence, residence_history, nationality, life, registration)
+"""The one place a document type is registered: add its module here, nothing else."""
 
 CATALOGUE: MappingProxyType[str, DocumentType] = MappingProxyType(
     {module.DOCUMENT.key: module.DOCUMENT for module in _MODULES}

@@ -150,3 +150,21 @@ def grid(
         )
     )
     return table
+
+
+def address_block(ctx: Context, text: str) -> list[Flowable]:
+    """An address (or other key value) in bold, indented like the holder block."""
+    style = ParagraphStyle("address", parent=ctx.styles.body, leftIndent=12 * mm)
+    return [rich(b(text), style)]
+
+
+def current_since(ctx: Context) -> str | None:
+    """The start date (long form) of the open period of the address history at the current address."""
+    for period in ctx.data.address_history:
+        if period.end is None and period.address == ctx.data.address:
+            return texts.long_date(period.start, ctx.language)
+    return None
+
+
+def body_text(table: Mapping[str, Mapping[str, str]], ctx: Context, key: str, **params: str) -> str:
+    return table[ctx.language][key].format(**params)

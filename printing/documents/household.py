@@ -66,7 +66,8 @@ def build(ctx: Context) -> list[Flowable]:
     rows = [
         [
             p.full_name,
-            texts.short_date(p.birth_date) + (f" — {p.birth_place}" if p.birth_place else ""),
+            texts.short_date(p.birth_date, ctx.language)
+            + (f" — {p.birth_place}" if p.birth_place else ""),
             texts.sex_label(p, ctx.language),
             texts.nationality_label(p, ctx.language),
             texts.format_national_number(p.national_number),

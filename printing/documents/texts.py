@@ -195,7 +195,10 @@ def long_date(value: date, language: str) -> str:
     return f"{value.day} {month} {value.year}"
 
 
-def short_date(value: date) -> str:
+def short_date(value: date, language: str = "fr") -> str:
+    """dd/mm/yyyy in French and Dutch, dd.mm.yyyy in German."""
+    if language == "de":
+        return value.strftime("%d.%m.%Y")
     return value.strftime("%d/%m/%Y")
 
 

@@ -6,14 +6,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from printing.cupsd import CupsdService
 from printing.demo_pki import MunicipalPki, ensure_municipal_pki
-from printing.model import Address, CertificateData, Commune, Person
+from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
 from printing.render import render
 from printing.seal import Sealer
 from printing.softhsm import TokenConfig, ensure_token, unload_module
@@ -50,12 +51,53 @@ def member(i: int) -> Person:
     )
 
 
+ADDRESS = Address(street="Rue de la Station 12", zip_code="5999", municipality="Démo-sur-Meuse")
+
+LONG_NAME = ("Van den Bossche-d'Hœdt de Walckiers-Ørsted Çağlar Łukasiewicz " * 3)[:110].strip()
+LONG_STREET = "Avenue du Maréchal Ferdinand Foch et des Combattants de la Grande Guerre 1914-1918 nr. 1234 boîte 56"
+
+
+def history(entries: int) -> tuple[AddressPeriod, ...]:
+    """`entries` successive addresses, the last one open and equal to ADDRESS."""
+    periods = [
+        AddressPeriod(
+            address=Address(
+                street=f"{LONG_STREET if i % 3 == 0 else 'Chaussée de Namur'} {i + 1}",
+                zip_code=f"{5000 + i}",
+                municipality="Sint-Niklaas-Waasland" if i % 2 else "Namur",
+            ),
+            start=date(1990 + i, 1 + i % 12, 1),
+            end=date(1991 + i, 1 + i % 12, 1) - timedelta(days=1),
+        )
+        for i in range(entries - 1)
+    ]
+    periods.append(AddressPeriod(address=ADDRESS, start=date(1990 + entries - 1, 6, 1)))
+    return tuple(periods)
+
+
+def stress_data(*, document_type: str, language: str) -> CertificateData:
+    """A 20-member household, 110-character names with diacritics, long streets, 15 addresses."""
+    base = make_data(members=0, document_type=document_type, language=language, history_entries=15)
+    holder = replace(HOLDER, surname=LONG_NAME, first_names=LONG_NAME[:60])
+    members = tuple(
+        replace(member(i), surname=LONG_NAME, first_names=f"Żaneta-Ëlodie {i:02d}")
+        for i in range(19)
+    )
+    return replace(
+        base,
+        holder=holder,
+        household=(holder, *members),
+        address=replace(ADDRESS, street=LONG_STREET),
+    )
+
+
 def make_data(
     *,
     members: int = 2,
     language: str = "fr",
     document_id: str = "2026-000123",
     document_type: str = "household",
+    history_entries: int = 2,
 ) -> CertificateData:
     return CertificateData(
         document_type=document_type,
@@ -65,10 +107,9 @@ def make_data(
         kiosk_id="K-TEST-01",
         verify_base_url="https://verify.example.test",
         holder=HOLDER,
-        address=Address(
-            street="Rue de la Station 12", zip_code="5999", municipality="Démo-sur-Meuse"
-        ),
+        address=ADDRESS,
         household=(HOLDER, *(member(i) for i in range(members))),
+        address_history=history(history_entries),
     )
 
 

@@ -1,0 +1,58 @@
+"""Life certificate (certificat de vie / bewijs van leven / Lebensbescheinigung)."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from printing.documents import texts
+from printing.documents.base import (
+    Context,
+    DocumentType,
+    address_block,
+    body_text,
+    closing,
+    holder_block,
+    para,
+)
+
+_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "address": "domicilié(e) à l'adresse suivante :",
+        "alive": "est en vie à la date du {date}, la personne s'étant présentée munie de sa carte d'identité électronique.",
+    },
+    "nl": {
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "address": "wonende op het volgende adres:",
+        "alive": "in leven is op {date}, waarbij de persoon zich met zijn of haar elektronische identiteitskaart heeft aangemeld.",
+    },
+    "de": {
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "address": "wohnhaft unter folgender Adresse:",
+        "alive": "am {date} am Leben ist; die Person hat sich mit ihrem elektronischen Personalausweis ausgewiesen.",
+    },
+}
+
+
+def build(ctx: Context) -> list[Flowable]:
+    st = ctx.styles
+    today = texts.long_date(ctx.data.issued_at.date(), ctx.language)
+    return [
+        para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
+        *holder_block(ctx, ctx.data.holder),
+        para(body_text(_TEXT, ctx, "address"), st.body),
+        *address_block(ctx, ctx.data.address.one_line()),
+        para(body_text(_TEXT, ctx, "alive", date=today), st.body),
+        *closing(ctx),
+    ]
+
+
+DOCUMENT = DocumentType(
+    key="life",
+    titles={
+        "fr": "Certificat de vie",
+        "nl": "Bewijs van leven",
+        "de": "Lebensbescheinigung",
+    },
+    build=build,
+)

@@ -1,0 +1,70 @@
+"""Registration certificate (certificat d'inscription / bewijs van inschrijving / Eintragungsbescheinigung)."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from printing.documents import texts
+from printing.documents.base import (
+    Context,
+    DocumentType,
+    address_block,
+    body_text,
+    closing,
+    current_since,
+    holder_block,
+    para,
+)
+
+_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "intro": "Le Collège communal de {commune} certifie que :",
+        "registered": "de nationalité {nationality}, est inscrit(e) au registre de la population de la commune, à l'adresse suivante :",
+        "since": "depuis le {date}.",
+    },
+    "nl": {
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart dat:",
+        "registered": "van {nationality} nationaliteit, ingeschreven is in het bevolkingsregister van de gemeente, op het volgende adres:",
+        "since": "sinds {date}.",
+    },
+    "de": {
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt, dass:",
+        "registered": "Staatsangehörigkeit: {nationality}, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
+        "since": "seit dem {date}.",
+    },
+}
+
+_NATIONALITY_ADJECTIVE: dict[str, dict[str, str]] = {
+    "fr": {"BE": "belge"},
+    "nl": {"BE": "Belgische"},
+    "de": {"BE": "belgisch"},
+}
+
+
+def build(ctx: Context) -> list[Flowable]:
+    st = ctx.styles
+    holder = ctx.data.holder
+    nationality = _NATIONALITY_ADJECTIVE[ctx.language].get(
+        holder.nationality.upper(), texts.nationality_label(holder, ctx.language)
+    )
+    flow: list[Flowable] = [
+        para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
+        *holder_block(ctx, holder),
+        para(body_text(_TEXT, ctx, "registered", nationality=nationality), st.body),
+        *address_block(ctx, ctx.data.address.one_line()),
+    ]
+    since = current_since(ctx)
+    if since is not None:
+        flow.append(para(body_text(_TEXT, ctx, "since", date=since), st.body))
+    return [*flow, *closing(ctx)]
+
+
+DOCUMENT = DocumentType(
+    key="registration",
+    titles={
+        "fr": "Certificat d'inscription",
+        "nl": "Bewijs van inschrijving",
+        "de": "Eintragungsbescheinigung",
+    },
+    build=build,
+)

@@ -1,0 +1,59 @@
+"""Certificate of main residence (résidence principale / hoofdverblijfplaats / Hauptwohnort)."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from printing.documents.base import (
+    Context,
+    DocumentType,
+    address_block,
+    body_text,
+    closing,
+    current_since,
+    holder_block,
+    para,
+)
+
+_TEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "address": "a sa résidence principale à l'adresse suivante :",
+        "since": "depuis le {date}.",
+    },
+    "nl": {
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "address": "zijn of haar hoofdverblijfplaats heeft op het volgende adres:",
+        "since": "sinds {date}.",
+    },
+    "de": {
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "address": "seinen oder ihren Hauptwohnort unter folgender Adresse hat:",
+        "since": "seit dem {date}.",
+    },
+}
+
+
+def build(ctx: Context) -> list[Flowable]:
+    st = ctx.styles
+    flow: list[Flowable] = [
+        para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
+        *holder_block(ctx, ctx.data.holder),
+        para(body_text(_TEXT, ctx, "address"), st.body),
+        *address_block(ctx, ctx.data.address.one_line()),
+    ]
+    since = current_since(ctx)
+    if since is not None:
+        flow.append(para(body_text(_TEXT, ctx, "since", date=since), st.body))
+    return [*flow, *closing(ctx)]
+
+
+DOCUMENT = DocumentType(
+    key="residence",
+    titles={
+        "fr": "Certificat de résidence principale",
+        "nl": "Bewijs van hoofdverblijfplaats",
+        "de": "Bescheinigung des Hauptwohnorts",
+    },
+    build=build,
+)
