@@ -72,18 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     # Each command imports what it needs, so `--version` and `sim down` stay light.
-    from kiosk import cli  # noqa: PLC0415
+    from kiosk import cli as commands  # noqa: PLC0415
 
     if args.command == "setup":
-        return cli.setup(var_dir=args.var)
+        return commands.setup(var_dir=args.var)
     if args.command == "sim":
         if args.sim_command == "up":
-            return cli.sim_up(config_path=args.config, persona=args.persona)
+            return commands.sim_up(config_path=args.config, persona=args.persona)
         if args.sim_command == "down":
-            return cli.sim_down(config_path=args.config)
-        return cli.sim_serve(config_path=args.config, persona=args.persona)
+            return commands.sim_down(config_path=args.config)
+        return commands.sim_serve(config_path=args.config, persona=args.persona)
     if args.command == "demo":
-        return cli.demo(
+        return commands.demo(
             config_path=args.config,
             autoplay=args.autoplay,
             persona=args.persona,
@@ -92,8 +92,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             sessions=args.sessions,
         )
     if args.command == "run":
-        return cli.run(config_path=args.config)
-    return cli.selftest(config_path=args.config)
+        return commands.run(config_path=args.config)
+    return commands.selftest(config_path=args.config)
 
 
 if __name__ == "__main__":

@@ -70,8 +70,7 @@ class CommuneConfig:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EidConfig:
     reader_prefix: str
-    test_root: Path | None
-    test_root_rsa: Path | None
+    test_roots: Path | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,7 +87,8 @@ class SigningConfig:
     module: Path
     token_label: str
     key_label: str
-    pin: str
+    key_id: bytes
+    pin: str | None  # None in demo/test: the simulated stack's token supplies it
     softhsm_conf: Path | None
     trust_root: Path
 
@@ -235,13 +235,12 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
     prices = _prices(r)
     eid = EidConfig(
         reader_prefix=r.text("eid.reader_prefix"),
-        test_root=r.optional_path("eid.test_root"),
-        test_root_rsa=r.optional_path("eid.test_root_rsa"),
+        test_roots=r.optional_path("eid.test_roots"),
     )
-    if mode is Mode.PRODUCTION and (eid.test_root or eid.test_root_rsa):
+    if mode is Mode.PRODUCTION and eid.test_roots is not None:
         raise ConfigError(
-            key="eid.test_root",
-            value=str(eid.test_root or eid.test_root_rsa),
+            key="eid.test_roots",
+            value=str(eid.test_roots),
             expected="no test root in production mode",
         )
     signing = _signing(r, mode=mode, env=env)
@@ -311,7 +310,6 @@ def _prices(r: _Reader) -> dict[str, int]:
 
 
 def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig:
-    pin = env.get("BORNE_SEAL_PIN")
     found, file_pin = r._lookup("signing.pin")
     if found and mode is Mode.PRODUCTION:
         raise ConfigError(
@@ -319,17 +317,27 @@ def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig
             value="(set)",
             expected="no PIN in the file in production: use BORNE_SEAL_PIN",
         )
-    if pin is None:
-        if not found or not isinstance(file_pin, str) or not file_pin:
-            raise ConfigError(
-                key="signing.pin", value=None, expected="BORNE_SEAL_PIN in the environment"
-            )
-        pin = file_pin
+    if found and (not isinstance(file_pin, str) or not file_pin):
+        raise ConfigError(key="signing.pin", value="(set)", expected="a non-empty string")
+    pin = env.get("BORNE_SEAL_PIN") or (file_pin if found else None)
+    if pin is None and mode is Mode.PRODUCTION:
+        raise ConfigError(
+            key="signing.pin", value=None, expected="BORNE_SEAL_PIN in the environment"
+        )
     return SigningConfig(
         module=r.path("signing.module"),
         token_label=r.text("signing.token_label"),
         key_label=r.text("signing.key_label"),
+        key_id=_hex(r, "signing.key_id", default="01"),
         pin=pin,
         softhsm_conf=r.optional_path("signing.softhsm_conf"),
         trust_root=r.path("signing.trust_root"),
     )
+
+
+def _hex(r: _Reader, key: str, *, default: str) -> bytes:
+    raw = r.text(key, default=default)
+    try:
+        return bytes.fromhex(raw)
+    except ValueError as err:
+        raise ConfigError(key=key, value=raw, expected="hexadecimal bytes, e.g. 01") from err

@@ -753,6 +753,8 @@ class JourneyController:
         if self._card_present:
             self._go(S.REMOVE_CARD, reason=reason)
         else:
+            self._s = self._new_session()  # nothing of the resident's choices outlives the card
+            self._started = False
             self._go(S.ATTRACT, reason=reason)
 
     def _publish_report(self, s: _Session) -> None:

@@ -46,7 +46,7 @@ def test_shipped_demo_configuration_is_valid() -> None:
     assert config.commune.name == "Démo-sur-Meuse"
     assert config.prices_cents["household"] == 250
     assert config.payment.journal == REPO / "var" / "data" / "payments.sqlite"
-    assert config.signing.pin == "1234"
+    assert config.signing.pin is None
 
 
 def test_environment_overrides_paths_and_secrets(tmp_path: Path, demo: dict[str, Any]) -> None:
@@ -98,16 +98,18 @@ def test_production_refuses_test_roots_and_pin_in_file(
     demo["kiosk"]["mode"] = "production"
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
-    assert caught.value.key == "eid.test_root"
+    assert caught.value.key == "eid.test_roots"
 
-    del demo["eid"]["test_root"]
-    del demo["eid"]["test_root_rsa"]
+    del demo["eid"]["test_roots"]
+    demo["signing"]["pin"] = "1234"
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
     assert caught.value.key == "signing.pin"
     assert "1234" not in str(caught.value)
 
     del demo["signing"]["pin"]
+    with pytest.raises(ConfigError, match="BORNE_SEAL_PIN"):
+        load_config(_write(tmp_path, demo), environ={})
     config = load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "4321"})
     assert config.signing.pin == "4321"
     assert not config.mode.trusts_test_roots

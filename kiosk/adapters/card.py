@@ -1,0 +1,106 @@
+"""The card reader device: one eID session per resident, owned by the reader's runner thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
+from hardware.eid.errors import NoCard
+from hardware.runner import DeviceRunner
+from kiosk.ports import CardEventKind, CardHolder, PinOutcome, PinResult, PostalAddress
+
+log = logging.getLogger(__name__)
+
+_PIN_OUTCOMES = {
+    PinStatus.ACCEPTED: PinOutcome.ACCEPTED,
+    PinStatus.WRONG: PinOutcome.WRONG,
+    PinStatus.BLOCKED: PinOutcome.BLOCKED,
+}
+
+
+def holder_from_card(read: CardRead) -> CardHolder:
+    identity, address = read.identity, read.address
+    return CardHolder(
+        national_number=identity.national_number,
+        surname=identity.surname,
+        first_names=identity.first_names,
+        birth_date=identity.birth_date,
+        sex=identity.sex,
+        nationality=identity.nationality,
+        address=PostalAddress(
+            street=address.street, zip_code=address.zip_code, municipality=address.municipality
+        ),
+        card_valid_until=identity.validity_end,
+    )
+
+
+def pin_result(check: PinCheck) -> PinResult:
+    return PinResult(outcome=_PIN_OUTCOMES[check.status], tries_left=check.tries_left)
+
+
+class EidCardAdapter:
+    """`CardPort` over pyscard. Only the runner's thread touches the PC/SC session."""
+
+    def __init__(self, *, runner: DeviceRunner, reader: EidReader, reader_prefix: str) -> None:
+        self._runner = runner
+        self._reader = reader
+        self._prefix = reader_prefix
+        self._session: EidSession | None = None
+        self._monitor: CardMonitor | None = None
+
+    def watch(self, on_event: Callable[[CardEventKind], None]) -> None:
+        def forward(kind: str) -> None:
+            log.info("card_event", extra={"kind": kind})
+            on_event(CardEventKind(kind))
+
+        self._monitor = CardMonitor(reader_prefix=self._prefix, on_event=forward)
+
+    def read_holder(self) -> Future[CardHolder]:
+        return self._runner.submit(self._read)
+
+    def pin_tries_left(self) -> Future[int | None]:
+        return self._runner.submit(lambda: self._current().pin_tries_left())
+
+    def verify_pin(self, pin: bytearray) -> Future[PinResult]:
+        return self._runner.submit(self._verify, pin)
+
+    def end_session(self) -> Future[None]:
+        return self._runner.submit(self._end)
+
+    def close(self) -> None:
+        """Owner-thread close for `DeviceRunner.stop(close=...)`."""
+        if self._monitor is not None:
+            self._monitor.stop()
+            self._monitor = None
+        self._end()
+
+    # -- owner thread -----------------------------------------------------------------------
+    def _current(self) -> EidSession:
+        if self._session is None:
+            raise NoCard("no card session open")
+        return self._session
+
+    def _read(self) -> CardHolder:
+        self._end()
+        self._session = self._reader.open_session()
+        try:
+            return holder_from_card(self._session.read())
+        except Exception:
+            self._end()
+            raise
+
+    def _verify(self, pin: bytearray) -> PinResult:
+        try:
+            return pin_result(self._current().verify_pin(pin))
+        finally:
+            pin[:] = bytes(len(pin))
+
+    def _end(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.close()
+            except Exception as err:  # noqa: BLE001 - the card may already be gone; nothing to undo
+                log.info("card_session_close_failed", extra={"error": type(err).__name__})

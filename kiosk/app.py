@@ -1,0 +1,218 @@
+"""The composition root: the one place that wires drivers, services and the UI together.
+
+Every device gets its own `DeviceRunner` thread (card reader, payment terminal, signer, printer,
+sync client). Before the first resident is served, unfinished payments are resolved, the seal key
+is loaded and the outbox is opened; a part that cannot be readied is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardware.eid import EidReader, TrustStore
+from hardware.payment.journal import PaymentJournal
+from hardware.payment.service import PaymentService
+from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
+from hardware.runner import DeviceRunner
+from kiosk.adapters.card import EidCardAdapter
+from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
+from kiosk.adapters.payment import ZvtPaymentAdapter
+from kiosk.adapters.sync import SyncService
+from kiosk.config import KioskConfig
+from kiosk.journey import JourneySettings
+from kiosk.ports import Catalogue, Ports
+from printing.documents import CATALOGUE
+from printing.model import Commune
+from printing.printer import CupsPrinter
+from printing.seal import Sealer
+from printing.softhsm import TokenConfig
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(slots=True)
+class Kiosk:
+    """The wired kiosk: its ports, and the runners that own each device."""
+
+    config: KioskConfig
+    ports: Ports
+    settings: JourneySettings
+    card: EidCardAdapter
+    payment: ZvtPaymentAdapter
+    issuer: SealedDocumentIssuer
+    sync: SyncService
+    runners: list[tuple[DeviceRunner, Callable[[], None] | None]] = field(default_factory=list)
+
+    def ready(self) -> None:
+        """Resolve unfinished payments, load the seal key and open the outbox (raise on failure)."""
+        recovered = self.payment.start()
+        sealer = self.issuer.preflight()
+        sync = self.sync.start()
+        touched = recovered.result(timeout=READY_TIMEOUT_S)
+        sealer.result(timeout=READY_TIMEOUT_S)
+        sync.result(timeout=READY_TIMEOUT_S)
+        log.info(
+            "kiosk_ready", extra={"kiosk_id": self.config.kiosk_id, "payments_recovered": touched}
+        )
+
+    def stop(self) -> None:
+        for runner, close in reversed(self.runners):
+            runner.stop(close=close)
+
+
+def token_config(config: KioskConfig) -> TokenConfig:
+    if config.signing.pin is None:
+        msg = "the seal token's PIN is not known (set BORNE_SEAL_PIN)"
+        raise ValueError(msg)
+    return TokenConfig(
+        module_path=config.signing.module,
+        conf_path=config.signing.softhsm_conf,
+        token_label=config.signing.token_label,
+        key_label=config.signing.key_label,
+        key_id=config.signing.key_id,
+        user_pin=config.signing.pin,
+    )
+
+
+def journey_settings(config: KioskConfig) -> JourneySettings:
+    offered = {k: v for k, v in config.prices_cents.items() if k in CATALOGUE}
+    for missing in sorted(set(config.prices_cents) - set(offered)):
+        log.warning(
+            "document_not_offered", extra={"document_type": missing, "reason": "no template"}
+        )
+    return JourneySettings(
+        commune_name=config.commune.name,
+        catalogue=Catalogue(prices_cents=offered, languages=config.document_languages),
+        kiosk_id=config.kiosk_id,
+        languages=config.languages,
+    )
+
+
+def build(
+    config: KioskConfig,
+    *,
+    token: TokenConfig,
+    print_output: Path | None = None,
+    keep_issued: bool = False,
+) -> Kiosk:
+    """Wire the real adapters; nothing talks to a device until `Kiosk.ready()`."""
+    runners = {
+        name: DeviceRunner(name) for name in ("card", "payment", "signer", "printer", "sync")
+    }
+    for runner in runners.values():
+        runner.start()
+
+    trust = (
+        TrustStore.with_test_root(config.eid.test_roots)
+        if config.eid.test_roots is not None and config.mode.trusts_test_roots
+        else TrustStore.production()
+    )
+    card = EidCardAdapter(
+        runner=runners["card"],
+        reader=EidReader(reader_prefix=config.eid.reader_prefix, trust=trust),
+        reader_prefix=config.eid.reader_prefix,
+    )
+
+    def payment_service() -> PaymentService:
+        return PaymentService(
+            terminal=ZvtTerminal(
+                config.payment.port,
+                baudrate=config.payment.baudrate,
+                timeouts=ZvtTimeouts().scaled(config.payment.timeout_scale),
+            ),
+            journal=PaymentJournal(config.payment.journal),
+        )
+
+    config.payment.journal.parent.mkdir(parents=True, exist_ok=True)
+    payment = ZvtPaymentAdapter(runner=runners["payment"], service_factory=payment_service)
+    commune = Commune(
+        name=config.commune.name,
+        address=config.commune.address,
+        service=config.commune.service,
+        official_title=config.commune.official_title,
+        logo_path=config.commune.logo
+        if config.commune.logo and config.commune.logo.exists()
+        else None,
+    )
+    issuer = SealedDocumentIssuer(
+        runner=runners["signer"],
+        sealer_factory=lambda: Sealer(token, location=config.commune.name),
+        commune=commune,
+        kiosk_id=config.kiosk_id,
+        verify_base_url=config.central.url,
+        spool_dir=config.var_dir / "spool",
+    )
+    printer = CupsPrinterAdapter(
+        runner=runners["printer"],
+        printer=CupsPrinter(queue=config.printing.queue, server=config.printing.server),
+        job_timeout_s=config.printing.job_timeout_s,
+        output_dir=print_output or config.printing.output_dir,
+        keep_spool=keep_issued,
+    )
+    sync = SyncService(
+        runner=runners["sync"],
+        base_url=config.central.url,
+        kiosk_id=config.kiosk_id,
+        token=config.central.token,
+        outbox_path=config.central.outbox,
+        timeout_s=config.central.timeout_s,
+    )
+    ports = Ports(
+        card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync
+    )
+    return Kiosk(
+        config=config,
+        ports=ports,
+        settings=journey_settings(config),
+        card=card,
+        payment=payment,
+        issuer=issuer,
+        sync=sync,
+        runners=[
+            (runners["sync"], sync.close),
+            (runners["printer"], None),
+            (runners["signer"], None),
+            (runners["payment"], payment.close),
+            (runners["card"], card.close),
+        ],
+    )
+
+
+def run_autoplay(
+    kiosk: Kiosk,
+    *,
+    language: str,
+    pin: str,
+    documents: tuple[str, ...],
+    document_language: str,
+    sessions: int,
+    insert_card: Callable[[], None],
+    remove_card: Callable[[], None],
+) -> dict[str, object]:
+    """Play scripted residents through the real screens, headless; returns the run as a dict."""
+    from ui.app import run_kiosk  # noqa: PLC0415 - the only import of the UI from the core
+    from ui.autoplay import AutoplayScript  # noqa: PLC0415
+
+    result = run_kiosk(
+        ports=kiosk.ports,
+        settings=kiosk.settings,
+        autoplay=AutoplayScript(
+            language=language, pin=pin, documents=documents, document_language=document_language
+        ),
+        sessions=sessions,
+        insert_card=insert_card,
+        remove_card=remove_card,
+    )
+    return result.as_dict()
+
+
+def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> None:
+    """The kiosk for residents, until the window is closed."""
+    from ui.app import run_kiosk  # noqa: PLC0415
+
+    run_kiosk(ports=kiosk.ports, settings=kiosk.settings, autoplay=None, fullscreen=fullscreen)

@@ -1,0 +1,308 @@
+"""What each `python -m kiosk` command does (argument parsing lives in `kiosk.__main__`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import KioskConfig, load_config
+from kiosk.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_COMPONENT = 3
+
+
+def _emit(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _config(path: Path | None) -> KioskConfig:
+    return load_config(path)
+
+
+def _logging(config: KioskConfig, *, console: bool) -> None:
+    configure_logging(
+        directory=config.logging.directory,
+        level=config.logging.level,
+        console=console and config.logging.console,
+    )
+
+
+# -- setup ------------------------------------------------------------------------------------
+def setup(*, var_dir: Path) -> int:
+    from kiosk.sim import prepare_credentials  # noqa: PLC0415
+
+    card_roots, municipal_root, token = prepare_credentials(var_dir.resolve())
+    _emit(
+        {
+            "card_test_roots": str(card_roots),
+            "municipal_root": str(municipal_root),
+            "softhsm_conf": str(token.conf_path),
+            "token_label": token.token_label,
+        }
+    )
+    return EXIT_OK
+
+
+# -- simulated stack --------------------------------------------------------------------------
+def sim_up(*, config_path: Path | None, persona: str) -> int:
+    from kiosk import sim  # noqa: PLC0415
+
+    config = _config(config_path)
+    try:
+        endpoints = sim.up(var_dir=config.var_dir, persona=persona, config=config_path)
+    except sim.SimStartError as err:
+        sys.stderr.write(f"kiosk: {err}\n")
+        return EXIT_COMPONENT
+    _emit(json.loads(endpoints.to_json()))
+    return EXIT_OK
+
+
+def sim_down(*, config_path: Path | None) -> int:
+    from kiosk import sim  # noqa: PLC0415
+
+    stopped = sim.down(var_dir=_config(config_path).var_dir)
+    _emit({"stopped": stopped})
+    return EXIT_OK
+
+
+def sim_serve(*, config_path: Path | None, persona: str) -> int:
+    from kiosk import sim  # noqa: PLC0415
+
+    config = _config(config_path)
+    _logging(config, console=True)
+    return sim.serve(var_dir=config.var_dir, persona=persona)
+
+
+# -- the kiosk ----------------------------------------------------------------------------------
+def _with_endpoints(config: KioskConfig, endpoints: Any) -> KioskConfig:
+    """The configuration pointed at the simulated stack's parts."""
+    return dataclasses.replace(
+        config,
+        eid=dataclasses.replace(
+            config.eid,
+            reader_prefix=endpoints.reader_prefix,
+            test_roots=Path(endpoints.card_test_roots),
+        ),
+        payment=dataclasses.replace(config.payment, port=endpoints.payment_port),
+        printing=dataclasses.replace(
+            config.printing,
+            queue=endpoints.printer,
+            server=endpoints.cups_server,
+            output_dir=Path(endpoints.print_output),
+        ),
+        central=dataclasses.replace(config.central, url=endpoints.central_url),
+        signing=dataclasses.replace(
+            config.signing,
+            softhsm_conf=Path(endpoints.softhsm_conf),
+            trust_root=Path(endpoints.municipal_root),
+        ),
+    )
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def demo(
+    *,
+    config_path: Path | None,
+    autoplay: bool,
+    persona: str,
+    documents: tuple[str, ...],
+    document_language: str | None,
+    sessions: int,
+) -> int:
+    from kiosk import app, sim  # noqa: PLC0415
+
+    config = _config(config_path)
+    if config.mode.value == "production":
+        sys.stderr.write(
+            "kiosk: the demo runs on simulated hardware; this configuration is production\n"
+        )
+        return EXIT_FAILED
+    if not autoplay and not _has_display():
+        sys.stderr.write(
+            "kiosk: no display here, playing a scripted resident headless (--autoplay)\n"
+        )
+        autoplay = True
+    _logging(config, console=not autoplay)
+    if autoplay and sim.running(config.var_dir) is not None:
+        sys.stderr.write(
+            "kiosk: a simulated stack from `kiosk sim up` is running; stop it with `kiosk sim down`\n"
+        )
+        return EXIT_COMPONENT
+    stack = sim.SimStack(var_dir=config.var_dir, persona=persona, card_inserted=not autoplay)
+    try:
+        endpoints = stack.start()
+    except sim.SimStartError as err:
+        sys.stderr.write(f"kiosk: {err}\n")
+        return EXIT_COMPONENT
+    try:
+        config = _with_endpoints(config, endpoints)
+        assert stack.token is not None
+        kiosk = app.build(
+            config, token=stack.token, print_output=Path(endpoints.print_output), keep_issued=True
+        )
+        try:
+            kiosk.ready()
+            if not autoplay:
+                app.run_interactive(kiosk, fullscreen=False)
+                return EXIT_OK
+            run = app.run_autoplay(
+                kiosk,
+                language=config.default_language,
+                pin=stack.pin,
+                documents=documents,
+                document_language=document_language or config.document_languages[0],
+                sessions=sessions,
+                insert_card=stack.insert_card,
+                remove_card=stack.remove_card,
+            )
+        finally:
+            kiosk.stop()
+    finally:
+        stack.stop()
+    summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
+    _emit(summary)
+    return EXIT_OK if summary["outcome"] == "completed" else EXIT_FAILED
+
+
+def autoplay_summary(run: dict[str, Any], *, spool: Path, sessions: int) -> dict[str, Any]:
+    """One JSON object for the whole run: per-journey details, and the first journey flattened."""
+    journeys: list[dict[str, Any]] = []
+    for report in run["reports"]:
+        journeys.append(
+            {
+                "outcome": report["outcome"],
+                "documents": report["documents"],
+                "document_ids": report["document_ids"],
+                "printed_pdfs": report["pdf_paths"],
+                "sealed_pdfs": [str(spool / f"{i}.pdf") for i in report["document_ids"]],
+                "payment": {
+                    "status": report["payment_status"],
+                    "amount_cents": report["amount_cents"],
+                    "receipt_number": report["receipt_number"],
+                    "reversal": report["reversal_status"],
+                },
+                "steps_ms": report["steps_ms"],
+                "total_ms": report["total_ms"],
+                "error": report["error_key"],
+            }
+        )
+    completed = sum(1 for j in journeys if j["outcome"] == "completed")
+    outcome = "completed" if completed == sessions and run["finished"] else "failed"
+    first = journeys[0] if journeys else {}
+    return {
+        **first,
+        "outcome": outcome,
+        "sessions": sessions,
+        "completed": completed,
+        "max_event_loop_stall_ms": run["max_stall_ms"],
+        "journeys": journeys if sessions > 1 else [],
+    }
+
+
+def run(*, config_path: Path | None) -> int:
+    from kiosk import app  # noqa: PLC0415
+
+    config = _config(config_path)
+    _logging(config, console=True)
+    kiosk = app.build(config, token=app.token_config(config))
+    try:
+        kiosk.ready()
+        app.run_interactive(kiosk, fullscreen=True)
+    finally:
+        kiosk.stop()
+    return EXIT_OK
+
+
+# -- selftest ---------------------------------------------------------------------------------
+def selftest(*, config_path: Path | None) -> int:
+    """Check each part a kiosk needs and print one JSON line per check, then a summary line."""
+    config = _config(config_path)
+    checks: list[tuple[str, Callable[[KioskConfig], str]]] = [
+        ("card_reader", _check_reader),
+        ("payment_terminal", _check_payment),
+        ("signer", _check_signer),
+        ("printer", _check_printer),
+        ("central", _check_central),
+    ]
+    _emit({"check": "config", "ok": True, "detail": str(config.source)})
+    failed = 0
+    for name, check in checks:
+        try:
+            detail = check(config)
+            ok = True
+        except Exception as err:  # noqa: BLE001 - every failure is reported, none stops the others
+            detail, ok = (
+                f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+                False,
+            )
+            failed += 1
+        _emit({"check": name, "ok": ok, "detail": detail})
+    _emit({"selftest": "passed" if failed == 0 else "failed", "failed": failed})
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _check_reader(config: KioskConfig) -> str:
+    from hardware.eid import EidReader, TrustStore  # noqa: PLC0415
+
+    reader = EidReader(reader_prefix=config.eid.reader_prefix, trust=TrustStore.production())
+    return reader.find_reader()
+
+
+def _check_payment(config: KioskConfig) -> str:
+    from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts  # noqa: PLC0415
+
+    terminal = ZvtTerminal(
+        config.payment.port,
+        baudrate=config.payment.baudrate,
+        timeouts=ZvtTimeouts().scaled(min(config.payment.timeout_scale, 0.2)),
+    )
+    try:
+        status = terminal.status_enquiry()
+    finally:
+        terminal.close()
+    return str(status)
+
+
+def _check_signer(config: KioskConfig) -> str:
+    from kiosk.app import token_config  # noqa: PLC0415
+    from printing.pkcs11_signer import Pkcs11SealSigner  # noqa: PLC0415
+
+    health = Pkcs11SealSigner.shared(token_config(config)).health()
+    if not health.ok:
+        msg = f"token present={health.token_present} logged in={health.logged_in} days left={health.days_left}"
+        raise RuntimeError(msg)
+    return f"{health.certificate_subject}, {health.days_left} days left"
+
+
+def _check_printer(config: KioskConfig) -> str:
+    from printing.printer import CupsPrinter  # noqa: PLC0415
+
+    status = CupsPrinter(queue=config.printing.queue, server=config.printing.server).status()
+    if not status.can_print:
+        msg = f"printer state {status.state.value}"
+        raise RuntimeError(msg)
+    return status.state.value
+
+
+def _check_central(config: KioskConfig) -> str:
+    import requests  # noqa: PLC0415
+
+    response = requests.get(
+        f"{config.central.url.rstrip('/')}/healthz", timeout=config.central.timeout_s
+    )
+    response.raise_for_status()
+    return f"{config.central.url} answers {response.status_code}"

@@ -1,0 +1,331 @@
+"""The simulated hardware stack: real daemons and the product's own simulators, owned by this code.
+
+`SimStack` starts, in order, the test PKI and the SoftHSM2 seal token, pcscd with the vpcd reader
+and the virtual eID card, the ZVT terminal simulator on a pty, a private cupsd with a cups-pdf
+queue, and the central server on a free loopback port. Tests, `kiosk demo` and `kiosk sim up` all
+use it, so what is tested is what is demonstrated. A part that fails to start stops the parts
+already started and raises `SimStartError` naming the part, the reason and its log tail.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from central.process import RunningCentral, start_central
+from hardware.errors import BorneError
+from hardware.simulators.eid import VirtualCard, ensure_card_pki, persona_pin
+from hardware.simulators.pcscd import PcscdService
+from hardware.simulators.zvt import TerminalSimulator
+from printing.cupsd import CupsdService
+from printing.demo_pki import ensure_municipal_pki
+from printing.softhsm import TokenConfig, ensure_token
+
+log = logging.getLogger(__name__)
+
+REQUIRED_PROGRAMS = {"pcscd": "pcscd", "cupsd": "cups", "softhsm2-util": "softhsm2"}
+
+
+class SimStartError(BorneError):
+    """A part of the simulated stack could not be started."""
+
+    translation_key = "error.device_unavailable"
+
+    def __init__(self, *, part: str, reason: str, log_tail: str = "") -> None:
+        detail = f"\n--- {part} log (last lines) ---\n{log_tail}" if log_tail else ""
+        super().__init__(f"{part} could not be started: {reason}{detail}", params={"part": part})
+        self.part = part
+        self.log_tail = log_tail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimEndpoints:
+    """Where each simulated part listens (printed as one JSON line by `kiosk sim up`)."""
+
+    persona: str
+    pcscd_socket: str
+    reader_prefix: str
+    vpcd_port: int
+    payment_port: str
+    printer: str
+    cups_server: str
+    print_output: str
+    central_url: str
+    card_test_roots: str
+    municipal_root: str
+    softhsm_conf: str
+    pid: int
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def missing_programs() -> list[str]:
+    """Debian packages whose programs are absent (a developer laptop without apt)."""
+    return sorted(
+        package
+        for program, package in REQUIRED_PROGRAMS.items()
+        if shutil.which(program) is None and not Path("/usr/sbin", program).exists()
+    )
+
+
+def prepare_credentials(var_dir: Path) -> tuple[Path, Path, TokenConfig]:
+    """Test PKI for the cards and the municipality, and the SoftHSM2 seal token (idempotent)."""
+    card = ensure_card_pki(var_dir / "pki" / "card")
+    municipal = ensure_municipal_pki(var_dir / "pki" / "municipal")
+    token = ensure_token(base_dir=var_dir / "hsm", pki=municipal)
+    return card.test_roots_pem, municipal.root_cert_path, token
+
+
+class SimStack:
+    """Starts and stops the whole simulated stack; also drives the virtual card (insert/remove)."""
+
+    def __init__(
+        self, *, var_dir: Path, persona: str = "marie", card_inserted: bool = False
+    ) -> None:
+        self.var_dir = var_dir.resolve()
+        self.persona = persona
+        self._card_inserted_at_start = card_inserted
+        self.token: TokenConfig | None = None
+        self.pcscd: PcscdService | None = None
+        self.card: VirtualCard | None = None
+        self.terminal: TerminalSimulator | None = None
+        self.cupsd: CupsdService | None = None
+        self.central: RunningCentral | None = None
+        self.endpoints: SimEndpoints | None = None
+        self._stops: list[Callable[[], object]] = []
+
+    @property
+    def pin(self) -> str:
+        return persona_pin(self.persona)
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self) -> SimEndpoints:
+        missing = missing_programs()
+        if missing:
+            raise SimStartError(
+                part="system packages",
+                reason=f"missing {', '.join(missing)}: run `make setup` (installs them with apt)",
+            )
+        try:
+            return self._start_all()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_all(self) -> SimEndpoints:
+        for sub in ("run", "log", "data"):
+            (self.var_dir / sub).mkdir(parents=True, exist_ok=True, mode=0o755)
+        card_roots, municipal_root, self.token = self._step(
+            "seal token", lambda: prepare_credentials(self.var_dir)
+        )
+
+        self.pcscd = PcscdService(
+            log_path=self.var_dir / "log" / "pcscd.log",
+            debug=os.environ.get("BORNE_PCSCD_DEBUG") == "1",
+        )
+        self._step("pcscd", self.pcscd.start, log_tail=self.pcscd.log_tail)
+        self._stops.append(self.pcscd.stop)
+
+        self.card = VirtualCard(
+            self.persona,
+            host=self.pcscd.vpcd_host,
+            port=self.pcscd.vpcd_port(0),
+            pki_dir=card_roots.parent,
+        )
+        self._stops.append(self.card.close)
+        if self._card_inserted_at_start:
+            self._step("virtual eID card", self.card.insert)
+
+        link = self.var_dir / "run" / "zvt"
+        self.terminal = TerminalSimulator(
+            link_path=link, journal_path=self.var_dir / "data" / "zvt-terminal.json"
+        )
+        self._step("ZVT terminal simulator", self.terminal.start)
+        self._stops.append(self.terminal.stop)
+
+        cups_dir = self.var_dir / "run" / "cups"
+        cups_dir.mkdir(parents=True, exist_ok=True)
+        cups_dir.chmod(0o755)
+        self.cupsd = CupsdService(cups_dir, queue_name="borne-pdf")
+        self._step("cupsd", self.cupsd.start, log_tail=self.cupsd.log_tail)
+        self._stops.append(self.cupsd.stop)
+
+        self.central = self._step(
+            "central server",
+            lambda: start_central(
+                db_path=self.var_dir / "data" / "central.sqlite",
+                log_path=self.var_dir / "log" / "central.log",
+            ),
+        )
+        self._stops.append(self.central.stop)
+
+        self.endpoints = SimEndpoints(
+            persona=self.persona,
+            pcscd_socket="/run/pcscd/pcscd.comm",
+            reader_prefix=self.pcscd.reader_prefix,
+            vpcd_port=self.pcscd.vpcd_port(0),
+            payment_port=str(link),
+            printer=self.cupsd.printer_name,
+            cups_server=self.cupsd.server,
+            print_output=str(self.cupsd.output_dir),
+            central_url=self.central.url,
+            card_test_roots=str(card_roots),
+            municipal_root=str(municipal_root),
+            softhsm_conf=str(self.token.conf_path),
+            pid=os.getpid(),
+        )
+        log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
+        return self.endpoints
+
+    def _step(
+        self, part: str, action: Callable[[], Any], *, log_tail: Callable[[], str] | None = None
+    ) -> Any:
+        try:
+            return action()
+        except SimStartError:
+            raise
+        except Exception as err:
+            tail = getattr(err, "log_tail", "") or (log_tail() if log_tail else "")
+            raise SimStartError(
+                part=part,
+                reason=str(err).splitlines()[0] if str(err) else type(err).__name__,
+                log_tail=tail,
+            ) from err
+
+    def stop(self) -> None:
+        while self._stops:
+            stop = self._stops.pop()
+            try:
+                stop()
+            except Exception:
+                log.exception("sim_part_stop_failed")
+        self.endpoints = None
+
+    def __enter__(self) -> SimStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- the resident's hand ----------------------------------------------------------------
+    def insert_card(self) -> None:
+        assert self.card is not None
+        self.card.insert()
+
+    def remove_card(self) -> None:
+        assert self.card is not None
+        self.card.remove()
+
+
+# -- `kiosk sim up / down / serve` ------------------------------------------------------------
+def state_file(var_dir: Path) -> Path:
+    return var_dir / "run" / "sim.json"
+
+
+def serve(*, var_dir: Path, persona: str) -> int:
+    """Run the stack in this process until SIGTERM/SIGINT, with the card inserted."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    stack = SimStack(var_dir=var_dir, persona=persona, card_inserted=True)
+    endpoints = stack.start()
+    path = state_file(var_dir)
+    try:
+        path.write_text(endpoints.to_json() + "\n", encoding="utf-8")
+        stopping.wait()
+    finally:
+        path.unlink(missing_ok=True)
+        stack.stop()
+    return 0
+
+
+def up(
+    *, var_dir: Path, persona: str, config: Path | None, timeout_s: float = 60.0
+) -> SimEndpoints:
+    """Start `serve` detached and wait for its endpoints; fails with the supervisor's log tail."""
+    path = state_file(var_dir)
+    existing = running(var_dir)
+    if existing is not None:
+        return existing
+    path.unlink(missing_ok=True)
+    (var_dir / "log").mkdir(parents=True, exist_ok=True)
+    log_path = var_dir / "log" / "sim.log"
+    args = [sys.executable, "-m", "kiosk"]
+    if config is not None:
+        args += ["--config", str(config)]
+    args += ["sim", "serve", "--persona", persona]
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(
+            args, stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    deadline = time.monotonic() + timeout_s
+    ready = threading.Event()
+    while not ready.wait(0.1):
+        if path.exists() and path.read_text(encoding="utf-8").strip():
+            return _load(path)
+        if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                process.terminate()
+            tail = "\n".join(
+                log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+            )
+            raise SimStartError(part="simulated stack", reason="did not come up", log_tail=tail)
+    raise AssertionError("unreachable")
+
+
+def _load(path: Path) -> SimEndpoints:
+    return SimEndpoints(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def running(var_dir: Path) -> SimEndpoints | None:
+    path = state_file(var_dir)
+    if not path.exists():
+        return None
+    try:
+        endpoints = _load(path)
+        os.kill(endpoints.pid, 0)
+    except (OSError, ValueError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+    return endpoints
+
+
+def down(*, var_dir: Path, timeout_s: float = 30.0) -> bool:
+    endpoints = running(var_dir)
+    if endpoints is None:
+        return False
+    os.kill(endpoints.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    gone = threading.Event()
+    while not gone.wait(0.1):
+        try:
+            os.kill(endpoints.pid, 0)
+        except OSError:
+            return True
+        if time.monotonic() > deadline:
+            os.kill(endpoints.pid, signal.SIGKILL)
+            return True
+    return True
