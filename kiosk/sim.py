@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from smartcard import scard
+
 from central.process import RunningCentral, start_central
 from hardware.errors import BorneError
 from hardware.simulators.eid import VirtualCard, ensure_card_pki, persona_pin
@@ -106,6 +108,7 @@ class SimStack:
         self.central: RunningCentral | None = None
         self.endpoints: SimEndpoints | None = None
         self._stops: list[Callable[[], object]] = []
+        self._removed_at = 0.0
 
     @property
     def pin(self) -> str:
@@ -228,12 +231,61 @@ class SimStack:
 
     # -- the resident's hand ----------------------------------------------------------------
     def insert_card(self) -> None:
+        """Insert the card as a hand would, and wait until pcscd reports it.
+
+        pcscd polls vpcd about every 0.4 s; a card pushed back within a poll of being pulled out
+        can go unseen, which no hand is quick enough to do with a real reader. The simulated hand
+        therefore leaves a poll between removal and insertion, and re-seats a card pcscd missed.
+        """
         assert self.card is not None
-        self.card.insert()
+        assert self.pcscd is not None
+        pause = threading.Event()
+        since_removal = time.monotonic() - self._removed_at
+        if since_removal < REINSERT_GAP_S:
+            pause.wait(REINSERT_GAP_S - since_removal)
+        for _ in range(3):
+            self.card.insert()
+            if reader_shows_card(self.pcscd.reader_prefix, present=True, timeout=2.0):
+                return
+            log.warning("sim_card_not_seen_reseating")
+            self.card.remove()
+            reader_shows_card(self.pcscd.reader_prefix, present=False, timeout=2.0)
+        raise SimStartError(part="virtual eID card", reason="pcscd does not see the inserted card")
 
     def remove_card(self) -> None:
         assert self.card is not None
         self.card.remove()
+        self._removed_at = time.monotonic()
+
+
+REINSERT_GAP_S = 0.6
+
+
+def reader_shows_card(reader_prefix: str, *, present: bool, timeout: float) -> bool:
+    """Wait until pcscd reports a card present (or absent) in the first reader named so."""
+    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if code != scard.SCARD_S_SUCCESS:
+        return False
+    try:
+        deadline = time.monotonic() + timeout
+        state = scard.SCARD_STATE_UNAWARE
+        while True:
+            code, names = scard.SCardListReaders(context, [])
+            name = next((n for n in names or [] if n.startswith(reader_prefix)), None)
+            if name is None:
+                return False
+            remaining_ms = int(max(0.0, deadline - time.monotonic()) * 1000)
+            code, states = scard.SCardGetStatusChange(context, remaining_ms, [(name, state)])
+            if code == scard.SCARD_S_SUCCESS and states:
+                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                if bool(state & scard.SCARD_STATE_PRESENT) == present:
+                    return True
+            elif code != scard.SCARD_E_TIMEOUT:
+                return False
+            if time.monotonic() >= deadline:
+                return False
+    finally:
+        scard.SCardReleaseContext(context)
 
 
 # -- `kiosk sim up / down / serve` ------------------------------------------------------------

@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -16,8 +16,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from hardware.runner import DeviceRunner
 from kiosk.ports import (
     CardHolder,
+    HouseholdMember,
     IssuedDocument,
     IssueRequest,
+    PostalAddress,
     PrintOutcome,
     RegisterExtract,
 )
@@ -101,6 +103,37 @@ def count_pages(pdf: bytes) -> int:
     return int(reader.root["/Pages"]["/Count"])
 
 
+_SPECIMEN_ADDRESS = PostalAddress(street="Specimen 1", zip_code="1000", municipality="Specimen")
+_SPECIMEN_PERSON = HouseholdMember(
+    national_number="00010100204",
+    surname="Specimen",
+    first_names="Specimen",
+    birth_date=date(2000, 1, 1),
+    sex="F",
+    nationality="BE",
+    relation="reference",
+)
+_SPECIMEN = IssueRequest(
+    document_id="specimen",
+    document_type="household",
+    language="fr",
+    holder=CardHolder(
+        national_number=_SPECIMEN_PERSON.national_number,
+        surname="Specimen",
+        first_names="Specimen",
+        birth_date=date(2000, 1, 1),
+        sex="F",
+        nationality="BE",
+        address=_SPECIMEN_ADDRESS,
+        card_valid_until=date(2099, 1, 1),
+    ),
+    extract=RegisterExtract(
+        household_id="specimen", address=_SPECIMEN_ADDRESS, members=(_SPECIMEN_PERSON,)
+    ),
+)
+"""A made-up certificate, rendered and sealed once at start-up and never printed."""
+
+
 class SealedDocumentIssuer:
     """`IssuerPort`: renders a certificate and seals it with the municipality's token.
 
@@ -129,8 +162,26 @@ class SealedDocumentIssuer:
         self._clock = clock
 
     def preflight(self) -> Future[None]:
-        """Open the token and load the key now, so the first resident does not wait for it."""
-        return self._runner.submit(self._ensure_sealer)
+        """Check the token can seal, and warm the pipeline up with a specimen certificate.
+
+        Loading fonts and the PDF libraries takes tens of milliseconds of interpreter time; doing it
+        here keeps it away from the first resident (and from the UI thread's share of the GIL).
+        """
+        return self._runner.submit(self._preflight)
+
+    def _preflight(self) -> None:
+        self._ensure_sealer()
+        assert self._sealer is not None
+        self._sealer.preflight()
+        specimen = certificate_data(
+            _SPECIMEN,
+            kiosk_id=self._kiosk_id,
+            verify_base_url=self._verify_base_url,
+            issued_at=self._clock(),
+        )
+        self._sealer.seal(
+            render(specimen, commune=self._commune), document_id=_SPECIMEN.document_id
+        )
 
     def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
         return self._runner.submit(self._issue, request)
