@@ -9,10 +9,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import configure_logging
+
+if TYPE_CHECKING:
+    from printing.softhsm import TokenConfig
 
 log = logging.getLogger(__name__)
 
@@ -230,11 +233,28 @@ def run(*, config_path: Path | None) -> int:
 # -- selftest ---------------------------------------------------------------------------------
 def selftest(*, config_path: Path | None) -> int:
     """Check each part a kiosk needs and print one JSON line per check, then a summary line."""
+    from kiosk import app, sim  # noqa: PLC0415
+
     config = _config(config_path)
+    endpoints = sim.running(config.var_dir) if config.mode.trusts_test_roots else None
+    if endpoints is not None:
+        config = _with_endpoints(config, endpoints)
+        token = sim.prepare_credentials(config.var_dir)[2]
+    elif config.signing.pin is not None:
+        token = app.token_config(config)
+    else:
+        token = None
+
+    def check_signer(_: KioskConfig) -> str:
+        if token is None:
+            msg = "the seal token's PIN is not known (set BORNE_SEAL_PIN)"
+            raise RuntimeError(msg)
+        return _check_signer(token)
+
     checks: list[tuple[str, Callable[[KioskConfig], str]]] = [
         ("card_reader", _check_reader),
         ("payment_terminal", _check_payment),
-        ("signer", _check_signer),
+        ("signer", check_signer),
         ("printer", _check_printer),
         ("central", _check_central),
     ]
@@ -277,11 +297,10 @@ def _check_payment(config: KioskConfig) -> str:
     return str(status)
 
 
-def _check_signer(config: KioskConfig) -> str:
-    from kiosk.app import token_config  # noqa: PLC0415
+def _check_signer(token: TokenConfig) -> str:
     from printing.pkcs11_signer import Pkcs11SealSigner  # noqa: PLC0415
 
-    health = Pkcs11SealSigner.shared(token_config(config)).health()
+    health = Pkcs11SealSigner.shared(token).health()
     if not health.ok:
         msg = f"token present={health.token_present} logged in={health.logged_in} days left={health.days_left}"
         raise RuntimeError(msg)

@@ -29,7 +29,7 @@ from smartcard import scard
 from central.process import RunningCentral, start_central
 from hardware.errors import BorneError
 from hardware.simulators.eid import VirtualCard, ensure_card_pki, persona_pin
-from hardware.simulators.pcscd import PcscdService
+from hardware.simulators.pcscd import PcscdService, list_readers
 from hardware.simulators.zvt import TerminalSimulator
 from printing.cupsd import CupsdService
 from printing.demo_pki import ensure_municipal_pki
@@ -109,6 +109,7 @@ class SimStack:
         self.endpoints: SimEndpoints | None = None
         self._stops: list[Callable[[], object]] = []
         self._removed_at = 0.0
+        self.reader_name = ""
 
     @property
     def pin(self) -> str:
@@ -142,10 +143,11 @@ class SimStack:
         self._step("pcscd", self.pcscd.start, log_tail=self.pcscd.log_tail)
         self._stops.append(self.pcscd.stop)
 
+        slot, self.reader_name = self._step("vpcd slot", self._free_slot)
         self.card = VirtualCard(
             self.persona,
             host=self.pcscd.vpcd_host,
-            port=self.pcscd.vpcd_port(0),
+            port=self.pcscd.vpcd_port(slot),
             pki_dir=card_roots.parent,
         )
         self._stops.append(self.card.close)
@@ -178,8 +180,8 @@ class SimStack:
         self.endpoints = SimEndpoints(
             persona=self.persona,
             pcscd_socket="/run/pcscd/pcscd.comm",
-            reader_prefix=self.pcscd.reader_prefix,
-            vpcd_port=self.pcscd.vpcd_port(0),
+            reader_prefix=self.reader_name,
+            vpcd_port=self.card.port,
             payment_port=str(link),
             printer=self.cupsd.printer_name,
             cups_server=self.cupsd.server,
@@ -192,6 +194,16 @@ class SimStack:
         )
         log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
         return self.endpoints
+
+    def _free_slot(self) -> tuple[int, str]:
+        """The first vpcd slot with no card in it: a pcscd already running may serve others too."""
+        assert self.pcscd is not None
+        names = sorted(n for n in list_readers() if n.startswith(self.pcscd.reader_prefix))
+        for slot, name in enumerate(names):
+            if not reader_shows_card(name, present=True, timeout=0.0):
+                return slot, name
+        msg = f"every vpcd slot holds a card ({len(names)} readers)"
+        raise RuntimeError(msg)
 
     def _step(
         self, part: str, action: Callable[[], Any], *, log_tail: Callable[[], str] | None = None
@@ -245,11 +257,11 @@ class SimStack:
             pause.wait(REINSERT_GAP_S - since_removal)
         for _ in range(3):
             self.card.insert()
-            if reader_shows_card(self.pcscd.reader_prefix, present=True, timeout=2.0):
+            if reader_shows_card(self.reader_name, present=True, timeout=2.0):
                 return
             log.warning("sim_card_not_seen_reseating")
             self.card.remove()
-            reader_shows_card(self.pcscd.reader_prefix, present=False, timeout=2.0)
+            reader_shows_card(self.reader_name, present=False, timeout=2.0)
         raise SimStartError(part="virtual eID card", reason="pcscd does not see the inserted card")
 
     def remove_card(self) -> None:
