@@ -99,6 +99,11 @@ class PrintingConfig:
     server: str | None
     output_dir: Path | None
     job_timeout_s: float
+    receipt_queue: str | None = None
+    """The receipt printer's queue (80 mm roll); None prints the receipt as a last A4 page."""
+    paper_state: Path | None = None
+    """The page counter / paper-level estimate file (`printing.paper.PaperTracker`)."""
+    tray_capacity: int = 250
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +112,7 @@ class CentralConfig:
     token: str
     outbox: Path
     timeout_s: float
+    heartbeat_s: float = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,6 +167,12 @@ class _Reader:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(key=key, value=value, expected=f"a {kind.__name__}")
+        return value
+
+    def positive(self, key: str, kind: type[int] | type[float], *, default: float) -> float:
+        value = self.get(key, kind, default=kind(default))
+        if value <= 0:
+            raise ConfigError(key=key, value=value, expected=f"a positive {kind.__name__}")
         return value
 
     def text(self, key: str, *, default: str | None = None, allow_empty: bool = False) -> str:
@@ -272,6 +284,9 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             server=r.text("printing.server", default="", allow_empty=True) or None,
             output_dir=r.optional_path("printing.output_dir"),
             job_timeout_s=r.get("printing.job_timeout_s", float, default=60.0),
+            receipt_queue=r.text("printing.receipt_queue", default="", allow_empty=True) or None,
+            paper_state=r.path("printing.paper_state", default="var/data/paper.json"),
+            tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
         ),
         central=CentralConfig(
             url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),
@@ -279,6 +294,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             or r.text("central.token", default="", allow_empty=True),
             outbox=r.path("central.outbox"),
             timeout_s=r.get("central.timeout_s", float, default=5.0),
+            heartbeat_s=float(r.positive("central.heartbeat_s", float, default=60.0)),
         ),
         logging=LoggingConfig(
             directory=r.path("logging.dir", default="var/log"),

@@ -12,14 +12,21 @@ Money rules (see also `kiosk.session`):
   anything fails the whole amount is reversed and the resident gets a claim code;
 * if the eID is removed while the terminal is still charging, the session is wiped at once and the
   late result is reconciled in the background (an approval is reversed and recorded);
-* every order that reached the payment step is recorded in the outbox, without personal data.
+* every order that reached the payment step is recorded in the outbox, without personal data;
+* the printer is checked before the resident pays: a printer that cannot print takes no money;
+* a paid order ends with a receipt (terminal lines and documents); a receipt that fails to print
+  does not fail the order, it is logged and reported;
+* a refused reversal or an unknown payment outcome prints a claim slip carrying the same claim code
+  as the screen, and raises a staff alert: once the resident's session is over the kiosk stays
+  OUT_OF_SERVICE until staff acknowledge (`staff_acknowledge`). Alerts found at start-up (unusable
+  seal token, unsettled payments) are handed to the constructor and have the same effect.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -32,10 +39,12 @@ from hardware.errors import (
     DeviceUnavailable,
     OperationCancelled,
 )
+from hardware.payment.claim import ClaimSlip, claim_code
 from kiosk.ports import (
     CardEventKind,
     CardHolder,
     Catalogue,
+    DeviceCheck,
     IssuanceRecord,
     IssuedDocument,
     IssueRequest,
@@ -45,7 +54,10 @@ from kiosk.ports import (
     PinResult,
     Ports,
     PrintOutcome,
+    ReceiptItem,
+    ReceiptRequest,
     RegisterExtract,
+    StaffAlert,
 )
 from kiosk.session import COMMITTED_STATES, SessionMachine, SessionState
 
@@ -85,6 +97,7 @@ PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
         S.TAKE_DOCUMENTS: "take_documents.prompt",
         S.REMOVE_CARD: "remove_card.prompt",
         S.ERROR: "error.title",
+        S.OUT_OF_SERVICE: "out_of_service.prompt",
     }
 )
 
@@ -101,6 +114,11 @@ KEY_CARD_REMOVED = "eid.error.card_removed"
 KEY_GENERIC = "error.generic"
 KEY_CLAIM_REFUNDED = "error.claim_refunded"
 KEY_CLAIM_COUNTER = "error.claim_counter"
+KEY_PRINTER_UNAVAILABLE = "error.printer_unavailable"
+KEY_ALERT_REVERSAL_FAILED = "out_of_service.reason.reversal_failed"
+KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
+KEY_ALERT_MANUAL_REVIEW = "out_of_service.reason.manual_review"
+ALERT_OUTCOME = "staff_alert"
 
 
 def document_title_key(document_type: str) -> str:
@@ -161,6 +179,8 @@ class JourneyView:
     issued: tuple[str, ...] = ()
     progress: float = 0.0
     timeout_warning_s: int | None = None
+    alert_keys: tuple[str, ...] = ()
+    """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +201,8 @@ class JourneyReport:
     error_key: str | None
     steps_ms: Mapping[str, float]
     total_ms: float
+    receipt_printed: bool | None = None
+    claim_code: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -198,6 +220,8 @@ class JourneyReport:
             "error_key": self.error_key,
             "steps_ms": dict(self.steps_ms),
             "total_ms": self.total_ms,
+            "receipt_printed": self.receipt_printed,
+            "claim_code": self.claim_code,
         }
 
 
@@ -229,6 +253,8 @@ class _Session:
     retry_target: SessionState | None = None
     payment_prompt_key: str | None = None
     recorded: bool = False
+    checking_printer: bool = False
+    receipt_printed: bool | None = None
 
     def wipe_personal(self) -> None:
         self.holder = None
@@ -246,6 +272,7 @@ class JourneyController:
         post: Post,
         clock: Callable[[], float],
         ids: Callable[[], str],
+        alerts: Sequence[StaffAlert] = (),
     ) -> None:
         self._ports = ports
         self._settings = settings
@@ -265,7 +292,11 @@ class JourneyController:
         self._change_listeners: list[Callable[[JourneyView], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
         self._reports: list[JourneyReport] = []
+        self._alerts: list[StaffAlert] = []
+        self._acknowledging = False
         self._view = self._build_view()
+        for alert in alerts:
+            self.raise_alert(alert)
 
     # -- observation ------------------------------------------------------------------------
     @property
@@ -288,6 +319,11 @@ class JourneyController:
     def reconciling(self) -> bool:
         """True while an abandoned payment is still being settled in the background."""
         return self._orphans > 0
+
+    @property
+    def alerts(self) -> tuple[StaffAlert, ...]:
+        """Staff alerts not acknowledged yet."""
+        return tuple(self._alerts)
 
     def on_change(self, listener: Callable[[JourneyView], None]) -> None:
         self._change_listeners.append(listener)
@@ -351,8 +387,8 @@ class JourneyController:
             log.info("card_removed_order_continues", extra={"state": state.value})
             self._refresh()
         elif state is S.REMOVE_CARD:
-            self._go(S.ATTRACT, reason="card_removed")
-        elif state in (S.ATTRACT, S.LANGUAGE, S.INSERT_CARD):
+            self._idle(reason="card_removed")
+        elif state in (S.ATTRACT, S.LANGUAGE, S.INSERT_CARD, S.OUT_OF_SERVICE):
             self._refresh()
         else:
             if state is S.PAYMENT:
@@ -408,13 +444,65 @@ class JourneyController:
             self._go(S.SUMMARY, reason="documents_chosen")
 
     def confirm_summary(self) -> None:
-        if self.state is not S.SUMMARY:
+        """Check the printer, then pay (or issue a free order at once)."""
+        s = self._s
+        if self.state is not S.SUMMARY or s.checking_printer:
             return
-        self._s.notice_key = None
-        if self._total() == 0:
-            self._start_issuing()
+        s.notice_key = None
+        s.checking_printer = True
+        self._await(
+            self._ports.printer.check,
+            step="printer_check",
+            then=self._printer_checked,
+            failed=self._printer_check_failed,
+        )
+
+    # -- staff ------------------------------------------------------------------------------
+    def raise_alert(self, alert: StaffAlert) -> None:
+        """Call staff: logged, recorded for the central server, and OUT_OF_SERVICE once idle."""
+        self._alerts.append(alert)
+        log.error(
+            "staff_alert",
+            extra={"reason": alert.reason, "key": alert.key, "reference": alert.reference},
+        )
+        extra = {"reason": alert.reason, "key": alert.key}
+        if alert.reference is not None:
+            extra["reference"] = alert.reference
+            extra["claim_code"] = claim_code(alert.reference)
+        record = IssuanceRecord(
+            operation_id=f"alert-{self._ids()}",
+            kiosk_id=self._settings.kiosk_id,
+            outcome=ALERT_OUTCOME,
+            documents=(),
+            document_ids=(),
+            amount_cents=0,
+            payment_status="none",
+            receipt_number=None,
+            extra=extra,
+        )
+        self._call(lambda: self._ports.outbox.record(record)).add_done_callback(_log_outbox_failure)
+        if self.state is S.ATTRACT:
+            self._go(S.OUT_OF_SERVICE, reason=alert.reason)
         else:
-            self._start_payment()
+            self._refresh()
+
+    def staff_acknowledge(self) -> None:
+        """Maintenance: staff settled the alerts. The seal token is checked again before service."""
+        if self.state is not S.OUT_OF_SERVICE or self._acknowledging:
+            return
+        self._acknowledging = True
+        references = tuple(a.reference for a in self._alerts if a.reference is not None)
+        log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
+        if references:
+            self._call(
+                lambda: self._ports.payment.acknowledge(references=references)
+            ).add_done_callback(_log_acknowledge_failure)
+        self._await(
+            self._ports.issuer.check,
+            step="signer_check",
+            then=lambda _none: self._back_in_service(),
+            failed=self._still_out_of_service,
+        )
 
     def retry(self) -> None:
         target = self._s.retry_target
@@ -439,6 +527,18 @@ class JourneyController:
             self._close(outcome="cancelled", reason="cancel")
         elif state is S.ERROR:
             self._close(outcome=self._s.outcome, reason="error_dismissed")
+
+    def _back_in_service(self) -> None:
+        self._acknowledging = False
+        self._alerts.clear()
+        if self.state is S.OUT_OF_SERVICE:
+            self._go(S.ATTRACT, reason="staff_acknowledged")
+
+    def _still_out_of_service(self, err: BaseException) -> None:
+        self._acknowledging = False
+        self._alerts.clear()
+        key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
+        self.raise_alert(StaffAlert(reason="signer_unavailable", key=key))
 
     def documents_taken(self) -> None:
         if self.state is S.TAKE_DOCUMENTS:
@@ -466,6 +566,9 @@ class JourneyController:
 
     # -- flow -------------------------------------------------------------------------------
     def _begin(self) -> None:
+        if self._alerts:
+            log.info("start_refused_out_of_service")
+            return
         if self._orphans:
             log.info("start_refused_reconciling")
             return
@@ -517,6 +620,32 @@ class JourneyController:
     def _extract_loaded(self, extract: RegisterExtract) -> None:
         self._s.extract = extract
         self._go(S.CHOOSE_DOCUMENTS, reason="pin_accepted")
+
+    def _printer_checked(self, check: DeviceCheck) -> None:
+        s = self._s
+        s.checking_printer = False
+        if self.state is not S.SUMMARY:
+            return
+        if not check.ready:
+            self._printer_unavailable(check.key or KEY_PRINTER_UNAVAILABLE, state=check.state)
+        elif self._total() == 0:
+            self._start_issuing()
+        else:
+            self._start_payment()
+
+    def _printer_check_failed(self, err: BaseException) -> None:
+        self._s.checking_printer = False
+        if self.state is not S.SUMMARY:
+            return
+        key = err.translation_key if isinstance(err, BorneError) else KEY_PRINTER_UNAVAILABLE
+        self._printer_unavailable(key, state="unreachable")
+
+    def _printer_unavailable(self, key: str, *, state: str) -> None:
+        """Nothing was charged: tell the resident, and call staff."""
+        log.warning("printer_not_ready", extra={"state": state, "key": key})
+        self.raise_alert(StaffAlert(reason="printer_unavailable", key=key))
+        self._record(outcome="printer_unavailable", error_key=key)
+        self._error(KEY_PRINTER_UNAVAILABLE, outcome="printer_unavailable")
 
     def _start_payment(self) -> None:
         s = self._s
@@ -572,7 +701,27 @@ class JourneyController:
         s = self._s
         s.claim_code = self._claim_code()
         self._record(outcome="payment_unknown", error_key=key)
+        self._claim_for_staff("payment_unknown", KEY_ALERT_PAYMENT_UNKNOWN)
         self._error(KEY_CLAIM_COUNTER, outcome="payment_unknown", params={"claim": s.claim_code})
+
+    def _claim_for_staff(self, reason: str, key: str) -> None:
+        """Print the resident's claim slip (same code as the screen) and call staff."""
+        s = self._s
+        reference, language = s.operation_id, s.language
+        self.raise_alert(StaffAlert(reason=reason, key=key, reference=reference))
+        slip = self._call(lambda: self._ports.payment.claim_slip(reference=reference))
+        slip.add_done_callback(
+            lambda done: self._post(lambda: self._print_claim_slip(done, language))
+        )
+
+    def _print_claim_slip(self, done: Future[ClaimSlip], language: str) -> None:
+        err = None if done.cancelled() else done.exception()
+        if done.cancelled() or err is not None:
+            log.error("claim_slip_unavailable", extra={"error": type(err).__name__})
+            return
+        slip = done.result()
+        printed = self._call(lambda: self._ports.printer.print_claim_slip(slip, language=language))
+        printed.add_done_callback(_log_claim_slip)
 
     def _payment_settled(
         self, future: Future[PaymentResult], *, reference: str, amount: int
@@ -580,6 +729,11 @@ class JourneyController:
         """A charge finished after its session was abandoned: reverse an approval, record it."""
         result = future.result() if not future.cancelled() and future.exception() is None else None
         if result is None or result.status is PaymentStatus.UNKNOWN:
+            self.raise_alert(
+                StaffAlert(
+                    reason="payment_unknown", key=KEY_ALERT_PAYMENT_UNKNOWN, reference=reference
+                )
+            )
             self._orphan_done(
                 reference=reference, amount=amount, outcome="abandoned_payment_unknown"
             )
@@ -596,6 +750,16 @@ class JourneyController:
                 and done.result().status is PaymentStatus.APPROVED
             )
             outcome = "abandoned_reversed" if ok else "abandoned_reversal_failed"
+            if not ok:
+                self._post(
+                    lambda: self.raise_alert(
+                        StaffAlert(
+                            reason="reversal_failed",
+                            key=KEY_ALERT_REVERSAL_FAILED,
+                            reference=reference,
+                        )
+                    )
+                )
             self._post(
                 lambda: self._orphan_done(
                     reference=reference, amount=amount, outcome=outcome, receipt=receipt
@@ -676,7 +840,55 @@ class JourneyController:
         self._s.pdf_paths.append(str(path))
         if self._s.to_issue:
             self._refresh()
-        self._issue_next()
+            self._issue_next()
+        else:
+            self._print_receipt()
+
+    def _print_receipt(self) -> None:
+        """After the last document of a paid order: the receipt. Its failure fails nothing."""
+        s = self._s
+        payment = s.payment
+        if payment is None or payment.status is not PaymentStatus.APPROVED:
+            self._order_done()
+            return
+        prices = self._settings.catalogue.prices_cents
+        receipt = ReceiptRequest(
+            operation_id=s.operation_id,
+            language=s.document_language,
+            items=tuple(
+                ReceiptItem(
+                    document_type=d.document_type,
+                    document_id=d.document_id,
+                    price_cents=prices.get(d.document_type, 0),
+                )
+                for d in s.issued
+            ),
+            terminal_lines=payment.receipt_lines,
+        )
+        self._await(
+            lambda: self._ports.printer.print_receipt(receipt),
+            step="print.receipt",
+            then=self._receipt_printed,
+            failed=self._receipt_failed,
+        )
+
+    def _receipt_printed(self, outcome: PrintOutcome) -> None:
+        if not outcome.completed:
+            self._receipt_failed(PrintingFailed(f"receipt job {outcome.job_id} did not complete"))
+            return
+        self._s.receipt_printed = True
+        if outcome.output_path is not None:
+            log.info("receipt_printed", extra={"job_id": outcome.job_id})
+        self._order_done()
+
+    def _receipt_failed(self, err: BaseException) -> None:
+        key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
+        log.error(
+            "receipt_not_printed",
+            extra={"operation_id": self._s.operation_id, "error_key": key},
+        )
+        self._s.receipt_printed = False
+        self._order_done()
 
     def _order_done(self) -> None:
         s = self._s
@@ -717,12 +929,18 @@ class JourneyController:
         outcome = "reversed" if ok else "reversal_failed"
         s.claim_code = self._claim_code()
         self._record(outcome=outcome, error_key=cause_key)
+        if not ok:
+            self._claim_for_staff("reversal_failed", KEY_ALERT_REVERSAL_FAILED)
         key = KEY_CLAIM_REFUNDED if ok else KEY_CLAIM_COUNTER
         self._error(key, outcome=outcome, params={"claim": s.claim_code})
 
     def _reader_lost(self) -> None:
         self._card_present = False
-        if self.state in COMMITTED_STATES or self.state in (S.TAKE_DOCUMENTS, S.ERROR):
+        if self.state in COMMITTED_STATES or self.state in (
+            S.TAKE_DOCUMENTS,
+            S.ERROR,
+            S.OUT_OF_SERVICE,
+        ):
             self._refresh()
         elif self.state is S.PAYMENT:
             self.card_removed()
@@ -755,7 +973,11 @@ class JourneyController:
         else:
             self._s = self._new_session()  # nothing of the resident's choices outlives the card
             self._started = False
-            self._go(S.ATTRACT, reason=reason)
+            self._idle(reason=reason)
+
+    def _idle(self, *, reason: str) -> None:
+        """The session is over: attract the next resident, or wait for staff."""
+        self._go(S.OUT_OF_SERVICE if self._alerts else S.ATTRACT, reason=reason)
 
     def _publish_report(self, s: _Session) -> None:
         if not self._started:
@@ -777,6 +999,8 @@ class JourneyController:
             error_key=s.error_key,
             steps_ms=MappingProxyType(dict(s.steps_ms)),
             total_ms=round((self._clock() - s.started_at) * 1000.0, 3),
+            receipt_printed=s.receipt_printed,
+            claim_code=s.claim_code,
         )
         self._reports.append(report)
         log.info(
@@ -792,6 +1016,10 @@ class JourneyController:
         extra = {"document_language": s.document_language}
         if error_key is not None:
             extra["error_key"] = error_key
+        if s.receipt_printed is not None:
+            extra["receipt"] = "printed" if s.receipt_printed else "failed"
+        if s.claim_code is not None:
+            extra["claim_code"] = s.claim_code
         record = IssuanceRecord(
             operation_id=s.operation_id,
             kiosk_id=self._settings.kiosk_id,
@@ -921,8 +1149,8 @@ class JourneyController:
         )
 
     def _claim_code(self) -> str:
-        raw = "".join(ch for ch in self._s.operation_id.upper() if ch.isalnum())[:8]
-        return f"{raw[:4]}-{raw[4:]}"
+        """The code the claim slip prints too: both derive it from the payment reference."""
+        return claim_code(self._s.operation_id)
 
     def _total(self) -> int:
         prices = self._settings.catalogue.prices_cents
@@ -966,6 +1194,7 @@ class JourneyController:
             issued=tuple(d.document_type for d in s.issued),
             progress=(done / wanted) if wanted else 0.0,
             timeout_warning_s=self._warning,
+            alert_keys=tuple(a.key for a in self._alerts) if state is S.OUT_OF_SERVICE else (),
         )
 
 
@@ -973,6 +1202,21 @@ def _log_payment_completion(done: Future[None]) -> None:
     err = None if done.cancelled() else done.exception()
     if err is not None:
         log.error("payment_completion_not_recorded", extra={"error": type(err).__name__})
+
+
+def _log_claim_slip(done: Future[PrintOutcome]) -> None:
+    err = None if done.cancelled() else done.exception()
+    if err is not None:
+        log.error("claim_slip_not_printed", extra={"error": type(err).__name__})
+    elif not done.cancelled() and not done.result().completed:
+        log.error("claim_slip_not_printed", extra={"job_id": done.result().job_id})
+    else:
+        log.info("claim_slip_printed")
+
+
+def _log_acknowledge_failure(done: Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("staff_acknowledge_failed", extra={"error": type(done.exception()).__name__})
 
 
 def _log_end_session(done: Future[None]) -> None:

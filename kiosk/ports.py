@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from hardware.payment.claim import ClaimSlip
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostalAddress:
@@ -147,6 +149,12 @@ class PaymentPort(Protocol):
     def complete(self, *, reference: str) -> Future[None]:
         """Every document of an approved order was delivered: the charge is final."""
 
+    def claim_slip(self, *, reference: str) -> Future[ClaimSlip]:
+        """The claim slip of a payment staff must settle (reversal refused, outcome unknown)."""
+
+    def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
+        """Staff took over these payments: forget them at start-up, resolve what can be resolved."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IssueRequest:
@@ -171,6 +179,9 @@ class IssuerPort(Protocol):
     def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
         """Render and seal one certificate."""
 
+    def check(self) -> Future[None]:
+        """Check the seal token can seal now; fails with a typed error (`TokenError`) otherwise."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrintOutcome:
@@ -180,8 +191,46 @@ class PrintOutcome:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptItem:
+    document_type: str
+    document_id: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptRequest:
+    """What the payment receipt lists: the documents delivered and the terminal's slip lines."""
+
+    operation_id: str
+    language: str
+    items: tuple[ReceiptItem, ...]
+    terminal_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceCheck:
+    """A device's readiness before the resident commits (no personal data).
+
+    `state` is a machine word ("ready", "paper_out", ...); `key` the translation key of the state.
+    """
+
+    ready: bool
+    state: str
+    key: str | None = None
+
+
 class PrinterPort(Protocol):
     def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]: ...
+
+    def print_receipt(self, receipt: ReceiptRequest) -> Future[PrintOutcome]:
+        """The payment receipt: on the receipt queue if configured, else a last A4 page."""
+
+    def print_claim_slip(self, slip: ClaimSlip, *, language: str) -> Future[PrintOutcome]:
+        """The resident's claim slip, translated into `language`."""
+
+    def check(self) -> Future[DeviceCheck]:
+        """Whether the printer can print now (paper out, jam, offline... are not ready)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,6 +251,20 @@ class IssuanceRecord:
 class OutboxPort(Protocol):
     def record(self, record: IssuanceRecord) -> Future[None]:
         """Persist to the local outbox (delivery to the central server happens in the background)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffAlert:
+    """Something only staff can fix; the kiosk goes out of service until they acknowledge it.
+
+    `reason` is a machine word (`reversal_failed`, `payment_unknown`, `signer_unavailable`,
+    `printer_unavailable`, `manual_review`); `key` the translation key shown to staff;
+    `reference` the payment reference (an operation id) when money is involved.
+    """
+
+    reason: str
+    key: str
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

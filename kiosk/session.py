@@ -21,8 +21,15 @@ Card removal, time-outs and errors
 * Inactivity time-outs end the session from every interactive state (to REMOVE_CARD when the card
   is still inserted, else to ATTRACT). States that wait on a device (READING, VERIFYING, PAYMENT,
   ISSUING, REVERSING) rely on the device time-outs, which surface as errors.
-* ERROR is reachable from every state but ERROR itself, REVERSING being the only way out of a
-  failed paid order.
+* ERROR is reachable from every state but ERROR itself and OUT_OF_SERVICE, REVERSING being the
+  only way out of a failed paid order.
+
+Out of service
+--------------
+OUT_OF_SERVICE ("staff has been called") follows wherever ATTRACT may follow, when a staff alert
+is pending (a refused reversal, an unknown payment outcome, an unusable seal token or printer, an
+unsettled payment found at start-up): the resident's session ends as usual, then the kiosk waits
+for staff. Only staff leave it (back to ATTRACT); no resident action and no time-out applies.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class SessionState(enum.Enum):
     TAKE_DOCUMENTS = "take_documents"
     REMOVE_CARD = "remove_card"
     ERROR = "error"
+    OUT_OF_SERVICE = "out_of_service"
 
 
 S = SessionState
@@ -93,6 +101,7 @@ _FORWARD: dict[SessionState, frozenset[SessionState]] = {
     S.TAKE_DOCUMENTS: frozenset({S.REMOVE_CARD}),
     S.REMOVE_CARD: frozenset(),
     S.ERROR: frozenset({S.READING, S.SUMMARY, S.REMOVE_CARD}),
+    S.OUT_OF_SERVICE: frozenset({S.ATTRACT}),
 }
 
 
@@ -100,10 +109,12 @@ def _build_table() -> Mapping[SessionState, frozenset[SessionState]]:
     table: dict[SessionState, frozenset[SessionState]] = {}
     for state, forward in _FORWARD.items():
         extra: set[SessionState] = set()
-        if state is not S.ERROR:
+        if state not in (S.ERROR, S.OUT_OF_SERVICE):
             extra.add(S.ERROR)  # a failure may happen anywhere
         if state is not S.ATTRACT and state not in COMMITTED_STATES:
             extra.add(S.ATTRACT)  # card removed, time-out or cancel: wipe and start over
+        if state is not S.OUT_OF_SERVICE and state not in COMMITTED_STATES:
+            extra.add(S.OUT_OF_SERVICE)  # the session ended (or none ran) and staff are needed
         table[state] = frozenset(forward | extra)
     return MappingProxyType(table)
 

@@ -2,6 +2,9 @@
 
 Printed on the receipt queue (80 mm roll) when one is configured, else as a last A4 page on the
 document printer. Either way it is a small PDF drawn here with the embedded DejaVu fonts.
+
+The claim slip (a payment staff must settle) is drawn the same way from lines the caller has
+already translated (`render_claim_slip`): this package does not know the screen's texts.
 """
 
 from __future__ import annotations
@@ -111,6 +114,18 @@ def render_receipt(
         documents=documents,
         terminal_lines=terminal_lines,
     )
+    return _draw(lines, roll=roll)
+
+
+def render_claim_slip(*, title: str, lines: Sequence[str], roll: bool = False) -> bytes:
+    """A claim slip PDF from translated text: the title in bold, then one line per entry."""
+    register_fonts()
+    out: list[tuple[str, bool]] = [(clean_text(title, field="claim_title"), True), ("", False)]
+    out += [(clean_text(line, field="claim_line"), False) for line in lines]
+    return _draw(out, roll=roll)
+
+
+def _draw(lines: Sequence[tuple[str, bool]], *, roll: bool) -> bytes:
     margin = 4 * mm if roll else 20 * mm
     width = ROLL_WIDTH if roll else A4[0]
     size, leading = (8.0, 10.0) if roll else (10.0, 13.0)
@@ -158,10 +173,35 @@ def print_receipt(
         terminal_lines=terminal_lines,
         roll=receipt_printer is not None,
     )
+    return print_pdf(
+        pdf, printer=printer, title="receipt", a4=receipt_printer is None, timeout=timeout
+    )
+
+
+def print_claim_slip(
+    *,
+    receipt_printer: DocumentPrinter | None,
+    document_printer: DocumentPrinter,
+    timeout: float,
+    title: str,
+    lines: Sequence[str],
+) -> JobResult:
+    """Print a claim slip on the receipt queue if there is one, else on an A4 page."""
+    printer = receipt_printer or document_printer
+    pdf = render_claim_slip(title=title, lines=lines, roll=receipt_printer is not None)
+    return print_pdf(
+        pdf, printer=printer, title="claim-slip", a4=receipt_printer is None, timeout=timeout
+    )
+
+
+def print_pdf(
+    pdf: bytes, *, printer: DocumentPrinter, title: str, a4: bool, timeout: float
+) -> JobResult:
+    """Hand a small PDF to `printer` through a file cups' filters (user `lp`) can read."""
     with tempfile.TemporaryDirectory(prefix="borne-receipt-") as tmp:
-        path = Path(tmp) / "receipt.pdf"
+        path = Path(tmp) / f"{title}.pdf"
         path.write_bytes(pdf)
         Path(tmp).chmod(0o755)
         path.chmod(0o644)
-        job_id = printer.submit(path, title="receipt", pages=1 if receipt_printer is None else None)
+        job_id = printer.submit(path, title=title, pages=1 if a4 else None)
         return printer.wait(job_id, timeout=timeout)

@@ -7,15 +7,15 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.journey import JourneyController, JourneyReport, JourneySettings
-from kiosk.ports import CardEventKind, Ports
+from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
+from kiosk.ports import CardEventKind, Ports, StaffAlert
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
@@ -72,11 +72,14 @@ def run_kiosk(
     remove_card: Callable[[], None] | None = None,
     fullscreen: bool = False,
     autoplay_timeout_s: float = 300.0,
+    alerts: Sequence[StaffAlert] = (),
+    on_view: Callable[[JourneyView], None] | None = None,
 ) -> RunResult:
     """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
 
     With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
-    thread (see `ui.autoplay`). Must be called on the main thread.
+    thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
+    `on_view` follows every view change. Must be called on the main thread.
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
@@ -90,7 +93,11 @@ def run_kiosk(
         post=poster.post,
         clock=time.monotonic,
         ids=lambda: uuid.uuid4().hex,
+        alerts=alerts,
     )
+    if on_view is not None:
+        controller.on_change(on_view)
+        on_view(controller.view)
 
     def on_card(kind: CardEventKind) -> None:  # any thread
         poster.post(lambda: controller.card_event(kind))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.i18n import translate
@@ -21,6 +22,7 @@ from ui.screens.messages import (
     TakeDocumentsScreen,
     WaitScreen,
 )
+from ui.screens.out_of_service import OutOfServiceScreen
 from ui.screens.pin import PinScreen
 from ui.screens.summary import SummaryScreen
 from ui.theme import STYLESHEET, big_button, label, set_text
@@ -42,7 +44,11 @@ _SCREENS: dict[SessionState, type[Screen]] = {
     S.TAKE_DOCUMENTS: TakeDocumentsScreen,
     S.REMOVE_CARD: RemoveCardScreen,
     S.ERROR: ErrorScreen,
+    S.OUT_OF_SERVICE: OutOfServiceScreen,
 }
+
+MAINTENANCE_SHORTCUT = "Ctrl+Alt+M"
+"""Staff: acknowledge the alerts of an out-of-service kiosk (`staff_acknowledge`)."""
 
 TICK_MS = 1000
 
@@ -81,6 +87,8 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
+        self.maintenance = QShortcut(QKeySequence(MAINTENANCE_SHORTCUT), self)
+        self.maintenance.activated.connect(controller.staff_acknowledge)
 
     @property
     def current_screen(self) -> Screen:

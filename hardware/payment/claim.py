@@ -1,4 +1,7 @@
-"""Claim slip for a payment that needs staff (MANUAL_REVIEW): pure data the kiosk can print.
+"""Claim slip for a payment that needs staff: pure data the kiosk can print.
+
+A payment needs staff when a reversal was refused (MANUAL_REVIEW) or when its outcome is unknown
+(UNKNOWN / RECOVERING: the terminal may or may not have charged the card).
 
 The resident keeps the slip; staff find the journal row by the claim code (or the reference) and
 refund by hand with what the row holds: amount, time, terminal id, trace, receipt number, masked PAN
@@ -18,6 +21,10 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 # Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or typed by staff is unambiguous.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CLAIM_CODE_LENGTH = 8
+#: Journal states in which a payment waits for staff (or for a look-up only staff can settle).
+CLAIMABLE_STATES = frozenset(
+    {PaymentState.MANUAL_REVIEW, PaymentState.UNKNOWN, PaymentState.RECOVERING}
+)
 
 TITLE_KEY = "payment.claim.title"
 INTRO_KEY = "payment.claim.intro"
@@ -80,7 +87,7 @@ def format_amount(amount_cents: int) -> str:
 
 def claim_slip(record: PaymentRecord, *, commune: str, kiosk_id: str) -> ClaimSlip:
     """Everything the resident needs to claim a payment staff must settle by hand."""
-    if record.state is not PaymentState.MANUAL_REVIEW:
+    if record.state not in CLAIMABLE_STATES:
         raise ValueError(f"payment {record.reference} is not waiting for staff")
     when = datetime.fromisoformat(record.created_at).astimezone(BRUSSELS)
     code = claim_code(record.reference)

@@ -9,6 +9,8 @@ from concurrent.futures import Future
 from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
 from hardware.eid.errors import NoCard
 from hardware.runner import DeviceRunner
+from kiosk import health
+from kiosk.health import HealthBoard
 from kiosk.ports import CardEventKind, CardHolder, PinOutcome, PinResult, PostalAddress
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,16 @@ def pin_result(check: PinCheck) -> PinResult:
 class EidCardAdapter:
     """`CardPort` over pyscard. Only the runner's thread touches the PC/SC session."""
 
-    def __init__(self, *, runner: DeviceRunner, reader: EidReader, reader_prefix: str) -> None:
+    def __init__(
+        self,
+        *,
+        runner: DeviceRunner,
+        reader: EidReader,
+        reader_prefix: str,
+        health_board: HealthBoard | None = None,
+    ) -> None:
         self._runner = runner
+        self._health = health_board
         self._reader = reader
         self._prefix = reader_prefix
         self._session: EidSession | None = None
@@ -53,6 +63,9 @@ class EidCardAdapter:
     def watch(self, on_event: Callable[[CardEventKind], None]) -> None:
         def forward(kind: str) -> None:
             log.info("card_event", extra={"kind": kind})
+            if self._health is not None:
+                lost = kind == CardEventKind.READER_LOST.value
+                self._health.set(health.CARD_READER, "lost" if lost else "present")
             on_event(CardEventKind(kind))
 
         self._monitor = CardMonitor(reader_prefix=self._prefix, on_event=forward)

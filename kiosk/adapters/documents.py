@@ -13,18 +13,26 @@ from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from hardware.errors import BorneError
+from hardware.payment.claim import ClaimSlip
 from hardware.runner import DeviceRunner
+from kiosk import health
+from kiosk.health import HealthBoard
+from kiosk.i18n import translate
 from kiosk.ports import (
     CardHolder,
+    DeviceCheck,
     HouseholdMember,
     IssuedDocument,
     IssueRequest,
     PostalAddress,
     PrintOutcome,
+    ReceiptRequest,
     RegisterExtract,
 )
+from printing import receipt as receipts
 from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
-from printing.printer import CupsPrinter, find_job_output
+from printing.printer import CupsPrinter, JobResult, find_job_output
 from printing.render import render
 from printing.seal import Sealer
 
@@ -151,8 +159,10 @@ class SealedDocumentIssuer:
         verify_base_url: str,
         spool_dir: Path,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        health_board: HealthBoard | None = None,
     ) -> None:
         self._runner = runner
+        self._health = health_board
         self._sealer_factory = sealer_factory
         self._sealer: Sealer | None = None
         self._commune = commune
@@ -169,10 +179,27 @@ class SealedDocumentIssuer:
         """
         return self._runner.submit(self._preflight)
 
+    def check(self) -> Future[None]:
+        """`IssuerPort.check`: the token can seal now (no specimen)."""
+        return self._runner.submit(self._check)
+
+    def _check(self) -> None:
+        try:
+            self._ensure_sealer()
+            assert self._sealer is not None
+            self._sealer.preflight()
+        except BorneError:
+            self._seen("unavailable")
+            raise
+        self._seen("ok")
+
+    def _seen(self, state: str) -> None:
+        if self._health is not None:
+            self._health.set(health.SEAL_TOKEN, state)
+
     def _preflight(self) -> None:
-        self._ensure_sealer()
+        self._check()
         assert self._sealer is not None
-        self._sealer.preflight()
         specimen = certificate_data(
             _SPECIMEN,
             kiosk_id=self._kiosk_id,
@@ -232,15 +259,106 @@ class CupsPrinterAdapter:
         job_timeout_s: float,
         output_dir: Path | None = None,
         keep_spool: bool = False,
+        receipt_printer: CupsPrinter | None = None,
+        commune: Commune | None = None,
+        kiosk_id: str = "",
+        health_board: HealthBoard | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
     ) -> None:
         self._runner = runner
         self._printer = printer
         self._timeout = job_timeout_s
         self._output_dir = output_dir
         self._keep = keep_spool
+        self._receipt_printer = receipt_printer
+        self._commune = commune
+        self._kiosk_id = kiosk_id
+        self._health = health_board
+        self._clock = clock
 
     def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
         return self._runner.submit(self._print, document)
+
+    def print_receipt(self, receipt: ReceiptRequest) -> Future[PrintOutcome]:
+        return self._runner.submit(self._print_receipt, receipt)
+
+    def print_claim_slip(self, slip: ClaimSlip, *, language: str) -> Future[PrintOutcome]:
+        return self._runner.submit(self._print_claim_slip, slip, language)
+
+    def check(self) -> Future[DeviceCheck]:
+        return self._runner.submit(self._check)
+
+    # -- owner thread -----------------------------------------------------------------------
+    def _check(self) -> DeviceCheck:
+        try:
+            status = self._printer.status()
+        except BorneError:
+            self._seen(health.PRINTER, "unreachable")
+            raise
+        self._seen(health.PRINTER, status.state.value)
+        if status.paper is not None:
+            self._seen(health.PAPER, "low" if status.paper.low else "ok")
+            self._seen(health.PAPER_REMAINING, str(status.paper.remaining))
+        if not status.can_print:
+            log.warning("printer_not_ready", extra={"state": status.state.value})
+        return DeviceCheck(
+            ready=status.can_print, state=status.state.value, key=status.state.translation_key
+        )
+
+    def _seen(self, device: str, state: str) -> None:
+        if self._health is not None:
+            self._health.set(device, state)
+
+    def _print_receipt(self, receipt: ReceiptRequest) -> PrintOutcome:
+        if self._commune is None:
+            msg = "the printer adapter was built without the commune: no receipt"
+            raise ValueError(msg)
+        language = receipt.language if receipt.language in ("fr", "nl", "de") else "fr"
+        result = receipts.print_receipt(
+            receipt_printer=self._receipt_printer,
+            document_printer=self._printer,
+            timeout=self._timeout,
+            commune=self._commune,
+            language=language,
+            issued_at=self._clock(),
+            kiosk_id=self._kiosk_id,
+            documents=[
+                receipts.ReceiptDocument(
+                    document_type=i.document_type,
+                    document_id=i.document_id,
+                    price_cents=i.price_cents,
+                )
+                for i in receipt.items
+            ],
+            terminal_lines=receipt.terminal_lines,
+        )
+        return self._outcome(result, what="receipt", operation_id=receipt.operation_id)
+
+    def _print_claim_slip(self, slip: ClaimSlip, language: str) -> PrintOutcome:
+        result = receipts.print_claim_slip(
+            receipt_printer=self._receipt_printer,
+            document_printer=self._printer,
+            timeout=self._timeout,
+            title=translate(slip.title.key, language, **slip.title.params_dict()),
+            lines=[translate(line.key, language, **line.params_dict()) for line in slip.lines],
+        )
+        return self._outcome(result, what="claim_slip", operation_id=slip.reference)
+
+    def _outcome(self, result: JobResult, *, what: str, operation_id: str) -> PrintOutcome:
+        on_main = self._receipt_printer is None
+        output = None
+        if result.completed and on_main and self._output_dir is not None:
+            output = find_job_output(self._output_dir, result.job_id)
+        log.info(
+            f"{what}_printed" if result.completed else f"{what}_print_failed",
+            extra={"operation_id": operation_id, "job_id": result.job_id},
+        )
+        return PrintOutcome(
+            job_id=result.job_id,
+            completed=result.completed,
+            output_path=output,
+            reason=None if result.completed else (result.message or result.state.name.lower()),
+        )
 
     def _print(self, document: IssuedDocument) -> PrintOutcome:
         job_id = self._printer.submit(document.pdf_path, title=document.document_id)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 
-from hardware.payment.journal import PaymentState
+from hardware.errors import DeviceUnavailable
+from hardware.payment.claim import ClaimSlip, claim_slip
+from hardware.payment.journal import PaymentRecord, PaymentState
 from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
 from hardware.payment.service import PaymentService
 from hardware.runner import DeviceRunner
+from kiosk import health
+from kiosk.health import HealthBoard
 from kiosk.ports import PaymentResult, PaymentStatus
 
 log = logging.getLogger(__name__)
@@ -41,11 +47,23 @@ class ZvtPaymentAdapter:
     """`PaymentPort` over `PaymentService`: every step is journaled before the terminal is asked."""
 
     def __init__(
-        self, *, runner: DeviceRunner, service_factory: Callable[[], PaymentService]
+        self,
+        *,
+        runner: DeviceRunner,
+        service_factory: Callable[[], PaymentService],
+        commune: str = "",
+        kiosk_id: str = "",
+        acknowledged_path: Path | None = None,
+        health_board: HealthBoard | None = None,
     ) -> None:
+        """`acknowledged_path` keeps the references of MANUAL_REVIEW payments staff took over."""
         self._runner = runner
         self._factory = service_factory
         self._service: PaymentService | None = None
+        self._commune = commune
+        self._kiosk_id = kiosk_id
+        self._acknowledged = acknowledged_path
+        self._health = health_board
 
     def start(self) -> Future[int]:
         """Open the terminal and resolve every unfinished payment before a resident is served."""
@@ -69,6 +87,16 @@ class ZvtPaymentAdapter:
     def complete(self, *, reference: str) -> Future[None]:
         return self._runner.submit(self._complete, reference)
 
+    def claim_slip(self, *, reference: str) -> Future[ClaimSlip]:
+        return self._runner.submit(self._claim_slip, reference)
+
+    def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
+        return self._runner.submit(self._acknowledge, references)
+
+    def pending_reviews(self) -> Future[tuple[str, ...]]:
+        """References of MANUAL_REVIEW payments staff have not acknowledged yet."""
+        return self._runner.submit(self._pending_reviews)
+
     # -- owner thread -----------------------------------------------------------------------
     def _svc(self) -> PaymentService:
         if self._service is None:
@@ -76,7 +104,12 @@ class ZvtPaymentAdapter:
         return self._service
 
     def _recover(self) -> int:
-        touched = self._svc().recover()
+        try:
+            touched = self._svc().recover()
+        except DeviceUnavailable:
+            self._seen("unreachable")
+            raise
+        self._seen("reachable")
         for record in touched:
             log.warning(
                 "payment_recovered",
@@ -88,7 +121,14 @@ class ZvtPaymentAdapter:
         self, amount_cents: int, reference: str, on_prompt: Callable[[str], None]
     ) -> PaymentResult:
         service = self._svc()
-        outcome = service.pay(amount_cents=amount_cents, reference=reference, on_status=on_prompt)
+        try:
+            outcome = service.pay(
+                amount_cents=amount_cents, reference=reference, on_status=on_prompt
+            )
+        except DeviceUnavailable:
+            self._seen("unreachable")
+            raise
+        self._seen("reachable")
         if isinstance(outcome, Approved):
             service.mark_delivering(reference)
         return payment_result(outcome, amount_cents=amount_cents)
@@ -115,3 +155,44 @@ class ZvtPaymentAdapter:
 
     def _complete(self, reference: str) -> None:
         self._svc().mark_completed(reference)
+
+    def _claim_slip(self, reference: str) -> ClaimSlip:
+        record = self._svc().journal.get(reference)
+        return claim_slip(record, commune=self._commune, kiosk_id=self._kiosk_id)
+
+    def _read_acknowledged(self) -> set[str]:
+        if self._acknowledged is None:
+            return set()
+        try:
+            data = json.loads(self._acknowledged.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError):
+            log.warning("acknowledged_payments_unreadable")
+            return set()
+        return {str(r) for r in data} if isinstance(data, list) else set()
+
+    def _acknowledge(self, references: tuple[str, ...]) -> None:
+        if self._acknowledged is not None:
+            known = self._read_acknowledged() | set(references)
+            tmp = self._acknowledged.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(known)), encoding="utf-8")
+            tmp.replace(self._acknowledged)
+        log.info("payments_acknowledged", extra={"count": len(references)})
+        self._recover()  # an unknown outcome left by the session is looked up again now
+
+    def _pending_reviews(self) -> tuple[str, ...]:
+        done = self._read_acknowledged()
+        rows: list[PaymentRecord] = self._svc().manual_review()
+        return tuple(r.reference for r in rows if r.reference not in done)
+
+    def staff_alert(self, record: PaymentRecord) -> None:
+        """`PaymentService.on_manual_review`: runs on the terminal's thread."""
+        log.error(
+            "payment_manual_review",
+            extra={"reference": record.reference, "amount": record.amount_cents},
+        )
+
+    def _seen(self, state: str) -> None:
+        if self._health is not None:
+            self._health.set(health.PAYMENT_TERMINAL, state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
+from kiosk import __version__
+from kiosk.health import HealthBoard
 from kiosk.ports import (
     AddressPeriod,
     HouseholdMember,
@@ -68,7 +71,9 @@ def record_to_wire(record: IssuanceRecord, *, occurred_at: datetime) -> wire.Iss
         documents=record.documents,
         document_ids=record.document_ids,
         amount_cents=record.amount_cents,
-        payment_status=wire.PaymentStatus(record.payment_status),
+        payment_status=wire.PaymentStatus(
+            "not_required" if record.payment_status == "none" else record.payment_status
+        ),
         receipt_number=record.receipt_number,
         extra=record.extra,
     )
@@ -88,7 +93,10 @@ class SyncService:
         timeout_s: float,
         retry_interval_s: float = 5.0,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        heartbeat_s: float = 60.0,
+        health_board: HealthBoard | None = None,
     ) -> None:
+        """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states."""
         self._runner = runner
         self._base_url = base_url
         self._kiosk_id = kiosk_id
@@ -102,6 +110,9 @@ class SyncService:
         self._sender: OutboxSender | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._heartbeat_s = heartbeat_s
+        self._health = health_board
+        self.last_heartbeat: wire.Heartbeat | None = None
 
     # -- life cycle (open and close run on the owner thread) ---------------------------------
     def start(self) -> Future[None]:
@@ -131,10 +142,21 @@ class SyncService:
         self._sender = OutboxSender(outbox=self._outbox, client=self._client)
 
     def _tick(self) -> None:
-        while not self._stop.wait(self._interval):
+        next_beat = time.monotonic()
+        while True:
+            now = time.monotonic()
             try:
-                self._runner.submit(self._deliver)
+                if self._health is not None and now >= next_beat:
+                    next_beat = now + self._heartbeat_s
+                    self._runner.submit(self._heartbeat)
+                else:
+                    self._runner.submit(self._deliver)
             except RunnerStopped:
+                return
+            wait = self._interval
+            if self._health is not None:
+                wait = max(0.0, min(wait, next_beat - time.monotonic()))
+            if self._stop.wait(wait):
                 return
 
     # -- ports ------------------------------------------------------------------------------
@@ -146,6 +168,10 @@ class SyncService:
 
     def deliver_now(self) -> Future[int]:
         return self._runner.submit(self._deliver)
+
+    def send_heartbeat(self) -> Future[wire.Heartbeat]:
+        """Build and send one heartbeat now (the ticker sends one every `heartbeat_s`)."""
+        return self._runner.submit(self._heartbeat)
 
     def pending(self) -> Future[int]:
         return self._runner.submit(lambda: self._require_outbox().pending_count())
@@ -165,6 +191,31 @@ class SyncService:
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))
         self._deliver()
+
+    def heartbeat_message(self) -> wire.Heartbeat:
+        """Owner thread: device states and the outbox backlog; never personal data."""
+        board = self._health
+        return wire.Heartbeat(
+            kiosk_id=self._kiosk_id,
+            version=__version__,
+            sent_at=self._clock(),
+            devices=dict(board.snapshot()) if board is not None else {},
+            outbox_backlog=self._require_outbox().pending_count(),
+            mode=board.mode if board is not None else "in_service",
+        )
+
+    def _heartbeat(self) -> wire.Heartbeat:
+        message = self.heartbeat_message()
+        assert self._client is not None
+        try:
+            self._client.heartbeat(message)
+        except SyncError as err:
+            log.warning("heartbeat_not_sent", extra={"reason": err.translation_key})
+            return message
+        self.last_heartbeat = message
+        log.info("heartbeat_sent", extra={"backlog": message.outbox_backlog})
+        self._deliver()
+        return message
 
     def _deliver(self) -> int:
         self._require_outbox()

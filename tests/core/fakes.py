@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from hardware.errors import BorneError
+from hardware.payment.claim import ClaimSlip, SlipLine, claim_code
 from kiosk.journey import JourneyController, JourneySettings, JourneyView
 from kiosk.ports import (
     CardEventKind,
     CardHolder,
     Catalogue,
+    DeviceCheck,
     HouseholdMember,
     IssuanceRecord,
     IssuedDocument,
@@ -31,7 +33,9 @@ from kiosk.ports import (
     Ports,
     PostalAddress,
     PrintOutcome,
+    ReceiptRequest,
     RegisterExtract,
+    StaffAlert,
 )
 
 T = TypeVar("T")
@@ -175,6 +179,9 @@ class FakePayment:
         )
         self._held: list[tuple[Future[PaymentResult], PaymentResult]] = []
         self.reverse_started = threading.Event()
+        self.reverse_ok = True
+        self.receipt_lines: tuple[str, ...] = ()
+        self.acknowledged: list[str] = []
 
     def pay(
         self, *, amount_cents: int, reference: str, on_prompt: Callable[[str], None]
@@ -184,6 +191,7 @@ class FakePayment:
             reference=reference,
             amount_cents=amount_cents,
             receipt_number="R0001" if self.status is PaymentStatus.APPROVED else None,
+            receipt_lines=self.receipt_lines,
         )
 
         def work() -> PaymentResult:
@@ -208,11 +216,41 @@ class FakePayment:
 
     def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]:
         def work() -> PaymentResult:
-            self.reversed.append(reference)
             self.reverse_started.set()
+            if not self.reverse_ok:
+                return PaymentResult(
+                    status=PaymentStatus.UNKNOWN, reference=reference, amount_cents=0
+                )
+            self.reversed.append(reference)
             return PaymentResult(status=PaymentStatus.APPROVED, reference=reference, amount_cents=0)
 
         return self._c.run(work)
+
+    def claim_slip(self, *, reference: str) -> Future[ClaimSlip]:
+        def work() -> ClaimSlip:
+            code = claim_code(reference)
+            return ClaimSlip(
+                claim_code=code,
+                reference=reference,
+                amount_cents=self.charged.get(reference, 0),
+                currency="EUR",
+                date="2024-05-02",
+                time="10:15",
+                receipt_number="R0001",
+                masked_pan="",
+                card_brand="",
+                terminal_id="",
+                trace="",
+                commune="Démo",
+                kiosk_id="kiosk-test",
+                title=SlipLine(key="payment.claim.title", params=(("commune", "Démo"),)),
+                lines=(SlipLine(key="payment.claim.code", params=(("code", code),)),),
+            )
+
+        return self._c.run(work)
+
+    def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
+        return self._c.run(lambda: self.acknowledged.extend(references))
 
     def complete(self, *, reference: str) -> Future[None]:
         return self._c.run(lambda: self.completed.append(reference))
@@ -229,6 +267,16 @@ class FakeIssuer:
         self.directory = directory
         self.fail_on: str | None = None
         self.requests: list[IssueRequest] = []
+        self.check_error: BorneError | None = None
+        self.checks = 0
+
+    def check(self) -> Future[None]:
+        def work() -> None:
+            self.checks += 1
+            if self.check_error is not None:
+                raise self.check_error
+
+        return self._c.run(work)
 
     def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
         def work() -> IssuedDocument:
@@ -252,6 +300,35 @@ class FakePrinter:
         self._c = completer
         self.complete = True
         self.printed: list[str] = []
+        self.receipts: list[ReceiptRequest] = []
+        self.receipt_error: BorneError | None = None
+        self.slips: list[tuple[ClaimSlip, str]] = []
+        self.state = "ready"
+        self.checks = 0
+
+    def check(self) -> Future[DeviceCheck]:
+        def work() -> DeviceCheck:
+            self.checks += 1
+            ready = self.state in ("ready", "busy", "paper_low")
+            return DeviceCheck(ready=ready, state=self.state, key=f"printing.state.{self.state}")
+
+        return self._c.run(work)
+
+    def print_receipt(self, receipt: ReceiptRequest) -> Future[PrintOutcome]:
+        def work() -> PrintOutcome:
+            if self.receipt_error is not None:
+                raise self.receipt_error
+            self.receipts.append(receipt)
+            return PrintOutcome(job_id=100 + len(self.receipts), completed=True)
+
+        return self._c.run(work)
+
+    def print_claim_slip(self, slip: ClaimSlip, *, language: str) -> Future[PrintOutcome]:
+        def work() -> PrintOutcome:
+            self.slips.append((slip, language))
+            return PrintOutcome(job_id=200 + len(self.slips), completed=True)
+
+        return self._c.run(work)
 
     def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
         def work() -> PrintOutcome:
@@ -353,7 +430,9 @@ class QueuePoster:
 
 
 class Rig:
-    def __init__(self, tmp_path: Path, **prices: int) -> None:
+    def __init__(
+        self, tmp_path: Path, *, alerts: tuple[StaffAlert, ...] = (), **prices: int
+    ) -> None:
         self.fakes: FakePorts = make_ports(threaded=False, directory=tmp_path)
         self.poster = QueuePoster()
         self.clock = ManualClock()
@@ -364,6 +443,7 @@ class Rig:
             post=self.poster,
             clock=self.clock,
             ids=Ids(),
+            alerts=alerts,
         )
         self.controller.on_change(self.views.append)
         self.fakes.card.watch(self.controller.card_event)

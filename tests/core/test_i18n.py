@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 NAMESPACES = (
     "attract", "language", "insert_card", "reading", "pin", "verifying", "documents", "summary",
     "payment", "issuing", "reversing", "take_documents", "remove_card", "error", "eid",
-    "printing", "document", "common", "timeout",
+    "printing", "document", "common", "timeout", "out_of_service",
 )  # fmt: skip
 KEY_SHAPE = re.compile(rf"^(?:{'|'.join(NAMESPACES)})\.[a-z_]+(?:\.[a-z_]+)*$")
 REQUIRED = {

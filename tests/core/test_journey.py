@@ -202,6 +202,8 @@ def test_card_removed_while_paying_reverses_a_late_approval(rig: Rig) -> None:
     choose(rig, "household")
     rig.fakes.payment.hold = True
     c.confirm_summary()
+    assert now(c) is S.SUMMARY  # the printer is checked first
+    rig.pump()
     assert now(c) is S.PAYMENT
     rig.fakes.card.remove()
     assert now(c) is S.ATTRACT
@@ -296,6 +298,7 @@ def test_payment_prompts_reach_the_view(rig: Rig) -> None:
     choose(rig, "household")
     rig.fakes.payment.hold = True
     rig.controller.confirm_summary()
+    rig.pump()
     rig.controller._payment_prompt(rig.controller._epoch, "payment.status.enter_pin")
     assert rig.controller.view.payment_prompt_key == "payment.status.enter_pin"
 

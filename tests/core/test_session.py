@@ -43,7 +43,7 @@ def test_every_pair_is_legal_exactly_as_declared(
 
 @pytest.mark.parametrize("state", list(SessionState), ids=lambda s: s.value)
 def test_error_reachable_from_everywhere(state: SessionState) -> None:
-    assert (S.ERROR in TRANSITIONS[state]) is (state is not S.ERROR)
+    assert (S.ERROR in TRANSITIONS[state]) is (state not in (S.ERROR, S.OUT_OF_SERVICE))
 
 
 @pytest.mark.parametrize("state", list(SessionState), ids=lambda s: s.value)
@@ -80,3 +80,13 @@ def test_state_change_is_logged_without_personal_data(caplog: pytest.LogCaptureF
     (record,) = [r for r in caplog.records if r.getMessage() == "state_change"]
     assert record.__dict__["from"] == "attract"
     assert record.__dict__["to"] == "language"
+
+
+def test_out_of_service_is_left_only_for_attract() -> None:
+    assert TRANSITIONS[S.OUT_OF_SERVICE] == {S.ATTRACT}
+
+
+@pytest.mark.parametrize("state", list(SessionState), ids=lambda s: s.value)
+def test_out_of_service_follows_wherever_a_session_may_end(state: SessionState) -> None:
+    expected = state is not S.OUT_OF_SERVICE and state not in COMMITTED_STATES
+    assert (S.OUT_OF_SERVICE in TRANSITIONS[state]) is expected
