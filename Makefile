@@ -56,7 +56,7 @@ contracts: venv
 	@echo "== import-linter"; $(VENV)/bin/lint-imports
 
 pytest: setup
-	@echo "== pytest"; QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -p no:cacheprovider; rc=$$?; \
+	@echo "== pytest"; BORNE_REQUIRE_REAL_STACK=1 QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no test: failing"; exit 1; fi; exit $$rc
 
 test: setup lint typecheck contracts pytest

@@ -3,6 +3,8 @@
 Every device gets its own `DeviceRunner` thread (card reader, payment terminal, signer, printer,
 sync client). Before the first resident is served, unfinished payments are resolved, the seal key
 is loaded and the outbox is opened; a part that cannot be readied is reported with its reason.
+A seal token that cannot seal, or a payment left for staff, does not stop the kiosk: `ready()`
+returns staff alerts, and the journey starts out of service until staff acknowledge them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from hardware.eid import EidReader, TrustStore
+from hardware.errors import BorneError
 from hardware.payment.journal import PaymentJournal
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
@@ -22,11 +26,14 @@ from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
-from kiosk.journey import JourneySettings
-from kiosk.ports import Catalogue, Ports
+from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
+from kiosk.journey import KEY_ALERT_MANUAL_REVIEW, JourneySettings, JourneyView
+from kiosk.ports import Catalogue, Ports, StaffAlert
+from kiosk.session import SessionState
 from printing.documents import CATALOGUE
 from printing.model import Commune
-from printing.printer import CupsPrinter
+from printing.paper import PaperTracker
+from printing.printer import CupsPrinter, DocumentPrinter
 from printing.seal import Sealer
 from printing.softhsm import TokenConfig
 
@@ -47,18 +54,46 @@ class Kiosk:
     issuer: SealedDocumentIssuer
     sync: SyncService
     runners: list[tuple[DeviceRunner, Callable[[], None] | None]] = field(default_factory=list)
+    health: HealthBoard = field(default_factory=HealthBoard)
+    alerts: tuple[StaffAlert, ...] = ()
+    """Staff alerts found by `ready()`; the journey starts out of service when there are any."""
 
-    def ready(self) -> None:
-        """Resolve unfinished payments, load the seal key and open the outbox (raise on failure)."""
+    def ready(self) -> tuple[StaffAlert, ...]:
+        """Resolve unfinished payments, load the seal key and open the outbox.
+
+        Raises when the terminal or the outbox cannot be readied. A seal token that cannot seal
+        and payments waiting for staff are returned (and kept in `alerts`) instead.
+        """
         recovered = self.payment.start()
         sealer = self.issuer.preflight()
         sync = self.sync.start()
         touched = recovered.result(timeout=READY_TIMEOUT_S)
-        sealer.result(timeout=READY_TIMEOUT_S)
+        alerts: list[StaffAlert] = []
+        try:
+            sealer.result(timeout=READY_TIMEOUT_S)
+        except BorneError as err:
+            log.error("signer_unavailable", extra={"key": err.translation_key})
+            alerts.append(StaffAlert(reason="signer_unavailable", key=err.translation_key))
         sync.result(timeout=READY_TIMEOUT_S)
+        for reference in self.payment.pending_reviews().result(timeout=READY_TIMEOUT_S):
+            alerts.append(
+                StaffAlert(reason="manual_review", key=KEY_ALERT_MANUAL_REVIEW, reference=reference)
+            )
+        self.alerts = tuple(alerts)
         log.info(
-            "kiosk_ready", extra={"kiosk_id": self.config.kiosk_id, "payments_recovered": touched}
+            "kiosk_ready",
+            extra={
+                "kiosk_id": self.config.kiosk_id,
+                "payments_recovered": touched,
+                "staff_alerts": len(alerts),
+            },
         )
+        return self.alerts
+
+    def observe(self, view: JourneyView) -> None:
+        """Journey listener: the heartbeat tells whether the kiosk is out of service."""
+        out = view.state is SessionState.OUT_OF_SERVICE
+        self.health.set_mode(OUT_OF_SERVICE if out else IN_SERVICE)
 
     def stop(self) -> None:
         for runner, close in reversed(self.runners):
@@ -96,16 +131,32 @@ def journey_settings(config: KioskConfig) -> JourneySettings:
 def build(
     config: KioskConfig,
     *,
-    token: TokenConfig,
+    token: TokenConfig | None,
     print_output: Path | None = None,
     keep_issued: bool = False,
+    sealer_factory: Callable[[], Sealer] | None = None,
+    document_printer: DocumentPrinter | None = None,
 ) -> Kiosk:
-    """Wire the real adapters; nothing talks to a device until `Kiosk.ready()`."""
+    """Wire the real adapters; nothing talks to a device until `Kiosk.ready()`.
+
+    The demo's in-process fallbacks (`kiosk.sim`) come in as `sealer_factory` (the software seal
+    without a token; `token` may then be None) and `document_printer` (the folder printer without cupsd).
+    """
+    if sealer_factory is None:
+        if token is None:
+            msg = "a seal token (or a sealer factory) is needed to issue documents"
+            raise ValueError(msg)
+        seal_token = token
+
+        def sealer_factory() -> Sealer:
+            return Sealer(seal_token, location=config.commune.name)
+
     runners = {
         name: DeviceRunner(name) for name in ("card", "payment", "signer", "printer", "sync")
     }
     for runner in runners.values():
         runner.start()
+    board = HealthBoard()
 
     trust = (
         TrustStore.with_test_root(config.eid.test_roots)
@@ -116,6 +167,7 @@ def build(
         runner=runners["card"],
         reader=EidReader(reader_prefix=config.eid.reader_prefix, trust=trust),
         reader_prefix=config.eid.reader_prefix,
+        health_board=board,
     )
 
     def payment_service() -> PaymentService:
@@ -126,10 +178,18 @@ def build(
                 timeouts=ZvtTimeouts().scaled(config.payment.timeout_scale),
             ),
             journal=PaymentJournal(config.payment.journal),
+            on_manual_review=payment.staff_alert,
         )
 
     config.payment.journal.parent.mkdir(parents=True, exist_ok=True)
-    payment = ZvtPaymentAdapter(runner=runners["payment"], service_factory=payment_service)
+    payment = ZvtPaymentAdapter(
+        runner=runners["payment"],
+        service_factory=payment_service,
+        commune=config.commune.name,
+        kiosk_id=config.kiosk_id,
+        acknowledged_path=config.payment.journal.with_suffix(".acknowledged.json"),
+        health_board=board,
+    )
     commune = Commune(
         name=config.commune.name,
         address=config.commune.address,
@@ -141,18 +201,33 @@ def build(
     )
     issuer = SealedDocumentIssuer(
         runner=runners["signer"],
-        sealer_factory=lambda: Sealer(token, location=config.commune.name),
+        sealer_factory=sealer_factory,
         commune=commune,
         kiosk_id=config.kiosk_id,
         verify_base_url=config.central.url,
         spool_dir=config.var_dir / "spool",
+        health_board=board,
     )
+    paper = (
+        PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
+        if config.printing.paper_state is not None
+        else None
+    )
+    receipt_queue = config.printing.receipt_queue
     printer = CupsPrinterAdapter(
         runner=runners["printer"],
-        printer=CupsPrinter(queue=config.printing.queue, server=config.printing.server),
+        printer=CupsPrinter(queue=config.printing.queue, server=config.printing.server, paper=paper)
+        if document_printer is None
+        else _as_cups_printer(document_printer),
         job_timeout_s=config.printing.job_timeout_s,
         output_dir=print_output or config.printing.output_dir,
         keep_spool=keep_issued,
+        receipt_printer=CupsPrinter(queue=receipt_queue, server=config.printing.server)
+        if receipt_queue is not None
+        else None,
+        commune=commune,
+        kiosk_id=config.kiosk_id,
+        health_board=board,
     )
     sync = SyncService(
         runner=runners["sync"],
@@ -161,6 +236,8 @@ def build(
         token=config.central.token,
         outbox_path=config.central.outbox,
         timeout_s=config.central.timeout_s,
+        heartbeat_s=config.central.heartbeat_s,
+        health_board=board,
     )
     ports = Ports(
         card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync
@@ -173,6 +250,7 @@ def build(
         payment=payment,
         issuer=issuer,
         sync=sync,
+        health=board,
         runners=[
             (runners["sync"], sync.close),
             (runners["printer"], None),
@@ -181,6 +259,12 @@ def build(
             (runners["card"], card.close),
         ],
     )
+
+
+def _as_cups_printer(printer: DocumentPrinter) -> CupsPrinter:
+    """`CupsPrinterAdapter` is annotated `CupsPrinter` but uses only the `DocumentPrinter` surface
+    (submit, wait, status): the demo's folder printer goes through the same adapter."""
+    return cast("CupsPrinter", printer)
 
 
 def run_autoplay(
@@ -201,6 +285,8 @@ def run_autoplay(
     result = run_kiosk(
         ports=kiosk.ports,
         settings=kiosk.settings,
+        alerts=kiosk.alerts,
+        on_view=kiosk.observe,
         autoplay=AutoplayScript(
             language=language, pin=pin, documents=documents, document_language=document_language
         ),
@@ -215,4 +301,11 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> None:
     """The kiosk for residents, until the window is closed."""
     from ui.app import run_kiosk  # noqa: PLC0415
 
-    run_kiosk(ports=kiosk.ports, settings=kiosk.settings, autoplay=None, fullscreen=fullscreen)
+    run_kiosk(
+        ports=kiosk.ports,
+        settings=kiosk.settings,
+        alerts=kiosk.alerts,
+        on_view=kiosk.observe,
+        autoplay=None,
+        fullscreen=fullscreen,
+    )

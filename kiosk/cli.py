@@ -43,9 +43,28 @@ def _logging(config: KioskConfig, *, console: bool) -> None:
 
 # -- setup ------------------------------------------------------------------------------------
 def setup(*, var_dir: Path) -> int:
-    from kiosk.sim import prepare_credentials  # noqa: PLC0415
+    """The test PKI and the seal token; without SoftHSM2 (and unless the real stack is required)
+    only the PKI, whose TEST seal key the demo's software seal then uses."""
+    from kiosk import sim  # noqa: PLC0415
 
-    card_roots, municipal_root, token = prepare_credentials(var_dir.resolve())
+    missing = "softhsm2" in sim.missing_programs()
+    if missing and not sim.require_real_stack():
+        card, municipal = sim.prepare_pki(var_dir.resolve())
+        sys.stderr.write(
+            "kiosk: softhsm2 not installed: no seal token, the demo seals with a demo-only "
+            "software key; run `make setup` for the real stack\n"
+        )
+        _emit(
+            {
+                "card_test_roots": str(card.test_roots_pem),
+                "municipal_root": str(municipal.root_cert_path),
+                "softhsm_conf": None,
+                "token_label": None,
+                "fallbacks": ["softhsm2"],
+            }
+        )
+        return EXIT_OK
+    card_roots, municipal_root, token = sim.prepare_credentials(var_dir.resolve())
     _emit(
         {
             "card_test_roots": str(card_roots),
@@ -67,8 +86,19 @@ def sim_up(*, config_path: Path | None, persona: str) -> int:
     except sim.SimStartError as err:
         sys.stderr.write(f"kiosk: {err}\n")
         return EXIT_COMPONENT
+    _announce(sim.describe_fallbacks(endpoints.fallbacks))
+    if endpoints.fallbacks:
+        sys.stderr.write(
+            "kiosk: in-process parts serve only the `sim serve` process, not other programs\n"
+        )
     _emit(json.loads(endpoints.to_json()))
     return EXIT_OK
+
+
+def _announce(announcements: list[str]) -> None:
+    """Each in-process fallback on stderr (`SimStack.start` has logged them already)."""
+    for text in announcements:
+        sys.stderr.write(f"kiosk: {text}\n")
 
 
 def sim_down(*, config_path: Path | None) -> int:
@@ -151,11 +181,16 @@ def demo(
     except sim.SimStartError as err:
         sys.stderr.write(f"kiosk: {err}\n")
         return EXIT_COMPONENT
+    _announce([f.announcement for f in stack.fallbacks])
     try:
         config = _with_endpoints(config, endpoints)
-        assert stack.token is not None
         kiosk = app.build(
-            config, token=stack.token, print_output=Path(endpoints.print_output), keep_issued=True
+            config,
+            token=stack.token,
+            print_output=Path(endpoints.print_output),
+            keep_issued=True,
+            sealer_factory=stack.sealer_factory(location=config.commune.name),
+            document_printer=stack.folder_printer,
         )
         try:
             kiosk.ready()
@@ -177,6 +212,7 @@ def demo(
     finally:
         stack.stop()
     summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
+    summary["fallbacks"] = list(endpoints.fallbacks)
     _emit(summary)
     return EXIT_OK if summary["outcome"] == "completed" else EXIT_FAILED
 
@@ -237,7 +273,10 @@ def selftest(*, config_path: Path | None) -> int:
 
     config = _config(config_path)
     endpoints = sim.running(config.var_dir) if config.mode.trusts_test_roots else None
-    if endpoints is not None:
+    if endpoints is not None and "softhsm2" in endpoints.fallbacks:
+        config = _with_endpoints(config, endpoints)
+        token = None  # the sim's software seal lives in its own process
+    elif endpoints is not None:
         config = _with_endpoints(config, endpoints)
         token = sim.prepare_credentials(config.var_dir)[2]
     elif config.signing.pin is not None:
@@ -246,6 +285,9 @@ def selftest(*, config_path: Path | None) -> int:
         token = None
 
     def check_signer(_: KioskConfig) -> str:
+        if token is None and endpoints is not None:
+            msg = "the simulated stack seals with an in-process demo key: no token to check"
+            raise RuntimeError(msg)
         if token is None:
             msg = "the seal token's PIN is not known (set BORNE_SEAL_PIN)"
             raise RuntimeError(msg)

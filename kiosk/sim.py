@@ -5,6 +5,14 @@ and the virtual eID card, the ZVT terminal simulator on a pty, a private cupsd w
 queue, and the central server on a free loopback port. Tests, `kiosk demo` and `kiosk sim up` all
 use it, so what is tested is what is demonstrated. A part that fails to start stops the parts
 already started and raises `SimStartError` naming the part, the reason and its log tail.
+
+Where a daemon cannot be installed (a laptop without apt), its part falls back to an in-process
+stand-in, announced loudly and recorded in `SimStack.fallbacks` (and in the endpoints): pcscd →
+the virtual card in an in-process reader, cupsd → the folder printer, SoftHSM2 → the TEST seal key
+read from its PEM file. `BORNE_REQUIRE_REAL_STACK=1` (set by `make test`, so CI) turns a missing
+daemon back into a `SimStartError`. `BORNE_FORCE_FALLBACK=pcscd,cupsd,softhsm2` (tests only) takes
+the fallback even where the daemon is installed. The ZVT simulator and the central server need
+nothing from apt and always run for real.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -27,17 +35,29 @@ from typing import Any
 from smartcard import scard
 
 from central.process import RunningCentral, start_central
+from hardware.eid import transport as eid_transport
 from hardware.errors import BorneError
-from hardware.simulators.eid import VirtualCard, ensure_card_pki, persona_pin
+from hardware.simulators.eid import (
+    CardPki,
+    InProcessCardTransport,
+    VirtualCard,
+    ensure_card_pki,
+    persona_pin,
+)
 from hardware.simulators.pcscd import PcscdService, list_readers
 from hardware.simulators.zvt import TerminalSimulator
 from printing.cupsd import CupsdService
-from printing.demo_pki import ensure_municipal_pki
+from printing.demo_pki import MunicipalPki, ensure_municipal_pki
+from printing.folder_printer import FolderPrinter
+from printing.seal import Sealer
 from printing.softhsm import TokenConfig, ensure_token
+from printing.software_seal import SoftwareSealer
 
 log = logging.getLogger(__name__)
 
 REQUIRED_PROGRAMS = {"pcscd": "pcscd", "cupsd": "cups", "softhsm2-util": "softhsm2"}
+REQUIRE_REAL_ENV = "BORNE_REQUIRE_REAL_STACK"
+FORCE_FALLBACK_ENV = "BORNE_FORCE_FALLBACK"
 
 
 class SimStartError(BorneError):
@@ -50,6 +70,111 @@ class SimStartError(BorneError):
         super().__init__(f"{part} could not be started: {reason}{detail}", params={"part": part})
         self.part = part
         self.log_tail = log_tail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FallbackPart:
+    """A daemon that the demo can do without, and what stands in for it in-process."""
+
+    part: str  # the daemon: "pcscd", "cupsd", "softhsm2"
+    package: str  # its Debian package, as `missing_programs` names it
+    aliases: tuple[str, ...]
+    stand_in: str
+
+
+FALLBACK_PARTS = (
+    FallbackPart(
+        part="pcscd",
+        package="pcscd",
+        aliases=("pcscd", "pcsc", "vpcd"),
+        stand_in="the eID card is simulated in-process",
+    ),
+    FallbackPart(
+        part="cupsd",
+        package="cups",
+        aliases=("cupsd", "cups"),
+        stand_in="documents are written as PDF files instead of being printed",
+    ),
+    FallbackPart(
+        part="softhsm2",
+        package="softhsm2",
+        aliases=("softhsm2", "softhsm", "softhsm2-util", "hsm"),
+        stand_in="documents are sealed with a demo-only software key",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fallback:
+    """One part of the stack simulated in-process, and why."""
+
+    part: str
+    stand_in: str
+    forced: bool
+
+    @property
+    def announcement(self) -> str:
+        if self.forced:
+            return f"{self.part} bypassed ({FORCE_FALLBACK_ENV}): {self.stand_in}"
+        return f"{self.part} not installed: {self.stand_in}; run `make setup` for the real stack"
+
+
+def _forced_parts(value: str) -> set[str]:
+    names = {n.strip().lower() for n in value.split(",") if n.strip()}
+    if "all" in names:
+        return {p.part for p in FALLBACK_PARTS}
+    known = {alias: p.part for p in FALLBACK_PARTS for alias in p.aliases}
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise SimStartError(
+            part=FORCE_FALLBACK_ENV,
+            reason=f"unknown part {', '.join(unknown)} (pcscd, cupsd, softhsm2 or all)",
+        )
+    return {known[n] for n in names}
+
+
+def describe_fallbacks(parts: tuple[str, ...] | list[str]) -> list[str]:
+    """Announcements for parts another process reported (`SimEndpoints.fallbacks`)."""
+    missing = set(missing_programs())
+    return [
+        Fallback(part=p.part, stand_in=p.stand_in, forced=p.package not in missing).announcement
+        for p in FALLBACK_PARTS
+        if p.part in parts
+    ]
+
+
+def require_real_stack(environ: Mapping[str, str] | None = None) -> bool:
+    """True when a missing daemon is an error, not a fallback (`BORNE_REQUIRE_REAL_STACK=1`)."""
+    env = os.environ if environ is None else environ
+    return env.get(REQUIRE_REAL_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def plan_fallbacks(
+    *, require_real: bool | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Fallback, ...]:
+    """Which parts run in-process: missing programs, plus those forced off for tests.
+
+    With `require_real` (default: `BORNE_REQUIRE_REAL_STACK`) any of them raises `SimStartError`.
+    """
+    env = os.environ if environ is None else environ
+    missing = set(missing_programs())
+    forced = _forced_parts(env.get(FORCE_FALLBACK_ENV, ""))
+    plan = tuple(
+        Fallback(part=p.part, stand_in=p.stand_in, forced=p.package not in missing)
+        for p in FALLBACK_PARTS
+        if p.package in missing or p.part in forced
+    )
+    if plan and (require_real_stack(env) if require_real is None else require_real):
+        absent = sorted(p.package for p in FALLBACK_PARTS if p.package in missing)
+        if absent:
+            reason = f"missing {', '.join(absent)}: run `make setup` (installs them with apt)"
+        else:
+            reason = f"{FORCE_FALLBACK_ENV} asks for in-process parts"
+        raise SimStartError(
+            part="system packages",
+            reason=f"{reason}; {REQUIRE_REAL_ENV}=1 allows no in-process fallback",
+        )
+    return plan
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +194,8 @@ class SimEndpoints:
     municipal_root: str
     softhsm_conf: str
     pid: int
+    fallbacks: tuple[str, ...] = ()
+    """Parts simulated in-process (see `FALLBACK_PARTS`); empty on the real stack."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -83,26 +210,46 @@ def missing_programs() -> list[str]:
     )
 
 
-def prepare_credentials(var_dir: Path) -> tuple[Path, Path, TokenConfig]:
-    """Test PKI for the cards and the municipality, and the SoftHSM2 seal token (idempotent)."""
+def prepare_pki(var_dir: Path) -> tuple[CardPki, MunicipalPki]:
+    """Test PKI for the cards and the municipality (idempotent; needs nothing from apt)."""
     card = ensure_card_pki(var_dir / "pki" / "card")
     municipal = ensure_municipal_pki(var_dir / "pki" / "municipal")
+    return card, municipal
+
+
+def prepare_credentials(var_dir: Path) -> tuple[Path, Path, TokenConfig]:
+    """Test PKI for the cards and the municipality, and the SoftHSM2 seal token (idempotent)."""
+    card, municipal = prepare_pki(var_dir)
     token = ensure_token(base_dir=var_dir / "hsm", pki=municipal)
     return card.test_roots_pem, municipal.root_cert_path, token
 
 
 class SimStack:
-    """Starts and stops the whole simulated stack; also drives the virtual card (insert/remove)."""
+    """Starts and stops the whole simulated stack; also drives the virtual card (insert/remove).
+
+    A daemon that is not installed is replaced by its in-process stand-in (`fallbacks`, decided
+    by `plan_fallbacks` at `start`); `require_real` (default: `BORNE_REQUIRE_REAL_STACK`) forbids it.
+    """
 
     def __init__(
-        self, *, var_dir: Path, persona: str = "marie", card_inserted: bool = False
+        self,
+        *,
+        var_dir: Path,
+        persona: str = "marie",
+        card_inserted: bool = False,
+        require_real: bool | None = None,
     ) -> None:
         self.var_dir = var_dir.resolve()
         self.persona = persona
         self._card_inserted_at_start = card_inserted
+        self._require_real = require_real
+        self.fallbacks: tuple[Fallback, ...] = ()
         self.token: TokenConfig | None = None
+        self.municipal_pki: MunicipalPki | None = None
         self.pcscd: PcscdService | None = None
         self.card: VirtualCard | None = None
+        self.card_transport: InProcessCardTransport | None = None
+        self.folder_printer: FolderPrinter | None = None
         self.terminal: TerminalSimulator | None = None
         self.cupsd: CupsdService | None = None
         self.central: RunningCentral | None = None
@@ -116,12 +263,23 @@ class SimStack:
         return persona_pin(self.persona)
 
     # -- life cycle -------------------------------------------------------------------------
+    def simulated(self, part: str) -> bool:
+        """True when `part` ("pcscd", "cupsd", "softhsm2") runs in-process in this stack."""
+        return any(f.part == part for f in self.fallbacks)
+
+    def sealer_factory(self, *, location: str) -> Callable[[], Sealer] | None:
+        """The software sealer's factory when SoftHSM2 fell back (None: use the token)."""
+        pki = self.municipal_pki
+        if not self.simulated("softhsm2") or pki is None:
+            return None
+        return lambda: SoftwareSealer(pki=pki, location=location)
+
     def start(self) -> SimEndpoints:
-        missing = missing_programs()
-        if missing:
-            raise SimStartError(
-                part="system packages",
-                reason=f"missing {', '.join(missing)}: run `make setup` (installs them with apt)",
+        self.fallbacks = plan_fallbacks(require_real=self._require_real)
+        for fallback in self.fallbacks:
+            log.warning(
+                "sim_fallback",
+                extra={"part": fallback.part, "announcement": fallback.announcement},
             )
         try:
             return self._start_all()
@@ -132,10 +290,70 @@ class SimStack:
     def _start_all(self) -> SimEndpoints:
         for sub in ("run", "log", "data"):
             (self.var_dir / sub).mkdir(parents=True, exist_ok=True, mode=0o755)
-        card_roots, municipal_root, self.token = self._step(
-            "seal token", lambda: prepare_credentials(self.var_dir)
-        )
+        card_pki, self.municipal_pki = self._step("test PKI", lambda: prepare_pki(self.var_dir))
+        card_roots, municipal_root = card_pki.test_roots_pem, self.municipal_pki.root_cert_path
+        if not self.simulated("softhsm2"):
+            municipal = self.municipal_pki
+            self.token = self._step(
+                "seal token",
+                lambda: ensure_token(base_dir=self.var_dir / "hsm", pki=municipal),
+            )
 
+        if self.simulated("pcscd"):
+            self._start_card_in_process(card_pki)
+        else:
+            self._start_card_on_pcscd(card_roots)
+
+        link = self.var_dir / "run" / "zvt"
+        self.terminal = TerminalSimulator(
+            link_path=link, journal_path=self.var_dir / "data" / "zvt-terminal.json"
+        )
+        self._step("ZVT terminal simulator", self.terminal.start)
+        self._stops.append(self.terminal.stop)
+
+        if self.simulated("cupsd"):
+            self.folder_printer = FolderPrinter(self.var_dir / "run" / "print-out")
+            printer, cups_server = "", ""
+            print_output = self.folder_printer.directory
+        else:
+            cups_dir = self.var_dir / "run" / "cups"
+            cups_dir.mkdir(parents=True, exist_ok=True)
+            cups_dir.chmod(0o755)
+            self.cupsd = CupsdService(cups_dir, queue_name="borne-pdf")
+            self._step("cupsd", self.cupsd.start, log_tail=self.cupsd.log_tail)
+            self._stops.append(self.cupsd.stop)
+            printer, cups_server = self.cupsd.printer_name, self.cupsd.server
+            print_output = self.cupsd.output_dir
+
+        self.central = self._step(
+            "central server",
+            lambda: start_central(
+                db_path=self.var_dir / "data" / "central.sqlite",
+                log_path=self.var_dir / "log" / "central.log",
+            ),
+        )
+        self._stops.append(self.central.stop)
+
+        self.endpoints = SimEndpoints(
+            persona=self.persona,
+            pcscd_socket="" if self.card is None else "/run/pcscd/pcscd.comm",
+            reader_prefix=self.reader_name,
+            vpcd_port=0 if self.card is None else self.card.port,
+            payment_port=str(link),
+            printer=printer,
+            cups_server=cups_server,
+            print_output=str(print_output),
+            central_url=self.central.url,
+            card_test_roots=str(card_roots),
+            municipal_root=str(municipal_root),
+            softhsm_conf="" if self.token is None else str(self.token.conf_path),
+            pid=os.getpid(),
+            fallbacks=tuple(f.part for f in self.fallbacks),
+        )
+        log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
+        return self.endpoints
+
+    def _start_card_on_pcscd(self, card_roots: Path) -> None:
         self.pcscd = PcscdService(
             log_path=self.var_dir / "log" / "pcscd.log",
             debug=os.environ.get("BORNE_PCSCD_DEBUG") == "1",
@@ -154,46 +372,15 @@ class SimStack:
         if self._card_inserted_at_start:
             self._step("virtual eID card", self.card.insert)
 
-        link = self.var_dir / "run" / "zvt"
-        self.terminal = TerminalSimulator(
-            link_path=link, journal_path=self.var_dir / "data" / "zvt-terminal.json"
+    def _start_card_in_process(self, card_pki: CardPki) -> None:
+        """The virtual card in a reader of this process, reachable by its name (no pcscd)."""
+        transport = InProcessCardTransport(
+            self.persona, pki_dir=card_pki.directory, inserted=self._card_inserted_at_start
         )
-        self._step("ZVT terminal simulator", self.terminal.start)
-        self._stops.append(self.terminal.stop)
-
-        cups_dir = self.var_dir / "run" / "cups"
-        cups_dir.mkdir(parents=True, exist_ok=True)
-        cups_dir.chmod(0o755)
-        self.cupsd = CupsdService(cups_dir, queue_name="borne-pdf")
-        self._step("cupsd", self.cupsd.start, log_tail=self.cupsd.log_tail)
-        self._stops.append(self.cupsd.stop)
-
-        self.central = self._step(
-            "central server",
-            lambda: start_central(
-                db_path=self.var_dir / "data" / "central.sqlite",
-                log_path=self.var_dir / "log" / "central.log",
-            ),
-        )
-        self._stops.append(self.central.stop)
-
-        self.endpoints = SimEndpoints(
-            persona=self.persona,
-            pcscd_socket="/run/pcscd/pcscd.comm",
-            reader_prefix=self.reader_name,
-            vpcd_port=self.card.port,
-            payment_port=str(link),
-            printer=self.cupsd.printer_name,
-            cups_server=self.cupsd.server,
-            print_output=str(self.cupsd.output_dir),
-            central_url=self.central.url,
-            card_test_roots=str(card_roots),
-            municipal_root=str(municipal_root),
-            softhsm_conf=str(self.token.conf_path),
-            pid=os.getpid(),
-        )
-        log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
-        return self.endpoints
+        self.card_transport = transport
+        self.reader_name = transport.reader_name
+        eid_transport.plug_in(transport.reader_name, transport)
+        self._stops.append(lambda: eid_transport.unplug(transport.reader_name))
 
     def _free_slot(self) -> tuple[int, str]:
         """The first vpcd slot with no card in it: a pcscd already running may serve others too."""
@@ -249,6 +436,9 @@ class SimStack:
         can go unseen, which no hand is quick enough to do with a real reader. The simulated hand
         therefore leaves a poll between removal and insertion, and re-seats a card pcscd missed.
         """
+        if self.card_transport is not None:
+            self.card_transport.insert()  # the in-process reader sees it at once
+            return
         assert self.card is not None
         assert self.pcscd is not None
         pause = threading.Event()
@@ -265,6 +455,9 @@ class SimStack:
         raise SimStartError(part="virtual eID card", reason="pcscd does not see the inserted card")
 
     def remove_card(self) -> None:
+        if self.card_transport is not None:
+            self.card_transport.remove()
+            return
         assert self.card is not None
         self.card.remove()
         self._removed_at = time.monotonic()
@@ -361,7 +554,9 @@ def up(
 
 
 def _load(path: Path) -> SimEndpoints:
-    return SimEndpoints(**json.loads(path.read_text(encoding="utf-8")))
+    fields = json.loads(path.read_text(encoding="utf-8"))
+    fields["fallbacks"] = tuple(fields.get("fallbacks", ()))
+    return SimEndpoints(**fields)
 
 
 def running(var_dir: Path) -> SimEndpoints | None:

@@ -19,6 +19,8 @@ _log = logging.getLogger(__name__)
 
 
 class FolderPrinter:
+    """A `DocumentPrinter` (submit / wait / cancel / status) whose jobs complete as files."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory.resolve()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -39,7 +41,8 @@ class FolderPrinter:
     ) -> int:
         job_id = next(self._ids)
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", title)[:80] or "document"
-        target = self.directory / f"job_{job_id:05d}-{safe}.pdf"
+        # Named as cups-pdf names its files (`Label 1`), so `find_job_output` finds both.
+        target = self.directory / f"job_{job_id}-{safe}.pdf"
         try:
             shutil.copyfile(path, target)
         except OSError as err:

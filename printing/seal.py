@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
@@ -45,7 +46,29 @@ class Sealer:
         tsa_timeout: float = 5.0,
         require_timestamp: bool = False,
     ) -> None:
-        self._signer = Pkcs11SealSigner.shared(config)
+        self._token_signer = Pkcs11SealSigner.shared(config)
+        self._configure(
+            signer=self._token_signer,
+            key="token",
+            location=location,
+            tsa_url=tsa_url,
+            tsa_timeout=tsa_timeout,
+            require_timestamp=require_timestamp,
+        )
+
+    def _configure(
+        self,
+        *,
+        signer: Signer,
+        key: str,
+        location: str,
+        tsa_url: str | None,
+        tsa_timeout: float,
+        require_timestamp: bool,
+    ) -> None:
+        """What every sealer shares; `key` says where the key lives, for the log."""
+        self._signer: Signer = signer
+        self._key = key
         self._location = location
         self._timestamper = (
             RequestsHTTPTimeStamper(tsa_url, timeout=tsa_timeout)  # type: ignore[no-untyped-call]
@@ -65,7 +88,7 @@ class Sealer:
         `documents.error.seal_token_login`, `documents.error.seal_certificate_expired`,
         `documents.error.seal_token`) so the kiosk withholds documents and alerts staff.
         """
-        health = self._signer.health()
+        health = self._token_signer.health()
         if not health.token_present:
             raise TokenError(
                 "seal token not present", translation_key="documents.error.seal_token_missing"
@@ -80,11 +103,12 @@ class Sealer:
                 "seal certificate expired",
                 translation_key="documents.error.seal_certificate_expired",
             )
-        self._signer.sign_bytes(b"borne preflight", digest_algorithm="sha256")
+        self._token_signer.sign_bytes(b"borne preflight", digest_algorithm="sha256")
         return health
 
     @property
-    def signer(self) -> Pkcs11SealSigner:
+    def signer(self) -> Signer:
+        """The pyHanko signer holding the seal key."""
         return self._signer
 
     def seal(self, pdf: bytes, *, document_id: str) -> bytes:
@@ -147,6 +171,7 @@ class Sealer:
             extra={
                 "document_id": document_id,
                 "level": level,
+                "key": self._key,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "bytes": out.tell(),
             },

@@ -3,6 +3,11 @@
 One `EidSession` per citizen: connect T=0|T=1 shared, hold a PC/SC transaction, select the BELPIC
 applet, GET CARD DATA; read files with 252-byte READ BINARY chunks; handle 61xx / 6Cxx like the card
 wants on T=0; LOG OFF, end the transaction and disconnect with reset at the end.
+
+The bytes go through a `CardTransport` (`hardware.eid.transport`): pyscard over pcscd by default,
+the transport given as `transport=`, or the in-process reader the reader name points to (the virtual
+card on machines without pcscd). The rules of the card and of PC/SC (status words, recovery,
+presence) all live here.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from hardware.eid.model import (
     PinStatus,
     RawFiles,
 )
+from hardware.eid.transport import CardTransport, transport_for
 from hardware.eid.verify import (
     CHALLENGE_LENGTH,
     CHECK_PHOTO_HASH,
@@ -107,25 +113,25 @@ def _message(code: int) -> str:
     return f"{scard.SCardGetErrorMessage(code)} ({code & 0xFFFFFFFF:#010x})"
 
 
-def _establish() -> int:
-    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+def _establish(transport: CardTransport) -> int:
+    code, context = transport.establish()
     if code != scard.SCARD_S_SUCCESS:
         raise ReaderNotFound(f"no PC/SC service: {_message(code)}")
-    return int(context)
+    return context
 
 
-def _reader_names(context: int) -> list[str]:
-    code, readers = scard.SCardListReaders(context, [])
+def _reader_names(context: int, transport: CardTransport) -> list[str]:
+    code, readers = transport.list_readers(context)
     if code != scard.SCARD_S_SUCCESS:
         return []
-    return list(readers)
+    return readers
 
 
-def _present(context: int, reader: str) -> bool:
-    code, states = scard.SCardGetStatusChange(context, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
-    if code != scard.SCARD_S_SUCCESS or not states:
+def _present(context: int, reader: str, transport: CardTransport) -> bool:
+    code, state = transport.status_change(context, reader, scard.SCARD_STATE_UNAWARE, 0)
+    if code != scard.SCARD_S_SUCCESS:
         return False
-    return bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    return bool(state & scard.SCARD_STATE_PRESENT)
 
 
 def pin_block(pin: bytearray) -> bytearray:
@@ -196,31 +202,38 @@ def parse_features(data: bytes) -> dict[int, int]:
 class EidReader:
     """Finds the reader (by name prefix) and opens sessions on the card in it."""
 
-    def __init__(self, *, reader_prefix: str = "", trust: TrustStore) -> None:
+    def __init__(
+        self,
+        *,
+        reader_prefix: str = "",
+        trust: TrustStore,
+        transport: CardTransport | None = None,
+    ) -> None:
         self.reader_prefix = reader_prefix
         self.trust = trust
+        self.transport: CardTransport = transport or transport_for(reader_prefix)
 
     def find_reader(self) -> str:
-        context = _establish()
+        context = _establish(self.transport)
         try:
-            for name in _reader_names(context):
+            for name in _reader_names(context, self.transport):
                 if name.startswith(self.reader_prefix):
                     return name
         finally:
-            scard.SCardReleaseContext(context)
+            self.transport.release(context)
         raise ReaderNotFound("no eID reader matches the configured prefix")
 
     def card_present(self) -> bool:
         reader = self.find_reader()
-        context = _establish()
+        context = _establish(self.transport)
         try:
-            return _present(context, reader)
+            return _present(context, reader, self.transport)
         finally:
-            scard.SCardReleaseContext(context)
+            self.transport.release(context)
 
     def open_session(self) -> EidSession:
         reader = self.find_reader()
-        session = EidSession(reader=reader, trust=self.trust)
+        session = EidSession(reader=reader, trust=self.trust, transport=self.transport)
         try:
             session.open()
         except BaseException:
@@ -232,10 +245,13 @@ class EidReader:
 class EidSession:
     """One connection to one card; each logical operation runs inside one PC/SC transaction."""
 
-    def __init__(self, *, reader: str, trust: TrustStore) -> None:
+    def __init__(
+        self, *, reader: str, trust: TrustStore, transport: CardTransport | None = None
+    ) -> None:
         self.reader = reader
         self.trust = trust
-        self._context = _establish()
+        self._transport: CardTransport = transport or transport_for(reader)
+        self._context = _establish(self._transport)
         self._card: int | None = None
         self._protocol = 0
         self._depth = 0
@@ -251,16 +267,11 @@ class EidSession:
 
     # -- connection ----------------------------------------------------------------------------
     def open(self) -> None:
-        if not _present(self._context, self.reader):
+        if not _present(self._context, self.reader, self._transport):
             raise NoCard("no card in the reader")
         deadline = time.monotonic() + CONNECT_DEADLINE
         while True:
-            code, card, protocol = scard.SCardConnect(
-                self._context,
-                self.reader,
-                scard.SCARD_SHARE_SHARED,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-            )
+            code, card, protocol = self._transport.connect(self._context, self.reader)
             if code == scard.SCARD_S_SUCCESS:
                 break
             if code in _REMOVED_CODES:
@@ -270,9 +281,9 @@ class EidSession:
             time.sleep(0.05)
         self._card, self._protocol = int(card), int(protocol)
         with self._operation():
-            code, _reader, _state, _protocol, atr = scard.SCardStatus(self._card)
+            code, atr = self._transport.atr(self._card)
             if code == scard.SCARD_S_SUCCESS:
-                self.atr = bytes(atr)
+                self.atr = atr
             self._with_recovery(self._start_applet)  # the previous session's reset may still run
 
     @contextlib.contextmanager
@@ -293,14 +304,14 @@ class EidSession:
 
     def _begin(self) -> None:
         assert self._card is not None
-        code = scard.SCardBeginTransaction(self._card)
+        code = self._transport.begin_transaction(self._card)
         if code != scard.SCARD_S_SUCCESS:
             raise self._error(code, "begin transaction")
         self._in_transaction = True
 
     def _end(self) -> None:
         if self._card is not None and self._in_transaction:
-            scard.SCardEndTransaction(self._card, scard.SCARD_LEAVE_CARD)
+            self._transport.end_transaction(self._card)
         self._in_transaction = False
 
     def _start_applet(self) -> None:
@@ -331,12 +342,7 @@ class EidSession:
         self._in_transaction = False
         deadline = time.monotonic() + RECOVER_DEADLINE
         while True:
-            code, protocol = scard.SCardReconnect(
-                self._card,
-                scard.SCARD_SHARE_SHARED,
-                scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
-                scard.SCARD_RESET_CARD,
-            )
+            code, protocol = self._transport.reconnect_with_reset(self._card)
             if code == scard.SCARD_S_SUCCESS:
                 break
             if time.monotonic() >= deadline:
@@ -352,7 +358,7 @@ class EidSession:
             return CardRemoved(f"card removed during {action}")
         deadline = time.monotonic() + PRESENCE_DEADLINE
         while time.monotonic() < deadline:
-            if not _present(self._context, self.reader):
+            if not _present(self._context, self.reader, self._transport):
                 return CardRemoved(f"card removed during {action}")
             time.sleep(0.05)
         return CardCommunicationError(f"{action} failed: {_message(code)}")
@@ -374,7 +380,7 @@ class EidSession:
         if self._card is None:
             raise CardCommunicationError("session is closed")
         self.apdu_count += 1
-        code, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
+        code, response = self._transport.transmit(self._card, self._protocol, apdu)
         if code in _RESET_CODES:
             raise CardCommunicationError(f"card was reset: {_message(code)}")
         if code != scard.SCARD_S_SUCCESS:
@@ -538,10 +544,10 @@ class EidSession:
     def _control(self, code: int, data: bytes) -> bytes:
         """SCardControl on this card's reader (PC/SC part 10 features)."""
         assert self._card is not None
-        result, response = scard.SCardControl(self._card, code, list(data))
+        result, response = self._transport.control(self._card, code, data)
         if result != scard.SCARD_S_SUCCESS:
             raise CardCommunicationError(f"reader control failed: {_message(result)}")
-        return bytes(response)
+        return response
 
     @property
     def has_pinpad(self) -> bool:
@@ -674,15 +680,15 @@ class EidSession:
             if card is not None:
                 try:
                     if not self._in_transaction:
-                        scard.SCardBeginTransaction(card)
+                        self._transport.begin_transaction(card)
                         self._in_transaction = True
-                    scard.SCardTransmit(card, self._protocol, [0x80, 0xE6, 0x00, 0x00])
-                    scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
+                    self._transport.transmit(card, self._protocol, bytes([0x80, 0xE6, 0x00, 0x00]))
+                    self._transport.end_transaction(card)
                 finally:
                     self._in_transaction = False
-                    scard.SCardDisconnect(card, scard.SCARD_RESET_CARD)
+                    self._transport.disconnect_with_reset(card)
             if self._context:
-                scard.SCardReleaseContext(self._context)
+                self._transport.release(self._context)
                 self._context = 0
 
     def __enter__(self) -> EidSession:
@@ -710,9 +716,16 @@ class CardMonitor:
 
     POLL_MS = 200
 
-    def __init__(self, *, reader_prefix: str, on_event: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        *,
+        reader_prefix: str,
+        on_event: Callable[[str], None],
+        transport: CardTransport | None = None,
+    ) -> None:
         self.reader_prefix = reader_prefix
         self.on_event = on_event
+        self._transport: CardTransport = transport or transport_for(reader_prefix)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="eid-monitor", daemon=True)
         self._present: bool | None = None
@@ -725,14 +738,19 @@ class CardMonitor:
             log.exception("card event listener failed", extra={"event": event})
 
     def _run(self) -> None:
+        transport = self._transport
         context: int | None = None
         known = scard.SCARD_STATE_UNAWARE
         while not self._stop.is_set():
             try:
                 if context is None:
-                    context = _establish()
+                    context = _establish(transport)
                 reader = next(
-                    (n for n in _reader_names(context) if n.startswith(self.reader_prefix)),
+                    (
+                        n
+                        for n in _reader_names(context, transport)
+                        if n.startswith(self.reader_prefix)
+                    ),
                     None,
                 )
             except ReaderNotFound:
@@ -742,25 +760,21 @@ class CardMonitor:
                     self._present = None
                     self._emit("reader_lost")
                 if context is not None:
-                    scard.SCardReleaseContext(context)
+                    transport.release(context)
                     context = None
                 known = scard.SCARD_STATE_UNAWARE
                 self._stop.wait(0.2)
                 continue
-            code, states = scard.SCardGetStatusChange(context, self.POLL_MS, [(reader, known)])
+            code, state = transport.status_change(context, reader, known, self.POLL_MS)
             if code == scard.SCARD_E_TIMEOUT:
                 continue
-            if (
-                code != scard.SCARD_S_SUCCESS
-                or not states
-                or states[0][1] & scard.SCARD_STATE_UNKNOWN
-            ):
-                scard.SCardReleaseContext(context)
+            if code != scard.SCARD_S_SUCCESS or state & scard.SCARD_STATE_UNKNOWN:
+                transport.release(context)
                 context = None
                 known = scard.SCARD_STATE_UNAWARE
                 self._stop.wait(0.1)
                 continue
-            known = states[0][1] & ~scard.SCARD_STATE_CHANGED
+            known = state & ~scard.SCARD_STATE_CHANGED
             present = bool(known & scard.SCARD_STATE_PRESENT)
             if present != self._present:
                 first = self._present is None
@@ -768,7 +782,7 @@ class CardMonitor:
                 if present or not first:
                     self._emit("inserted" if present else "removed")
         if context is not None:
-            scard.SCardReleaseContext(context)
+            transport.release(context)
 
     def stop(self) -> None:
         self._stop.set()

@@ -114,7 +114,9 @@ def rig(stack: SimStack, base_config: KioskConfig, request: pytest.FixtureReques
         post=pump.post,
         clock=time.monotonic,
         ids=lambda: os.urandom(16).hex(),
+        alerts=kiosk.alerts,
     )
+    controller.on_change(kiosk.observe)
     kiosk.ports.card.watch(lambda kind: pump.post(lambda: controller.card_event(kind)))
     try:
         yield Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)

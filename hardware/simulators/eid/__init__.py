@@ -2,6 +2,7 @@
 
 from hardware.simulators.eid.card import EidApplet
 from hardware.simulators.eid.image import CardImage, build_card_image
+from hardware.simulators.eid.inprocess import InProcessCardTransport
 from hardware.simulators.eid.persona import (
     Persona,
     PersonaInfo,
@@ -18,6 +19,7 @@ __all__ = [
     "CardImage",
     "CardPki",
     "EidApplet",
+    "InProcessCardTransport",
     "LinkState",
     "Persona",
     "PersonaInfo",
