@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument("--db", type=Path, default=Path("central.sqlite3"))
     serve.add_argument("--register", type=Path, default=DEMO_REGISTER_PATH)
+    serve.add_argument(
+        "--seal-root",
+        type=Path,
+        action="append",
+        default=[],
+        help="municipal CA certificate (PEM) that document seals are verified against; repeatable",
+    )
     return parser
 
 
@@ -63,9 +70,13 @@ class _AnnouncingServer(uvicorn.Server):
             sys.stdout.flush()
 
 
-def serve(*, host: str, port: int, db: Path, register: Path) -> int:
+def serve(
+    *, host: str, port: int, db: Path, register: Path, seal_roots: tuple[Path, ...] = ()
+) -> int:
     configure_json_logging()
-    settings = CentralSettings.from_env(db_path=db.resolve(), register_path=register)
+    settings = CentralSettings.from_env(
+        db_path=db.resolve(), register_path=register, seal_roots=seal_roots
+    )
     app = create_app(settings)
     sock = _bind(host, port)
     ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": str(settings.db_path)})
@@ -80,7 +91,13 @@ def serve(*, host: str, port: int, db: Path, register: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve(host=args.host, port=args.port, db=args.db, register=args.register)
+    return serve(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        register=args.register,
+        seal_roots=tuple(p.resolve() for p in args.seal_root),
+    )
 
 
 if __name__ == "__main__":

@@ -121,6 +121,7 @@ def start_central(
     port: int = 0,
     log_path: Path | None = None,
     register_path: Path | None = None,
+    seal_roots: tuple[Path, ...] = (),
     env: dict[str, str] | None = None,
     startup_timeout: float = 30.0,
 ) -> RunningCentral:
@@ -140,6 +141,8 @@ def start_central(
     ]
     if register_path is not None:
         command += ["--register", str(register_path)]
+    for root in seal_roots:
+        command += ["--seal-root", str(root)]
     child_env = dict(os.environ if env is None else env)
     child_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])

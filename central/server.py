@@ -19,6 +19,7 @@ from typing import Annotated, Final
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.register import DemoRegister, RegisterConnector
@@ -38,6 +39,7 @@ from offline_queue.wire import (
     RegisterExtractRequest,
     RegisterExtractResponse,
 )
+from printing.verify import verify_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -185,10 +187,50 @@ def _install_operator_routes(app: FastAPI) -> None:
         return services.store.list_kiosks()
 
 
+_VERIFY_MAX_BYTES: Final = 10 * 1024 * 1024
+
+
 def _install_public_routes(app: FastAPI) -> None:
     @app.get("/healthz")
     def healthz() -> dict[str, object]:
         return {"status": "ok", "schema_version": SCHEMA_VERSION}
+
+    @app.post("/api/v1/verify")
+    async def verify_seal(request: Request) -> JSONResponse:
+        """Check the municipality's seal on a PDF sent as the raw request body.
+
+        Anyone holding the electronic original can check it: the seal must be intact and chain to
+        the municipal CA, and the answer says whether a kiosk recorded the document as issued.
+        """
+        services = _services(request)
+        roots = services.settings.seal_roots
+        if not roots:
+            raise ApiError(
+                status=503,
+                code=ErrorCode.NOT_CONFIGURED,
+                message="seal verification is not configured",
+            )
+        data = await request.body()
+        if len(data) > _VERIFY_MAX_BYTES:
+            raise ApiError(status=413, code=ErrorCode.INVALID_REQUEST, message="document too large")
+        # pyHanko's validator runs its own event loop: keep it off the server's loop.
+        check = await run_in_threadpool(verify_pdf, data, trust_roots=roots)
+        issue = services.store.find_document(check.document_id) if check.document_id else None
+        logger.info(
+            "seal_verified",
+            extra={"valid": check.valid, "document_id": check.document_id, "recorded": bool(issue)},
+        )
+        return JSONResponse(
+            {
+                "valid": check.valid,
+                "intact": check.intact,
+                "trusted": check.trusted,
+                "document_id": check.document_id,
+                "signed_at": check.signed_at.isoformat() if check.signed_at else None,
+                "reason": check.reason,
+                "recorded_as_issued": issue is not None,
+            }
+        )
 
     @app.get("/verify/{document_id}", response_class=HTMLResponse)
     def verify(document_id: str, request: Request) -> HTMLResponse:

@@ -22,6 +22,8 @@ class CentralSettings:
     kiosk_token: str = DEMO_KIOSK_TOKEN
     operator_token: str = DEMO_OPERATOR_TOKEN
     heartbeat_interval_s: int = 60
+    seal_roots: tuple[Path, ...] = ()
+    """Municipal CA certificates that seals are verified against (`POST /api/v1/verify`)."""
 
     @classmethod
     def from_env(
@@ -29,6 +31,7 @@ class CentralSettings:
         *,
         db_path: Path,
         register_path: Path | None = None,
+        seal_roots: tuple[Path, ...] = (),
         environ: Mapping[str, str] | None = None,
     ) -> CentralSettings:
         """Settings with the tokens taken from the environment when set there."""
@@ -38,4 +41,5 @@ class CentralSettings:
             register_path=register_path or DEMO_REGISTER_PATH,
             kiosk_token=env.get(KIOSK_TOKEN_ENV) or DEMO_KIOSK_TOKEN,
             operator_token=env.get(OPERATOR_TOKEN_ENV) or DEMO_OPERATOR_TOKEN,
+            seal_roots=seal_roots,
         )

@@ -330,6 +330,7 @@ class SimStack:
             lambda: start_central(
                 db_path=self.var_dir / "data" / "central.sqlite",
                 log_path=self.var_dir / "log" / "central.log",
+                seal_roots=(municipal_root,),
             ),
         )
         self._stops.append(self.central.stop)

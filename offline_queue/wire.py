@@ -39,7 +39,10 @@ NationalNumber = Annotated[str, Field(pattern=r"^[0-9]{11}$", repr=False)]
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
-_NATIONAL_NUMBER_LIKE = re.compile(r"\d{2}\D?\d{2}\D?\d{2}\D?\d{3}\D?\d{2}")
+_NATIONAL_NUMBER_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{3}[ .-]?\d{2}(?![0-9A-Za-z])"
+)
+"""A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""
 
 
 class WireModel(BaseModel):
@@ -224,6 +227,7 @@ class ErrorCode(enum.StrEnum):
     NOT_IN_REGISTER = "register.not_found"
     KIOSK_MISMATCH = "records.kiosk_mismatch"
     NOT_FOUND = "not_found"
+    NOT_CONFIGURED = "not_configured"
     INTERNAL = "internal"
 
 

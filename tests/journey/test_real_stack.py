@@ -144,6 +144,28 @@ def test_paid_journey_prints_a_sealed_certificate_and_reports_it(rig: Rig) -> No
     assert record.document_ids == (document_id,)
     assert record.extra["receipt"] == "printed"
 
+    answer = verify_on_central(rig, sealed.read_bytes())
+    assert answer["valid"] is True
+    assert answer["document_id"] == document_id
+    assert answer["recorded_as_issued"] is True
+    tampered = bytearray(sealed.read_bytes())
+    middle = len(tampered) // 3
+    tampered[middle] = tampered[middle] ^ 0x01
+    assert verify_on_central(rig, bytes(tampered))["valid"] is False
+
+
+def verify_on_central(rig: Rig, pdf: bytes) -> dict[str, object]:
+    """What anyone holding the electronic original learns from the central server."""
+    response = requests.post(
+        f"{rig.kiosk.config.central.url}/api/v1/verify",
+        data=pdf,
+        headers={"Content-Type": "application/pdf"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    answer: dict[str, object] = response.json()
+    return answer
+
 
 def test_card_removed_before_payment_wipes_the_session_and_charges_nothing(rig: Rig) -> None:
     charged_before = len(charges(rig))

@@ -197,3 +197,16 @@ def test_answers_are_not_held_back_by_nagle(
         http.get(f"{central.url}/healthz", timeout=5).raise_for_status()
         timings.append(time.perf_counter() - started)
     assert sorted(timings)[4] < 0.030
+
+
+def test_seal_verification_needs_a_configured_municipal_root(
+    central: RunningCentral, http: requests.Session
+) -> None:
+    response = http.post(
+        f"{central.url}/api/v1/verify",
+        data=b"%PDF-1.7 not sealed",
+        headers={"Content-Type": "application/pdf"},
+        timeout=5,
+    )
+    assert response.status_code == 503
+    assert ErrorBody.model_validate(response.json()).code == "not_configured"

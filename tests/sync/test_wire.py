@@ -139,11 +139,19 @@ def test_naive_datetimes_are_refused() -> None:
         IssuanceRecord.model_validate(body)
 
 
-def test_a_national_number_cannot_hide_in_extra() -> None:
+@pytest.mark.parametrize("note", ["resident 85.03.14-124.01", "85031412401", "nn 85 03 14 124 01"])
+def test_a_national_number_cannot_hide_in_extra(note: str) -> None:
     body = json.loads(issuance_record(kiosk_id="k1").model_dump_json())
-    body["extra"] = {"note": "resident 85.03.14-124.01"}
+    body["extra"] = {"note": note}
     with pytest.raises(ValidationError):
         IssuanceRecord.model_validate(body)
+
+
+@given(st.binary(min_size=16, max_size=16))
+def test_operation_ids_in_extra_are_not_taken_for_national_numbers(raw: bytes) -> None:
+    body = json.loads(issuance_record(kiosk_id="k1").model_dump_json())
+    body["extra"] = {"reference": raw.hex(), "digits": "a85031412401b"}
+    assert IssuanceRecord.model_validate(body).extra["reference"] == raw.hex()
 
 
 def test_a_batch_holds_only_its_own_kiosks_records() -> None:
