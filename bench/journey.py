@@ -8,15 +8,12 @@ The card insertion itself (pcscd notices a card within about 0.4 s) is outside t
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 from bench.common import Figure
+from tests.journey.conftest import lp_readable_dir, run_autoplay
 
 SESSIONS = 10
 STALL_BUDGET_MS = 50.0
@@ -24,20 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run() -> list[Figure]:
-    var_dir = Path(tempfile.mkdtemp(prefix="borne-bench-journey-"))
-    var_dir.chmod(0o755)
+    var_dir = lp_readable_dir("borne-bench-journey-")
     try:
-        env = {**os.environ, "BORNE_VAR_DIR": str(var_dir), "QT_QPA_PLATFORM": "offscreen"}
-        env.pop("DISPLAY", None)
-        done = subprocess.run(
-            [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--sessions", str(SESSIONS)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=True,
-        )
+        done = run_autoplay(var_dir, sessions=SESSIONS)
+        done.check_returncode()
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +31,28 @@ def lp_readable_dir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o755)
     return path
+
+
+def run_autoplay(
+    var_dir: Path, *, sessions: int, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m kiosk demo --autoplay` headless, with its state in `var_dir`."""
+    env = {
+        **os.environ,
+        "BORNE_VAR_DIR": str(var_dir),
+        "QT_QPA_PLATFORM": "offscreen",
+        **(extra_env or {}),
+    }
+    env.pop("DISPLAY", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--sessions", str(sessions)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

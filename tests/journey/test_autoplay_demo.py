@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,7 @@ import pytest
 
 from hardware.simulators.eid import load_persona, persona_pin
 from printing.verify import verify_pdf
-from tests.journey.conftest import REPO, lp_readable_dir
+from tests.journey.conftest import lp_readable_dir, run_autoplay
 
 pytestmark = [
     pytest.mark.ui,
@@ -35,17 +32,7 @@ STALL_LIMIT_MS = 50.0
 @pytest.fixture(scope="module")
 def demo_run() -> Iterator[tuple[dict[str, Any], Path, str]]:
     var_dir = lp_readable_dir("borne-demo-")
-    env = {**os.environ, "BORNE_VAR_DIR": str(var_dir), "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("DISPLAY", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--sessions", str(SESSIONS)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = run_autoplay(var_dir, sessions=SESSIONS)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(lines) == 1, done.stdout
