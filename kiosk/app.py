@@ -193,8 +193,8 @@ def build(
     commune = Commune(
         name=config.commune.name,
         address=config.commune.address,
-        service=config.commune.service,
-        official_title=config.commune.official_title,
+        service=config.commune.service_in(config.document_languages[0]),
+        official_title=config.commune.official_title_in(config.document_languages[0]),
         logo_path=config.commune.logo
         if config.commune.logo and config.commune.logo.exists()
         else None,

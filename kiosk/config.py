@@ -62,9 +62,15 @@ class Mode(enum.Enum):
 class CommuneConfig:
     name: str
     address: str
-    service: str
-    official_title: str
+    service: Mapping[str, str]  # per certificate language
+    official_title: Mapping[str, str]  # per certificate language
     logo: Path | None
+
+    def service_in(self, language: str) -> str:
+        return self.service.get(language) or next(iter(self.service.values()))
+
+    def official_title_in(self, language: str) -> str:
+        return self.official_title.get(language) or next(iter(self.official_title.values()))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +187,24 @@ class _Reader:
             raise ConfigError(key=key, value=value, expected="a non-empty string")
         return value
 
+    def localized(self, key: str) -> dict[str, str]:
+        """One text for every language, or a table `{fr = "…", nl = "…", de = "…"}`."""
+        found, value = self._lookup(key)
+        if isinstance(value, str):
+            return {"": self.text(key)}
+        if not found or not isinstance(value, Mapping) or not value:
+            raise ConfigError(
+                key=key, value=value, expected="a string or a table of languages (fr, nl, de)"
+            )
+        texts: dict[str, str] = {}
+        for lang in value:
+            if lang not in LANGUAGES:
+                raise ConfigError(
+                    key=f"{key}.{lang}", value=lang, expected=f"one of {', '.join(LANGUAGES)}"
+                )
+            texts[lang] = self.text(f"{key}.{lang}")
+        return texts
+
     def choice(self, key: str, options: tuple[str, ...], *, default: str | None = None) -> str:
         value = self.text(key, default=default)
         if value not in options:
@@ -266,8 +290,8 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         commune=CommuneConfig(
             name=r.text("commune.name"),
             address=r.text("commune.address"),
-            service=r.text("commune.service"),
-            official_title=r.text("commune.official_title"),
+            service=r.localized("commune.service"),
+            official_title=r.localized("commune.official_title"),
             logo=r.optional_path("commune.logo"),
         ),
         eid=eid,

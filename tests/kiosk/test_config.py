@@ -32,6 +32,8 @@ def _toml(value: Any) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     return str(value)
 
 
@@ -122,3 +124,20 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     bad.write_text("[kiosk\nid=", encoding="utf-8")
     with pytest.raises(ConfigError, match="valid TOML"):
         load_config(bad, environ={})
+
+
+def test_commune_texts_follow_the_certificate_language(
+    tmp_path: Path, demo: dict[str, Any]
+) -> None:
+    config = load_config(_write(tmp_path, demo), environ={})
+    assert config.commune.service_in("nl") == "Dienst Bevolking en Burgerlijke Stand"
+    assert config.commune.official_title_in("de") == "Der beauftragte Standesbeamte"
+
+    demo["commune"]["service"] = "Service Population"
+    config = load_config(_write(tmp_path, demo), environ={})
+    assert config.commune.service_in("nl") == "Service Population"
+
+    demo["commune"]["service"] = {"fr": "Population", "xx": "?"}
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={})
+    assert caught.value.key == "commune.service.xx"
