@@ -2,7 +2,8 @@
 
 Kiosks deliver their issuance records, ask the population register for extracts and send
 heartbeats, with the kiosk bearer token. Operators list records and kiosks with the operator token.
-Anyone may open `/verify/{document_id}` to check that a document was issued.
+Anyone may open `/verify/{document_id}?h={code}` (the certificate's QR code) to check that a
+document was issued and that the verification code on their paper matches it.
 
 Error answers are `ErrorBody` JSON documents with a machine-readable `code`; they never echo the
 request (which may hold a national number). Logs are structured and never hold a national number.
@@ -25,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, SqliteCentralStore
-from central.verify_page import render_verify_page
+from central.verify_page import judge, render_verify_page
 from offline_queue.wire import (
     SCHEMA_VERSION,
     BatchAck,
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 _DOCUMENT_ID_MAX: Final = 128
+_CODE_MAX: Final = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,12 +235,18 @@ def _install_public_routes(app: FastAPI) -> None:
         )
 
     @app.get("/verify/{document_id}", response_class=HTMLResponse)
-    def verify(document_id: str, request: Request) -> HTMLResponse:
+    def verify(document_id: str, request: Request, h: str | None = None) -> HTMLResponse:
         document_id = document_id[:_DOCUMENT_ID_MAX]
+        presented = h[:_CODE_MAX] if h is not None else None
         issue = _services(request).store.find_document(document_id)
-        logger.info("verify", extra={"document_id": document_id, "found": issue is not None})
+        verdict = judge(issue, presented)
+        logger.info(
+            "verify",
+            extra={"document_id": document_id, "found": issue is not None, "verdict": verdict},
+        )
         return HTMLResponse(
-            render_verify_page(document_id, issue), status_code=200 if issue else 404
+            render_verify_page(document_id, issue, presented=presented),
+            status_code=200 if issue else 404,
         )
 
 

@@ -59,6 +59,11 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         heartbeat_json TEXT NOT NULL
     );
     """,
+    # 2: the verification code printed on each document (12 lower-case hex digits; NULL for
+    # documents reported by kiosks that did not send codes yet)
+    """
+    ALTER TABLE documents ADD COLUMN verification_code TEXT;
+    """,
 )
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 MAX_PAGE: Final = 1000
@@ -72,6 +77,8 @@ class DocumentIssue:
     document_type: str | None
     kiosk_id: str
     issued_at: datetime
+    verification_code: str | None = None
+    """12 lower-case hex digits, or None when the kiosk did not report it."""
 
 
 class CentralStore(Protocol):
@@ -179,16 +186,19 @@ class SqliteCentralStore:
         if cursor.rowcount != 1:
             return False
         types = record.documents if len(record.documents) == len(record.document_ids) else ()
+        codes = record.document_codes  # the wire model checked: () or one per document id
         for index, document_id in enumerate(record.document_ids):
             inserted = db.execute(
                 "INSERT INTO documents (document_id, record_seq, kiosk_id, document_type,"
-                " issued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(document_id) DO NOTHING",
+                " issued_at, verification_code) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(document_id) DO NOTHING",
                 (
                     document_id,
                     cursor.lastrowid,
                     record.kiosk_id,
                     types[index] if types else None,
                     record.occurred_at.isoformat(),
+                    codes[index] if codes else None,
                 ),
             )
             if inserted.rowcount != 1:
@@ -225,8 +235,8 @@ class SqliteCentralStore:
     def find_document(self, document_id: str) -> DocumentIssue | None:
         with self._read() as db:
             row = db.execute(
-                "SELECT document_id, document_type, kiosk_id, issued_at FROM documents"
-                " WHERE document_id = ?",
+                "SELECT document_id, document_type, kiosk_id, issued_at, verification_code"
+                " FROM documents WHERE document_id = ?",
                 (document_id,),
             ).fetchone()
         if row is None:
@@ -236,6 +246,7 @@ class SqliteCentralStore:
             document_type=row[1],
             kiosk_id=row[2],
             issued_at=datetime.fromisoformat(row[3]),
+            verification_code=row[4],
         )
 
     # -- fleet ---------------------------------------------------------------------------------

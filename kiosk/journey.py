@@ -1020,6 +1020,7 @@ class JourneyController:
             extra["receipt"] = "printed" if s.receipt_printed else "failed"
         if s.claim_code is not None:
             extra["claim_code"] = s.claim_code
+        codes = tuple(d.verification_code for d in s.issued)
         record = IssuanceRecord(
             operation_id=s.operation_id,
             kiosk_id=self._settings.kiosk_id,
@@ -1030,6 +1031,7 @@ class JourneyController:
             payment_status=payment.status.value if payment is not None else "none",
             receipt_number=payment.receipt_number if payment is not None else None,
             extra=extra,
+            document_codes=codes if all(codes) else (),
         )
         s.recorded = True
         self._await(

@@ -173,6 +173,8 @@ class IssuedDocument:
     pdf_path: Path
     sha256: str
     pages: int
+    verification_code: str = ""
+    """The code printed under the QR code (`XXXX-XXXX-XXXX`); "" when unknown."""
 
 
 class IssuerPort(Protocol):
@@ -246,6 +248,11 @@ class IssuanceRecord:
     payment_status: str
     receipt_number: str | None
     extra: dict[str, str] = field(default_factory=dict)
+    document_codes: tuple[str, ...] = ()
+    """The verification codes of `document_ids`, same order; () when any is unknown.
+
+    A code is a prefix of the hash of the certified content, not personal data.
+    """
 
 
 class OutboxPort(Protocol):

@@ -44,6 +44,28 @@ _NATIONAL_NUMBER_LIKE = re.compile(
 )
 """A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""
 
+VERIFICATION_CODE_LENGTH: Final = 12
+_VERIFICATION_CODE = re.compile(r"^[0-9a-f]{12}$")
+
+
+def normalise_verification_code(text: str) -> str | None:
+    """A document's verification code as 12 lower-case hex digits, or None if `text` is not one.
+
+    Accepts the printed form (`1A2B-3C4D-5E6F`) and the QR code's `h` (`1a2b3c4d5e6f`): dashes and
+    spaces are ignored, any case. The code is a prefix of the hash of the certified content, not
+    personal data.
+    """
+    if len(text) > 32:
+        return None
+    compact = text.replace("-", "").replace(" ", "").lower()
+    return compact if _VERIFICATION_CODE.match(compact) else None
+
+
+def format_verification_code(code: str) -> str:
+    """A normalised code in its printed form: `1A2B-3C4D-5E6F`."""
+    upper = code.upper()
+    return f"{upper[0:4]}-{upper[4:8]}-{upper[8:12]}"
+
 
 class WireModel(BaseModel):
     """Base of every sync message: immutable, unknown fields rejected."""
@@ -66,6 +88,8 @@ class IssuanceRecord(WireModel):
 
     `documents` lists the document types of the order; `document_ids` lists the ids of the documents
     actually issued (the ids printed on the certificates and used by the public verification page).
+    `document_codes`, when given, lists their verification codes in the same order (normalised to 12
+    lower-case hex digits); older kiosks leave it empty.
     `extra` is for technical details only; a value that looks like a national number is refused.
     """
 
@@ -76,6 +100,7 @@ class IssuanceRecord(WireModel):
     outcome: Token
     documents: tuple[Token, ...] = ()
     document_ids: tuple[Identifier, ...] = ()
+    document_codes: tuple[str, ...] = ()
     amount_cents: Annotated[int, Field(ge=0, le=100_000_00)]
     payment_status: PaymentStatus
     receipt_number: Identifier | None = None
@@ -97,6 +122,20 @@ class IssuanceRecord(WireModel):
         if len(set(value)) != len(value):
             raise ValueError("document ids must be unique")
         return value
+
+    @field_validator("document_codes")
+    @classmethod
+    def _verification_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(normalise_verification_code(code) for code in value)
+        if any(code is None for code in codes):
+            raise ValueError("a document code must be 12 hex digits")
+        return tuple(code for code in codes if code is not None)
+
+    @model_validator(mode="after")
+    def _one_code_per_document(self) -> IssuanceRecord:
+        if self.document_codes and len(self.document_codes) != len(self.document_ids):
+            raise ValueError("document_codes must have one code per document id")
+        return self
 
 
 class RecordBatch(WireModel):

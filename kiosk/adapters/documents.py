@@ -33,7 +33,7 @@ from kiosk.ports import (
 from printing import receipt as receipts
 from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
 from printing.printer import CupsPrinter, JobResult, find_job_output
-from printing.render import render
+from printing.render import render, verification_code
 from printing.seal import Sealer
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,7 @@ class SealedDocumentIssuer:
             pdf_path=path,
             sha256=hashlib.sha256(sealed).hexdigest(),
             pages=count_pages(sealed),
+            verification_code=verification_code(data),
         )
 
 

@@ -70,6 +70,7 @@ def record_to_wire(record: IssuanceRecord, *, occurred_at: datetime) -> wire.Iss
         outcome=record.outcome,
         documents=record.documents,
         document_ids=record.document_ids,
+        document_codes=record.document_codes,
         amount_cents=record.amount_cents,
         payment_status=wire.PaymentStatus(
             "not_required" if record.payment_status == "none" else record.payment_status

@@ -6,6 +6,7 @@ the UI tests exercise the bridge; otherwise calls complete before they return.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -269,6 +270,8 @@ class FakeIssuer:
         self.requests: list[IssueRequest] = []
         self.check_error: BorneError | None = None
         self.checks = 0
+        self.with_codes = True
+        """False: issue documents without a verification code, as before codes existed."""
 
     def check(self) -> Future[None]:
         def work() -> None:
@@ -277,6 +280,12 @@ class FakeIssuer:
                 raise self.check_error
 
         return self._c.run(work)
+
+    @staticmethod
+    def code_of(document_id: str) -> str:
+        """The verification code this fake prints on `document_id`, in its printed form."""
+        digest = hashlib.sha256(document_id.encode()).hexdigest()[:12].upper()
+        return f"{digest[0:4]}-{digest[4:8]}-{digest[8:12]}"
 
     def issue(self, request: IssueRequest) -> Future[IssuedDocument]:
         def work() -> IssuedDocument:
@@ -290,6 +299,7 @@ class FakeIssuer:
                 pdf_path=self.directory / f"{request.document_id}.pdf",
                 sha256="0" * 64,
                 pages=1,
+                verification_code=self.code_of(request.document_id) if self.with_codes else "",
             )
 
         return self._c.run(work)

@@ -62,6 +62,8 @@ def test_paid_journey_completes(rig: Rig, caplog: pytest.LogCaptureFixture) -> N
     assert record.outcome == "completed"
     assert record.amount_cents == 500
     assert record.receipt_number == "R0001"
+    assert len(record.document_ids) == 2
+    assert record.document_codes == tuple(map(rig.fakes.issuer.code_of, record.document_ids))
     c.documents_taken()
     assert now(c) is S.REMOVE_CARD
     rig.fakes.card.remove()
@@ -126,6 +128,18 @@ def test_free_order_skips_payment(rig: Rig) -> None:
     assert S.PAYMENT not in [v.state for v in rig.views]
     assert rig.fakes.payment.charged == {}
     assert rig.fakes.outbox.records[0].payment_status == "none"
+
+
+def test_documents_without_verification_codes_are_recorded_without_codes(rig: Rig) -> None:
+    rig.fakes.issuer.with_codes = False
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "life")
+    rig.controller.confirm_summary()
+    assert rig.pump().state is S.TAKE_DOCUMENTS
+    (record,) = rig.fakes.outbox.records
+    assert len(record.document_ids) == 1
+    assert record.document_codes == ()
 
 
 def test_wrong_pin_shows_tries_left_then_blocks(rig: Rig) -> None:

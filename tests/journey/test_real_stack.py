@@ -8,6 +8,7 @@ cupsd, and recorded on the central server.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from dataclasses import replace
@@ -25,7 +26,12 @@ from kiosk.config import KioskConfig
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
 from kiosk.sim import SimStack
-from offline_queue.wire import IssuanceRecord, KioskList, RecordPage
+from offline_queue.wire import (
+    IssuanceRecord,
+    KioskList,
+    RecordPage,
+    format_verification_code,
+)
 from printing.verify import verify_pdf
 from tests.journey.conftest import Pump, Rig
 
@@ -152,6 +158,33 @@ def test_paid_journey_prints_a_sealed_certificate_and_reports_it(rig: Rig) -> No
     middle = len(tampered) // 3
     tampered[middle] = tampered[middle] ^ 0x01
     assert verify_on_central(rig, bytes(tampered))["valid"] is False
+
+    # the paper's verification code (printed under the QR code, in the QR code as `h`) is the one
+    # the kiosk reported, and the public page compares it
+    (code,) = record.document_codes
+    printed_codes = set(re.findall(r"\b[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}\b", text))
+    assert printed_codes == {format_verification_code(code)}
+    (h,) = printed_codes
+    page = verify_page(rig, document_id, h=h.replace("-", "").lower())
+    assert page.status_code == 200
+    assert "This paper matches the document issued on" in page.text
+    assert f"by kiosk {rig.kiosk.config.kiosk_id}." in page.text
+    assert "DUPONT" not in page.text.upper()
+    wrong = f"{(int(code, 16) ^ 1):012x}"
+    page = verify_page(rig, document_id, h=wrong)
+    assert page.status_code == 200
+    assert "the code on this paper does not match: it may have been altered" in page.text
+    page = verify_page(rig, document_id, h=None)
+    assert h in page.text
+
+
+def verify_page(rig: Rig, document_id: str, *, h: str | None) -> requests.Response:
+    """The public page the QR code opens, on the central server the kiosk reported to."""
+    return requests.get(
+        f"{rig.kiosk.config.central.url}/verify/{document_id}",
+        params={"h": h} if h is not None else {},
+        timeout=5,
+    )
 
 
 def verify_on_central(rig: Rig, pdf: bytes) -> dict[str, object]:

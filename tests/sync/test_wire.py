@@ -30,11 +30,13 @@ tokens = st.from_regex(r"\A[a-z0-9][a-z0-9_.\-]{0,20}\Z")
 aware = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=2))]))
 texts = st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60)
 national_numbers = st.from_regex(r"\A[0-9]{11}\Z")
+codes = st.from_regex(r"\A[0-9a-f]{12}\Z")
 
 
 @st.composite
 def records(draw: st.DrawFn, kiosk_id: str | None = None) -> IssuanceRecord:
     ids = draw(st.lists(identifiers, max_size=4, unique=True))
+    with_codes = bool(ids) and draw(st.booleans())
     return IssuanceRecord(
         operation_id=draw(identifiers),
         kiosk_id=kiosk_id or draw(identifiers),
@@ -42,6 +44,7 @@ def records(draw: st.DrawFn, kiosk_id: str | None = None) -> IssuanceRecord:
         outcome=draw(tokens),
         documents=tuple(draw(st.lists(tokens, max_size=4))),
         document_ids=tuple(ids),
+        document_codes=tuple(draw(codes) for _ in ids) if with_codes else (),
         amount_cents=draw(st.integers(min_value=0, max_value=100_000)),
         payment_status=draw(st.sampled_from(PaymentStatus)),
         receipt_number=draw(st.none() | identifiers),
