@@ -190,15 +190,19 @@ def build(
         acknowledged_path=config.payment.journal.with_suffix(".acknowledged.json"),
         health_board=board,
     )
-    commune = Commune(
-        name=config.commune.name,
-        address=config.commune.address,
-        service=config.commune.service_in(config.document_languages[0]),
-        official_title=config.commune.official_title_in(config.document_languages[0]),
-        logo_path=config.commune.logo
-        if config.commune.logo and config.commune.logo.exists()
-        else None,
-    )
+    communes = {
+        language: Commune(
+            name=config.commune.name,
+            address=config.commune.address,
+            service=config.commune.service_in(language),
+            official_title=config.commune.official_title_in(language),
+            logo_path=config.commune.logo
+            if config.commune.logo and config.commune.logo.exists()
+            else None,
+        )
+        for language in config.document_languages
+    }
+    commune = communes[config.document_languages[0]]
     issuer = SealedDocumentIssuer(
         runner=runners["signer"],
         sealer_factory=sealer_factory,
@@ -207,6 +211,7 @@ def build(
         verify_base_url=config.central.url,
         spool_dir=config.var_dir / "spool",
         health_board=board,
+        commune_by_language=communes,
     )
     paper = (
         PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
@@ -226,6 +231,7 @@ def build(
         if receipt_queue is not None
         else None,
         commune=commune,
+        commune_by_language=communes,
         kiosk_id=config.kiosk_id,
         health_board=board,
     )

@@ -6,7 +6,7 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -160,12 +160,14 @@ class SealedDocumentIssuer:
         spool_dir: Path,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
         health_board: HealthBoard | None = None,
+        commune_by_language: Mapping[str, Commune] | None = None,
     ) -> None:
         self._runner = runner
         self._health = health_board
         self._sealer_factory = sealer_factory
         self._sealer: Sealer | None = None
         self._commune = commune
+        self._communes = dict(commune_by_language or {})
         self._kiosk_id = kiosk_id
         self._verify_base_url = verify_base_url
         self._spool = spool_dir
@@ -227,7 +229,8 @@ class SealedDocumentIssuer:
             issued_at=self._clock(),
         )
         sealed = self._sealer.seal(
-            render(data, commune=self._commune), document_id=request.document_id
+            render(data, commune=self._communes.get(request.language, self._commune)),
+            document_id=request.document_id,
         )
         self._spool.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self._spool / f"{request.document_id}.pdf"
@@ -262,6 +265,7 @@ class CupsPrinterAdapter:
         keep_spool: bool = False,
         receipt_printer: CupsPrinter | None = None,
         commune: Commune | None = None,
+        commune_by_language: Mapping[str, Commune] | None = None,
         kiosk_id: str = "",
         health_board: HealthBoard | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
@@ -273,6 +277,7 @@ class CupsPrinterAdapter:
         self._keep = keep_spool
         self._receipt_printer = receipt_printer
         self._commune = commune
+        self._communes = dict(commune_by_language or {})
         self._kiosk_id = kiosk_id
         self._health = health_board
         self._clock = clock
@@ -319,7 +324,7 @@ class CupsPrinterAdapter:
             receipt_printer=self._receipt_printer,
             document_printer=self._printer,
             timeout=self._timeout,
-            commune=self._commune,
+            commune=self._communes.get(language, self._commune),
             language=language,
             issued_at=self._clock(),
             kiosk_id=self._kiosk_id,

@@ -56,7 +56,7 @@ def printed_files(rig: Rig) -> set[Path]:
     return set(rig.stack.cupsd.output_dir.glob("*.pdf"))
 
 
-def to_summary(rig: Rig, *, document: str = "household") -> None:
+def to_summary(rig: Rig, *, document: str = "household", language: str = "fr") -> None:
     c = rig.controller
     c.touch()
     rig.state(S.LANGUAGE)
@@ -69,7 +69,7 @@ def to_summary(rig: Rig, *, document: str = "household") -> None:
     c.pin_submit()
     rig.state(S.CHOOSE_DOCUMENTS)
     c.toggle_document(document)
-    c.set_document_language("fr")
+    c.set_document_language(language)
     c.confirm_documents()
     rig.state(S.SUMMARY)
 
@@ -381,3 +381,20 @@ def test_heartbeat_reports_device_health_without_personal_data(rig: Rig) -> None
     (status,) = [k for k in kiosks if k.kiosk_id == rig.kiosk.config.kiosk_id]
     assert status.heartbeat.devices == sent.devices
     assert "DUPONT" not in response.text.upper()
+
+
+def test_a_german_certificate_carries_the_communes_german_texts(rig: Rig) -> None:
+    to_summary(rig, document="residence", language="de")
+    rig.controller.confirm_summary()
+    rig.state(S.TAKE_DOCUMENTS)
+    finish(rig)
+    (report,) = rig.controller.reports
+    assert report.outcome == "completed"
+    (document_id,) = report.document_ids
+    sealed = rig.kiosk.config.var_dir / "spool" / f"{document_id}.pdf"
+    text = subprocess.run(
+        ["pdftotext", str(sealed), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "Dienst Bevölkerung und Personenstand" in text
+    assert "Der beauftragte Standesbeamte" in text
+    assert "Service Population" not in text
