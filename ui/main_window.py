@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
+from ui.header import Header
 from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
 from ui.screens.documents import DocumentsScreen
@@ -25,7 +26,7 @@ from ui.screens.messages import (
 from ui.screens.out_of_service import OutOfServiceScreen
 from ui.screens.pin import PinScreen
 from ui.screens.summary import SummaryScreen
-from ui.theme import STYLESHEET, big_button, label, set_text
+from ui.theme import STYLESHEET, action_button, label, set_text
 
 S = SessionState
 
@@ -63,10 +64,16 @@ class KioskWindow(QWidget):
         self.setStyleSheet(STYLESHEET)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.header = Header(parent=self)
+        layout.addWidget(self.header)
         self.warning_bar = QWidget(self)
         bar = QHBoxLayout(self.warning_bar)
+        bar.setContentsMargins(48, 24, 48, 8)
+        bar.setSpacing(24)
         self.warning = label("alert", parent=self.warning_bar)
-        self.extend = big_button("extend", controller.extend_time, parent=self.warning_bar)
+        self.extend = action_button("extend", controller.extend_time, parent=self.warning_bar)
+        self.extend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.warning, stretch=1)
         bar.addWidget(self.extend)
         self.warning_bar.hide()
@@ -103,6 +110,7 @@ class KioskWindow(QWidget):
 
     def show_view(self, view: JourneyView) -> None:
         screen = self.screens[view.state]
+        self.header.show_view(view)
         screen.show_view(view)
         if view.timeout_warning_s is not None:
             self.warning.setText(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
+from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import big_button, label, set_text
+from ui.theme import action_button, label, set_text
 
 
 class AttractScreen(Screen):
@@ -13,13 +15,22 @@ class AttractScreen(Screen):
 
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.commune = label(parent=self)
-        self.second = label(parent=self)
-        self.start = big_button("start", controller.touch, parent=self)
-        self.start.setMinimumHeight(self.start.minimumHeight() * 2)
-        self.body.addWidget(self.commune)
-        self.body.addWidget(self.second)
+        # both prompts (the resident's language and the other of FR/NL) with equal prominence
+        self.second = label("title", parent=self)
+        self.layout_.insertWidget(1, self.second)
+        self.picture = Pictogram(Kind.TOWN_HALL, 440, parent=self)
+        self.commune = label("hero", parent=self)
+        self.commune.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.card_hint = Pictogram(Kind.CARD_IN, 260, parent=self)
         self.body.addStretch(1)
+        self.body.addWidget(self.picture, stretch=3, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.body.addWidget(self.commune)
+        self.body.addStretch(1)
+        self.body.addWidget(self.card_hint, stretch=2, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.body.addStretch(1)
+        self.start = action_button("start", controller.touch, parent=self)
+        self.start.setMinimumHeight(self.start.minimumHeight() * 2)
+        self.start.setStyleSheet("font-size: 56px;")
         self.body.addWidget(self.start)
 
     def render_body(self, view: JourneyView) -> None:

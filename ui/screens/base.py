@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
-from ui.theme import big_button, label, set_text
+from ui.theme import action_button, label, set_text
 
 
 class Screen(QWidget):
@@ -24,25 +24,28 @@ class Screen(QWidget):
         self.controller = controller
         self.language = controller.view.language
         self.layout_ = QVBoxLayout(self)
-        self.layout_.setSpacing(24)
-        self.layout_.setContentsMargins(48, 32, 48, 32)
+        self.layout_.setSpacing(28)
+        self.layout_.setContentsMargins(56, 40, 56, 48)
         self.prompt: QLabel = label("title", parent=self)
         self.notice: QLabel = label("notice", parent=self)
         self.notice.hide()
         self.layout_.addWidget(self.prompt)
         self.layout_.addWidget(self.notice)
         self.body = QVBoxLayout()
-        self.body.setSpacing(16)
+        self.body.setSpacing(24)
         self.layout_.addLayout(self.body, stretch=1)
         self.footer = QHBoxLayout()
+        self.footer.setSpacing(24)
         self.layout_.addLayout(self.footer)
         self.back_button: QPushButton | None = None
         self.cancel_button: QPushButton | None = None
         if back:
-            self.back_button = big_button("back", controller.back, parent=self)
+            self.back_button = action_button("back", controller.back, parent=self, role="secondary")
             self.footer.addWidget(self.back_button)
         if cancellable:
-            self.cancel_button = big_button("cancel", controller.cancel, parent=self)
+            self.cancel_button = action_button(
+                "cancel", controller.cancel, parent=self, role="secondary"
+            )
             self.footer.addWidget(self.cancel_button)
 
     def t(self, key: str, **params: object) -> str:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import KEY_GENERIC, JourneyController, JourneyView
+from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import big_button, label, set_text
+from ui.theme import action_button, label, set_text
 
 
 class ErrorScreen(Screen):
@@ -12,13 +14,19 @@ class ErrorScreen(Screen):
 
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.message = label("notice", parent=self)
-        self.claim = label("claim", parent=self)
+        self.picture = Pictogram(Kind.WARNING, 320, parent=self)
+        self.message = label("lead", parent=self)
+        self.claim = label("alert", parent=self)
+        self.claim.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.addStretch(1)
+        self.body.addWidget(self.picture, stretch=2, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.body.addWidget(self.message)
         self.body.addWidget(self.claim)
-        self.body.addStretch(1)
-        self.retry = big_button("error_retry", controller.retry, parent=self)
-        self.dismiss = big_button("error_dismiss", controller.cancel, parent=self)
+        self.body.addStretch(2)
+        self.retry = action_button("error_retry", controller.retry, parent=self)
+        self.dismiss = action_button(
+            "error_dismiss", controller.cancel, parent=self, role="secondary"
+        )
         self.footer.addWidget(self.retry)
         self.footer.addWidget(self.dismiss)
 

@@ -15,17 +15,21 @@ class LanguageScreen(Screen):
 
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, cancellable=True, parent=parent)
+        self.body.addStretch(1)
         grid = QGridLayout()
+        grid.setSpacing(32)
         self.buttons = {}
         for i, code in enumerate(controller.settings.languages):
             button = big_button(
                 f"lang_{code}", partial(controller.choose_language, code), parent=self
             )
             set_text(button, translate("language.name", code))
-            button.setMinimumHeight(button.minimumHeight() * 2)
+            button.setMinimumHeight(max(button.minimumHeight() * 2, 240))
+            button.setStyleSheet("font-size: 52px;")
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[code] = button
         self.body.addLayout(grid)
+        self.body.addStretch(2)
 
     def render_body(self, view: JourneyView) -> None:
         for code, button in self.buttons.items():

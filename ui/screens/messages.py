@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QProgressBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QProgressBar, QVBoxLayout, QWidget
 
 from kiosk.i18n import format_price
 from kiosk.journey import JourneyController, JourneyView
+from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import big_button, label, set_text
+from ui.theme import action_button, label, set_text
+
+PICTOGRAM_PX = 520
+
+
+def add_pictogram(screen: Screen, kind: Kind, size: int = PICTOGRAM_PX) -> Pictogram:
+    """A large pictogram centred in the free space of the screen's body."""
+    picture = Pictogram(kind, size, parent=screen)
+    screen.body.addStretch(1)
+    screen.body.addWidget(picture, stretch=4, alignment=Qt.AlignmentFlag.AlignHCenter)
+    screen.body.addStretch(1)
+    return picture
+
+
+def panel(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame(parent)
+    frame.setObjectName("panel")
+    box = QVBoxLayout(frame)
+    box.setContentsMargins(40, 32, 40, 32)
+    box.setSpacing(16)
+    return frame, box
 
 
 class InsertCardScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, cancellable=True, back=True, parent=parent)
-        self.body.addStretch(1)
+        self.picture = add_pictogram(self, Kind.CARD_IN, 640)
 
 
 class WaitScreen(Screen):
@@ -21,17 +43,21 @@ class WaitScreen(Screen):
 
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.body.addStretch(1)
+        self.picture = add_pictogram(self, Kind.WAIT, 420)
 
 
 class PaymentScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.amount = label("claim", parent=self)
-        self.status = label("notice", parent=self)
-        self.body.addWidget(self.amount)
-        self.body.addWidget(self.status)
-        self.body.addStretch(1)
+        self.picture = add_pictogram(self, Kind.TERMINAL, 480)
+        frame, box = panel(self)
+        self.amount = label("claim", parent=frame)
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status = label("notice", parent=frame)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.amount)
+        box.addWidget(self.status)
+        self.body.addWidget(frame)
 
     def render_body(self, view: JourneyView) -> None:
         self.amount.setText(
@@ -45,16 +71,18 @@ class PaymentScreen(Screen):
 class IssuingScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
+        self.picture = add_pictogram(self, Kind.PRINTER, 480)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 100)
         self.bar.setTextVisible(False)
-        self.step = label(parent=self)
+        self.step = label("lead", parent=self)
+        self.step.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.bar)
         self.body.addWidget(self.step)
-        self.body.addStretch(1)
 
     def render_body(self, view: JourneyView) -> None:
         self.bar.setValue(round(view.progress * 100))
+        self.picture.set_progress(view.progress)
         total = len(view.selected)
         done = min(total, len(view.issued))
         self.step.setText(self.t("issuing.progress", done=max(done, 1), total=total))
@@ -64,8 +92,8 @@ class IssuingScreen(Screen):
 class TakeDocumentsScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.body.addStretch(1)
-        self.done = big_button("take_done", controller.documents_taken, parent=self)
+        self.picture = add_pictogram(self, Kind.TRAY, 560)
+        self.done = action_button("take_done", controller.documents_taken, parent=self)
         self.body.addWidget(self.done)
 
     def render_body(self, view: JourneyView) -> None:
@@ -75,10 +103,14 @@ class TakeDocumentsScreen(Screen):
 class RemoveCardScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.body.addStretch(1)
+        self.picture = add_pictogram(self, Kind.CARD_OUT, 640)
+        self._alert: bool | None = None
 
     def render_body(self, view: JourneyView) -> None:
         alert = view.prompt_key == "remove_card.alert"
+        if alert is self._alert:
+            return
+        self._alert = alert
         self.prompt.setObjectName("alert" if alert else "title")
         self.prompt.style().unpolish(self.prompt)
         self.prompt.style().polish(self.prompt)

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from kiosk.journey import JourneyController, JourneyView
+from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
 from ui.theme import label, min_target_px
 
@@ -18,8 +19,11 @@ from ui.theme import label, min_target_px
 class OutOfServiceScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
-        self.message = label("notice", parent=self)
-        self.details = label(parent=self)
+        self.picture = Pictogram(Kind.WARNING, 320, parent=self)
+        self.message = label("lead", parent=self)
+        self.details = label("muted", parent=self)
+        self.body.addStretch(1)
+        self.body.addWidget(self.picture, stretch=2, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.body.addWidget(self.message)
         self.body.addStretch(1)
         self.body.addWidget(self.details)

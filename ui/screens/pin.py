@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.journey import JourneyController, JourneyView
+from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import big_button, label, set_text
+from ui.theme import big_button, label, set_role, set_text
 
 DOT = "\u25cf"
+KEY_W = 230
+KEY_H = 150
+PAD_SPACING = 20
+PAD_WIDTH = 3 * KEY_W + 2 * PAD_SPACING
 
 
 class PinScreen(Screen):
@@ -18,34 +24,62 @@ class PinScreen(Screen):
 
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, cancellable=True, parent=parent)
-        self.tries = label(parent=self)
+        self.tries = label("tries", parent=self)
+        self.tries.setWordWrap(False)
+        self.body.addStretch(1)
+        # the dots sit right above the pad, the pad low on the screen (within reach when seated)
+        column = QVBoxLayout()
+        column.setSpacing(24)
+        column.addWidget(self.tries, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.dots = label("dots", parent=self)
         self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body.addWidget(self.tries)
-        self.body.addWidget(self.dots)
+        self.dots.setFixedSize(PAD_WIDTH, 120)
+        column.addWidget(self.dots, alignment=Qt.AlignmentFlag.AlignHCenter)
         grid = QGridLayout()
+        grid.setSpacing(PAD_SPACING)
         self.digits = {}
         for i, digit in enumerate("123456789"):
-            button = big_button(f"pin_{digit}", partial(controller.pin_digit, digit), parent=self)
+            button = self._key(f"pin_{digit}", partial(controller.pin_digit, digit))
             button.setText(digit)
             grid.addWidget(button, i // 3, i % 3)
             self.digits[digit] = button
-        self.erase = big_button("pin_erase", controller.pin_erase, parent=self)
-        zero = big_button("pin_0", partial(controller.pin_digit, "0"), parent=self)
+        self.erase = self._key("pin_erase", controller.pin_erase)
+        set_role(self.erase, "secondary")
+        zero = self._key("pin_0", partial(controller.pin_digit, "0"))
         zero.setText("0")
         self.digits["0"] = zero
-        self.ok = big_button("pin_ok", controller.pin_submit, parent=self)
+        self.ok = self._key("pin_ok", controller.pin_submit)
+        set_role(self.ok, "")
         grid.addWidget(self.erase, 3, 0)
         grid.addWidget(zero, 3, 1)
         grid.addWidget(self.ok, 3, 2)
-        self.body.addLayout(grid)
+        pad = QWidget(self)
+        pad.setLayout(grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        pad.setFixedWidth(PAD_WIDTH)
+        column.addWidget(pad, alignment=Qt.AlignmentFlag.AlignHCenter)
+        hint = QHBoxLayout()
+        hint.setSpacing(24)
+        self.privacy_picture = Pictogram(Kind.HAND, 120, parent=self)
+        self.privacy_picture.setFixedSize(120, 120)
+        self.privacy = label("muted", parent=self)
+        hint.addWidget(self.privacy_picture)
+        hint.addWidget(self.privacy, stretch=1)
+        hint_box = QWidget(self)
+        hint_box.setLayout(hint)
+        hint.setContentsMargins(0, 8, 0, 0)
+        hint_box.setFixedWidth(PAD_WIDTH + 120)
+        column.addWidget(hint_box, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.body.addLayout(column)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def render_body(self, view: JourneyView) -> None:
         if view.tries_left is None:
             self.tries.clear()
+            self.tries.hide()
         else:
             self.tries.setText(self.t("pin.tries_left", tries=view.tries_left))
+            self.tries.show()
         self.dots.setText(DOT * view.pin_dots)
         self.dots.setAccessibleName(self.t("pin.dots", count=view.pin_dots))
         for digit, button in self.digits.items():
@@ -53,6 +87,14 @@ class PinScreen(Screen):
         set_text(self.erase, self.t("pin.erase"))
         set_text(self.ok, self.t("pin.ok"))
         self.ok.setEnabled(view.pin_ready)
+        self.privacy.setText(self.t("pin.privacy"))
+        self.privacy.setAccessibleName(self.privacy.text())
+
+    def _key(self, name: str, on_click: Callable[[], None]) -> QPushButton:
+        button = big_button(name, on_click, parent=self)
+        button.setMinimumSize(max(button.minimumWidth(), KEY_W), max(button.minimumHeight(), KEY_H))
+        set_role(button, "key")
+        return button
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         text = event.text()

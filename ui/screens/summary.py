@@ -1,36 +1,97 @@
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.screens.base import Screen
-from ui.theme import big_button, label, set_text
+from ui.theme import action_button, label, set_text
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def _rule(parent: QWidget, name: str, height: int) -> QFrame:
+    rule = QFrame(parent)
+    rule.setObjectName(name)
+    rule.setFixedHeight(height)
+    return rule
 
 
 class SummaryScreen(Screen):
+    """The order as a table: one row per document with its price, the total, the language."""
+
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, cancellable=True, back=True, parent=parent)
-        self.lines = label(parent=self)
-        self.document_language = label(parent=self)
-        self.total = label("claim", parent=self)
-        self.body.addWidget(self.lines)
+        table = QFrame(self)
+        table.setObjectName("panel")
+        grid = QGridLayout(table)
+        grid.setContentsMargins(40, 28, 40, 32)
+        grid.setHorizontalSpacing(32)
+        grid.setVerticalSpacing(18)
+        grid.setColumnStretch(0, 1)
+        self.head_document = label("cell_head", parent=table)
+        self.head_price = label("cell_head", parent=table)
+        self.head_price.setAlignment(RIGHT)
+        grid.addWidget(self.head_document, 0, 0)
+        grid.addWidget(self.head_price, 0, 1)
+        grid.addWidget(_rule(table, "rule", 3), 1, 0, 1, 2)
+        # one row per catalogue entry, filled in the order of the selection; unused rows hidden
+        self.rows: list[tuple[QLabel, QLabel]] = []
+        for i in range(len(controller.settings.catalogue.prices_cents)):
+            title = label("cell", parent=table)
+            title.setMinimumHeight(title.sizeHint().height())
+            title.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
+            price = label("cell", parent=table)
+            price.setAlignment(RIGHT)
+            price.setWordWrap(False)
+            grid.addWidget(title, 2 + i, 0)
+            grid.addWidget(price, 2 + i, 1, RIGHT)
+            self.rows.append((title, price))
+        last = 2 + len(self.rows)
+        grid.addWidget(_rule(table, "rule_strong", 5), last, 0, 1, 2)
+        self.total_label = label("total_label", parent=table)
+        self.total_value = label("total_value", parent=table)
+        self.total_value.setWordWrap(False)
+        self.total_value.setAlignment(RIGHT)
+        grid.addWidget(self.total_label, last + 1, 0, LEFT)
+        grid.addWidget(self.total_value, last + 1, 1, RIGHT)
+        self.body.addWidget(table)
+        self.document_language = label("lead", parent=self)
         self.body.addWidget(self.document_language)
-        self.body.addWidget(self.total)
+        # the total as one sentence, for speech (the table above shows it visually)
+        self.total = label("claim", parent=self)
+        self.total.hide()
         self.body.addStretch(1)
-        self.confirm = big_button("summary_confirm", controller.confirm_summary, parent=self)
-        self.footer.addWidget(self.confirm)
+        self.confirm = action_button("summary_confirm", controller.confirm_summary, parent=self)
+        self.footer.addWidget(self.confirm, stretch=2)
 
     def render_body(self, view: JourneyView) -> None:
         prices = {o.document_type: o for o in view.offered}
-        lines = [
-            f"{self.t(prices[t].title_key)} \u2014 {format_price(prices[t].price_cents, view.language)}"
-            for t in view.selected
-        ]
-        self.lines.setText("\n".join(lines))
+        chosen = [prices[t] for t in view.selected if t in prices]
+        for i, (title, price) in enumerate(self.rows):
+            if i < len(chosen):
+                offered = chosen[i]
+                title.setText(self.t(offered.title_key))
+                price.setText(
+                    format_price(offered.price_cents, view.language)
+                    if offered.price_cents
+                    else self.t("documents.free")
+                )
+                title.show()
+                price.show()
+            else:
+                title.hide()
+                price.hide()
+        self.head_document.setText(self.t("summary.column_document"))
+        self.head_price.setText(self.t("summary.column_price"))
         name = translate("language.name", view.document_language)
         self.document_language.setText(self.t("summary.language", language=name))
         total = format_price(view.total_cents, view.language)
         self.total.setText(self.t("summary.total", total=total))
+        self.total_label.setText(self.t("summary.total_heading"))
+        self.total_label.setAccessibleName(self.total.text())
+        self.total_value.setText(total)
         key = "summary.pay" if view.total_cents else "summary.print"
         set_text(self.confirm, self.t(key, total=total))
