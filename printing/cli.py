@@ -24,9 +24,9 @@ from printing.documents import CATALOGUE
 from printing.folder_printer import FolderPrinter
 from printing.printer import CupsPrinter, find_job_output
 from printing.register import (
-    DEMO_COMMUNE,
     REPO_ROOT,
     certificate_data,
+    demo_commune,
     lookup,
     persona_national_number,
 )
@@ -69,7 +69,7 @@ def _render(args: argparse.Namespace) -> int:
         verify_base_url=args.verify_base_url,
     )
     sealed = Sealer(token, tsa_url=args.tsa_url).seal(
-        render(data, commune=DEMO_COMMUNE), document_id=document_id
+        render(data, commune=demo_commune(args.lang)), document_id=document_id
     )
     args.out.write_bytes(sealed)
     print(f"{args.out} ({len(sealed)} bytes, document {document_id})")

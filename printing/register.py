@@ -6,7 +6,7 @@ The file is read as data; the central package is not imported (printing must not
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,22 @@ DEMO_COMMUNE = Commune(
     service="Service Population et État civil",
     official_title="L'Officier de l'état civil délégué",
 )
+
+_DEMO_TEXTS = {
+    "nl": (
+        "Dienst Bevolking en Burgerlijke Stand",
+        "De gemachtigde ambtenaar van de burgerlijke stand",
+    ),
+    "de": ("Dienst Bevölkerung und Personenstand", "Der beauftragte Standesbeamte"),
+}
+
+
+def demo_commune(language: str) -> Commune:
+    """The demo commune with its service and official's title in the certificate's language."""
+    if language not in _DEMO_TEXTS:
+        return DEMO_COMMUNE
+    service, title = _DEMO_TEXTS[language]
+    return replace(DEMO_COMMUNE, service=service, official_title=title)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,7 +30,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.doctemplate import LayoutError
 
 from printing.documents import document_type
-from printing.documents.base import FONT, FONT_BOLD, Context, make_styles
+from printing.documents.base import BODY_WIDTH, FONT, FONT_BOLD, PAGE_MARGIN, Context, make_styles
 from printing.documents.texts import COMMON
 from printing.errors import DocumentError
 from printing.model import CertificateData, Commune, mask_national_number
@@ -45,8 +45,10 @@ DISPLAY_TZ = ZoneInfo("Europe/Brussels")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CREATOR = "Borne — municipal certificate kiosk"
 _PAGE_W, _PAGE_H = A4
-_MARGIN = 18 * mm
-_HEADER_H = 34 * mm
+_MARGIN = PAGE_MARGIN
+_HEADER_H = 38 * mm
+"""From the top edge to the header rule: margin, then the logo (18 mm) or three text lines, then 2 mm clear."""
+_LOGO = 18 * mm
 _FOOTER_H = 36 * mm
 _QR_SIZE = 26 * mm
 _MIN_FONT = 5.5
@@ -137,20 +139,21 @@ class _Page:
             canvas.drawImage(
                 str(logo),
                 x,
-                top - 22 * mm,
-                width=22 * mm,
-                height=22 * mm,
+                top - _LOGO,
+                width=_LOGO,
+                height=_LOGO,
                 preserveAspectRatio=True,
+                anchor="nw",
                 mask="auto",
             )
-            x += 27 * mm
+            x += _LOGO + 5 * mm
         width = _PAGE_W - _MARGIN - x
         draw_fitted(
-            canvas, x, top - 6 * mm, self.commune.name, font=FONT_BOLD, size=14, max_width=width
+            canvas, x, top - 5 * mm, self.commune.name, font=FONT_BOLD, size=14, max_width=width
         )
         for i, line in enumerate((self.commune.service, self.commune.address)):
             draw_fitted(
-                canvas, x, top - (12 + 5 * i) * mm, line, font=FONT, size=9, max_width=width
+                canvas, x, top - (10.5 + 5 * i) * mm, line, font=FONT, size=9, max_width=width
             )
         canvas.setLineWidth(0.6)
         canvas.line(_MARGIN, _PAGE_H - _HEADER_H, _PAGE_W - _MARGIN, _PAGE_H - _HEADER_H)
@@ -231,7 +234,7 @@ def _build(
     frame = Frame(
         _MARGIN,
         _MARGIN + _FOOTER_H - 4 * mm,
-        _PAGE_W - 2 * _MARGIN,
+        BODY_WIDTH,
         _PAGE_H - _HEADER_H - _MARGIN - _FOOTER_H - 2 * mm,
         id="body",
         leftPadding=0,

@@ -8,12 +8,11 @@ from printing.documents import texts
 from printing.documents.base import (
     Context,
     DocumentType,
-    b,
+    address_block,
     closing,
     grid,
     holder_block,
     para,
-    rich,
 )
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -36,8 +35,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "h_birth": "Geboortedatum en -plaats",
         "h_sex": "Geslacht",
         "h_nat": "Nationaliteit",
-        "h_nn": "Rijksregisternummer",
-        "h_rel": "Band met de referentiepersoon",
+        "h_nn": "Rijksregisternr.",
+        "h_rel": "Relatie",
     },
     "de": {
         "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
@@ -47,7 +46,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "h_birth": "Geburtsdatum und -ort",
         "h_sex": "Geschlecht",
         "h_nat": "Staatsangehörigkeit",
-        "h_nn": "Nationalregisternummer",
+        "h_nn": "Nationalregisternr.",
         "h_rel": "Verhältnis zur Referenzperson",
     },
 }
@@ -79,13 +78,12 @@ def build(ctx: Context) -> list[Flowable]:
         para(t["intro"].format(commune=ctx.commune.name), st.body),
         *holder_block(ctx, data.holder),
         para(t["address"], st.body),
-        rich(b(data.address.one_line()), st.body),
+        *address_block(ctx, data.address.one_line()),
         para(t["composed"].format(count=len(members)), st.body),
         grid(
             ctx,
             header=[t["h_name"], t["h_birth"], t["h_sex"], t["h_nat"], t["h_nn"], t["h_rel"]],
             rows=rows,
-            widths_mm=[44, 33, 13, 23, 30, 33],
         ),
         *closing(ctx),
     ]

@@ -20,37 +20,83 @@ _TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "intro": "Le Collège communal de {commune} certifie que :",
         "registered": "de nationalité {nationality}, est inscrit(e) au registre de la population de la commune, à l'adresse suivante :",
+        "registered_other": "nationalité : {nationality}, est inscrit(e) au registre de la population de la commune, à l'adresse suivante :",
         "since": "depuis le {date}.",
     },
     "nl": {
         "intro": "Het college van burgemeester en schepenen van {commune} verklaart dat:",
         "registered": "van {nationality} nationaliteit, ingeschreven is in het bevolkingsregister van de gemeente, op het volgende adres:",
+        "registered_other": "nationaliteit: {nationality}, ingeschreven is in het bevolkingsregister van de gemeente, op het volgende adres:",
         "since": "sinds {date}.",
     },
     "de": {
         "intro": "Das Gemeindekollegium von {commune} bescheinigt, dass:",
-        "registered": "Staatsangehörigkeit: {nationality}, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
+        "registered": "{nationality} Staatsangehörigkeit, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
+        "registered_other": "Staatsangehörigkeit: {nationality}, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
         "since": "seit dem {date}.",
     },
 }
 
 _NATIONALITY_ADJECTIVE: dict[str, dict[str, str]] = {
-    "fr": {"BE": "belge"},
-    "nl": {"BE": "Belgische"},
-    "de": {"BE": "belgisch"},
+    # FR: feminine (agrees with "nationalité"); NL: inflected adjective; DE: genitive.
+    "fr": {
+        "BE": "belge",
+        "FR": "française",
+        "NL": "néerlandaise",
+        "DE": "allemande",
+        "IT": "italienne",
+        "LU": "luxembourgeoise",
+        "ES": "espagnole",
+        "PT": "portugaise",
+        "PL": "polonaise",
+        "RO": "roumaine",
+        "MA": "marocaine",
+        "TR": "turque",
+    },
+    "nl": {
+        "BE": "Belgische",
+        "FR": "Franse",
+        "NL": "Nederlandse",
+        "DE": "Duitse",
+        "IT": "Italiaanse",
+        "LU": "Luxemburgse",
+        "ES": "Spaanse",
+        "PT": "Portugese",
+        "PL": "Poolse",
+        "RO": "Roemeense",
+        "MA": "Marokkaanse",
+        "TR": "Turkse",
+    },
+    "de": {
+        "BE": "belgischer",
+        "FR": "französischer",
+        "NL": "niederländischer",
+        "DE": "deutscher",
+        "IT": "italienischer",
+        "LU": "luxemburgischer",
+        "ES": "spanischer",
+        "PT": "portugiesischer",
+        "PL": "polnischer",
+        "RO": "rumänischer",
+        "MA": "marokkanischer",
+        "TR": "türkischer",
+    },
 }
 
 
 def build(ctx: Context) -> list[Flowable]:
     st = ctx.styles
     holder = ctx.data.holder
-    nationality = _NATIONALITY_ADJECTIVE[ctx.language].get(
-        holder.nationality.upper(), texts.nationality_label(holder, ctx.language)
-    )
+    adjective = _NATIONALITY_ADJECTIVE[ctx.language].get(holder.nationality.upper())
+    if adjective is not None:
+        registered = body_text(_TEXT, ctx, "registered", nationality=adjective)
+    else:
+        label = texts.nationality_label(holder, ctx.language)
+        registered = body_text(_TEXT, ctx, "registered_other", nationality=label)
     flow: list[Flowable] = [
         para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
         *holder_block(ctx, holder),
-        para(body_text(_TEXT, ctx, "registered", nationality=nationality), st.body),
+        para(registered, st.body),
         *address_block(ctx, ctx.data.address.one_line()),
     ]
     since = current_since(ctx)

@@ -70,7 +70,6 @@ def build(ctx: Context) -> list[Flowable]:
                 body_text(_TEXT, ctx, "h_to"),
             ],
             rows=rows,
-            widths_mm=[120, 27, 27],
         ),
         *closing(ctx),
     ]

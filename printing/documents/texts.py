@@ -150,7 +150,7 @@ NATIONALITIES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "nl": {
         "BE": ("Belg", "Belg"),
-        "FR": ("Fransman", "Française"),
+        "FR": ("Fransman", "Franse"),
         "NL": ("Nederlander", "Nederlandse"),
         "DE": ("Duitser", "Duitse"),
         "IT": ("Italiaan", "Italiaanse"),
