@@ -95,26 +95,31 @@ def _issue(
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=not ca,
-                content_commitment=not ca,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+            _key_usage(digital_signature=not ca, content_commitment=not ca, ca=ca), critical=True
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
-    digest = (
-        hashes.SHA384() if isinstance(signer_key, ec.EllipticCurvePrivateKey) else hashes.SHA256()
+    return Issued(certificate=_signed(builder, signer_key), key=key)
+
+
+def _key_usage(*, digital_signature: bool, content_commitment: bool, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=content_commitment,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
     )
-    certificate = builder.sign(signer_key, digest)
-    return Issued(certificate=certificate, key=key)
+
+
+def _signed(builder: x509.CertificateBuilder, signer_key: PrivateKey) -> x509.Certificate:
+    """SHA-384 under an EC key (P-384 chains), SHA-256 under an RSA key."""
+    ec_key = isinstance(signer_key, ec.EllipticCurvePrivateKey)
+    return builder.sign(signer_key, hashes.SHA384() if ec_key else hashes.SHA256())
 
 
 def _generate() -> dict[str, Issued]:
@@ -215,23 +220,11 @@ def issue_citizen_certificate(
         .not_valid_after(LEAF_NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=not signing,
-                content_commitment=signing,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
+            _key_usage(digital_signature=not signing, content_commitment=signing, ca=False),
             critical=True,
         )
     )
-    signer = ca.key
-    digest = hashes.SHA384() if isinstance(signer, ec.EllipticCurvePrivateKey) else hashes.SHA256()
-    return Issued(certificate=builder.sign(signer, digest), key=key)
+    return Issued(certificate=_signed(builder, ca.key), key=key)
 
 
 def _write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
