@@ -372,7 +372,7 @@ class CupsPrinterAdapter:
         output = None
         if result.completed and self._output_dir is not None:
             output = find_job_output(self._output_dir, job_id)
-        if result.completed and not self._keep:
+        if not self._keep:  # the personal copy leaves the disk as soon as CUPS is done with it
             document.pdf_path.unlink(missing_ok=True)
         log.info(
             "document_printed" if result.completed else "print_failed",
