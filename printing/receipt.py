@@ -22,10 +22,10 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from printing.documents import document_type
-from printing.documents.base import FONT, FONT_BOLD
+from printing.documents.texts import DISPLAY_TZ
+from printing.fonts import FONT, FONT_BOLD, register_fonts
 from printing.model import Commune
 from printing.printer import DocumentPrinter, JobResult
-from printing.render import DISPLAY_TZ, register_fonts
 from printing.validate import clean_text
 
 ROLL_WIDTH = 80 * mm

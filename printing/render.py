@@ -8,7 +8,6 @@ further pages; the member table repeats its header.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -16,33 +15,28 @@ import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from io import BytesIO
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.doctemplate import LayoutError
 
 from printing.documents import document_type
-from printing.documents.base import BODY_WIDTH, FONT, FONT_BOLD, PAGE_MARGIN, Context, make_styles
-from printing.documents.texts import COMMON
+from printing.documents.base import BODY_WIDTH, PAGE_MARGIN, Context, make_styles
+from printing.documents.texts import COMMON, local_day, local_time, short_date
 from printing.errors import DocumentError
+from printing.fonts import FONT, FONT_BOLD, register_fonts
 from printing.model import CertificateData, Commune, mask_national_number
 from printing.pdfa import apply_pdfa
 from printing.validate import checked
 
 _log = logging.getLogger(__name__)
 
-DISPLAY_TZ = ZoneInfo("Europe/Brussels")
-"""Issue date and time are printed in Belgian local time."""
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 CREATOR = "Borne — municipal certificate kiosk"
 _PAGE_W, _PAGE_H = A4
 _MARGIN = PAGE_MARGIN
@@ -79,18 +73,6 @@ def draw_fitted(
         canvas.drawRightString(x, y, text)
     else:
         canvas.drawString(x, y, text)
-
-
-@functools.cache
-def register_fonts() -> None:
-    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
-        path = FONT_DIR / file
-        if not path.is_file():
-            raise DocumentError(f"font missing: {path}", translation_key="documents.error.font")
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
 
 
 def _json_default(value: object) -> str:
@@ -188,12 +170,11 @@ class _Page:
         canvas.line(_MARGIN, base + _QR_SIZE + 4 * mm, _PAGE_W - _MARGIN, base + _QR_SIZE + 4 * mm)
         self._draw_qr(canvas, _MARGIN, base)
         x = _MARGIN + _QR_SIZE + 5 * mm
-        local = data.issued_at.astimezone(DISPLAY_TZ)
         lines = [
             self.texts["issued"].format(
                 document_id=data.document_id,
-                date=local.strftime("%d/%m/%Y"),
-                time=local.strftime("%H:%M"),
+                date=short_date(local_day(data.issued_at), data.language),
+                time=local_time(data.issued_at),
                 kiosk_id=data.kiosk_id,
             ),
             self.texts["verify"].format(url=data.verify_url),

@@ -11,13 +11,10 @@ never hands out a certificate with a blank or clipped value.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import unicodedata
 
-from reportlab.pdfbase import pdfmetrics
-
-from printing.documents.base import FONT, FONT_BOLD
 from printing.errors import DocumentError
+from printing.fonts import printable_code_points
 from printing.model import Address, AddressPeriod, CertificateData, Person
 
 MAX_LENGTHS: dict[str, int] = {
@@ -32,17 +29,6 @@ MAX_LENGTHS: dict[str, int] = {
 
 MAX_HOUSEHOLD = 60
 MAX_HISTORY = 80
-
-
-@functools.cache
-def _printable() -> frozenset[int]:
-    """Code points both embedded fonts (regular and bold) can draw."""
-    from printing.render import register_fonts  # noqa: PLC0415 (render imports this module)
-
-    register_fonts()
-    regular = pdfmetrics.getFont(FONT).face.charToGlyph
-    bold = pdfmetrics.getFont(FONT_BOLD).face.charToGlyph
-    return frozenset(set(regular) & set(bold))
 
 
 def _refuse(field: str, problem: str, message: str) -> DocumentError:
@@ -61,7 +47,7 @@ def clean_text(value: str, *, field: str, required: bool = False) -> str:
     limit = MAX_LENGTHS.get(field.rsplit(".", 1)[-1])
     if limit is not None and len(text) > limit:
         raise _refuse(field, "too_long", f"{len(text)} characters, at most {limit}")
-    printable = _printable()
+    printable = printable_code_points()
     if all(ord(ch) in printable for ch in text):
         return text
     out: list[str] = []

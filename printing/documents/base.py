@@ -14,10 +14,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from printing.documents import texts
+from printing.fonts import FONT, FONT_BOLD
 from printing.model import CertificateData, Commune, Person
-
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
 
 PAGE_MARGIN = 18 * mm
 """Left and right page margin; the body frame spans the page width between them."""
@@ -135,7 +133,9 @@ def closing(ctx: Context) -> list[Flowable]:
         para(ctx.t("purpose"), ctx.styles.body),
         para(
             ctx.t(
-                "done_at", place=ctx.commune.name, date=texts.long_date(issued.date(), ctx.language)
+                "done_at",
+                place=ctx.commune.name,
+                date=texts.long_date(texts.local_day(issued), ctx.language),
             ),
             ctx.styles.body,
         ),

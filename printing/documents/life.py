@@ -36,7 +36,7 @@ _TEXT: dict[str, dict[str, str]] = {
 
 def build(ctx: Context) -> list[Flowable]:
     st = ctx.styles
-    today = texts.long_date(ctx.data.issued_at.date(), ctx.language)
+    today = texts.long_date(texts.local_day(ctx.data.issued_at), ctx.language)
     return [
         para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
         *holder_block(ctx, ctx.data.holder),

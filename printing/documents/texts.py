@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from printing.model import Person
+
+DISPLAY_TZ = ZoneInfo("Europe/Brussels")
+"""Every date and time on paper is Belgian local time (CET/CEST), never UTC."""
 
 MONTHS: dict[str, tuple[str, ...]] = {
     "fr": (
@@ -193,6 +197,23 @@ def long_date(value: date, language: str) -> str:
     if language == "de":
         return f"{value.day}. {month} {value.year}"
     return f"{value.day} {month} {value.year}"
+
+
+def local(moment: datetime) -> datetime:
+    """`moment` (timezone-aware) in Belgian local time; a naive value is refused."""
+    if moment.tzinfo is None:
+        raise ValueError("a printed moment must be timezone-aware")
+    return moment.astimezone(DISPLAY_TZ)
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Brussels at `moment` (00:30 Brussels is that day, not the day before)."""
+    return local(moment).date()
+
+
+def local_time(moment: datetime) -> str:
+    """HH:MM in Brussels at `moment` (24-hour clock in all three languages)."""
+    return local(moment).strftime("%H:%M")
 
 
 def short_date(value: date, language: str = "fr") -> str:

@@ -11,8 +11,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from printing.documents import CATALOGUE, household, residence_history
 from printing.documents.base import BODY_WIDTH, CELL_PADDING, column_layout, make_styles
+from printing.fonts import register_fonts
 from printing.model import CertificateData
-from printing.render import register_fonts, render
+from printing.render import render
 from tests.documents.conftest import COMMUNE, make_data, stress_data
 
 TYPES = sorted(CATALOGUE)
