@@ -33,7 +33,7 @@ from printing.register import (
 from printing.render import render
 from printing.seal import Sealer
 from printing.softhsm import ensure_token
-from printing.verify import verify_pdf
+from printing.verify import REASON_UNREADABLE, SealCheck, verify_pdf
 
 DEFAULT_VAR = REPO_ROOT / "var"
 
@@ -76,15 +76,41 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verdict_text(reason: str) -> str:
+    """The resident-facing sentence for a verdict (English), or the key itself if none is known."""
+    try:
+        texts = json.loads((REPO_ROOT / "assets" / "i18n" / "en.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return reason
+    return str(texts.get(reason, reason))
+
+
 def _verify(args: argparse.Namespace) -> int:
+    """One line (or one JSON object with --json) for any input: sealed, tampered, garbage, missing."""
     roots = args.trust or [ensure_municipal_pki(args.var / "pki" / "municipal").root_cert_path]
-    check = verify_pdf(args.file.read_bytes(), trust_roots=roots)
-    if args.json:
-        print(json.dumps({k: _jsonable(v) for k, v in asdict(check).items()}, ensure_ascii=False))
-    else:
-        print(
-            f"{'VALID' if check.valid else 'INVALID'} ({check.reason}) document={check.document_id}"
+    try:
+        data = args.file.read_bytes()
+    except OSError as err:
+        check = SealCheck(
+            valid=False,
+            intact=False,
+            trusted=False,
+            signer_subject=None,
+            document_id=None,
+            signed_at=None,
+            reason=REASON_UNREADABLE,
         )
+        detail = f"cannot read {args.file}: {err.strerror or err}"
+    else:
+        check = verify_pdf(data, trust_roots=roots)
+        detail = f"document {check.document_id}" if check.document_id else str(args.file)
+    message = _verdict_text(check.reason)
+    if args.json:
+        payload = {k: _jsonable(v) for k, v in asdict(check).items()}
+        payload["message"] = message
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(f"{'VALID' if check.valid else 'INVALID'}: {message} ({check.reason}; {detail})")
     return 0 if check.valid else 1
 
 

@@ -102,6 +102,9 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[Path]) -> SealCheck:
     except (PdfError, ValueError, KeyError, IndexError) as err:
         _log.info("document unreadable", extra={"error": str(err)})
         return _unreadable(REASON_UNREADABLE)
+    except Exception as err:  # noqa: BLE001 (hostile input: the parser may fail in any way)
+        _log.info("document unreadable", extra={"error": f"{type(err).__name__}: {err}"})
+        return _unreadable(REASON_UNREADABLE)
     if not signatures:
         return _unreadable(REASON_NO_SEAL)
     sig = signatures[0]
@@ -112,6 +115,9 @@ def verify_pdf(data: bytes, *, trust_roots: Sequence[Path]) -> SealCheck:
         status = validate_pdf_signature(sig, context)
     except (SignatureValidationError, PdfError, ValueError) as err:
         _log.info("seal validation failed", extra={"error": str(err)})
+        return _unreadable(REASON_ALTERED)
+    except Exception as err:  # noqa: BLE001 (a damaged seal may break the validator in any way)
+        _log.info("seal validation failed", extra={"error": f"{type(err).__name__}: {err}"})
         return _unreadable(REASON_ALTERED)
     whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     valid = bool(status.intact and status.valid and status.trusted and whole_file)
