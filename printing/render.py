@@ -32,6 +32,13 @@ from printing.errors import DocumentError
 from printing.fonts import FONT, FONT_BOLD, register_fonts
 from printing.model import CertificateData, Commune, mask_national_number
 from printing.pdfa import apply_pdfa
+from printing.tagging import (
+    StructureRecorder,
+    add_structure,
+    begin_artifact,
+    end_artifact,
+    tag_story,
+)
 from printing.validate import checked
 
 _log = logging.getLogger(__name__)
@@ -109,8 +116,10 @@ class _Page:
 
     def draw(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
+        begin_artifact(canvas)
         self._header(canvas)
         self._footer(canvas, page=doc.page)
+        end_artifact(canvas)
         canvas.restoreState()
 
     def _header(self, canvas: Canvas) -> None:
@@ -205,12 +214,14 @@ class _Page:
 
 def _build(
     data: CertificateData, *, commune: Commune, total_pages: int | None
-) -> tuple[bytes, int]:
+) -> tuple[bytes, int, StructureRecorder]:
     kind = document_type(data.document_type)
     title = kind.titles[data.language]
     styles = make_styles()
     ctx = Context(data=data, commune=commune, language=data.language, styles=styles)
-    story: list[Any] = [Paragraph(title.upper(), styles.title), *kind.build(ctx)]
+    heading = Paragraph(title.upper(), styles.title)
+    recorder = StructureRecorder()
+    story: list[Any] = tag_story([heading, *kind.build(ctx)], recorder=recorder, title=heading)
     page = _Page(data=data, commune=commune, total_pages=total_pages)
     frame = Frame(
         _MARGIN,
@@ -254,7 +265,7 @@ def _build(
         raise DocumentError(
             f"content does not fit the page: {err}", translation_key="documents.error.layout"
         ) from err
-    return out.getvalue(), int(doc.page)
+    return out.getvalue(), int(doc.page), recorder
 
 
 def render(data: CertificateData, *, commune: Commune) -> bytes:
@@ -285,12 +296,13 @@ def render(data: CertificateData, *, commune: Commune) -> bytes:
             params={"field": "address_history"},
         )
     data = checked(data)
-    _, pages = _build(data, commune=commune, total_pages=None)
-    pdf, pages_again = _build(data, commune=commune, total_pages=pages)
+    _, pages, _ = _build(data, commune=commune, total_pages=None)
+    pdf, pages_again, recorder = _build(data, commune=commune, total_pages=pages)
     if pages_again != pages:
         raise DocumentError(
             "page count changed between passes", translation_key="documents.error.render"
         )
+    pdf = add_structure(pdf, recorder=recorder, language=data.language)
     _log.info(
         "certificate rendered",
         extra={

@@ -13,6 +13,7 @@ from io import BytesIO
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_cms import Signer
@@ -27,11 +28,27 @@ _log = logging.getLogger(__name__)
 
 SEAL_FIELD = "SealCommune"
 DOCUMENT_ID_KEY = "/DocumentID"
-SEAL_REASON = "Sceau électronique de la commune / Elektronisch zegel van de gemeente"
+SEAL_REASON = (
+    "Sceau électronique de la commune / Elektronisch zegel van de gemeente"
+    " / Elektronisches Siegel der Gemeinde"
+)
+"""The seal's Reason field, in the three national languages (a viewer shows it as is)."""
 BYTES_RESERVED = 16384
 """Room for the CMS blob; skips pyHanko's dry-run sizing pass (B-B with a short chain fits easily)."""
 BYTES_RESERVED_TIMESTAMPED = 32768
 """B-T adds the TSA's token and certificates to the CMS blob."""
+
+
+class _PdfA2Signer(signers.PdfSigner):
+    """A PAdES signer that keeps the document a PDF 1.7 file PDF/A-2 accepts.
+
+    pyHanko declares the ESIC developer extension for PAdES, and raises the version to 2.0 with the
+    ISO 32002 extension for ECDSA on the NIST curves. PDF/A-2 is based on PDF 1.7 and knows neither
+    extension; the signature itself (ETSI.CAdES.detached, SHA-256) is valid PDF 1.7.
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        pdf_out.ensure_output_version(version=(1, 7))  # type: ignore[no-untyped-call]
 
 
 class Sealer:
@@ -144,9 +161,9 @@ class Sealer:
         try:
             if self._timestamper is not None:
                 try:
-                    signers.PdfSigner(
-                        meta, signer=self._signer, timestamper=self._timestamper
-                    ).sign_pdf(writer, output=out, bytes_reserved=BYTES_RESERVED_TIMESTAMPED)
+                    _PdfA2Signer(meta, signer=self._signer, timestamper=self._timestamper).sign_pdf(
+                        writer, output=out, bytes_reserved=BYTES_RESERVED_TIMESTAMPED
+                    )
                     level = "B-T"
                 except (TimestampRequestError, OSError) as err:
                     if self._require_timestamp:
@@ -161,7 +178,7 @@ class Sealer:
                     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
                     out = BytesIO()
             if level == "B-B":
-                signers.PdfSigner(meta, signer=self._signer).sign_pdf(
+                _PdfA2Signer(meta, signer=self._signer).sign_pdf(
                     writer, output=out, bytes_reserved=BYTES_RESERVED
                 )
         except (PdfError, PyHankoSigningError, ValueError) as err:
