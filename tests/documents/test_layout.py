@@ -84,6 +84,7 @@ def test_household_columns_fit_their_longest_header_word(language: str, stress: 
         for p in data.household
     ]
     layout = column_layout(header=header, rows=rows, cell=styles.cell, head=styles.cell_head)
+    assert layout is not None
     assert abs(sum(layout.widths) - BODY_WIDTH) < 0.01
     assert layout.head_size >= 7.0
     for label, width in zip(header, layout.widths, strict=True):
