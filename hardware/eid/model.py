@@ -62,13 +62,22 @@ def parse_card_date(value: str) -> date:
 
 
 def parse_birth_date(value: str) -> date | None:
-    """`DD MMMM YYYY` (FR/NL) or `DD.MMM.YYYY` (DE); None when day or month is unknown."""
+    """`DD MMMM YYYY` (FR/NL) or `DD.MMM.YYYY` (DE); None when day or month is left blank.
+
+    A month name outside the FR/NL/DE tables is unreadable, never "unknown": an unknown birth date
+    would skip the cross-check with the national number.
+    """
     match = _DOB.match(value.upper())
     if match is None:
         raise CardDataError("invalid birth date")
     day_text, month_text, year_text = match.groups()
-    month = _MONTHS.get((month_text or "").strip())
-    if not day_text or not day_text.strip() or month is None:
+    month_name = (month_text or "").strip()
+    if not month_name:
+        return None  # month left blank on the card: unknown
+    month = _MONTHS.get(month_name)
+    if month is None:
+        raise CardDataError("unknown month name in the birth date")
+    if not day_text or not day_text.strip():
         return None
     try:
         return date(int(year_text), month, int(day_text))

@@ -83,6 +83,26 @@ EF_CA_CERTIFICATE = 0x503A
 EF_RRN_CERTIFICATE = 0x503C
 KEY_AUTHENTICATION = 0x82
 
+# The largest content each file may have; a card that sends more is unreadable, not read on.
+# Identity: every tag at its "envisioned maximum" length (ID_ADRESSE v5) plus two header bytes per
+# tag. Address: the fixed 117-byte file. Signatures: an RSA-4096 signature (EC DER ones are 104).
+# Basic key: the 120-byte P-384 SubjectPublicKeyInfo. Certificates (DER length): 4096 bytes.
+# Photo: what READ BINARY can address at all (offsets below 0x8000), above a raw 150x195 or
+# 140x200 8-bit greyscale picture.
+MAX_IDENTITY_FILE = 815
+MAX_ADDRESS_FILE = 117
+MAX_SIGNATURE_FILE = 512
+MAX_BASIC_KEY_FILE = 120
+MAX_CERTIFICATE = 4096
+MAX_ADDRESSABLE = 0x8000
+MAX_FILE_SIZE = {
+    (DF_ID, EF_IDENTITY): MAX_IDENTITY_FILE,
+    (DF_ID, EF_IDENTITY_SIGNATURE): MAX_SIGNATURE_FILE,
+    (DF_ID, EF_ADDRESS): MAX_ADDRESS_FILE,
+    (DF_ID, EF_ADDRESS_SIGNATURE): MAX_SIGNATURE_FILE,
+    (DF_ID, EF_BASIC_KEY): MAX_BASIC_KEY_FILE,
+}
+
 # PC/SC part 10: reader features through SCardControl.
 CM_IOCTL_GET_FEATURE_REQUEST = scard.SCARD_CTL_CODE(3400)
 FEATURE_VERIFY_PIN_DIRECT = 0x06
@@ -187,6 +207,16 @@ def minimum_file_apdus(content: bytes, *, der: bool = False) -> int:
         return 1 + -(-total // CHUNK)
     full, rest = divmod(len(content), CHUNK)
     return 1 + full + (2 if rest else 3)
+
+
+def _der_limit(head: bytes) -> int:
+    """Where a certificate file's DER element ends (an all-zero start: no certificate)."""
+    if not head[0]:
+        return len(head)
+    try:
+        return der_length(head[:6])
+    except ValueError as err:
+        raise CardDataError("certificate file does not start with a DER element") from err
 
 
 def parse_features(data: bytes) -> dict[int, int]:
@@ -419,6 +449,7 @@ class EidSession:
         spurious EOF of a cheap reader: select the file again and retry the same offset once; a
         second 6B00 is the real end (a file whose size is a multiple of the chunk).
         """
+        cap = MAX_CERTIFICATE if der else MAX_FILE_SIZE.get((df, ef), MAX_ADDRESSABLE)
         self._select(df, ef)
         content = bytearray()
         retries = 0
@@ -430,7 +461,11 @@ class EidSession:
             if sw == SW_OK:
                 content += data
                 if der and limit is None and len(content) >= 4:
-                    limit = der_length(bytes(content[:6])) if content[0] else len(content)
+                    limit = _der_limit(bytes(content))
+                if len(content) > cap or (limit is not None and limit > cap):
+                    raise CardDataError(
+                        f"file {df:04X}/{ef:04X} is larger than the card allows ({cap} bytes)"
+                    )
                 if len(data) < wanted:
                     break
                 continue

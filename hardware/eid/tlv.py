@@ -34,7 +34,8 @@ def encode_tlv(fields: Iterable[tuple[int, bytes]]) -> bytes:
 def parse_tlv(data: bytes) -> dict[int, bytes]:
     """Decode a TLV file into {tag: value}, ignoring trailing zero padding.
 
-    A repeated tag keeps its first value. Raises `CardDataError` when a length runs past the end.
+    Raises `CardDataError` when a length runs past the end or a tag appears twice (a card
+    never repeats a tag; which of two values is meant cannot be decided, so neither is taken).
     """
     fields: dict[int, bytes] = {}
     pos = 0
@@ -57,7 +58,9 @@ def parse_tlv(data: bytes) -> dict[int, bytes]:
                 break
         if pos + length > end:
             raise CardDataError("TLV value runs past the end of the file")
-        fields.setdefault(tag, bytes(data[pos : pos + length]))
+        if tag in fields:
+            raise CardDataError(f"TLV tag {tag:#04x} appears twice")
+        fields[tag] = bytes(data[pos : pos + length])
         pos += length
     return fields
 

@@ -87,6 +87,11 @@ class TrustStore:
             includes_test_roots=True,
         )
 
+    @property
+    def pinned_keys(self) -> frozenset[bytes]:
+        """The roots' SubjectPublicKeyInfo (DER)."""
+        return frozenset(self._pinned_keys)
+
     def issuer_of(self, certificate: x509.Certificate) -> x509.Certificate | None:
         """The pinned root that signed `certificate` directly, if any."""
         for root in self.roots:
@@ -157,6 +162,51 @@ def verify_rrn_signature(
     return False
 
 
+def _names_the_rrn(certificate: x509.Certificate) -> bool:
+    """The subject's CN or O carries "RRN" as a word (the National Register's signer)."""
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        for attribute in certificate.subject.get_attributes_for_oid(oid):
+            value = attribute.value if isinstance(attribute.value, str) else ""
+            if "RRN" in value.upper().replace("(", " ").replace(")", " ").split():
+                return True
+    return False
+
+
+def rrn_certificate_problem(
+    certificate: x509.Certificate, trust: TrustStore, *, now: datetime
+) -> str | None:
+    """Why `certificate` cannot be the RRN signer, or None when it can.
+
+    It must be an end-entity certificate (not a CA, not one of the pinned roots themselves) whose
+    key usage is digitalSignature or nonRepudiation, whose subject names the RRN, issued directly
+    by a pinned root and valid `now`.
+    """
+    key = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    if key in trust.pinned_keys:
+        return "root_certificate"
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+        if constraints.value.ca:
+            return "ca_certificate"
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return "key_usage"
+    if usage.key_cert_sign or not (usage.digital_signature or usage.content_commitment):
+        return "key_usage"
+    if not _names_the_rrn(certificate):
+        return "subject"
+    if trust.issuer_of(certificate) is None:
+        return "untrusted"
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return "expired"
+    return None
+
+
 def photo_hash_matches(photo: bytes, expected: bytes) -> bool:
     algorithms = {20: hashlib.sha1, 32: hashlib.sha256, 48: hashlib.sha384}
     algorithm = algorithms.get(len(expected))
@@ -217,13 +267,10 @@ def verify_card(
     except ValueError:
         checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="unreadable"))
     if certificate is not None:
-        now = datetime.now(tz=UTC)
-        if trust.issuer_of(certificate) is None:
-            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="untrusted"))
-        elif not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
-            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="expired"))
-        else:
-            checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=True))
+        problem = rrn_certificate_problem(certificate, trust, now=datetime.now(tz=UTC))
+        checks.append(
+            CheckResult(name=CHECK_RRN_CERTIFICATE, ok=problem is None, detail=problem or "")
+        )
         hash_length = len(identity.photo_hash)
         checks.append(
             CheckResult(

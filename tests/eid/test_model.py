@@ -32,6 +32,13 @@ def test_birth_dates_in_every_card_language(text: str, expected: date) -> None:
 
 def test_unknown_day_and_month_give_none() -> None:
     assert parse_birth_date("       1950") is None
+    assert parse_birth_date("   MARS 1950") is None
+
+
+@pytest.mark.parametrize("text", ["14 FOO 1985", "14.MRZ.1985", "14 MARCH 1985", "14 JANV 1985"])
+def test_unknown_month_names_are_unreadable(text: str) -> None:
+    with pytest.raises(CardDataError):
+        parse_birth_date(text)
 
 
 def test_bad_dates_are_typed_errors() -> None:

@@ -65,3 +65,19 @@ def test_bytes_after_padding_are_rejected() -> None:
 def test_invalid_utf8_is_a_typed_error() -> None:
     with pytest.raises(CardDataError):
         tlv.text({7: b"\xff\xfe"}, 7)
+
+
+def test_repeated_tag_is_refused() -> None:
+    with pytest.raises(CardDataError):
+        tlv.parse_tlv(bytes.fromhex("0103414243 0201 31 0103 58595A"))
+    with pytest.raises(CardDataError):
+        tlv.parse_tlv(bytes.fromhex("1400 1400 0000"))
+
+
+@given(fields=fields_strategy, data=st.data())
+def test_any_repeated_tag_is_refused(fields: list[tuple[int, bytes]], data: st.DataObject) -> None:
+    if not fields:
+        return
+    tag, value = data.draw(st.sampled_from(fields))
+    with pytest.raises(CardDataError):
+        tlv.parse_tlv(tlv.encode_tlv([*fields, (tag, value)]))

@@ -364,3 +364,31 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         basic_key=basic_key,
         citizen_keys=citizen_keys,
     )
+
+
+def re_sign(
+    image: CardImage,
+    signer: Issued,
+    *,
+    identity: bytes | None = None,
+    address: bytes | None = None,
+    rrn_certificate: bytes | None = None,
+) -> None:
+    """Craft a card: replace its identity / address / RRN certificate files and sign the data again.
+
+    For tests of the reader's refusals (a card whose data is validly signed but malformed, or
+    signed by a key that is not a proper RRN signer). `signer` signs SGN#ID and SGN#Address.
+    """
+    files = image.files
+    if identity is not None:
+        files[(DF_ID, 0x4031)] = identity
+    if address is not None:
+        files[(DF_ID, 0x4033)] = address
+    if rrn_certificate is not None:
+        files[(DF_BELPIC, 0x503C)] = rrn_certificate + b"\x00" * CERT_PADDING["1.8"]
+    identity_sig = _sign(signer, files[(DF_ID, 0x4031)])
+    address_sig = _sign(signer, files[(DF_ID, 0x4033)].rstrip(b"\x00") + identity_sig)
+    if isinstance(signer.key, ec.EllipticCurvePrivateKey):
+        address_sig += b"\x00" * (ADDRESS_SIGNATURE_SIZE_EC - len(address_sig))
+    files[(DF_ID, 0x4032)] = identity_sig
+    files[(DF_ID, 0x4034)] = address_sig
