@@ -44,6 +44,8 @@ class CardEventKind(enum.Enum):
     INSERTED = "inserted"
     REMOVED = "removed"
     READER_LOST = "reader_lost"
+    READER_UNAVAILABLE = "reader_unavailable"  # the PC/SC service (pcscd) is gone: out of service
+    READER_RESTORED = "reader_restored"  # the reader is usable again after a loss
 
 
 class PinOutcome(enum.Enum):

@@ -13,6 +13,7 @@ from hardware.eid.errors import (
     PinBlocked,
     PinFormatError,
     ReaderNotFound,
+    ReaderUnavailable,
     WrongPin,
 )
 from hardware.eid.model import (
@@ -54,6 +55,7 @@ __all__ = [
     "PinStatus",
     "RawFiles",
     "ReaderNotFound",
+    "ReaderUnavailable",
     "TrustStore",
     "VerificationReport",
     "WrongPin",

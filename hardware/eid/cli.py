@@ -15,6 +15,7 @@ from typing import Any
 from hardware.eid.errors import EidError
 from hardware.eid.reader import EidReader
 from hardware.eid.verify import TrustStore
+from hardware.errors import DeviceUnavailable
 
 
 def _jsonable(value: Any) -> Any:
@@ -95,6 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _read(args) if args.command == "read" else _verify_pin(args)
-    except EidError as err:
+    except (EidError, DeviceUnavailable) as err:
         print(f"error: {err.translation_key}: {err}", file=sys.stderr)
         return 1

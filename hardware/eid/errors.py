@@ -31,11 +31,21 @@ class EidError(DeviceError):
         )
 
 
-class ReaderNotFound(DeviceUnavailable):
+class ReaderUnavailable(DeviceUnavailable):
+    """The card reader cannot be reached: the PC/SC service (pcscd) is gone or the reader is.
+
+    Not the resident's doing, and not a removed card: the kiosk goes out of service until the
+    reader is back (`CardMonitor` then reports "reader_restored").
+    """
+
     translation_key = "eid.error.no_reader"
 
     def __init__(self, message: str) -> None:
         super().__init__(message, device=DEVICE, recoverable=True)
+
+
+class ReaderNotFound(ReaderUnavailable):
+    """PC/SC answers, but lists no reader with the configured name."""
 
 
 class NoCard(EidError):

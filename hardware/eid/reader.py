@@ -41,6 +41,7 @@ from hardware.eid.errors import (
     PinpadUnavailable,
     PinRequired,
     ReaderNotFound,
+    ReaderUnavailable,
     WrongPin,
 )
 from hardware.eid.model import (
@@ -119,6 +120,14 @@ RECOVER_DEADLINE = 2.0
 MAX_RECOVERIES = 2
 
 _REMOVED_CODES = {scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD}
+# The PC/SC service or the reader itself is gone: never "card removed".
+_UNAVAILABLE_CODES = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_E_READER_UNAVAILABLE,
+    scard.SCARD_E_UNKNOWN_READER,
+    scard.SCARD_E_NO_READERS_AVAILABLE,
+}
 _RESET_CODES = {scard.SCARD_W_RESET_CARD, scard.SCARD_E_NOT_TRANSACTED}
 _TRANSIENT_CONNECT_CODES = {
     scard.SCARD_W_UNPOWERED_CARD,
@@ -136,7 +145,7 @@ def _message(code: int) -> str:
 def _establish(transport: CardTransport) -> int:
     code, context = transport.establish()
     if code != scard.SCARD_S_SUCCESS:
-        raise ReaderNotFound(f"no PC/SC service: {_message(code)}")
+        raise ReaderUnavailable(f"no PC/SC service: {_message(code)}")
     return context
 
 
@@ -148,7 +157,10 @@ def _reader_names(context: int, transport: CardTransport) -> list[str]:
 
 
 def _present(context: int, reader: str, transport: CardTransport) -> bool:
+    """Is a card in `reader`? Raises `ReaderUnavailable` when PC/SC or the reader is gone."""
     code, state = transport.status_change(context, reader, scard.SCARD_STATE_UNAWARE, 0)
+    if code in _UNAVAILABLE_CODES:
+        raise ReaderUnavailable(f"card reader unavailable: {_message(code)}")
     if code != scard.SCARD_S_SUCCESS:
         return False
     return bool(state & scard.SCARD_STATE_PRESENT)
@@ -306,6 +318,8 @@ class EidSession:
                 break
             if code in _REMOVED_CODES:
                 raise NoCard(f"no card: {_message(code)}")
+            if code in _UNAVAILABLE_CODES:
+                raise ReaderUnavailable(f"cannot connect: {_message(code)}")
             if code not in _TRANSIENT_CONNECT_CODES or time.monotonic() >= deadline:
                 raise CardCommunicationError(f"cannot connect: {_message(code)}")
             time.sleep(0.05)
@@ -383,13 +397,18 @@ class EidSession:
             self._begin()
         self._start_applet()
 
-    def _error(self, code: int, action: str) -> EidError:
+    def _error(self, code: int, action: str) -> EidError | ReaderUnavailable:
+        if code in _UNAVAILABLE_CODES:
+            return ReaderUnavailable(f"reader unavailable during {action}: {_message(code)}")
         if code in _REMOVED_CODES:
             return CardRemoved(f"card removed during {action}")
         deadline = time.monotonic() + PRESENCE_DEADLINE
         while time.monotonic() < deadline:
-            if not _present(self._context, self.reader, self._transport):
-                return CardRemoved(f"card removed during {action}")
+            try:
+                if not _present(self._context, self.reader, self._transport):
+                    return CardRemoved(f"card removed during {action}")
+            except ReaderUnavailable as err:
+                return err
             time.sleep(0.05)
         return CardCommunicationError(f"{action} failed: {_message(code)}")
 
@@ -747,9 +766,16 @@ def _tries_from_sw(sw: int) -> int | None:
 
 
 class CardMonitor:
-    """Reports "inserted" / "removed" (and "reader_lost") from a watcher thread."""
+    """Reports card and reader events from a watcher thread.
+
+    "inserted" / "removed": the resident's card. "reader_unavailable": the PC/SC service (pcscd) is
+    gone; "reader_lost": PC/SC answers but the reader is not listed any more. Neither is a removed
+    card. "reader_restored": the reader is back after either (followed by "inserted" when a card is
+    in it). The monitor keeps trying, so it recovers by itself when pcscd or the reader returns.
+    """
 
     POLL_MS = 200
+    RETRY_S = 0.2
 
     def __init__(
         self,
@@ -764,6 +790,7 @@ class CardMonitor:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="eid-monitor", daemon=True)
         self._present: bool | None = None
+        self._lost: str | None = None  # the loss event last reported, until "reader_restored"
         self._thread.start()
 
     def _emit(self, event: str) -> None:
@@ -772,33 +799,44 @@ class CardMonitor:
         except Exception:
             log.exception("card event listener failed", extra={"event": event})
 
+    def _find(self, context: int | None) -> tuple[int | None, str | None, str]:
+        """(context, reader, loss kind if the reader cannot be used)."""
+        transport = self._transport
+        try:
+            if context is None:
+                context = _establish(transport)
+        except ReaderUnavailable:
+            return None, None, "reader_unavailable"
+        code, readers = transport.list_readers(context)
+        if code in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
+            transport.release(context)
+            return None, None, "reader_unavailable"
+        names = readers if code == scard.SCARD_S_SUCCESS else []
+        reader = next((n for n in names if n.startswith(self.reader_prefix)), None)
+        return context, reader, "" if reader is not None else "reader_lost"
+
+    def _lose(self, kind: str) -> None:
+        if self._present is None and self._lost is None:
+            return  # never saw the reader: nothing was lost
+        if self._lost != kind:
+            log.warning("eID reader unavailable", extra={"kind": kind})
+            self._lost = kind
+            self._present = None
+            self._emit(kind)
+
     def _run(self) -> None:
         transport = self._transport
         context: int | None = None
         known = scard.SCARD_STATE_UNAWARE
         while not self._stop.is_set():
-            try:
-                if context is None:
-                    context = _establish(transport)
-                reader = next(
-                    (
-                        n
-                        for n in _reader_names(context, transport)
-                        if n.startswith(self.reader_prefix)
-                    ),
-                    None,
-                )
-            except ReaderNotFound:
-                reader = None
+            context, reader, loss = self._find(context)
             if reader is None or context is None:
-                if self._present is not None:
-                    self._present = None
-                    self._emit("reader_lost")
+                self._lose(loss)
                 if context is not None:
                     transport.release(context)
                     context = None
                 known = scard.SCARD_STATE_UNAWARE
-                self._stop.wait(0.2)
+                self._stop.wait(self.RETRY_S)
                 continue
             code, state = transport.status_change(context, reader, known, self.POLL_MS)
             if code == scard.SCARD_E_TIMEOUT:
@@ -809,6 +847,10 @@ class CardMonitor:
                 known = scard.SCARD_STATE_UNAWARE
                 self._stop.wait(0.1)
                 continue
+            if self._lost is not None:
+                self._lost = None
+                log.info("eID reader restored")
+                self._emit("reader_restored")
             known = state & ~scard.SCARD_STATE_CHANGED
             present = bool(known & scard.SCARD_STATE_PRESENT)
             if present != self._present:

@@ -200,6 +200,15 @@ class PcscdService:
         self._terminate()
         log.info("pcscd stopped")
 
+    def kill(self) -> None:
+        """Kill the pcscd started here with SIGKILL, as a crash would; `start()` brings it back."""
+        process, self._process = self._process, None
+        if process is None:
+            raise PcscdError("this service did not start pcscd, so it does not kill it")
+        process.kill()
+        process.wait(timeout=5)
+        log.warning("pcscd killed", extra={"pid": process.pid})
+
     def _terminate(self) -> None:
         process, self._process = self._process, None
         if process is None:

@@ -52,21 +52,27 @@ class EidCardAdapter:
         reader: EidReader,
         reader_prefix: str,
         health_board: HealthBoard | None = None,
+        forward_restored: bool = False,
     ) -> None:
+        """`forward_restored`: pass "reader_restored" on to the journey (once it handles it)."""
         self._runner = runner
         self._health = health_board
         self._reader = reader
         self._prefix = reader_prefix
         self._session: EidSession | None = None
         self._monitor: CardMonitor | None = None
+        self._forward_restored = forward_restored
 
     def watch(self, on_event: Callable[[CardEventKind], None]) -> None:
         def forward(kind: str) -> None:
             log.info("card_event", extra={"kind": kind})
+            event = CardEventKind(kind)
             if self._health is not None:
-                lost = kind == CardEventKind.READER_LOST.value
+                lost = event in (CardEventKind.READER_LOST, CardEventKind.READER_UNAVAILABLE)
                 self._health.set(health.CARD_READER, "lost" if lost else "present")
-            on_event(CardEventKind(kind))
+            if event is CardEventKind.READER_RESTORED and not self._forward_restored:
+                return
+            on_event(event)
 
         self._monitor = CardMonitor(reader_prefix=self._prefix, on_event=forward)
 
