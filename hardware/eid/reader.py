@@ -637,6 +637,39 @@ class EidSession:
             log.info("eID PIN refused", extra={"tries_left": tries, "status": status.value})
             return PinCheck(status=status, tries_left=tries)
 
+    def change_pin(self, current: bytearray, new: bytearray) -> PinCheck:
+        """CHANGE REFERENCE DATA: replace the PIN (both buffers are wiped before this returns).
+
+        A wrong current PIN costs a try like VERIFY; a new PIN the card refuses is `PinFormatError`.
+        """
+        blocks = bytearray()
+        try:
+            blocks += pin_block(current)
+            blocks += pin_block(new)
+        finally:
+            _wipe(current)
+            _wipe(new)
+        apdu = bytearray(b"\x00\x24\x00\x01\x10") + blocks
+        _wipe(blocks)
+        with self._operation():
+            try:
+                _, sw = self._command(bytes(apdu))
+            finally:
+                _wipe(apdu)
+            if sw == SW_OK:
+                self._pin_verified = True
+                log.info("eID PIN changed")
+                return PinCheck(status=PinStatus.ACCEPTED, tries_left=None)
+            if sw == 0x6A80:
+                raise PinFormatError("the card refused the new PIN")
+            self._pin_verified = False
+            tries = _tries_from_sw(sw)
+            if tries is None:
+                raise CardCommunicationError(f"CHANGE REFERENCE DATA answered SW {sw:04X}")
+            status = PinStatus.BLOCKED if tries == 0 else PinStatus.WRONG
+            log.info("eID PIN change refused", extra={"tries_left": tries, "status": status.value})
+            return PinCheck(status=status, tries_left=tries)
+
     def _verify_block(self, pin: bytearray) -> int:
         try:
             block = pin_block(pin)

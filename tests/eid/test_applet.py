@@ -63,8 +63,8 @@ def test_select_forms(marie: EidApplet) -> None:
 
 
 def test_read_binary_6c_and_6b00(marie: EidApplet) -> None:
-    marie.process(READ_ID)
-    size = len(marie.image.files[(0xDF01, 0x4031)])
+    marie.process(bytes.fromhex("00A4080C063F00DF014033"))  # the 117-byte address file
+    size = len(marie.image.files[(0xDF01, 0x4033)])
     answer = marie.process(bytes.fromhex("00B00000FC"))
     assert sw(answer) == f"6C{size:02X}"
     assert len(marie.process(bytes([0, 0xB0, 0, 0, size]))) == size + 2
@@ -84,7 +84,7 @@ def test_get_card_data_both_forms(marie: EidApplet, jan: EidApplet) -> None:
     assert long[28] == 3
     assert sw(long) == "9000"
     assert jan.process(bytes.fromhex("80E400001C"))[21] == 0x17
-    assert sw(jan.process(bytes.fromhex("80E400011F"))) == "6A86"
+    assert sw(jan.process(bytes.fromhex("80E400011F"))) == "6B00"
 
 
 def test_verify_counts_down_blocks_and_resets(marie: EidApplet) -> None:
@@ -144,3 +144,46 @@ def test_apdu_parser_cases() -> None:
     assert case4.data == b"\xaa\xbb"
     assert case4.le == 0
     assert parse_apdu(bytes.fromhex("00A4080C06AABB")) is None
+
+
+def change(applet: EidApplet, current: str, new: str) -> bytes:
+    blocks = bytes(pin_block(bytearray(current.encode()))) + bytes(
+        pin_block(bytearray(new.encode()))
+    )
+    return applet.process(bytes.fromhex("0024000110") + blocks)
+
+
+def test_change_reference_data(marie: EidApplet) -> None:
+    assert sw(change(marie, "0000", "5678")) == "63C2"
+    assert sw(change(marie, "1234", "5678")) == "9000"
+    assert marie.tries_left == 3
+    assert sw(verify(marie, "1234")) == "63C2"
+    assert sw(verify(marie, "5678")) == "9000"
+    bad_new = bytes(pin_block(bytearray(b"5678"))) + bytes.fromhex("1412 34FF FFFF FFFF")
+    assert sw(marie.process(bytes.fromhex("0024000110") + bad_new)) == "6A80"
+    assert sw(marie.process(bytes.fromhex("0024000108") + bad_new[:8])) == "6700"
+    assert sw(marie.process(bytes.fromhex("0024000210") + bad_new)) == "6A88"
+    assert sw(marie.process(bytes.fromhex("0024010110") + bad_new)) == "6A86"
+    for _ in range(3):
+        change(marie, "0000", "1111")
+    assert sw(change(marie, "5678", "1111")) == "6983"
+
+
+def test_status_words_for_wrong_parameters_and_references(marie: EidApplet) -> None:
+    assert sw(marie.process(bytes.fromhex("80E4000200"))) == "6B00"  # GET CARD DATA
+    assert sw(marie.process(bytes.fromhex("80E60100"))) == "6B00"  # LOG OFF
+    assert sw(marie.process(bytes.fromhex("002241B70504800284") + b"\x82")) == "6B00"
+    assert sw(marie.process(bytes.fromhex("002241B60504800284") + b"\x84")) == "6A88"
+    assert sw(marie.process(bytes.fromhex("002A9E9B0101"))) == "6B00"  # PSO:CDS
+    challenge = bytes(48)
+    assert sw(marie.process(bytes.fromhex("00880282329430") + challenge)) == "6A88"
+    assert sw(marie.process(bytes.fromhex("00880381329430") + challenge)) == "6B00"
+    assert sw(marie.process(bytes.fromhex("00200002"))) == "6A88"  # VERIFY, unknown PIN
+    assert sw(marie.process(READ_ID)) == "9000"
+    assert sw(marie.process(bytes.fromhex("00B08000FC"))) == "6B00"  # offset bit 15
+
+
+def test_identity_and_address_files_start_with_the_structure_version(marie: EidApplet) -> None:
+    for fid in (0x4031, 0x4033):
+        content = marie.image.files[(0xDF01, fid)]
+        assert content[:4] == bytes.fromhex("00020001")

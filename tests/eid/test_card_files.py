@@ -150,7 +150,7 @@ def test_wrong_pin_clears_the_right_to_sign(card_pki: CardPki) -> None:
 def test_rsa_card_signs_pkcs1_over_sha256(card_pki: CardPki) -> None:
     card = applet("jan", card_pki)
     digest = hashlib.sha256(b"nonce").digest()
-    assert sw(card.process(bytes.fromhex("002241B60504800284") + b"\x02")) == "6A80"
+    assert sw(card.process(bytes.fromhex("002241B60504800284") + b"\x02")) == "6A88"
     assert sw(card.process(bytes.fromhex("002241B60504800884") + b"\x82")) == "9000"
     assert sw(verify(card)) == "9000"
     answer = pso(card, digest)
@@ -204,3 +204,43 @@ def test_raw_signature_conversion(r: int, s: int) -> None:
 
     raw = r.to_bytes(48, "big") + s.to_bytes(48, "big")
     assert utils.decode_dss_signature(raw_to_der_signature(raw)) == (r, s)
+
+
+def test_pkcs15_directory_files_are_the_specification_bytes(card_pki: CardPki) -> None:
+    """AODF and PrKDF of an applet 1.8 card, as the card content specification v5.4 lists them."""
+    files = applet("marie", card_pki).image.files
+    aodf = (
+        "3033 300F 0C09 426173696320504 94E 0302 06C0 3003 0401 01"
+        " A11B 3019 0302 020C 0A01 00 0201 04 0201 08 8001 01 0401 FF 3004 0402 3F00"
+    )
+    assert files[(DF_BELPIC, 0x5034)] == bytes.fromhex(aodf.replace(" ", ""))
+    authentication = (
+        "A03A 3017 0C0E 41757468656E7469636174696F6E 0302 06C0 0401 01"
+        " 300F 0401 02 0302 0520 0302 03B8 0202 0082"
+        " A10E 300C 3006 0404 3F00DF00 0202 0180"
+    )
+    signature = (
+        "A039 3015 0C09 5369676E6174757265 0302 06C0 0401 01 0201 01"
+        " 3010 0401 03 0303 060040 0302 03B8 0202 0083"
+        " A10E 300C 3006 0404 3F00DF00 0202 0180"
+    )
+    expected = bytes.fromhex((authentication + signature).replace(" ", ""))
+    assert files[(DF_BELPIC, 0x5035)] == expected
+
+
+def test_personas_fit_the_card_field_maxima(card_pki: CardPki) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from hardware.simulators.eid.image import FieldTooLong  # noqa: PLC0415
+    from hardware.simulators.eid.persona import PersonaAddress  # noqa: PLC0415
+
+    persona = load_persona("long")
+    assert len(persona.address.street.encode()) <= 60
+    too_long = replace(
+        persona,
+        address=PersonaAddress(street="R" * 61, zip_code="5999", municipality="Démo-sur-Meuse"),
+    )
+    with pytest.raises(FieldTooLong):
+        build_card_image(too_long, card_pki)
+    with pytest.raises(FieldTooLong):
+        build_card_image(replace(persona, surname="N" * 91), card_pki)

@@ -433,3 +433,17 @@ def test_cli_reads_json_and_names_the_failure(
     document = json.loads(captured.out)
     assert document["identity"]["surname"] == "Dubois"
     assert document["verified"] is False
+
+
+def test_pin_change_through_pcscd(insert_card: InsertCard, eid_reader: EidReader) -> None:
+    card = insert_card("marie")
+    with eid_reader.open_session() as session:
+        wrong, new = bytearray(b"0000"), bytearray(b"5678")
+        check = session.change_pin(wrong, new)
+        assert (check.status, check.tries_left) == (PinStatus.WRONG, 2)
+        assert wrong == bytearray(4)
+        assert new == bytearray(4)
+        assert session.change_pin(bytearray(b"1234"), bytearray(b"5678")).accepted
+        assert session.verify_pin(bytearray(b"1234")).status is PinStatus.WRONG
+        assert session.verify_pin(bytearray(b"5678")).accepted
+    assert card.applet.pin == "5678"

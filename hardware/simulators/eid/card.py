@@ -33,9 +33,11 @@ SW_CONDITIONS = b"\x69\x85"
 SW_NO_EF = b"\x69\x86"
 SW_WRONG_DATA = b"\x6a\x80"
 SW_NOT_FOUND = b"\x6a\x82"
-SW_WRONG_P1P2 = b"\x6a\x86"
+SW_WRONG_P1P2 = b"\x6a\x86"  # SELECT, VERIFY, CHANGE REFERENCE DATA
 SW_LC_INCONSISTENT = b"\x6a\x87"
+SW_REFERENCE_NOT_FOUND = b"\x6a\x88"  # PIN or key reference unknown
 SW_OFFSET = b"\x6b\x00"
+SW_WRONG_PARAMETERS = b"\x6b\x00"  # READ BINARY, GET CARD DATA, MSE, PSO, INT. AUTH., LOG OFF
 SW_INS = b"\x6d\x00"
 SW_CLA = b"\x6e\x00"
 
@@ -103,6 +105,7 @@ class EidApplet:
     def __init__(self, image: CardImage) -> None:
         self.image = image
         self.tries_left = image.pin_tries
+        self.pin = image.pin  # non-volatile: CHANGE REFERENCE DATA replaces it
         self._current_df = MF
         self._current_ef: int | None = None
         self._pin_verified = False
@@ -194,7 +197,7 @@ class EidApplet:
         if self._current_ef is None:
             return SW_NO_EF
         if apdu.p1 & 0x80:
-            return SW_WRONG_P1P2
+            return SW_WRONG_PARAMETERS
         content = self.image.files[(self._current_df, self._current_ef)]
         offset = (apdu.p1 << 8) | apdu.p2
         if offset >= len(content):
@@ -208,10 +211,10 @@ class EidApplet:
     # -- proprietary ---------------------------------------------------------------------------
     def _get_card_data(self, apdu: Apdu) -> bytes:
         if apdu.p1 != 0x00 or apdu.p2 not in (0x00, 0x01):
-            return SW_WRONG_P1P2
+            return SW_WRONG_PARAMETERS
         if apdu.p2 == 0x01:
             if self.image.applet_version < 0x18:
-                return SW_WRONG_P1P2
+                return SW_WRONG_PARAMETERS
             answer = self.image.card_data + bytes([self.tries_left, 0xFF, 0xFF])
         else:
             answer = self.image.card_data
@@ -220,8 +223,10 @@ class EidApplet:
         return answer + SW_OK
 
     def _verify(self, apdu: Apdu) -> bytes:
-        if apdu.p1 != 0x00 or apdu.p2 != 0x01:
+        if apdu.p1 != 0x00:
             return SW_WRONG_P1P2
+        if apdu.p2 != 0x01:
+            return SW_REFERENCE_NOT_FOUND
         if not apdu.data:
             if self.tries_left == 0:
                 return SW_BLOCKED
@@ -233,19 +238,47 @@ class EidApplet:
         if self.tries_left == 0:
             return SW_BLOCKED
         pin = decode_pin_block(apdu.data)
-        if pin is not None and pin == self.image.pin:
+        if pin is not None and pin == self.pin:
             self.tries_left = MAX_TRIES
             self._pin_verified = True
             self._since_verify = 0
             self._signature_used = False
             return SW_OK
+        return self._wrong_pin()
+
+    def _wrong_pin(self) -> bytes:
         self.tries_left -= 1
         self._pin_verified = False
         self._since_verify = None
         log.info("wrong PIN presented", extra={"tries_left": self.tries_left})
         return bytes([0x63, 0xC0 | self.tries_left])
 
+    def _change_reference_data(self, apdu: Apdu) -> bytes:
+        """CHANGE REFERENCE DATA `00 24 00 01 10 <current PIN block> <new PIN block>`."""
+        if apdu.p1 != 0x00:
+            return SW_WRONG_P1P2
+        if apdu.p2 != 0x01:
+            return SW_REFERENCE_NOT_FOUND
+        if len(apdu.data) != 16:
+            return SW_WRONG_LENGTH
+        if self.tries_left == 0:
+            return SW_BLOCKED
+        current, new = decode_pin_block(apdu.data[:8]), decode_pin_block(apdu.data[8:])
+        if current is None or current != self.pin:
+            return self._wrong_pin()
+        if new is None:
+            return SW_WRONG_DATA
+        self.pin = new
+        self.tries_left = MAX_TRIES
+        self._pin_verified = True
+        self._since_verify = 0
+        self._signature_used = False
+        log.info("PIN changed")
+        return SW_OK
+
     def _log_off(self, apdu: Apdu) -> bytes:
+        if apdu.p1 != 0x00 or apdu.p2 != 0x00:
+            return SW_WRONG_PARAMETERS
         self._pin_verified = False
         self._since_verify = None
         return SW_OK
@@ -253,14 +286,17 @@ class EidApplet:
     def _manage_security_environment(self, apdu: Apdu) -> bytes:
         """MSE:SET for PSO:CDS: `00 22 41 B6 05 04 80 <algo> 84 <key>`."""
         if apdu.p1 != 0x41 or apdu.p2 != 0xB6:
-            return SW_WRONG_P1P2
+            return SW_WRONG_PARAMETERS
         data = apdu.data
         if len(data) != 5 or data[0] != 0x04 or data[1] != 0x80 or data[3] != 0x84:
             return SW_WRONG_DATA
         algorithm, key_reference = data[2], data[4]
         ecc = self.image.applet_version >= 0x18
         known = EC_HASH_LENGTHS if ecc else {**RSA_PREHASHED, RSA_RAW_PKCS1: None}
-        if key_reference not in (KEY_AUTHENTICATION, KEY_SIGNATURE) or algorithm not in known:
+        if key_reference not in (KEY_AUTHENTICATION, KEY_SIGNATURE):
+            self._security_env = None
+            return SW_REFERENCE_NOT_FOUND
+        if algorithm not in known:
             self._security_env = None
             return SW_WRONG_DATA
         self._security_env = (algorithm, key_reference)
@@ -278,7 +314,7 @@ class EidApplet:
     def _compute_signature(self, apdu: Apdu) -> bytes:
         """PSO:COMPUTE DIGITAL SIGNATURE `00 2A 9E 9A Lc <hash>` → 61xx."""
         if apdu.p1 != 0x9E or apdu.p2 != 0x9A:
-            return SW_WRONG_P1P2
+            return SW_WRONG_PARAMETERS
         if self._security_env is None:
             return SW_CONDITIONS
         algorithm, key_reference = self._security_env
@@ -324,8 +360,10 @@ class EidApplet:
         key = self.image.basic_key
         if key is None:
             return SW_INS
-        if apdu.p1 != 0x02 or apdu.p2 != 0x81:
-            return SW_WRONG_P1P2
+        if apdu.p2 != 0x81:
+            return SW_REFERENCE_NOT_FOUND
+        if apdu.p1 != 0x02:
+            return SW_WRONG_PARAMETERS
         data = apdu.data
         if len(data) < 2 or data[0] != 0x94 or data[1] != len(data) - 2 or data[1] != 48:
             return SW_WRONG_DATA
@@ -364,6 +402,7 @@ _HANDLERS = {
     (0x00, 0xB0): EidApplet._read_binary,
     (0x80, 0xE4): EidApplet._get_card_data,
     (0x00, 0x20): EidApplet._verify,
+    (0x00, 0x24): EidApplet._change_reference_data,
     (0x80, 0xE6): EidApplet._log_off,
     (0x00, 0xC0): EidApplet._get_response,
     (0x00, 0x88): EidApplet._internal_authenticate,

@@ -27,6 +27,14 @@ DF_BELPIC = 0xDF00
 DF_ID = 0xDF01
 
 ADDRESS_FILE_SIZE = 117
+FILE_STRUCTURE_VERSION = b"\x00\x01"  # tag 00, first in the identity and address files
+
+# Current maxima (bytes) of the fields a persona fills (ID_ADRESSE v5): a card holds no more.
+IDENTITY_MAXIMA = {
+    0x01: 12, 0x05: 47, 0x06: 11, 0x07: 90, 0x08: 75, 0x09: 3, 0x0A: 65, 0x0B: 60, 0x0C: 12,
+    0x0D: 1, 0x0E: 30, 0x0F: 2, 0x10: 1,
+}  # fmt: skip
+ADDRESS_MAXIMA = {0x01: 60, 0x02: 4, 0x03: 47}
 ADDRESS_SIGNATURE_SIZE_EC = 120
 CERT_PADDING = {"1.8": 1100, "1.7": 50}
 EMPTY_CERT_SIZE = {"1.8": 2500, "1.7": 1300}
@@ -96,15 +104,28 @@ def _sign(signer: Issued, data: bytes) -> bytes:
     raise TypeError("unsupported key")
 
 
+class FieldTooLong(ValueError):
+    """A persona field is longer than the card can hold."""
+
+
+def _check_lengths(fields: list[tuple[int, bytes]], maxima: dict[int, int], file: str) -> None:
+    for tag, value in fields:
+        limit = maxima.get(tag)
+        if limit is not None and len(value) > limit:
+            raise FieldTooLong(f"{file} tag {tag:#04x}: {len(value)} bytes, the card holds {limit}")
+
+
 def _address_file(persona: Persona, *, street: str) -> bytes:
-    body = tlv.encode_tlv(
-        [
-            (0x01, street.encode()),
-            (0x02, persona.address.zip_code.encode()),
-            (0x03, persona.address.municipality.encode()),
-        ]
-    )
-    return body + b"\x00" * max(0, ADDRESS_FILE_SIZE - len(body))
+    fields = [
+        (0x01, street.encode()),
+        (0x02, persona.address.zip_code.encode()),
+        (0x03, persona.address.municipality.encode()),
+    ]
+    _check_lengths(fields, ADDRESS_MAXIMA, "address")
+    body = tlv.encode_tlv([(0x00, FILE_STRUCTURE_VERSION), *fields])
+    if len(body) > ADDRESS_FILE_SIZE:
+        raise FieldTooLong(f"address file of {len(body)} bytes, the card holds {ADDRESS_FILE_SIZE}")
+    return body + b"\x00" * (ADDRESS_FILE_SIZE - len(body))
 
 
 def _der(tag: int, *parts: bytes) -> bytes:
@@ -144,16 +165,20 @@ def odf_file() -> bytes:
 
 
 def aodf_file() -> bytes:
-    """EF(AODF): the "Basic PIN" (authId 01, BCD, 4..8 digits stored, reference 1, pad FF)."""
+    """EF(AODF) as the card content specification (v5.4 §5.3.3) gives it, byte for byte.
+
+    "Basic PIN": private and modifiable; authId 01; initialized and needs-padding; BCD, 4 digits
+    at least, stored in 8 bytes; reference 1; pad FF; path 3F00.
+    """
     return _der(
         0x30,
-        _der(0x30, _utf8("Basic PIN"), _der(0x03, b"\x06\xc0")),
+        _der(0x30, _utf8("Basic PIN"), _der(0x03, b"\x06\xc0")),  # private(0), modifiable(1)
         _der(0x30, _octets(b"\x01")),
         _der(
             0xA1,
             _der(
                 0x30,
-                _der(0x03, b"\x03\x0c\x10"),  # local, initialized, needs-padding
+                _der(0x03, b"\x02\x0c"),  # initialized(4), needs-padding(5)
                 _der(0x0A, b"\x00"),  # bcd
                 _integer(4),
                 _integer(8),
@@ -165,18 +190,27 @@ def aodf_file() -> bytes:
     )
 
 
+# Key access flags: sensitive(0), alwaysSensitive(2), neverExtractable(3), local(4).
+KEY_ACCESS_FLAGS = b"\x03\xb8"
+
+
 def prkdf_file(*, ecc: bool) -> bytes:
-    """EF(PrKDF): "Authentication" (ID 02, key 0x82) and "Signature" (ID 03, key 0x83)."""
+    """EF(PrKDF) (v5.4 §5.3.4): "Authentication" (ID 02, sign, key 0x82) and "Signature" (ID 03,
+    nonRepudiation, userConsent 1, key 0x83), both private and modifiable, authId 01."""
     entries = []
     for label, key_id, usage, reference, consent in (
-        ("Authentication", 2, b"\x07\x20\x00", KEY_AUTHENTICATION, False),
-        ("Signature", 3, b"\x06\x00\x40", KEY_SIGNATURE, True),
+        ("Authentication", 2, b"\x05\x20", KEY_AUTHENTICATION, False),  # sign(2)
+        ("Signature", 3, b"\x06\x00\x40", KEY_SIGNATURE, True),  # nonRepudiation(9)
     ):
-        common = [_utf8(label), _der(0x03, b"\x07\x80"), _octets(b"\x01")]
+        common = [_utf8(label), _der(0x03, b"\x06\xc0"), _octets(b"\x01")]
         if consent:
             common.append(_integer(1))  # userConsent
         key_attributes = _der(
-            0x30, _octets(bytes([key_id])), _der(0x03, usage), _integer(reference)
+            0x30,
+            _octets(bytes([key_id])),
+            _der(0x03, usage),
+            _der(0x03, KEY_ACCESS_FLAGS),
+            _integer(reference),
         )
         size = _integer(384 if ecc else 2048)
         type_attributes = _der(0xA1, _der(0x30, _path(bytes.fromhex("3F00DF00")), size))
@@ -315,7 +349,8 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         fields += [(0x1B, b""), (0x1C, b""), (0x1D, b""), (0x1E, b"")]
     elif persona.document_type not in {"1", "01", "6", "06"}:
         fields += [(0x1B, b""), (0x1C, b""), (0x1F, _card_date(persona.validity_begin))]
-    identity = tlv.encode_tlv(fields)
+    _check_lengths(fields, IDENTITY_MAXIMA, "identity")
+    identity = tlv.encode_tlv([(0x00, FILE_STRUCTURE_VERSION), *fields])
     identity_sig = _sign(rrn, identity)
     address = _address_file(persona, street=persona.address.street)
     signed_address = address

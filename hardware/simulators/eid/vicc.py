@@ -48,6 +48,66 @@ class CardFaults:
     drop_after_apdus: int | None = None  # connection drops (no answer) once, then comes back
     remove_after_apdus: int | None = None  # card pulled out instead of answering
     byte_delay: float = 0.0  # slow card: seconds per byte sent or received (10 / baud)
+    wrong_sw: int | None = None  # answer with this status word instead of processing ...
+    wrong_sw_ins: int | None = None  # ... the commands with this instruction byte (None: all)
+
+
+FAULT_SYNTAX = """faults (repeat --fault or separate with commas):
+  remove-after=N   the card is pulled out instead of answering APDU N+1
+  drop-after=N     the link drops once instead of answering APDU N+1, then comes back
+  slow=BAUD        slow card: every APDU byte costs 10 bits at BAUD (e.g. slow=9600)
+  sw=XXXX          answer every command with status word XXXX (e.g. sw=6581)
+  sw=INS:XXXX      only commands with instruction byte INS (hex), e.g. sw=B0:6581
+  spurious-eof     one READ BINARY in the middle of a file answers 6B00
+  force-6c         every new READ BINARY is first answered 6Cxx
+  none             no fault (clears the others)"""
+
+
+def _count(name: str, value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"{name} wants a number of APDUs, not {value!r}")
+    return int(value)
+
+
+def _status_word(value: str) -> tuple[int | None, int]:
+    ins_text, _, sw_text = value.rpartition(":")
+    try:
+        sw = int(sw_text, 16)
+        ins = int(ins_text, 16) if ins_text else None
+    except ValueError as err:
+        raise ValueError(f"sw wants XXXX or INS:XXXX in hex, not {value!r}") from err
+    if not 0x6000 <= sw <= 0x6FFF or (ins is not None and not 0 <= ins <= 0xFF):
+        raise ValueError(f"sw wants an error status word 6000..6FFF: {value!r}")
+    return ins, sw
+
+
+def parse_faults(specs: list[str], *, base: CardFaults | None = None) -> CardFaults:
+    """`["remove-after=5", "slow=9600,sw=B0:6581"]` → `CardFaults` (see `FAULT_SYNTAX`)."""
+    changes: dict[str, object] = {}
+    faults = base or CardFaults()
+    for spec in specs:
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            name, _, value = item.partition("=")
+            if name == "none":
+                faults, changes = CardFaults(), {}
+            elif name == "remove-after":
+                changes["remove_after_apdus"] = _count(name, value)
+            elif name == "drop-after":
+                changes["drop_after_apdus"] = _count(name, value)
+            elif name == "slow":
+                baud = _count(name, value)
+                if baud == 0:
+                    raise ValueError("slow wants a baud rate above 0")
+                changes["byte_delay"] = 10 / baud
+            elif name == "sw":
+                changes["wrong_sw_ins"], changes["wrong_sw"] = _status_word(value)
+            elif name == "spurious-eof" and not value:
+                changes["spurious_eof_once"] = True
+            elif name == "force-6c" and not value:
+                changes["force_6c"] = True
+            else:
+                raise ValueError(f"unknown fault {item!r}")
+    return replace(faults, **changes)  # type: ignore[arg-type]
 
 
 class LinkState(enum.Enum):
@@ -253,6 +313,10 @@ class VirtualCard:
             self._drop_done = True
             raise _Dropped(False)
         apdu = parse_apdu(raw)
+        if faults.wrong_sw is not None and (
+            faults.wrong_sw_ins is None or (len(raw) > 1 and raw[1] == faults.wrong_sw_ins)
+        ):
+            return faults.wrong_sw.to_bytes(2, "big")
         if apdu is not None and apdu.cla == 0x00 and apdu.ins == 0xB0:
             offset = (apdu.p1 << 8) | apdu.p2
             if faults.spurious_eof_once and not self._eof_done and offset > 0:
@@ -274,6 +338,16 @@ class VirtualCard:
         return self.applet.process(raw)
 
     def set_faults(self, **changes: object) -> None:
-        """Change fault settings while inserted (e.g. `set_faults(remove_after_apdus=3)`)."""
+        """Change fault settings while inserted (e.g. `set_faults(remove_after_apdus=3)`).
+
+        APDU counts start again from here; a removal or drop fault can fire again.
+        """
         self.faults = replace(self.faults, **changes)  # type: ignore[arg-type]
         self.apdu_count = 0
+        self._eof_done = self._drop_done = False
+
+    def apply_faults(self, specs: list[str]) -> None:
+        """The command-line / control-socket form: `apply_faults(["remove-after=5"])`."""
+        self.faults = parse_faults(specs, base=self.faults)
+        self.apdu_count = 0
+        self._eof_done = self._drop_done = False
