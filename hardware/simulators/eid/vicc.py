@@ -215,8 +215,9 @@ class VirtualCard:
 
     def swap(self, persona: Persona | str, *, wait: float | None = 5.0) -> None:
         """Pull the card out and insert another persona's card."""
+        applet = self._build(persona)  # an unknown persona leaves the current card in place
         self.remove()
-        self.applet = self._build(persona)
+        self.applet = applet
         self.insert(wait=wait)
 
     def close(self) -> None:
