@@ -73,6 +73,8 @@ class TerminalStatus:
     ready: bool
     result_code: int
     terminal_id: str = ""
+    software_version: str = ""
+    terminal_status: int | None = None  # the Completion's terminal-status byte (0x00 ready)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,8 +3,9 @@
 Everything here is a pure function (or a small incremental parser with no I/O), so that the driver,
 the terminal simulator and the property tests share one definition of the wire format.
 
-Serial frame: ``DLE STX`` + APDU (every DLE doubled) + ``DLE ETX`` + CRC-16 (CCITT, polynomial
-0x1021, initial value 0, computed over the unescaped APDU followed by ETX), low byte first. The receiver
+Serial frame: ``DLE STX`` + APDU (every DLE doubled) + ``DLE ETX`` + CRC-16 (CCITT in its reflected
+form, catalogued as CRC-16/KERMIT: polynomial 0x1021 reflected to 0x8408, initial value 0, input and
+output reflected, no final XOR; computed over the unescaped APDU followed by ETX), low byte first. The receiver
 answers every frame with a single transport byte: ACK (0x06) or NAK (0x15).
 
 APDU: ``CLASS INSTR LEN DATA``; LEN is one byte, or ``FF`` followed by a two-byte little-endian length.
@@ -12,9 +13,12 @@ APDU: ``CLASS INSTR LEN DATA``; LEN is one byte, or ``FF`` followed by a two-byt
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+
+log = logging.getLogger(__name__)
 
 DLE = 0x10
 STX = 0x02
@@ -33,13 +37,16 @@ class CodecError(ValueError):
 # CRC and framing
 
 
+_CRC_POLY_REFLECTED = 0x8408  # 0x1021 with its bits reversed
+
+
 def _crc_table() -> tuple[int, ...]:
     table = []
     for byte in range(256):
-        crc = byte << 8
+        crc = byte
         for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
+            crc = (crc >> 1) ^ _CRC_POLY_REFLECTED if crc & 1 else crc >> 1
+        table.append(crc)
     return tuple(table)
 
 
@@ -47,10 +54,10 @@ _CRC_TABLE = _crc_table()
 
 
 def crc16(data: bytes) -> int:
-    """CRC-16/CCITT (XMODEM variant: polynomial 0x1021, initial value 0, no reflection)."""
+    """CRC-16/KERMIT (reflected CCITT, initial value 0, no final XOR): check value 0x2189."""
     crc = 0
     for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC_TABLE[((crc >> 8) ^ byte) & 0xFF]
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ byte) & 0xFF]
     return crc
 
 
@@ -261,14 +268,14 @@ def decode_bcd(raw: bytes) -> int:
     return int(digits) if digits else 0
 
 
-def _encode_var_length(size: int, digits: int) -> bytes:
+def encode_var_length(size: int, digits: int) -> bytes:
     text = f"{size:0{digits}d}"
     if len(text) > digits:
         raise CodecError("variable field too long")
     return bytes(0xF0 | int(d) for d in text)
 
 
-def _decode_var_length(raw: bytes) -> int:
+def decode_var_length(raw: bytes) -> int:
     if any(b & 0xF0 != 0xF0 or (b & 0x0F) > 9 for b in raw):
         raise CodecError("bad variable length")
     return int("".join(str(b & 0x0F) for b in raw))
@@ -315,9 +322,11 @@ BMP_LENGTHS: dict[int, int] = {
     0x8A: 1,  # card type
     0x8B: LLVAR,  # card name
     0x8C: 1,  # card type id of the network operator
+    0x92: LLLVAR,  # additional data for ec-Cash with chip
     0x9A: LLLVAR,  # Geldkarte payment record
     0xA0: 1,  # result code AS
     0xA7: LLVAR,  # chip data
+    0xAA: 3,  # date YYMMDD, BCD
     0xAF: LLLVAR,  # EF_Info
     0xBA: 5,  # AID parameter
     0xD0: 1,  # algorithm key
@@ -327,6 +336,10 @@ BMP_LENGTHS: dict[int, int] = {
 }
 
 
+UNPARSED = 0x100
+"""Pseudo-tag of a `Bmp` that keeps, raw, everything from a tag whose length format is not declared."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bmp:
     tag: int
@@ -334,13 +347,15 @@ class Bmp:
 
 
 def encode_bmp(bmp: Bmp) -> bytes:
+    if bmp.tag == UNPARSED:
+        return bmp.value
     kind = BMP_LENGTHS.get(bmp.tag)
     if kind is None:
         raise CodecError(f"unknown BMP {bmp.tag:02X}")
     if kind == TLV:
         return bytes([bmp.tag]) + encode_ber_length(len(bmp.value)) + bmp.value
     if kind in (LLVAR, LLLVAR):
-        return bytes([bmp.tag]) + _encode_var_length(len(bmp.value), -kind) + bmp.value
+        return bytes([bmp.tag]) + encode_var_length(len(bmp.value), -kind) + bmp.value
     if len(bmp.value) != kind:
         raise CodecError(f"BMP {bmp.tag:02X} needs {kind} bytes")
     return bytes([bmp.tag]) + bmp.value
@@ -351,13 +366,21 @@ def encode_bmps(bmps: Iterable[Bmp]) -> bytes:
 
 
 def decode_bmps(raw: bytes) -> tuple[Bmp, ...]:
+    """Decode a BMP sequence; a tag of undeclared format ends it, the rest kept raw and logged.
+
+    A field is only skipped by the length format the specification declares for it (fixed, LLVAR,
+    LLLVAR, TLV): guessing the length of an undeclared tag could misread every field after it, so
+    the rest stays raw under `UNPARSED` and the fields already read remain usable.
+    """
     out: list[Bmp] = []
     pos = 0
     while pos < len(raw):
         tag = raw[pos]
         kind = BMP_LENGTHS.get(tag)
         if kind is None:
-            raise CodecError(f"unknown BMP {tag:02X}")
+            log.warning("undeclared BMP kept raw", extra={"tag": f"{tag:02X}"})
+            out.append(Bmp(tag=UNPARSED, value=raw[pos:]))
+            break
         pos += 1
         if kind == TLV:
             size, pos = decode_ber_length(raw, pos)
@@ -365,7 +388,7 @@ def decode_bmps(raw: bytes) -> tuple[Bmp, ...]:
             end = pos - kind
             if end > len(raw):
                 raise CodecError("truncated variable length")
-            size, pos = _decode_var_length(raw[pos:end]), end
+            size, pos = decode_var_length(raw[pos:end]), end
         else:
             size = kind
         if pos + size > len(raw):

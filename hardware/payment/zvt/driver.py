@@ -194,6 +194,7 @@ class _Transaction:
     abort_code: int | None = None
     ecr_aborted: bool = False
     customer_timed_out: bool = False
+    completion: msg.Completion | None = None
 
 
 class ZvtTerminal:
@@ -318,7 +319,9 @@ class ZvtTerminal:
         raise CommandRefused("terminal refused the command", code=code)
 
     # -- transaction phase --------------------------------------------------------------------
-    def _run(self, first: msg.Positive, on_status: StatusCallback) -> _Transaction:
+    def _run(
+        self, first: msg.Positive, on_status: StatusCallback, *, status_enquiry: bool = False
+    ) -> _Transaction:
         """Follow the terminal until Completion / Abort; raise `_Ambiguous` if the link breaks."""
         link = self._connect()
         tx = _Transaction()
@@ -331,7 +334,8 @@ class ZvtTerminal:
             if message is None:
                 try:
                     message = msg.parse_terminal_message(
-                        link.receive(timeout=self._timeouts.silence)
+                        link.receive(timeout=self._timeouts.silence),
+                        status_enquiry=status_enquiry,
                     )
                 except LinkError as err:
                     self._disconnect()
@@ -349,9 +353,11 @@ class ZvtTerminal:
             elif isinstance(message, msg.StatusInformation):
                 tx.info = message
             elif isinstance(message, msg.PrintText):
-                tx.lines.extend(message.lines)
+                # The customer's copy (or an unmarked receipt); a merchant copy is not the resident's.
+                if message.receipt in (None, msg.RECEIPT_CUSTOMER, msg.RECEIPT_ADMINISTRATION):
+                    tx.lines.extend(message.lines)
             elif isinstance(message, msg.Completion):
-                tx.completed = True
+                tx.completed, tx.completion = True, message
             elif isinstance(message, msg.TerminalAbort):
                 tx.abort_code = message.result_code
             self._reply(link, reply)
@@ -461,17 +467,44 @@ class ZvtTerminal:
         )
 
     def status_enquiry(self) -> TerminalStatus:
-        tx = self._simple(msg.password_command(msg.STATUS_ENQUIRY, password=self._password))
+        """05 01; a terminal that says "initialisation required" (0x51) is initialised once."""
+        status = self._status_enquiry()
+        if status.terminal_status == msg.TERMINAL_INIT_REQUIRED:
+            log.warning("terminal requires initialisation", extra={"port": self._url})
+            self.initialise()
+            status = self._status_enquiry()
+        return status
+
+    def _status_enquiry(self) -> TerminalStatus:
+        apdu = msg.password_command(msg.STATUS_ENQUIRY, password=self._password)
+        tx = self._simple(apdu, status_enquiry=True)
         code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
-        terminal_id = tx.info.terminal_id if tx.info else ""
+        done = tx.completion
+        terminal_status = done.terminal_status if done else None
+        terminal_id = (done.terminal_id if done else "") or (tx.info.terminal_id if tx.info else "")
         return TerminalStatus(
-            ready=code == msg.RESULT_SUCCESS, result_code=code, terminal_id=terminal_id
+            ready=code == msg.RESULT_SUCCESS and terminal_status in (None, msg.TERMINAL_READY),
+            result_code=code,
+            terminal_id=terminal_id,
+            software_version=(done.software_version or "") if done else "",
+            terminal_status=terminal_status,
         )
 
-    def _simple(self, apdu: Apdu) -> _Transaction:
+    def initialise(self) -> None:
+        """06 93: the terminal fetches its parameters from the host."""
+        tx = self._simple(msg.password_command(msg.INITIALISATION, password=self._password))
+        if tx.abort_code is not None:
+            raise CommandRefused("initialisation refused", code=tx.abort_code)
+
+    def diagnosis(self) -> bool:
+        """06 70: the terminal checks its host connection; True when it completed."""
+        tx = self._simple(msg.password_command(msg.DIAGNOSIS, password=self._password))
+        return tx.abort_code is None
+
+    def _simple(self, apdu: Apdu, *, status_enquiry: bool = False) -> _Transaction:
         """A command that cannot move money: an ambiguous ending is just 'not reachable'."""
         try:
-            return self._run(self._start(apdu), _ignore)
+            return self._run(self._start(apdu), _ignore, status_enquiry=status_enquiry)
         except _Ambiguous as err:
             raise TerminalNotReachable("terminal did not answer", device=DEVICE) from err
 

@@ -3,9 +3,8 @@
 Pure functions only. The driver builds ECR commands and parses terminal messages; the simulator does
 the reverse with the same functions.
 
-Convention used by this product (verify against the acquirer's terminal): the ECR sends a trace number
-(BMP 0B) with each authorisation, and the terminal echoes it as the original trace (BMP 37) in the
-Status Information, which lets the journal match a transaction after a lost answer.
+Where a terminal sends a field this module does not read, the codec keeps it raw (see
+`codec.decode_bmps`); nothing here refuses an answer for carrying more than it needs.
 """
 
 from __future__ import annotations
@@ -21,9 +20,11 @@ from hardware.payment.zvt.codec import (
     decode_bcd,
     decode_bmps,
     decode_tlv,
+    decode_var_length,
     encode_bcd,
     encode_bmps,
     encode_tlv,
+    encode_var_length,
 )
 
 CURRENCY_EUR = 978
@@ -39,6 +40,8 @@ REPEAT_RECEIPT = (0x06, 0x20)
 REVERSAL = (0x06, 0x30)
 REFUND = (0x06, 0x31)
 END_OF_DAY = (0x06, 0x50)
+DIAGNOSIS = (0x06, 0x70)
+INITIALISATION = (0x06, 0x93)
 ECR_ABORT = (0x06, 0xB0)
 PRINT_LINE = (0x06, 0xD1)
 TEXT_BLOCK = (0x06, 0xD3)
@@ -62,6 +65,15 @@ RESULT_REVERSAL_NOT_POSSIBLE = 0xB5
 RESULT_SYSTEM_ERROR = 0xFF
 
 BUSY_CODES = frozenset({RESULT_PLEASE_WAIT, RESULT_RECEIVER_NOT_READY})
+
+# Terminal-status byte of the status-enquiry Completion.
+TERMINAL_READY = 0x00
+TERMINAL_INIT_REQUIRED = 0x51
+
+# Receipt kind (TLV 1F07) of print lines and text blocks.
+RECEIPT_MERCHANT = 0x01
+RECEIPT_CUSTOMER = 0x02
+RECEIPT_ADMINISTRATION = 0x03
 
 # Intermediate status codes (04 FF) → translation keys shown to the resident.
 _STATUS_KEYS: dict[int, str] = {
@@ -189,10 +201,21 @@ class EcrCommand:
     currency: int | None = None
     ecr_trace: int | None = None
     receipt_number: int | None = None
+    config_byte: int | None = None
+    service_byte: int | None = None
 
 
 _PASSWORD_COMMANDS = frozenset(
-    {REGISTRATION, REVERSAL, REFUND, END_OF_DAY, REPEAT_RECEIPT, STATUS_ENQUIRY}
+    {
+        REGISTRATION,
+        REVERSAL,
+        REFUND,
+        END_OF_DAY,
+        REPEAT_RECEIPT,
+        STATUS_ENQUIRY,
+        DIAGNOSIS,
+        INITIALISATION,
+    }
 )
 
 
@@ -204,11 +227,20 @@ def parse_ecr_command(apdu: Apdu) -> EcrCommand:
             raise CodecError("missing password")
         password, data = data[:3].hex(), data[3:]
     if apdu.command == REGISTRATION:
-        return EcrCommand(command=REGISTRATION, password=password)
+        config = data[0] if data else None
+        rest = data[3:] if len(data) >= 3 else b""  # config byte, currency code (2 bytes)
+        service = bmp_map(decode_bmps(rest)).get(0x03, b"") if rest else b""
+        return EcrCommand(
+            command=REGISTRATION,
+            password=password,
+            config_byte=config,
+            service_byte=service[0] if service else None,
+        )
     fields = bmp_map(decode_bmps(data)) if data else {}
     return EcrCommand(
         command=apdu.command,
         password=password,
+        service_byte=fields[0x03][0] if 0x03 in fields else None,
         amount_cents=decode_bcd(fields[0x04]) if 0x04 in fields else None,
         currency=decode_bcd(fields[0x49]) if 0x49 in fields else None,
         ecr_trace=decode_bcd(fields[0x0B]) if 0x0B in fields else None,
@@ -316,36 +348,113 @@ def intermediate_status(code: int) -> Apdu:
     return Apdu(cls=0x04, instr=0xFF, data=bytes([code]))
 
 
-def print_line(text: str, *, attribute: int = 0x00) -> Apdu:
-    return Apdu(cls=0x06, instr=0xD1, data=bytes([attribute]) + text.encode(TEXT_ENCODING))
+def _receipt_tlv(receipt: int | None) -> list[Tlv]:
+    return [] if receipt is None else [Tlv(tag=0x1F07, value=bytes([receipt]))]
 
 
-def text_block(lines: list[str]) -> Apdu:
+def print_line(text: str, *, attribute: int = 0x00, receipt: int | None = None) -> Apdu:
+    data = bytes([attribute]) + text.encode(TEXT_ENCODING)
+    if receipt is not None:
+        data += encode_bmps([Bmp(tag=0x06, value=encode_tlv(_receipt_tlv(receipt)))])
+    return Apdu(cls=0x06, instr=0xD1, data=data)
+
+
+def text_block(lines: list[str], *, receipt: int | None = None) -> Apdu:
     container = Tlv(
         tag=0x25, children=tuple(Tlv(tag=0x07, value=x.encode(TEXT_ENCODING)) for x in lines)
     )
-    return Apdu(
-        cls=0x06, instr=0xD3, data=encode_bmps([Bmp(tag=0x06, value=encode_tlv([container]))])
-    )
+    tlv = encode_tlv([*_receipt_tlv(receipt), container])
+    return Apdu(cls=0x06, instr=0xD3, data=encode_bmps([Bmp(tag=0x06, value=tlv)]))
 
 
-def parse_text_block(apdu: Apdu) -> list[str]:
+def _receipt_kind(items: tuple[Tlv, ...]) -> int | None:
+    for item in items:
+        if item.tag == 0x1F07 and len(item.value) == 1:
+            return item.value[0]
+    return None
+
+
+def parse_text_block(apdu: Apdu) -> PrintText:
     lines: list[str] = []
+    receipt: int | None = None
     for bmp in decode_bmps(apdu.data):
         if bmp.tag != 0x06:
             continue
-        for item in decode_tlv(bmp.value):
+        items = decode_tlv(bmp.value)
+        receipt = _receipt_kind(items) if receipt is None else receipt
+        for item in items:
             for child in item.children:
                 if child.tag == 0x07:
                     lines.append(child.value.decode(TEXT_ENCODING))
-    return lines
+    return PrintText(lines=tuple(lines), receipt=receipt)
+
+
+def parse_print_line(apdu: Apdu) -> PrintText:
+    """06 D1: attribute byte, text, and optionally a trailing TLV container (BMP 06, e.g. 1F07)."""
+    if not apdu.data:
+        return PrintText(lines=("",))
+    body = apdu.data[1:]
+    receipt: int | None = None
+    for pos in range(len(body) - 1):
+        if body[pos] != 0x06 or pos + 2 + body[pos + 1] != len(body) or body[pos + 1] >= 0x80:
+            continue
+        try:
+            items = decode_tlv(body[pos + 2 :])
+        except CodecError:
+            continue
+        receipt, body = _receipt_kind(items), body[:pos]
+        break
+    return PrintText(lines=(body.decode(TEXT_ENCODING),), receipt=receipt)
 
 
 def completion(*, terminal_id: str = "") -> Apdu:
-    bmps = [Bmp(tag=0x27, value=bytes([RESULT_SUCCESS]))]
+    """06 0F closing any command but status enquiry: optional [19] [29] [49] [06], no result code."""
+    bmps = []
     if terminal_id:
         bmps.append(Bmp(tag=0x29, value=encode_bcd(int(terminal_id), size=4)))
     return Apdu(cls=0x06, instr=0x0F, data=encode_bmps(bmps))
+
+
+def status_completion(
+    *, software_version: str | None, terminal_status: int, terminal_id: str = ""
+) -> Apdu:
+    """06 0F closing a status enquiry: untagged LLLVAR software version (absent when service byte
+    02 asked for none), the terminal-status byte, then optional [29] [06]."""
+    data = b""
+    if software_version is not None:
+        version = software_version.encode("ascii")
+        data += encode_var_length(len(version), 3) + version
+    data += bytes([terminal_status])
+    if terminal_id:
+        data += encode_bmps([Bmp(tag=0x29, value=encode_bcd(int(terminal_id), size=4))])
+    return Apdu(cls=0x06, instr=0x0F, data=data)
+
+
+def _is_var_length(raw: bytes) -> bool:
+    return len(raw) == 3 and all(0xF0 <= b <= 0xF9 for b in raw)
+
+
+def parse_completion(data: bytes, *, status_enquiry: bool = False) -> Completion:
+    """Read both Completion forms; `status_enquiry` says the command was 05 01."""
+    version: str | None = None
+    status: int | None = None
+    if status_enquiry and data:
+        if _is_var_length(data[:3]):
+            size = decode_var_length(data[:3])
+            if len(data) < 3 + size:
+                raise CodecError("truncated software version")
+            version = data[3 : 3 + size].decode("ascii", errors="replace").strip()
+            data = data[3 + size :]
+        if data:
+            status, data = data[0], data[1:]
+    fields = bmp_map(decode_bmps(data)) if data else {}
+    return Completion(
+        result_code=fields.get(0x27, b"\x00")[0],
+        software_version=version,
+        terminal_status=status,
+        terminal_id=f"{decode_bcd(fields[0x29]):08d}" if 0x29 in fields else "",
+        status_byte=fields[0x19][0] if 0x19 in fields else None,
+    )
 
 
 def pt_abort(result_code: int) -> Apdu:
@@ -360,11 +469,18 @@ class IntermediateStatus:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrintText:
     lines: tuple[str, ...]
+    receipt: int | None = None  # TLV 1F07: merchant, customer or administration receipt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Completion:
-    result_code: int
+    """06 0F. `software_version` / `terminal_status` only come with a status enquiry."""
+
+    result_code: int = RESULT_SUCCESS
+    software_version: str | None = None
+    terminal_status: int | None = None
+    terminal_id: str = ""
+    status_byte: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -401,7 +517,8 @@ TerminalMessage = (
 )
 
 
-def parse_terminal_message(apdu: Apdu) -> TerminalMessage:
+def parse_terminal_message(apdu: Apdu, *, status_enquiry: bool = False) -> TerminalMessage:
+    """Parse a terminal message; `status_enquiry` selects the Completion form that answers 05 01."""
     if apdu.cls == ACK_CLASS:
         return Positive()
     if apdu.cls == ERROR_CLASS:
@@ -412,13 +529,11 @@ def parse_terminal_message(apdu: Apdu) -> TerminalMessage:
     if command == STATUS_INFORMATION:
         return parse_status_information(apdu)
     if command == PRINT_LINE:
-        text = apdu.data[1:].decode(TEXT_ENCODING) if apdu.data else ""
-        return PrintText(lines=(text,))
+        return parse_print_line(apdu)
     if command == TEXT_BLOCK:
-        return PrintText(lines=tuple(parse_text_block(apdu)))
+        return parse_text_block(apdu)
     if command == COMPLETION:
-        fields = bmp_map(decode_bmps(apdu.data)) if apdu.data else {}
-        return Completion(result_code=fields.get(0x27, b"\x00")[0])
+        return parse_completion(apdu.data, status_enquiry=status_enquiry)
     if command == PT_ABORT:
         return TerminalAbort(result_code=apdu.data[0] if apdu.data else RESULT_SYSTEM_ERROR)
     return Other(apdu=apdu)

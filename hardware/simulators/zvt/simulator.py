@@ -37,6 +37,12 @@ from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
 log = logging.getLogger(__name__)
 
 TERMINAL_ID = "52500001"
+SOFTWARE_VERSION = "BORNE-SIM 1.0"
+
+# Registration config byte (06 00), the bits this terminal honours.
+CONFIG_ECR_PRINTS_PAYMENT = 0x02  # receipts of payments go to the ECR (else printed here)
+CONFIG_ECR_PRINTS_ADMIN = 0x04  # receipts of administration go to the ECR
+CONFIG_TEXT_BLOCKS = 0x80  # receipts as text blocks (06 D3), else print lines (06 D1)
 
 
 class Scenario(StrEnum):
@@ -286,6 +292,8 @@ class TerminalSimulator:
         self._dead_until: float | None = None
         self._nak_done = False
         self.journal = TerminalJournal(self._journal_path)
+        self.config_byte = 0xBE  # until an ECR registers with its own
+        self.terminal_status = msg.TERMINAL_READY  # 0x51 makes the ECR initialise the terminal
         self.commands: deque[tuple[int, int]] = deque(maxlen=200)
         self.bytes_written = 0
 
@@ -500,6 +508,8 @@ class TerminalSimulator:
             link.send(msg.error_reply(msg.RESULT_RECEIVER_NOT_READY))
             return
         handlers = {
+            msg.DIAGNOSIS: self._diagnosis,
+            msg.INITIALISATION: self._initialisation,
             msg.REGISTRATION: self._registration,
             msg.AUTHORISATION: self._authorisation,
             msg.STATUS_ENQUIRY: self._status_enquiry,
@@ -537,6 +547,19 @@ class TerminalSimulator:
 
     def _registration(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
+        if command.config_byte is not None:
+            self.config_byte = command.config_byte
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _diagnosis(self, link: _SimLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        self._print(link, ("DIAGNOSIS", f"TERMINAL {TERMINAL_ID}", "HOST OK"), admin=True)
+        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+    def _initialisation(self, link: _SimLink, command: msg.EcrCommand) -> None:
+        link.send(msg.ack())
+        self.terminal_status = msg.TERMINAL_READY
+        self._print(link, ("INITIALISATION", f"TERMINAL {TERMINAL_ID}", "OK"), admin=True)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
     def _log_off(self, link: _SimLink, command: msg.EcrCommand) -> None:
@@ -547,7 +570,15 @@ class TerminalSimulator:
         last = self.journal.last(kind="payment")
         if last is not None:
             self._say(link, msg.status_information(_info(last)))
-        self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+        version = None if command.service_byte == 0x02 else SOFTWARE_VERSION
+        self._finish(
+            link,
+            msg.status_completion(
+                software_version=version,
+                terminal_status=self.terminal_status,
+                terminal_id=TERMINAL_ID,
+            ),
+        )
 
     # -- payment ------------------------------------------------------------------------------
     def _card_phase(self, link: _SimLink, scenario: Scenario) -> int | None:
@@ -609,7 +640,7 @@ class TerminalSimulator:
             return
         self._crash_point(scenario)
         self._say(link, msg.status_information(_info(record)))
-        self._print(link, record.lines)
+        self._print(link, record.lines, copies=(msg.RECEIPT_MERCHANT, msg.RECEIPT_CUSTOMER))
         if result != msg.RESULT_SUCCESS:
             self._finish(link, msg.pt_abort(result))
             return
@@ -644,12 +675,28 @@ class TerminalSimulator:
             if fd is not None:
                 os.close(fd)
 
-    def _print(self, link: _SimLink, lines: tuple[str, ...]) -> None:
-        if len(lines) > 3:
-            self._say(link, msg.text_block(list(lines)))
+    def _print(
+        self,
+        link: _SimLink,
+        lines: tuple[str, ...],
+        *,
+        admin: bool = False,
+        copies: tuple[int, ...] = (),
+    ) -> None:
+        """Hand a receipt to the ECR as the registration config byte asks, or keep it here.
+
+        `copies` lists the receipt kinds (TLV 1F07) to send, e.g. merchant then customer.
+        """
+        to_ecr = CONFIG_ECR_PRINTS_ADMIN if admin else CONFIG_ECR_PRINTS_PAYMENT
+        if not self.config_byte & to_ecr:
             return
-        for line in lines:
-            self._say(link, msg.print_line(line))
+        kinds = copies or ((msg.RECEIPT_ADMINISTRATION,) if admin else (msg.RECEIPT_CUSTOMER,))
+        for kind in kinds:
+            if self.config_byte & CONFIG_TEXT_BLOCKS:
+                self._say(link, msg.text_block(list(lines), receipt=kind))
+                continue
+            for line in lines:
+                self._say(link, msg.print_line(line, receipt=kind))
 
     # -- other money commands -----------------------------------------------------------------
     def _reversal(self, link: _SimLink, command: msg.EcrCommand) -> None:
@@ -705,7 +752,9 @@ class TerminalSimulator:
             result_code=msg.RESULT_SUCCESS, amount_cents=total, terminal_id=TERMINAL_ID
         )
         self._say(link, msg.status_information(info))
-        self._print(link, ("END OF DAY", f"COUNT {count}", f"TOTAL EUR {total / 100:.2f}"))
+        self._print(
+            link, ("END OF DAY", f"COUNT {count}", f"TOTAL EUR {total / 100:.2f}"), admin=True
+        )
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
     def _repeat_receipt(self, link: _SimLink, command: msg.EcrCommand) -> None:
