@@ -129,6 +129,7 @@ class PaymentResult:
     masked_pan: str | None = None
     receipt_lines: tuple[str, ...] = ()
     reason: str | None = None
+    attempt: int = 1  # the order's attempt number (a retry after a refusal is the next one)
 
 
 class PaymentPort(Protocol):
@@ -156,6 +157,13 @@ class PaymentPort(Protocol):
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
         """Staff took over these payments: forget them at start-up, resolve what can be resolved."""
+
+    def cancel(self) -> None:
+        """The resident left the payment screen or pulled the card: abort the running payment.
+
+        Returns at once (any thread); the pending `pay` future then resolves, usually CANCELLED,
+        but APPROVED when the terminal had already charged the card.
+        """
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

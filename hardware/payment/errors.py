@@ -68,5 +68,17 @@ class DuplicateReference(BorneError):
     translation_key = "payment.error"
 
 
+class AttemptsExhausted(BorneError):
+    """An order was charged unsuccessfully `MAX_ATTEMPTS` times: no further attempt is made."""
+
+    translation_key = "payment.too_many_attempts"
+
+
+class AttemptNotAllowed(BorneError):
+    """The order's last attempt may have charged the card (approved, unknown...): never re-charge."""
+
+    translation_key = "payment.error"
+
+
 class InvalidTransition(BorneError):
     translation_key = "payment.error"

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from hardware.errors import DeviceError
 from hardware.payment.claim import ClaimSlip, claim_slip
 from hardware.payment.errors import (
+    AttemptNotAllowed,
+    AttemptsExhausted,
     CommandRefused,
     InvalidTransition,
     PaymentInProgress,
     PaymentsSuspended,
     TerminalBusy,
     TerminalNotReachable,
+    UnknownPayment,
 )
 from hardware.payment.journal import BLOCKING_STATES, PaymentJournal, PaymentRecord, PaymentState
 from hardware.payment.model import (
@@ -37,6 +40,17 @@ log = logging.getLogger(__name__)
 S = PaymentState
 
 ALREADY_REVERSED = "payment.already_reversed"
+
+MAX_ATTEMPTS = 3
+# States after which the card was certainly not charged: the resident may try again.
+RETRYABLE_STATES = frozenset({S.DECLINED, S.CANCELLED, S.TIMED_OUT, S.NOT_SENT})
+
+
+def attempt_reference(order_reference: str, attempt: int) -> str:
+    """The journal reference of one attempt: the order's own for the first, then ``order.N``."""
+    if attempt < 1:
+        raise ValueError("attempts count from 1")
+    return order_reference if attempt == 1 else f"{order_reference}.{attempt}"
 
 
 def _ignore(key: str) -> None:
@@ -79,6 +93,42 @@ class PaymentService:
             except Exception:
                 log.exception("staff alert failed", extra={"reference": reference})
         return record
+
+    # -- attempts -----------------------------------------------------------------------------
+    def attempts(self, order_reference: str) -> list[PaymentRecord]:
+        """The journaled attempts of one order, first to last."""
+        found: list[PaymentRecord] = []
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                found.append(self.journal.get(attempt_reference(order_reference, attempt)))
+            except UnknownPayment:
+                break
+        return found
+
+    def current_attempt(self, order_reference: str) -> str:
+        """The reference of the order's latest attempt (the order's own if none yet)."""
+        done = self.attempts(order_reference)
+        return done[-1].reference if done else order_reference
+
+    def next_attempt(self, order_reference: str) -> tuple[int, str]:
+        """Number and reference of the order's next attempt.
+
+        Raises `AttemptNotAllowed` when the last attempt may have charged the card and
+        `AttemptsExhausted` after `MAX_ATTEMPTS` unsuccessful ones.
+        """
+        done = self.attempts(order_reference)
+        if done and done[-1].state not in RETRYABLE_STATES:
+            raise AttemptNotAllowed(
+                "the last attempt is not a refusal", params={"state": done[-1].state.name}
+            )
+        if len(done) >= MAX_ATTEMPTS:
+            raise AttemptsExhausted("no attempt left", params={"attempts": str(len(done))})
+        attempt = len(done) + 1
+        return attempt, attempt_reference(order_reference, attempt)
+
+    def cancel(self) -> None:
+        """Ask the running payment to stop (ECR abort 06 B0); safe from any thread."""
+        self.terminal.abort()
 
     # -- paying -------------------------------------------------------------------------------
     def pay(

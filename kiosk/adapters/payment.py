@@ -6,10 +6,12 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
 from hardware.payment.claim import ClaimSlip, claim_slip
+from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
 from hardware.payment.journal import PaymentRecord, PaymentState
 from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
 from hardware.payment.service import PaymentService
@@ -81,6 +83,12 @@ class ZvtPaymentAdapter:
     ) -> Future[PaymentResult]:
         return self._runner.submit(self._pay, amount_cents, reference, on_prompt)
 
+    def cancel(self) -> None:
+        """Not queued behind the running payment: the driver's abort flag is thread-safe."""
+        service = self._service
+        if service is not None:
+            service.cancel()
+
     def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]:
         return self._runner.submit(self._reverse, reference)
 
@@ -118,9 +126,29 @@ class ZvtPaymentAdapter:
         return len(touched)
 
     def _pay(
-        self, amount_cents: int, reference: str, on_prompt: Callable[[str], None]
+        self, amount_cents: int, order: str, on_prompt: Callable[[str], None]
     ) -> PaymentResult:
+        """`order` is the order's reference; each attempt is journaled under its own."""
         service = self._svc()
+        try:
+            attempt, reference = service.next_attempt(order)
+        except AttemptsExhausted as err:
+            return PaymentResult(
+                status=PaymentStatus.DECLINED,
+                reference=service.current_attempt(order),
+                amount_cents=amount_cents,
+                reason=err.translation_key,
+                attempt=len(service.attempts(order)),
+            )
+        except AttemptNotAllowed:
+            log.error("payment_retry_refused", extra={"reference": order})
+            return PaymentResult(
+                status=PaymentStatus.UNKNOWN,
+                reference=service.current_attempt(order),
+                amount_cents=amount_cents,
+                reason="payment.unknown",
+                attempt=len(service.attempts(order)),
+            )
         try:
             outcome = service.pay(
                 amount_cents=amount_cents, reference=reference, on_status=on_prompt
@@ -131,9 +159,10 @@ class ZvtPaymentAdapter:
         self._seen("reachable")
         if isinstance(outcome, Approved):
             service.mark_delivering(reference)
-        return payment_result(outcome, amount_cents=amount_cents)
+        return replace(payment_result(outcome, amount_cents=amount_cents), attempt=attempt)
 
-    def _reverse(self, reference: str) -> PaymentResult:
+    def _reverse(self, order: str) -> PaymentResult:
+        reference = self._svc().current_attempt(order)
         record = self._svc().mark_delivery_failed(reference)
         reversed_ = record.state is PaymentState.REVERSED
         if not reversed_:
@@ -153,11 +182,11 @@ class ZvtPaymentAdapter:
             reason=None if reversed_ else record.state.name.lower(),
         )
 
-    def _complete(self, reference: str) -> None:
-        self._svc().mark_completed(reference)
+    def _complete(self, order: str) -> None:
+        self._svc().mark_completed(self._svc().current_attempt(order))
 
-    def _claim_slip(self, reference: str) -> ClaimSlip:
-        record = self._svc().journal.get(reference)
+    def _claim_slip(self, order: str) -> ClaimSlip:
+        record = self._svc().journal.get(self._svc().current_attempt(order))
         return claim_slip(record, commune=self._commune, kiosk_id=self._kiosk_id)
 
     def _read_acknowledged(self) -> set[str]:

@@ -183,6 +183,10 @@ class FakePayment:
         self.reverse_ok = True
         self.receipt_lines: tuple[str, ...] = ()
         self.acknowledged: list[str] = []
+        self.cancels = 0
+
+    def cancel(self) -> None:
+        self.cancels += 1
 
     def pay(
         self, *, amount_cents: int, reference: str, on_prompt: Callable[[str], None]

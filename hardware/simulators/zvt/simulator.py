@@ -295,6 +295,8 @@ class TerminalSimulator:
         self.config_byte = 0xBE  # until an ECR registers with its own
         self.terminal_status = msg.TERMINAL_READY  # 0x51 makes the ECR initialise the terminal
         self.commands: deque[tuple[int, int]] = deque(maxlen=200)
+        # What the ECR answered to terminal messages (80 00 00, or 06 B0 to abort).
+        self.ecr_answers: deque[tuple[int, int]] = deque(maxlen=200)
         self.bytes_written = 0
 
     @property
@@ -534,7 +536,9 @@ class TerminalSimulator:
         """Send a message that the ECR must answer; return its answer."""
         self._pause(self.timing.step)
         link.send(apdu)
-        return link.receive(timeout=self.timing.reply)
+        answer = link.receive(timeout=self.timing.reply)
+        self.ecr_answers.append(answer.command)
+        return answer
 
     def _finish(self, link: _SimLink, apdu: Apdu) -> None:
         """Send the last message of a dialogue; a missing answer no longer matters."""
