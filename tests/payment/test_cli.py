@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.payment.model import Approved
+from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.simulators.zvt import Scenario, TerminalSimulator
 from tests.payment.conftest import FAST
@@ -33,9 +35,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def cli_json(sim: TerminalSimulator, *command: str) -> dict[str, Any]:
-    done = run_cli("--port", sim.address, "--timeout-scale", "0.05", *command, "--json")
-    assert done.returncode == 0, done.stderr
+def cli_json(sim: TerminalSimulator, *command: str, exit_status: int = 0) -> dict[str, Any]:
+    assert sim.journal_path is not None
+    journal = sim.journal_path.with_name("cli-payments.sqlite")
+    done = run_cli(
+        "--port", sim.address, "--journal", str(journal), "--timeout-scale", "0.05", *command,
+        "--json",
+    )  # fmt: skip
+    assert done.returncode == exit_status, done.stderr
+    assert "Traceback" not in done.stderr
     payload: dict[str, Any] = json.loads(done.stdout)
     assert isinstance(payload["type"], str)
     return payload
@@ -52,15 +60,62 @@ def test_pay_json(sim: TerminalSimulator) -> None:
 
 def test_pay_declined(sim: TerminalSimulator) -> None:
     sim.set_scenario(Scenario.DECLINE)
-    outcome = cli_json(sim, "pay", "--amount-cents", "250")
+    outcome = cli_json(sim, "pay", "--amount-cents", "250", exit_status=1)
     assert outcome["type"] == "Declined"
     assert outcome["reason"] == "payment.declined"
+
+
+def test_pay_is_journaled(sim: TerminalSimulator) -> None:
+    outcome = cli_json(sim, "pay", "--amount-cents", "250", "--reference", "cli-journaled")
+    assert sim.journal_path is not None
+    journal = PaymentJournal(sim.journal_path.with_name("cli-payments.sqlite"))
+    try:
+        record = journal.get("cli-journaled")
+    finally:
+        journal.close()
+    assert record.state is PaymentState.COMPLETED
+    assert record.receipt_number == outcome["receipt_number"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("pay", "--amount-cents", "0"), "at least 1 cent"),
+        (("pay", "--amount-cents", "1000000000000"), "at most"),
+        (("pay", "--amount-cents", "ten"), "not a whole number"),
+        (("refund", "--amount-cents", "-5"), "at least 1 cent"),
+        (("reverse", "--receipt", "12ab"), "1 to 4 digits"),
+    ],
+)
+def test_bad_arguments_are_one_clear_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = run_cli("--port", str(tmp_path / "none"), "--journal", str(tmp_path / "j"), *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_status_prints_version_and_terminal_status(sim: TerminalSimulator) -> None:
+    done = run_cli("--port", sim.address, "--timeout-scale", "0.05", "status")
+    assert done.returncode == 0, done.stderr
+    assert "software_version: BORNE-SIM 1.0" in done.stdout.splitlines()
+    assert "terminal_status: 0" in done.stdout.splitlines()
+
+
+def test_terminal_asking_for_initialisation_is_initialised(sim: TerminalSimulator) -> None:
+    sim.terminal_status = msg.TERMINAL_INIT_REQUIRED
+    status = cli_json(sim, "status")
+    assert status["ready"] is True
+    assert status["terminal_status"] == msg.TERMINAL_READY
+    assert msg.INITIALISATION in sim.commands
 
 
 def test_status(sim: TerminalSimulator) -> None:
     status = cli_json(sim, "status")
     assert status["type"] == "TerminalStatus"
     assert status["ready"] is True
+    assert status["software_version"] == "BORNE-SIM 1.0"
 
 
 def test_abort(sim: TerminalSimulator) -> None:
@@ -72,7 +127,7 @@ def test_reverse(sim: TerminalSimulator) -> None:
     reversed_ = cli_json(sim, "reverse", "--receipt", paid["receipt_number"])
     assert reversed_["type"] == "Approved"
     assert reversed_["amount_cents"] == 300
-    again = cli_json(sim, "reverse", "--receipt", paid["receipt_number"])
+    again = cli_json(sim, "reverse", "--receipt", paid["receipt_number"], exit_status=1)
     assert again["type"] == "Declined"
     assert again["reason"] == "payment.already_reversed"
 

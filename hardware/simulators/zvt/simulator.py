@@ -379,6 +379,11 @@ class TerminalSimulator:
                 if self._link_path.is_symlink():
                     self._link_path.unlink()
 
+    @property
+    def journal_path(self) -> Path | None:
+        """Where the terminal keeps its own transaction journal (None: in memory)."""
+        return self._journal_path
+
     def restart(self) -> None:
         """Power-cycle: a fresh process over the same journal and link path (or TCP port)."""
         self.stop()
