@@ -18,8 +18,8 @@ from typing import cast
 from hardware.eid import EidReader, TrustStore
 from hardware.errors import BorneError
 from hardware.payment.journal import PaymentJournal
+from hardware.payment.registry import TerminalSettings, create_terminal
 from hardware.payment.service import PaymentService
-from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 from hardware.runner import DeviceRunner
 from kiosk.adapters.card import EidCardAdapter
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
@@ -172,10 +172,13 @@ def build(
 
     def payment_service() -> PaymentService:
         return PaymentService(
-            terminal=ZvtTerminal(
-                config.payment.port,
-                baudrate=config.payment.baudrate,
-                timeouts=ZvtTimeouts().scaled(config.payment.timeout_scale),
+            terminal=create_terminal(
+                config.payment.protocol,
+                TerminalSettings(
+                    port=config.payment.port,
+                    baudrate=config.payment.baudrate,
+                    timeout_scale=config.payment.timeout_scale,
+                ),
             ),
             journal=PaymentJournal(config.payment.journal),
             on_manual_review=payment.staff_alert,

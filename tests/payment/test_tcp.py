@@ -14,9 +14,10 @@ from hardware.payment.errors import TerminalNotReachable
 from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.payment.model import Approved, Declined, Unknown
 from hardware.payment.service import PaymentService
+from hardware.payment.transport import tcp_address
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu, apdu_size, decode_apdu, encode_apdu
-from hardware.payment.zvt.driver import ZvtTerminal, tcp_address
+from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.simulators.zvt import Scenario, TerminalSimulator
 from tests.payment.conftest import FAST, SIM_TIMING
 

@@ -8,15 +8,11 @@ charged); once accepted, every ending is returned as an outcome value, `Unknown`
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import socket
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Protocol
-from urllib.parse import urlsplit
 
 import serial
 
@@ -38,11 +34,11 @@ from hardware.payment.model import (
     TerminalStatus,
     Unknown,
 )
+from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu
 from hardware.payment.zvt.link import (
     ApduLink,
-    LinkError,
     LinkTimeouts,
     NoAck,
     TcpApduLink,
@@ -72,108 +68,6 @@ class ZvtTimeouts:
             silence=self.silence * factor,
             customer=self.customer * factor,
         )
-
-
-class LinkBroken(LinkError):
-    pass
-
-
-class _Stream(Protocol):
-    def read(self, *, timeout: float) -> bytes: ...
-
-    def write(self, data: bytes) -> None: ...
-
-    def discard_input(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _SerialStream:
-    """pyserial port as a `ByteStream`; a fixed short port time-out, looped up to the deadline."""
-
-    def __init__(self, port: serial.Serial) -> None:
-        self._port = port
-
-    def read(self, *, timeout: float) -> bytes:
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                data: bytes = self._port.read(max(1, self._port.in_waiting))
-                if data or time.monotonic() >= deadline:
-                    return data
-        except (serial.SerialException, OSError) as err:
-            raise LinkBroken(str(err)) from err
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._port.write(data)
-            self._port.flush()
-        except (serial.SerialException, OSError) as err:
-            raise LinkBroken(str(err)) from err
-
-    def discard_input(self) -> None:
-        try:
-            self._port.reset_input_buffer()
-        except (serial.SerialException, OSError) as err:
-            raise LinkBroken(str(err)) from err
-
-    def close(self) -> None:
-        self._port.close()
-
-
-class _SocketStream:
-    """A connected TCP socket as a `ByteStream`; end of stream or a reset is a broken link."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-
-    def read(self, *, timeout: float) -> bytes:
-        try:
-            self._sock.settimeout(max(timeout, 0.001))
-            data = self._sock.recv(4096)
-        except TimeoutError:
-            return b""
-        except OSError as err:
-            raise LinkBroken(str(err)) from err
-        if not data:
-            raise LinkBroken("connection closed by the terminal")
-        return data
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._sock.settimeout(5.0)
-            self._sock.sendall(data)
-        except OSError as err:
-            raise LinkBroken(str(err)) from err
-
-    def discard_input(self) -> None:
-        try:
-            self._sock.setblocking(False)
-            while self._sock.recv(4096):
-                pass
-            raise LinkBroken("connection closed by the terminal")
-        except BlockingIOError:
-            return
-        except OSError as err:
-            raise LinkBroken(str(err)) from err
-        finally:
-            with contextlib.suppress(OSError):
-                self._sock.setblocking(True)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
-        self._sock.close()
-
-
-def tcp_address(url: str) -> tuple[str, int] | None:
-    """(host, port) for a `tcp://host:port` address, None for a serial port or pyserial URL."""
-    if not url.startswith("tcp://"):
-        return None
-    parts = urlsplit(url)
-    if parts.hostname is None or parts.port is None:
-        raise ValueError(f"bad terminal address {url}")
-    return (parts.hostname, parts.port)
 
 
 def ecr_trace(reference: str) -> int:
@@ -213,7 +107,7 @@ class ZvtTerminal:
         self._password = password
         self._timeouts = timeouts or ZvtTimeouts()
         self._config_byte = config_byte
-        self._stream: _Stream | None = None
+        self._stream: Stream | None = None
         self._link: ApduLink | None = None
         self._abort = threading.Event()
 
@@ -224,27 +118,19 @@ class ZvtTerminal:
         t = self._timeouts
         timeouts = LinkTimeouts(inter_byte=t.inter_byte, ack=t.ack)
         try:
-            address = tcp_address(self._url)
-            if address is not None:
-                sock = socket.create_connection(address, timeout=t.command)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                stream: _Stream = _SocketStream(sock)
-                link: ApduLink = TcpApduLink(stream, timeouts=timeouts)
-            else:
-                port = serial.serial_for_url(
-                    self._url,
-                    baudrate=self._baudrate,
-                    bytesize=serial.EIGHTBITS,
-                    parity=serial.PARITY_NONE,
-                    stopbits=serial.STOPBITS_TWO,
-                    timeout=min(t.inter_byte, 0.05),
-                )
-                stream = _SerialStream(port)
-                link = ZvtLink(stream, timeouts=timeouts)
+            stream, is_tcp = open_stream(
+                self._url,
+                baudrate=self._baudrate,
+                connect_timeout=t.command,
+                read_slice=min(t.inter_byte, 0.05),
+            )
         except (serial.SerialException, OSError, ValueError) as err:
             raise TerminalNotReachable(
                 f"cannot open {self._url}", device=DEVICE, params={"port": self._url}
             ) from err
+        link: ApduLink = (
+            TcpApduLink(stream, timeouts=timeouts) if is_tcp else ZvtLink(stream, timeouts=timeouts)
+        )
         self._stream, self._link = stream, link
         return link
 

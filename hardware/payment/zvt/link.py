@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from hardware.payment.transport import LinkError
 from hardware.payment.zvt.codec import (
     ACK,
     NAK,
@@ -52,10 +53,6 @@ class ApduLink(Protocol):
     def has_frame(self) -> bool: ...
 
     def drain(self) -> None: ...
-
-
-class LinkError(Exception):
-    """Base of transport failures (internal to the driver; mapped to typed errors there)."""
 
 
 class LinkTimeout(LinkError):

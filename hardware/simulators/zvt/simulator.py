@@ -29,9 +29,10 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
+from hardware.payment.transport import LinkError
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu, FrameReceived, Transport, TransportByte
-from hardware.payment.zvt.link import LinkError, LinkTimeouts, TcpApduLink, ZvtLink
+from hardware.payment.zvt.link import LinkTimeouts, TcpApduLink, ZvtLink
 from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
 
 log = logging.getLogger(__name__)
