@@ -10,6 +10,7 @@ import pytest
 
 from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
 from hardware.payment.journal import PaymentJournal, PaymentState
+from hardware.payment.model import Approved
 from hardware.payment.service import MAX_ATTEMPTS, PaymentService, attempt_reference
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.driver import ZvtTerminal
@@ -112,3 +113,15 @@ def test_cancel_sends_ecr_abort(adapter: ZvtPaymentAdapter, sim: TerminalSimulat
     result = future.result(timeout=30)
     assert result.status is PaymentStatus.CANCELLED
     assert msg.ECR_ABORT in sim.ecr_answers
+
+
+def test_lookup_reads_the_status_enquiry_completion(
+    terminal: ZvtTerminal, caplog: pytest.LogCaptureFixture
+) -> None:
+    paid = terminal.pay(amount_cents=420, reference="op-6", on_status=_ignore)
+    assert isinstance(paid, Approved)
+    with caplog.at_level("WARNING", logger="hardware.payment.zvt.codec"):
+        found = terminal.lookup(reference="op-6", amount_cents=420)
+    assert isinstance(found, Approved)
+    assert found.receipt_number == paid.receipt_number
+    assert not [r for r in caplog.records if r.name == "hardware.payment.zvt.codec"]

@@ -336,7 +336,8 @@ class ZvtTerminal:
         return Declined(reference=reference, reason_code=code, reason=msg.result_key(code))
 
     def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
-        tx = self._simple(msg.password_command(msg.STATUS_ENQUIRY, password=self._password))
+        apdu = msg.password_command(msg.STATUS_ENQUIRY, password=self._password)
+        tx = self._simple(apdu, status_enquiry=True)
         info = tx.info
         if info is None or info.ecr_trace != ecr_trace(reference):
             return None
