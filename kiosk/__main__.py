@@ -6,6 +6,7 @@
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
     python -m kiosk sim down
     python -m kiosk selftest                 # config, devices, signer, printer, central
+    python -m kiosk staff-hash < code        # the config value for a one-time maintenance code
     python -m kiosk setup [--var DIR]        # test PKI and SoftHSM2 token for demo and tests
 
 Exit codes: 0 success, 1 a journey or check failed, 2 bad configuration or usage, 3 a component
@@ -53,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--persona", default="marie")
 
     sub.add_parser("selftest", help="check configuration, devices, signer, printer and central")
+    sub.add_parser(
+        "staff-hash", help="read a maintenance code on stdin, print staff.maintenance_code_hash"
+    )
 
     setup = sub.add_parser("setup", help="create the test PKI and the SoftHSM2 seal token")
     setup.add_argument("--var", type=Path, default=Path("var"))
@@ -93,6 +97,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if args.command == "run":
         return commands.run(config_path=args.config)
+    if args.command == "staff-hash":
+        return commands.staff_hash()
     return commands.selftest(config_path=args.config)
 
 

@@ -100,11 +100,23 @@ QProgressBar::chunk {{ background: {ACCENT}; border-radius: 10px; }}
 """
 
 
+_configured_dpi: list[float] = []
+
+
+def configure_screen(*, dpi: float | None) -> None:
+    """The kiosk screen's pixels per inch from the configuration (`ui.dpi`); None: ask Qt."""
+    _configured_dpi.clear()
+    if dpi is not None:
+        _configured_dpi.append(dpi)
+
+
 def min_target_px() -> int:
-    """Pixels spanning 2 cm on the kiosk screen (96 dpi when the screen does not say)."""
+    """Pixels spanning 2 cm on the kiosk screen (`ui.dpi`, else Qt's, at least 96 dpi)."""
     screen = QGuiApplication.primaryScreen()
     dpi = 96.0
-    if screen is not None:
+    if _configured_dpi:
+        dpi = _configured_dpi[0]
+    elif screen is not None:
         dpi = max(dpi, screen.logicalDotsPerInch(), screen.physicalDotsPerInch())
     return math.ceil(dpi * MIN_TARGET_MM / MM_PER_INCH)
 
