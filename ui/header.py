@@ -16,7 +16,7 @@ from kiosk.i18n import translate
 from kiosk.journey import JourneyView
 from kiosk.session import SessionState
 from ui.pictograms import Kind, Pictogram
-from ui.theme import ACCENT, ON_ACCENT, SURFACE_LINE, TEXT, color, label
+from ui.theme import ACCENT, BACKGROUND, ON_ACCENT, SURFACE_LINE, TEXT, color, label
 
 S = SessionState
 
@@ -93,7 +93,7 @@ class StepDots(QWidget):
                 x = first + i * (self.DISC + self.GAP)
                 done = step <= self.current
                 p.setPen(QPen(color(TEXT if step == self.current else SURFACE_LINE), 4))
-                p.setBrush(color(ACCENT) if done else color("#0A0F1C"))
+                p.setBrush(color(ACCENT) if done else color(BACKGROUND))
                 p.drawEllipse(QPointF(x, y), r - 2, r - 2)
                 p.setPen(color(ON_ACCENT if done else TEXT))
                 p.drawText(
