@@ -330,3 +330,10 @@ def staff_authenticator(config: KioskConfig) -> StaffAuthenticator:
         used_file=config.staff.used_codes,
         clock=time.monotonic,
     )
+
+
+def render_screenshots(config: KioskConfig, *, out: Path) -> list[Path]:
+    """Every screen × language × mode × size to PNG under `out` (no device is used)."""
+    from ui.screenshots import render_screenshots as render  # noqa: PLC0415
+
+    return render(settings=journey_settings(config), out=out)

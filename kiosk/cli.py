@@ -268,6 +268,16 @@ def run(*, config_path: Path | None) -> int:
 
 
 # -- selftest ---------------------------------------------------------------------------------
+def screenshots(*, config_path: Path | None, out: Path) -> int:
+    """Render the screens headless to PNG (demo values only) and print what was written."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.app import render_screenshots  # noqa: PLC0415 - loads Qt only for this command
+
+    written = render_screenshots(_config(config_path), out=out)
+    _emit({"out": str(out), "images": len(written)})
+    return 0
+
+
 def staff_hash() -> int:
     """Hash the maintenance code read from stdin (one line) for `staff.maintenance_code_hash`."""
     code = sys.stdin.readline().strip()

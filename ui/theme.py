@@ -199,9 +199,11 @@ QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
     font-size: {px(60)};
 }}
+QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton[role="choice"] {{
     background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
+    font-size: {px(BODY_PX)};
 }}
 QPushButton[role="choice"]:checked {{
     background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.on_accent};
@@ -273,10 +275,29 @@ def big_button(
     return button
 
 
+def style_painted(button: QPushButton) -> bool:
+    """True when the style draws the button's text (no own `paintEvent`)."""
+    return type(button).paintEvent is QPushButton.paintEvent
+
+
+BUTTON_CHROME_PX = 2 * (6 + 28)
+"""A button's border (the 6 px focus ring) and padding, both sides: added to its text width."""
+
+
 def set_text(button: QPushButton, text: str) -> None:
-    """Visible text and accessible name together, so speech says what the eye reads."""
+    """Visible text and accessible name together, so speech says what the eye reads.
+
+    The button is kept at least as wide as its text needs (in the font its style gives it), so
+    no language clips it."""
     button.setText(text)
     button.setAccessibleName(text)
+    if not style_painted(button):
+        return  # a button that paints its own content sizes itself
+    button.ensurePolished()
+    need = max(
+        (button.fontMetrics().horizontalAdvance(line) for line in text.split("\n")), default=0
+    )
+    button.setMinimumWidth(max(min_target_px(), need + BUTTON_CHROME_PX))
 
 
 def label(name: str = "", *, parent: QWidget | None = None) -> QLabel:
