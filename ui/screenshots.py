@@ -89,6 +89,10 @@ def render_screenshots(*, settings: JourneySettings, out: Path) -> list[Path]:
             palette = DARK_ON_LIGHT if mode is Mode.HIGH_CONTRAST else LIGHT_ON_DARK
             scale = LARGE_TEXT_SCALE if mode is Mode.LARGE_TEXT else 1.0
             apply_look(window, palette=palette, scale=scale)
+            for state in PROMPT_KEYS:  # every page re-sized for this look before any is shot
+                window.show_view(
+                    _sample(dataclasses.replace(controller.view, language=lang), state)
+                )
             window.resize(*SIZES[size])
             for state in PROMPT_KEYS:
                 view = _sample(dataclasses.replace(controller.view, language=lang), state)
