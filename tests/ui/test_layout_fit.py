@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import cast
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey import PROMPT_KEYS, JourneyController
@@ -82,3 +82,17 @@ def test_the_checker_sees_a_clipped_button(
     screen.ok.setFixedWidth(150)
     _settle(win)
     assert any("Bevestigen" in p for p in misfits(win))
+
+
+def test_initial_focus_is_never_back_or_cancel(
+    window: tuple[KioskWindow, JourneyController],
+) -> None:
+    win, controller = window
+    for state in PROMPT_KEYS:
+        view = _sample(dataclasses.replace(controller.view, language="fr"), state)
+        win.show_view(view)
+        screen = win.screens[state]
+        focus = screen.first_focus()
+        assert focus is None or focus not in (screen.back_button, screen.cancel_button), state
+        if state is SessionState.SUMMARY:
+            assert focus is screen.findChild(QPushButton, "summary_confirm")
