@@ -17,6 +17,7 @@ from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
+from ui.keyboard import KeyboardNavigation
 from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
 from ui.screens.documents import DocumentsScreen
@@ -116,9 +117,11 @@ class KioskWindow(QWidget):
             parent=self,
         )
         self.staff_door = StaffDoor(self, on_open=self.staff_login.open_login)
+        self.keyboard = KeyboardNavigation(self, screen=lambda: self.current_screen)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.staff_door)
+            app.installEventFilter(self.keyboard)
 
     @property
     def current_screen(self) -> Screen:
