@@ -6,6 +6,8 @@
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
     python -m kiosk sim down
     python -m kiosk selftest                 # config, devices, signer, printer, central
+    python -m kiosk screenshots --out DIR    # every screen x language x mode x size to PNG
+    python -m kiosk staff-hash < code        # the config value for a one-time maintenance code
     python -m kiosk setup [--var DIR]        # test PKI and SoftHSM2 token for demo and tests
 
 Exit codes: 0 success, 1 a journey or check failed, 2 bad configuration or usage, 3 a component
@@ -53,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--persona", default="marie")
 
     sub.add_parser("selftest", help="check configuration, devices, signer, printer and central")
+    shots = sub.add_parser(
+        "screenshots", help="every screen, language, mode and size to PNG with contact sheets"
+    )
+    shots.add_argument("--out", type=Path, required=True)
+    sub.add_parser(
+        "staff-hash", help="read a maintenance code on stdin, print staff.maintenance_code_hash"
+    )
 
     setup = sub.add_parser("setup", help="create the test PKI and the SoftHSM2 seal token")
     setup.add_argument("--var", type=Path, default=Path("var"))
@@ -93,6 +102,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     if args.command == "run":
         return commands.run(config_path=args.config)
+    if args.command == "screenshots":
+        return commands.screenshots(config_path=args.config, out=args.out)
+    if args.command == "staff-hash":
+        return commands.staff_hash()
     return commands.selftest(config_path=args.config)
 
 

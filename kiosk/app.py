@@ -10,6 +10,7 @@ returns staff alerts, and the journey starts out of service until staff acknowle
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
 from kiosk.journey import KEY_ALERT_MANUAL_REVIEW, JourneySettings, JourneyView
 from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.session import SessionState
+from kiosk.staff_auth import StaffAuthenticator
 from printing.documents import CATALOGUE
 from printing.model import Commune
 from printing.paper import PaperTracker
@@ -296,6 +298,7 @@ def run_autoplay(
         settings=kiosk.settings,
         alerts=kiosk.alerts,
         on_view=kiosk.observe,
+        staff=staff_authenticator(kiosk.config),
         autoplay=AutoplayScript(
             language=language, pin=pin, documents=documents, document_language=document_language
         ),
@@ -317,4 +320,23 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> None:
         on_view=kiosk.observe,
         autoplay=None,
         fullscreen=fullscreen,
+        staff=staff_authenticator(kiosk.config),
+        screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),
+        dpi=kiosk.config.ui.dpi,
     )
+
+
+def staff_authenticator(config: KioskConfig) -> StaffAuthenticator:
+    """Checks the staff login's one-time maintenance codes (`staff.*` keys)."""
+    return StaffAuthenticator(
+        code_hash=config.staff.maintenance_code_hash,
+        used_file=config.staff.used_codes,
+        clock=time.monotonic,
+    )
+
+
+def render_screenshots(config: KioskConfig, *, out: Path) -> list[Path]:
+    """Every screen × language × mode × size to PNG under `out` (no device is used)."""
+    from ui.screenshots import render_screenshots as render  # noqa: PLC0415
+
+    return render(settings=journey_settings(config), out=out)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import configure_logging
+from kiosk.staff_auth import hash_code
 
 if TYPE_CHECKING:
     from printing.softhsm import TokenConfig
@@ -267,6 +268,26 @@ def run(*, config_path: Path | None) -> int:
 
 
 # -- selftest ---------------------------------------------------------------------------------
+def screenshots(*, config_path: Path | None, out: Path) -> int:
+    """Render the screens headless to PNG (demo values only) and print what was written."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.app import render_screenshots  # noqa: PLC0415 - loads Qt only for this command
+
+    written = render_screenshots(_config(config_path), out=out)
+    _emit({"out": str(out), "images": len(written)})
+    return 0
+
+
+def staff_hash() -> int:
+    """Hash the maintenance code read from stdin (one line) for `staff.maintenance_code_hash`."""
+    code = sys.stdin.readline().strip()
+    if len(code) < 6:
+        print("a maintenance code of at least 6 characters is expected on stdin", file=sys.stderr)
+        return 2
+    print(hash_code(code))
+    return 0
+
+
 def selftest(*, config_path: Path | None) -> int:
     """Check each part a kiosk needs and print one JSON line per check, then a summary line."""
     from kiosk import app, sim  # noqa: PLC0415

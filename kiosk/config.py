@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hardware.errors import BorneError
+from kiosk.staff_auth import CodeHash, StaffCodeFormatError
 
 T = TypeVar("T")
 
@@ -129,6 +130,22 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StaffConfig:
+    maintenance_code_hash: str | None = None
+    """scrypt hash of the one-time maintenance code; without it no staff login succeeds."""
+    used_codes: Path | None = None
+    """Where the fingerprints of codes already used are kept."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UiConfig:
+    screen_width: int = 1080
+    screen_height: int = 1920
+    dpi: float = 102.0
+    """A 21.5" 1920 x 1080 panel: 102 pixels an inch (0.25 mm a pixel)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class KioskConfig:
     kiosk_id: str
     mode: Mode
@@ -145,6 +162,8 @@ class KioskConfig:
     logging: LoggingConfig
     var_dir: Path
     source: Path
+    staff: StaffConfig = StaffConfig()
+    ui: UiConfig = UiConfig()
 
 
 class _Reader:
@@ -327,7 +346,45 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         ),
         var_dir=var_dir,
         source=source,
+        staff=_staff(r),
+        ui=_ui(r),
     )
+
+
+def _staff(r: _Reader) -> StaffConfig:
+    raw = r.text("staff.maintenance_code_hash", default="", allow_empty=True)
+    if raw:
+        try:
+            CodeHash.parse(raw)
+        except StaffCodeFormatError as err:
+            raise ConfigError(
+                key="staff.maintenance_code_hash",
+                value="(hidden)",
+                expected=f"a hash made by `python -m kiosk staff-hash` ({err})",
+            ) from err
+    return StaffConfig(
+        maintenance_code_hash=raw or None,
+        used_codes=r.path("staff.used_codes", default="var/data/staff-codes-used.json"),
+    )
+
+
+def _ui(r: _Reader) -> UiConfig:
+    found, value = r._lookup("ui.screen_size")
+    width, height = 1080, 1920
+    if found:
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(not isinstance(v, int) or isinstance(v, bool) or v < 640 for v in value)
+        ):
+            raise ConfigError(
+                key="ui.screen_size", value=value, expected="[width, height] in pixels, each >= 640"
+            )
+        width, height = value
+    dpi = float(r.positive("ui.dpi", float, default=102.0))
+    if not 50.0 <= dpi <= 600.0:
+        raise ConfigError(key="ui.dpi", value=dpi, expected="pixels per inch between 50 and 600")
+    return UiConfig(screen_width=width, screen_height=height, dpi=dpi)
 
 
 def _prices(r: _Reader) -> dict[str, int]:

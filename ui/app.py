@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
 from kiosk.ports import CardEventKind, Ports, StaffAlert
+from kiosk.staff_auth import StaffAuthenticator
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
+from ui.theme import configure_screen
 from ui.watchdog import EventLoopWatchdog
 
 log = logging.getLogger(__name__)
@@ -74,12 +76,17 @@ def run_kiosk(
     autoplay_timeout_s: float = 300.0,
     alerts: Sequence[StaffAlert] = (),
     on_view: Callable[[JourneyView], None] | None = None,
+    staff: StaffAuthenticator | None = None,
+    screen_size: tuple[int, int] = (1080, 1920),
+    dpi: float | None = None,
 ) -> RunResult:
     """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
 
     With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
     thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
-    `on_view` follows every view change. Must be called on the main thread.
+    `on_view` follows every view change; `staff` checks the staff login's codes; `screen_size` and
+    `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
+    Must be called on the main thread.
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
@@ -103,11 +110,12 @@ def run_kiosk(
         poster.post(lambda: controller.card_event(kind))
 
     ports.card.watch(on_card)
-    window = KioskWindow(controller)
+    configure_screen(dpi=dpi)
+    window = KioskWindow(controller, staff=staff)
     if fullscreen:
         window.showFullScreen()
     else:
-        window.resize(1080, 1920)
+        window.resize(*screen_size)
         window.show()
     window.warm_up()
     app.processEvents()

@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyView
 from kiosk.session import SessionState
 from ui.pictograms import Kind, Pictogram
-from ui.theme import ACCENT, ON_ACCENT, SURFACE_LINE, TEXT, color, label
+from ui.theme import ACCENT, BACKGROUND, ON_ACCENT, SURFACE_LINE, TEXT, color, label
 
 S = SessionState
 
@@ -93,7 +93,7 @@ class StepDots(QWidget):
                 x = first + i * (self.DISC + self.GAP)
                 done = step <= self.current
                 p.setPen(QPen(color(TEXT if step == self.current else SURFACE_LINE), 4))
-                p.setBrush(color(ACCENT) if done else color("#0A0F1C"))
+                p.setBrush(color(ACCENT) if done else color(BACKGROUND))
                 p.drawEllipse(QPointF(x, y), r - 2, r - 2)
                 p.setPen(color(ON_ACCENT if done else TEXT))
                 p.drawText(
@@ -117,21 +117,29 @@ class Header(QWidget):
         row.setSpacing(20)
         self.emblem = Pictogram(Kind.TOWN_HALL, 72, parent=self)
         self.emblem.setFixedSize(72, 72)
-        self.commune = label("commune", parent=self)
-        self.commune.setWordWrap(False)
+        self.commune = label("commune", parent=self)  # wraps: "Ottignies-Louvain-la-Neuve"
         row.addWidget(self.emblem)
         row.addWidget(self.commune, stretch=1)
         right = QVBoxLayout()
         right.setSpacing(8)
         self.step = label("step", parent=self)
-        self.step.setWordWrap(False)
+        self.step.setWordWrap(False)  # one line; the commune name wraps instead
         self.step.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.dots = StepDots(len(STEP_KEYS), parent=self)
-        right.addWidget(self.step, alignment=Qt.AlignmentFlag.AlignRight)
+        right.addWidget(self.step)
         right.addWidget(self.dots, alignment=Qt.AlignmentFlag.AlignRight)
         row.addLayout(right)
-        self.setFixedHeight(150)
+        self.setMinimumHeight(150)
         self._key: tuple[str, str, int | None] | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Grow to the wrapped commune name (a header never clips it)."""
+        super().resizeEvent(event)
+        width = self.commune.width()
+        need = self.commune.heightForWidth(width) + 40 if width > 0 else 0
+        height = max(150, need)
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
 
     def show_view(self, view: JourneyView) -> None:
         step = step_of(view.state)
@@ -151,6 +159,8 @@ class Header(QWidget):
             translate(STEP_KEYS[step - 1], view.language),
         )
         self.step.setText(text)
+        self.step.ensurePolished()
+        self.step.setMinimumWidth(self.step.fontMetrics().horizontalAdvance(text) + 4)
         self.step.setAccessibleName(text)
         self.dots.set_current(step)
         self.step.show()

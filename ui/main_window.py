@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
+from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
+from ui.keyboard import KeyboardNavigation
 from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
 from ui.screens.documents import DocumentsScreen
@@ -26,6 +34,7 @@ from ui.screens.messages import (
 from ui.screens.out_of_service import OutOfServiceScreen
 from ui.screens.pin import PinScreen
 from ui.screens.summary import SummaryScreen
+from ui.staff_door import StaffDoor, StaffLogin
 from ui.theme import STYLESHEET, action_button, label, set_text
 
 S = SessionState
@@ -48,16 +57,19 @@ _SCREENS: dict[SessionState, type[Screen]] = {
     S.OUT_OF_SERVICE: OutOfServiceScreen,
 }
 
-MAINTENANCE_SHORTCUT = "Ctrl+Alt+M"
-"""Staff: acknowledge the alerts of an out-of-service kiosk (`staff_acknowledge`)."""
-
 TICK_MS = 1000
 
 
 class KioskWindow(QWidget):
     """Shows the controller's view; never calls a device itself."""
 
-    def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: JourneyController,
+        *,
+        staff: StaffAuthenticator | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.setObjectName("kiosk")
@@ -94,8 +106,22 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
-        self.maintenance = QShortcut(QKeySequence(MAINTENANCE_SHORTCUT), self)
-        self.maintenance.activated.connect(controller.staff_acknowledge)
+        # Staff acknowledge alerts only through the staff login, opened by the staff gesture.
+        self.staff_auth = staff or StaffAuthenticator(
+            code_hash=None, used_file=None, clock=lambda: 0
+        )
+        self.staff_login = StaffLogin(
+            self.staff_auth,
+            language=lambda: controller.view.language,
+            on_accepted=controller.staff_acknowledge,
+            parent=self,
+        )
+        self.staff_door = StaffDoor(self, on_open=self.staff_login.open_login)
+        self.keyboard = KeyboardNavigation(self, screen=lambda: self.current_screen)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.staff_door)
+            app.installEventFilter(self.keyboard)
 
     @property
     def current_screen(self) -> Screen:

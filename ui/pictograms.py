@@ -13,7 +13,17 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ui.theme import ACCENT, BACKGROUND, MUTED, ON_ACCENT, SURFACE, SURFACE_LINE, TEXT, color
+from ui.theme import (
+    ACCENT,
+    BACKGROUND,
+    MUTED,
+    ON_ACCENT,
+    PAPER,
+    SURFACE,
+    SURFACE_LINE,
+    TEXT,
+    color,
+)
 
 
 class Kind(enum.Enum):
@@ -52,7 +62,7 @@ def _arrow(p: QPainter, x: float, y0: float, y1: float, head: float = 9.0) -> No
 
 def _id_card(p: QPainter, rect: QRectF) -> None:
     p.setPen(_pen(TEXT, 2.5))
-    p.setBrush(color("#E8EEF8"))
+    p.setBrush(color(PAPER))
     p.drawRoundedRect(rect, 4, 4)
     chip = QRectF(rect.left() + rect.width() * 0.18, rect.top() + rect.height() * 0.55, 14, 11)
     p.setPen(_pen(ON_ACCENT, 1.2))
@@ -112,7 +122,7 @@ def _terminal(p: QPainter) -> None:
 
 def _printer(p: QPainter, progress: float) -> None:
     p.setPen(_pen(TEXT, 2.5))
-    p.setBrush(color("#E8EEF8"))
+    p.setBrush(color(PAPER))
     p.drawRect(QRectF(28, 8, 44, 30))
     p.setPen(_pen(TEXT, 3))
     p.setBrush(color(SURFACE))
@@ -125,7 +135,7 @@ def _printer(p: QPainter, progress: float) -> None:
     # the sheet coming out grows with the progress
     out = 6 + 28 * max(0.0, min(1.0, progress))
     p.setPen(_pen(TEXT, 2.5))
-    p.setBrush(color("#E8EEF8"))
+    p.setBrush(color(PAPER))
     sheet = QRectF(26, 60, 48, out)
     p.drawRect(sheet)
     p.setPen(Qt.PenStyle.NoPen)
@@ -139,7 +149,7 @@ def _printer(p: QPainter, progress: float) -> None:
 def _tray(p: QPainter) -> None:
     p.setPen(_pen(TEXT, 2.5))
     for i, dx in enumerate((8, 4, 0)):
-        p.setBrush(color("#E8EEF8" if i == 2 else MUTED))
+        p.setBrush(color(PAPER if i == 2 else MUTED))
         p.drawRect(QRectF(24 + dx, 36 - dx, 44, 44))
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(color(SURFACE_LINE))

@@ -3,15 +3,17 @@
 Sizes are for the 1080 x 1920 portrait screen. EN 301 549 5.1.4 asks for a capital "H" of at least
 7.3 mm at 600 mm; on a 21.5" portrait panel (0.25 mm a pixel) that is about 30 px of cap height, so
 body text is 36 px (cap height ~26 px, ~6.5 mm) and anything the resident must read to act (prompts,
-amounts, the PIN pad) is 44-60 px. Every colour pair below has a contrast ratio of at least 7:1
-(WCAG AAA): white on the background 19:1, yellow on the background 14:1, black on yellow 14:1,
-muted text on a card 10:1.
+amounts, the PIN pad) is 44-60 px. Two themes: light on dark (the default) and dark on light (high
+contrast). In both, text has a contrast ratio of at least 4.5:1 and borders, the focus ring and
+filled controls at least 3:1 against what surrounds them (WCAG 2.1 1.4.3 and 1.4.11, EN 301 549
+clause 11); `PAIRS` lists what is drawn on what, and a test checks every pair.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
@@ -19,92 +21,238 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 MIN_TARGET_MM = 20.0
 MM_PER_INCH = 25.4
 
-BACKGROUND = "#0A0F1C"
-SURFACE = "#1B2540"
-SURFACE_LINE = "#3A4A70"
-TEXT = "#FFFFFF"
-MUTED = "#C8D2E6"
-ACCENT = "#FFD400"
-ON_ACCENT = "#000000"
-FOCUS = "#00C8FF"
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Palette:
+    """The colours of one theme, by role. `PAIRS` says which are drawn on which."""
+
+    name: str
+    background: str
+    surface: str
+    surface_line: str
+    text: str
+    muted: str
+    accent: str
+    on_accent: str
+    focus: str
+    disabled: str
+    on_disabled: str
+    paper: str
+    """The sheet of paper in the pictograms."""
+
+    def roles(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f in self.__slots__ if f != "name"}
+
+
+LIGHT_ON_DARK = Palette(
+    name="light_on_dark",
+    background="#0A0F1C",
+    surface="#1B2540",
+    surface_line="#8797C2",
+    text="#FFFFFF",
+    muted="#C8D2E6",
+    accent="#FFD400",
+    on_accent="#000000",
+    focus="#DD1188",
+    disabled="#4A4F5C",
+    on_disabled="#FFFFFF",
+    paper="#E8EEF8",
+)
+"""Today's theme. The focus ring contrasts with the background, the cards and the yellow buttons."""
+
+DARK_ON_LIGHT = Palette(
+    name="dark_on_light",
+    background="#FFFFFF",
+    surface="#EEF1F6",
+    surface_line="#4A5670",
+    text="#000000",
+    muted="#33405A",
+    accent="#00338D",
+    on_accent="#FFFFFF",
+    focus="#EE00EE",
+    disabled="#5C6270",
+    on_disabled="#FFFFFF",
+    paper="#FFFFFF",
+)
+"""The high-contrast theme: black text on white, dark blue actions."""
+
+THEMES = (LIGHT_ON_DARK, DARK_ON_LIGHT)
+
+TEXT_RATIO = 4.5
+LARGE_RATIO = 3.0
+CONTROL_RATIO = 3.0
+
+PAIRS: tuple[tuple[str, str, float], ...] = (
+    # text: (foreground, background, minimum ratio)
+    ("text", "background", TEXT_RATIO),
+    ("text", "surface", TEXT_RATIO),
+    ("muted", "background", TEXT_RATIO),
+    ("muted", "surface", TEXT_RATIO),
+    ("accent", "background", TEXT_RATIO),
+    ("accent", "surface", TEXT_RATIO),
+    ("on_accent", "accent", TEXT_RATIO),
+    ("on_accent", "text", TEXT_RATIO),  # a checked plain button: its text on the text colour
+    ("on_disabled", "disabled", TEXT_RATIO),
+    # controls: borders, focus ring, filled buttons against what surrounds them
+    ("surface_line", "background", CONTROL_RATIO),
+    ("surface_line", "surface", CONTROL_RATIO),
+    ("accent", "background", CONTROL_RATIO),  # a selected card's fill (its border: on_accent)
+    ("accent", "surface", CONTROL_RATIO),  # ... against the unselected cards
+    ("text", "background", CONTROL_RATIO),  # a checked button's fill
+    ("focus", "background", CONTROL_RATIO),
+    ("focus", "surface", CONTROL_RATIO),
+    ("focus", "accent", CONTROL_RATIO),
+    ("focus", "text", CONTROL_RATIO),
+)
+
+_current: list[Palette] = [LIGHT_ON_DARK]
+
+BACKGROUND = LIGHT_ON_DARK.background
+SURFACE = LIGHT_ON_DARK.surface
+SURFACE_LINE = LIGHT_ON_DARK.surface_line
+TEXT = LIGHT_ON_DARK.text
+MUTED = LIGHT_ON_DARK.muted
+ACCENT = LIGHT_ON_DARK.accent
+ON_ACCENT = LIGHT_ON_DARK.on_accent
+FOCUS = LIGHT_ON_DARK.focus
+PAPER = LIGHT_ON_DARK.paper
 
 BODY_PX = 36
 TITLE_PX = 58
 ACTION_HEIGHT_PX = 128
 """Footer and main action buttons: well above the 2 cm minimum."""
 
+LARGE_TEXT_SCALE = 1.5
+
+
+def current_palette() -> Palette:
+    return _current[0]
+
 
 def color(name: str) -> QColor:
+    """A colour of the current theme, named by its value in the default theme (or any value)."""
+    palette = _current[0]
+    if palette is not LIGHT_ON_DARK:
+        for role, value in LIGHT_ON_DARK.roles().items():
+            if value.upper() == name.upper():
+                return QColor(getattr(palette, role))
     return QColor(name)
 
 
-STYLESHEET = f"""
-QWidget {{ background: {BACKGROUND}; color: {TEXT}; font-size: {BODY_PX}px; }}
-QWidget#header {{ background: {SURFACE}; border-bottom: 4px solid {ACCENT}; }}
-QLabel#commune {{ background: transparent; font-size: 40px; font-weight: bold; color: {TEXT}; }}
-QLabel#step {{ background: transparent; font-size: 32px; font-weight: bold; color: {ACCENT}; }}
-QLabel#title {{ font-size: {TITLE_PX}px; font-weight: bold; }}
-QLabel#notice {{ color: {ACCENT}; font-weight: bold; font-size: 40px; }}
-QLabel#alert {{
-    color: {ON_ACCENT}; background: {ACCENT}; font-weight: bold; font-size: 44px; padding: 20px;
-    border-radius: 16px;
+def stylesheet(palette: Palette = LIGHT_ON_DARK, *, scale: float = 1.0) -> str:
+    """The window's style sheet for `palette`, with every text size multiplied by `scale`."""
+
+    def px(size: float) -> str:
+        return f"{round(size * scale)}px"
+
+    p = palette
+    return f"""
+QWidget {{ background: {p.background}; color: {p.text}; font-size: {px(BODY_PX)}; }}
+QWidget#header {{ background: {p.surface}; border-bottom: 4px solid {p.accent}; }}
+QLabel#commune {{
+    background: transparent; font-size: {px(40)}; font-weight: bold; color: {p.text};
 }}
-QLabel#hero {{ font-size: 72px; font-weight: bold; color: {ACCENT}; }}
-QLabel#lead {{ font-size: 44px; color: {TEXT}; }}
-QLabel#muted {{ color: {MUTED}; }}
+QLabel#step {{
+    background: transparent; font-size: {px(32)}; font-weight: bold; color: {p.accent};
+}}
+QLabel#title {{ font-size: {px(TITLE_PX)}; font-weight: bold; }}
+QLabel#notice {{ color: {p.accent}; font-weight: bold; font-size: {px(40)}; }}
+QLabel#alert {{
+    color: {p.on_accent}; background: {p.accent}; font-weight: bold; font-size: {px(44)};
+    padding: 20px; border-radius: 16px;
+}}
+QLabel#hero {{ font-size: {px(72)}; font-weight: bold; color: {p.accent}; }}
+QLabel#lead {{ font-size: {px(44)}; color: {p.text}; }}
+QLabel#muted {{ color: {p.muted}; }}
 QLabel#dots {{
-    font-size: 64px; letter-spacing: 16px; color: {TEXT}; background: {SURFACE};
-    border: 4px solid {SURFACE_LINE}; border-radius: 16px; padding: 8px 24px;
+    font-size: {px(64)}; letter-spacing: 16px; color: {p.text}; background: {p.surface};
+    border: 4px solid {p.surface_line}; border-radius: 16px; padding: 8px 24px;
 }}
 QLabel#tries {{
-    font-size: 40px; font-weight: bold; color: {ON_ACCENT}; background: {ACCENT};
+    font-size: {px(40)}; font-weight: bold; color: {p.on_accent}; background: {p.accent};
     border-radius: 16px; padding: 12px 28px;
 }}
-QLabel#claim {{ font-size: 56px; font-weight: bold; color: {ACCENT}; }}
-QLabel#section {{ font-size: 40px; font-weight: bold; color: {ACCENT}; }}
-QLabel#cell {{ background: transparent; font-size: 40px; }}
-QLabel#cell_head {{ background: transparent; font-size: 30px; font-weight: bold; color: {MUTED}; }}
-QLabel#total_label {{ background: transparent; font-size: 52px; font-weight: bold; }}
-QLabel#total_value {{
-    background: transparent; font-size: 64px; font-weight: bold; color: {ACCENT};
+QLabel#claim {{ font-size: {px(56)}; font-weight: bold; color: {p.accent}; }}
+QLabel#section {{ font-size: {px(40)}; font-weight: bold; color: {p.accent}; }}
+QLabel#cell {{ background: transparent; font-size: {px(40)}; }}
+QLabel#cell_head {{
+    background: transparent; font-size: {px(30)}; font-weight: bold; color: {p.muted};
 }}
-QFrame#panel {{ background: {SURFACE}; border: 3px solid {SURFACE_LINE}; border-radius: 24px; }}
+QLabel#total_label {{ background: transparent; font-size: {px(52)}; font-weight: bold; }}
+QLabel#total_value {{
+    background: transparent; font-size: {px(64)}; font-weight: bold; color: {p.accent};
+}}
+QFrame#panel {{
+    background: {p.surface}; border: 3px solid {p.surface_line}; border-radius: 24px;
+}}
 QFrame#panel QLabel {{ background: transparent; }}
-QFrame#rule {{ background: {SURFACE_LINE}; border: none; }}
-QFrame#rule_strong {{ background: {ACCENT}; border: none; }}
+QFrame#rule {{ background: {p.surface_line}; border: none; }}
+QFrame#rule_strong {{ background: {p.accent}; border: none; }}
 QPushButton {{
-    background: {ACCENT}; color: {ON_ACCENT}; border: 4px solid {ACCENT}; border-radius: 20px;
-    font-size: 40px; font-weight: bold; padding: 8px 28px;
+    background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.accent};
+    border-radius: 20px; font-size: {px(40)}; font-weight: bold; padding: 8px 28px;
 }}
 QPushButton[role="secondary"] {{
-    background: {BACKGROUND}; color: {TEXT}; border: 4px solid {TEXT};
+    background: {p.background}; color: {p.text}; border: 4px solid {p.text};
 }}
 QPushButton[role="key"] {{
-    background: {SURFACE}; color: {TEXT}; border: 3px solid {SURFACE_LINE}; font-size: 60px;
+    background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
+    font-size: {px(60)};
 }}
-QPushButton[role="key"]:pressed {{ background: {ACCENT}; color: {ON_ACCENT}; }}
+QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; }}
+QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton[role="choice"] {{
-    background: {SURFACE}; color: {TEXT}; border: 4px solid {SURFACE_LINE};
+    background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
+    font-size: {px(BODY_PX)};
 }}
 QPushButton[role="choice"]:checked {{
-    background: {ACCENT}; color: {ON_ACCENT}; border: 4px solid {TEXT};
+    background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.on_accent};
 }}
-QPushButton:checked {{ background: {TEXT}; border: 6px solid {ACCENT}; }}
-QPushButton:focus {{ border: 6px solid {FOCUS}; }}
-QPushButton:disabled {{ background: #4A4F5C; color: #FFFFFF; border: 4px solid #4A4F5C; }}
+QPushButton:checked {{ background: {p.text}; border: 6px solid {p.on_accent}; }}
+QPushButton:focus {{ border: 6px solid {p.focus}; }}
+QPushButton:disabled {{
+    background: {p.disabled}; color: {p.on_disabled}; border: 4px solid {p.disabled};
+}}
+QLineEdit {{
+    background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
+    border-radius: 16px; padding: 8px 24px; font-size: {px(48)};
+}}
+QLineEdit:focus {{ border: 6px solid {p.focus}; }}
 QProgressBar {{
-    border: 4px solid {TEXT}; border-radius: 16px; background: {SURFACE}; min-height: 56px;
+    border: 4px solid {p.text}; border-radius: 16px; background: {p.surface}; min-height: 56px;
     max-height: 56px; text-align: center;
 }}
-QProgressBar::chunk {{ background: {ACCENT}; border-radius: 10px; }}
+QProgressBar::chunk {{ background: {p.accent}; border-radius: 10px; }}
 """
 
 
+STYLESHEET = stylesheet()
+
+
+def apply_look(window: QWidget, *, palette: Palette, scale: float = 1.0) -> None:
+    """Switch `window` (and every painted pictogram) to `palette` with text sizes times `scale`."""
+    _current[0] = palette
+    window.setStyleSheet(stylesheet(palette, scale=scale))
+    window.update()
+
+
+_configured_dpi: list[float] = []
+
+
+def configure_screen(*, dpi: float | None) -> None:
+    """The kiosk screen's pixels per inch from the configuration (`ui.dpi`); None: ask Qt."""
+    _configured_dpi.clear()
+    if dpi is not None:
+        _configured_dpi.append(dpi)
+
+
 def min_target_px() -> int:
-    """Pixels spanning 2 cm on the kiosk screen (96 dpi when the screen does not say)."""
+    """Pixels spanning 2 cm on the kiosk screen (`ui.dpi`, else Qt's, at least 96 dpi)."""
     screen = QGuiApplication.primaryScreen()
     dpi = 96.0
-    if screen is not None:
+    if _configured_dpi:
+        dpi = _configured_dpi[0]
+    elif screen is not None:
         dpi = max(dpi, screen.logicalDotsPerInch(), screen.physicalDotsPerInch())
     return math.ceil(dpi * MIN_TARGET_MM / MM_PER_INCH)
 
@@ -127,10 +275,29 @@ def big_button(
     return button
 
 
+def style_painted(button: QPushButton) -> bool:
+    """True when the style draws the button's text (no own `paintEvent`)."""
+    return type(button).paintEvent is QPushButton.paintEvent
+
+
+BUTTON_CHROME_PX = 2 * (6 + 28)
+"""A button's border (the 6 px focus ring) and padding, both sides: added to its text width."""
+
+
 def set_text(button: QPushButton, text: str) -> None:
-    """Visible text and accessible name together, so speech says what the eye reads."""
+    """Visible text and accessible name together, so speech says what the eye reads.
+
+    The button is kept at least as wide as its text needs (in the font its style gives it), so
+    no language clips it."""
     button.setText(text)
     button.setAccessibleName(text)
+    if not style_painted(button):
+        return  # a button that paints its own content sizes itself
+    button.ensurePolished()
+    need = max(
+        (button.fontMetrics().horizontalAdvance(line) for line in text.split("\n")), default=0
+    )
+    button.setMinimumWidth(max(min_target_px(), need + BUTTON_CHROME_PX))
 
 
 def label(name: str = "", *, parent: QWidget | None = None) -> QLabel:

@@ -72,6 +72,10 @@ class Screen(QWidget):
     def first_focus(self) -> QWidget | None:
         """The widget that takes the keyboard focus when the screen appears."""
         buttons = [
-            b for b in self.findChildren(QPushButton) if b.isEnabled() and b.isVisibleTo(self)
+            b
+            for b in self.findChildren(QPushButton)
+            if b.isEnabled()
+            and b.isVisibleTo(self)
+            and b not in (self.back_button, self.cancel_button)
         ]
-        return buttons[0] if buttons else None
+        return buttons[0] if buttons else None  # never Back or Cancel

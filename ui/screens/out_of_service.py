@@ -1,19 +1,18 @@
 """OUT_OF_SERVICE: the kiosk waits for staff; residents are told staff have been called.
 
-Staff leave this screen through the maintenance action (`JourneyController.staff_acknowledge`):
-the keyboard shortcut Ctrl+Alt+M on the kiosk window, or the hidden maintenance button (no text,
-no focus) at the bottom of this screen.
+Staff leave this screen through the staff login (`ui.staff_door`), which acknowledges the alerts
+(`JourneyController.staff_acknowledge`) once a maintenance code is accepted.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import label, min_target_px
+from ui.theme import label
 
 
 class OutOfServiceScreen(Screen):
@@ -27,14 +26,6 @@ class OutOfServiceScreen(Screen):
         self.body.addWidget(self.message)
         self.body.addStretch(1)
         self.body.addWidget(self.details)
-        self.maintenance = QPushButton(parent=self)
-        self.maintenance.setObjectName("maintenance")
-        self.maintenance.setFlat(True)
-        self.maintenance.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.maintenance.setStyleSheet("background: transparent; border: none;")
-        self.maintenance.setMinimumSize(min_target_px(), min_target_px())
-        self.maintenance.clicked.connect(controller.staff_acknowledge)
-        self.footer.addWidget(self.maintenance)
 
     def render_body(self, view: JourneyView) -> None:
         self.message.setText(self.t("out_of_service.message"))

@@ -13,7 +13,8 @@ from ui.screens.base import Screen
 from ui.theme import big_button, label, set_role, set_text
 
 DOT = "\u25cf"
-KEY_W = 230
+KEY_W = 290
+"""Wide enough for "Bevestigen" and "Bestätigen" at the button text size."""
 KEY_H = 150
 PAD_SPACING = 20
 PAD_WIDTH = 3 * KEY_W + 2 * PAD_SPACING
@@ -68,7 +69,8 @@ class PinScreen(Screen):
         hint_box = QWidget(self)
         hint_box.setLayout(hint)
         hint.setContentsMargins(0, 8, 0, 0)
-        hint_box.setFixedWidth(PAD_WIDTH + 120)
+        hint_box.setFixedWidth(PAD_WIDTH)
+        self.hint_box = hint_box
         column.addWidget(hint_box, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.body.addLayout(column)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -89,6 +91,9 @@ class PinScreen(Screen):
         self.ok.setEnabled(view.pin_ready)
         self.privacy.setText(self.t("pin.privacy"))
         self.privacy.setAccessibleName(self.privacy.text())
+        # the box is as high as the wrapped hint (the layout does not ask the label itself)
+        text_width = PAD_WIDTH - self.privacy_picture.width() - 24
+        self.hint_box.setMinimumHeight(self.privacy.heightForWidth(text_width) + 8)
 
     def _key(self, name: str, on_click: Callable[[], None]) -> QPushButton:
         button = big_button(name, on_click, parent=self)

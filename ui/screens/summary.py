@@ -65,7 +65,9 @@ class SummaryScreen(Screen):
         self.total.hide()
         self.body.addStretch(1)
         self.confirm = action_button("summary_confirm", controller.confirm_summary, parent=self)
-        self.footer.addWidget(self.confirm, stretch=2)
+        # the primary action on its own full-width row above Back and Cancel: "5,00 € bezahlen"
+        # beside them would not fit a 1080 px wide screen
+        self.layout_.insertWidget(self.layout_.indexOf(self.body) + 1, self.confirm)
 
     def render_body(self, view: JourneyView) -> None:
         prices = {o.document_type: o for o in view.offered}
