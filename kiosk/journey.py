@@ -45,7 +45,6 @@ from kiosk.ports import (
     CardHolder,
     Catalogue,
     DeviceCheck,
-    IssuanceRecord,
     IssuedDocument,
     IssueRequest,
     PaymentResult,
@@ -59,6 +58,7 @@ from kiosk.ports import (
     RegisterExtract,
     StaffAlert,
 )
+from kiosk.records import issuance_record
 from kiosk.session import COMMITTED_STATES, SessionMachine, SessionState
 
 T = TypeVar("T")
@@ -469,15 +469,10 @@ class JourneyController:
         if alert.reference is not None:
             extra["reference"] = alert.reference
             extra["claim_code"] = claim_code(alert.reference)
-        record = IssuanceRecord(
+        record = issuance_record(
             operation_id=f"alert-{self._ids()}",
             kiosk_id=self._settings.kiosk_id,
             outcome=ALERT_OUTCOME,
-            documents=(),
-            document_ids=(),
-            amount_cents=0,
-            payment_status="none",
-            receipt_number=None,
             extra=extra,
         )
         self._call(lambda: self._ports.outbox.record(record)).add_done_callback(_log_outbox_failure)
@@ -777,12 +772,10 @@ class JourneyController:
     ) -> None:
         self._orphans -= 1
         if outcome is not None:
-            record = IssuanceRecord(
+            record = issuance_record(
                 operation_id=reference,
                 kiosk_id=self._settings.kiosk_id,
                 outcome=outcome,
-                documents=(),
-                document_ids=(),
                 amount_cents=amount,
                 payment_status=outcome,
                 receipt_number=receipt,
@@ -1012,7 +1005,6 @@ class JourneyController:
 
     def _record(self, *, outcome: str, error_key: str | None) -> None:
         s = self._s
-        payment = s.payment
         extra = {"document_language": s.document_language}
         if error_key is not None:
             extra["error_key"] = error_key
@@ -1020,18 +1012,13 @@ class JourneyController:
             extra["receipt"] = "printed" if s.receipt_printed else "failed"
         if s.claim_code is not None:
             extra["claim_code"] = s.claim_code
-        codes = tuple(d.verification_code for d in s.issued)
-        record = IssuanceRecord(
+        record = issuance_record(
             operation_id=s.operation_id,
             kiosk_id=self._settings.kiosk_id,
             outcome=outcome,
-            documents=tuple(d.document_type for d in s.issued),
-            document_ids=tuple(d.document_id for d in s.issued),
-            amount_cents=payment.amount_cents if payment is not None else 0,
-            payment_status=payment.status.value if payment is not None else "none",
-            receipt_number=payment.receipt_number if payment is not None else None,
+            issued=s.issued,
+            payment=s.payment,
             extra=extra,
-            document_codes=codes if all(codes) else (),
         )
         s.recorded = True
         self._await(
