@@ -59,7 +59,27 @@ from kiosk.ports import (
     StaffAlert,
 )
 from kiosk.records import issuance_record
-from kiosk.session import COMMITTED_STATES, SessionMachine, SessionState
+from kiosk.session import COMMITTED_STATES, SessionData, SessionMachine, SessionState
+from kiosk.view import (
+    PROMPT_KEYS,
+    JourneyView,
+    OfferedDocument,
+    ViewSettings,
+    build_view,
+    document_title_key,
+    total_cents,
+)
+
+__all__ = [  # the view's names stay importable from here
+    "PROMPT_KEYS",
+    "JourneyController",
+    "JourneyReport",
+    "JourneySettings",
+    "JourneyView",
+    "OfferedDocument",
+    "PrintingFailed",
+    "document_title_key",
+]
 
 T = TypeVar("T")
 S = SessionState
@@ -81,28 +101,6 @@ DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
     }
 )
 
-PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
-    {
-        S.ATTRACT: "attract.prompt",
-        S.LANGUAGE: "language.prompt",
-        S.INSERT_CARD: "insert_card.prompt",
-        S.READING: "reading.prompt",
-        S.PIN: "pin.prompt",
-        S.VERIFYING: "verifying.prompt",
-        S.CHOOSE_DOCUMENTS: "documents.prompt",
-        S.SUMMARY: "summary.prompt",
-        S.PAYMENT: "payment.prompt",
-        S.ISSUING: "issuing.prompt",
-        S.REVERSING: "reversing.prompt",
-        S.TAKE_DOCUMENTS: "take_documents.prompt",
-        S.REMOVE_CARD: "remove_card.prompt",
-        S.ERROR: "error.title",
-        S.OUT_OF_SERVICE: "out_of_service.prompt",
-    }
-)
-
-KEY_ATTRACT_WAIT = "attract.please_wait"
-KEY_REMOVE_CARD_ALERT = "remove_card.alert"
 KEY_PIN_WRONG = "pin.wrong"
 KEY_PIN_LAST_TRY = "pin.last_try"
 KEY_PIN_TIMED_OUT = "pin.timed_out"
@@ -119,10 +117,6 @@ KEY_ALERT_REVERSAL_FAILED = "out_of_service.reason.reversal_failed"
 KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
 KEY_ALERT_MANUAL_REVIEW = "out_of_service.reason.manual_review"
 ALERT_OUTCOME = "staff_alert"
-
-
-def document_title_key(document_type: str) -> str:
-    return f"document.{document_type}"
 
 
 class PrintingFailed(BorneError):
@@ -143,44 +137,6 @@ class JourneySettings:
     @property
     def default_language(self) -> str:
         return self.languages[0]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OfferedDocument:
-    document_type: str
-    title_key: str
-    price_cents: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JourneyView:
-    """Everything a screen needs; holds no personal data and never the PIN (only its dot count)."""
-
-    state: SessionState
-    language: str
-    languages: tuple[str, ...]
-    commune_name: str
-    prompt_key: str
-    notice_key: str | None = None
-    card_present: bool = False
-    pin_dots: int = 0
-    pin_ready: bool = False
-    tries_left: int | None = None
-    offered: tuple[OfferedDocument, ...] = ()
-    selected: tuple[str, ...] = ()
-    total_cents: int = 0
-    document_language: str = "fr"
-    document_languages: tuple[str, ...] = ()
-    error_key: str | None = None
-    error_params: Mapping[str, str] = field(default_factory=dict)
-    claim_code: str | None = None
-    can_retry: bool = False
-    payment_prompt_key: str | None = None
-    issued: tuple[str, ...] = ()
-    progress: float = 0.0
-    timeout_warning_s: int | None = None
-    alert_keys: tuple[str, ...] = ()
-    """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,42 +181,6 @@ class JourneyReport:
         }
 
 
-@dataclass(slots=True, kw_only=True)
-class _Session:
-    """Mutable state of one resident's session; lives only on the controller's thread."""
-
-    operation_id: str
-    started_at: float
-    language: str
-    document_language: str
-    card_read: bool = False
-    holder: CardHolder | None = None
-    extract: RegisterExtract | None = None
-    tries_left: int | None = None
-    selected: list[str] = field(default_factory=list)
-    payment: PaymentResult | None = None
-    reversal: PaymentResult | None = None
-    to_issue: list[str] = field(default_factory=list)
-    issued: list[IssuedDocument] = field(default_factory=list)
-    pdf_paths: list[str] = field(default_factory=list)
-    steps_ms: dict[str, float] = field(default_factory=dict)
-    step_started: dict[str, float] = field(default_factory=dict)
-    outcome: str = "cancelled"
-    notice_key: str | None = None
-    error_key: str | None = None
-    error_params: dict[str, str] = field(default_factory=dict)
-    claim_code: str | None = None
-    retry_target: SessionState | None = None
-    payment_prompt_key: str | None = None
-    recorded: bool = False
-    checking_printer: bool = False
-    receipt_printed: bool | None = None
-
-    def wipe_personal(self) -> None:
-        self.holder = None
-        self.extract = None
-
-
 class JourneyController:
     """Drives one resident at a time through the journey; see the module docstring."""
 
@@ -294,7 +214,7 @@ class JourneyController:
         self._reports: list[JourneyReport] = []
         self._alerts: list[StaffAlert] = []
         self._acknowledging = False
-        self._view = self._build_view()
+        self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)
 
@@ -972,7 +892,7 @@ class JourneyController:
         """The session is over: attract the next resident, or wait for staff."""
         self._go(S.OUT_OF_SERVICE if self._alerts else S.ATTRACT, reason=reason)
 
-    def _publish_report(self, s: _Session) -> None:
+    def _publish_report(self, s: SessionData) -> None:
         if not self._started:
             return
         self._started = False
@@ -1115,7 +1035,7 @@ class JourneyController:
         self._refresh()
 
     def _refresh(self) -> None:
-        view = self._build_view()
+        view = self._view_now()
         if view == self._view:
             return
         self._view = view
@@ -1127,10 +1047,10 @@ class JourneyController:
             self._pin[i] = 0
         self._pin.clear()
 
-    def _new_session(self) -> _Session:
+    def _new_session(self) -> SessionData:
         language = self._settings.default_language
         doc_languages = tuple(self._settings.catalogue.languages)
-        return _Session(
+        return SessionData(
             operation_id=self._ids(),
             started_at=self._clock(),
             language=language,
@@ -1142,48 +1062,24 @@ class JourneyController:
         return claim_code(self._s.operation_id)
 
     def _total(self) -> int:
-        prices = self._settings.catalogue.prices_cents
-        return sum(prices[t] for t in self._s.selected)
+        return total_cents(self._s, self._settings.catalogue)
 
-    def _build_view(self) -> JourneyView:
-        s = self._s
-        state = self._machine.state
-        prices = self._settings.catalogue.prices_cents
-        prompt = PROMPT_KEYS[state]
-        if state is S.ATTRACT and self._orphans:
-            prompt = KEY_ATTRACT_WAIT
-        elif state is S.REMOVE_CARD and self._timeout_alert:
-            prompt = KEY_REMOVE_CARD_ALERT
-        done = len(s.pdf_paths)
-        wanted = len(s.selected)
-        return JourneyView(
-            state=state,
-            language=s.language,
-            languages=self._settings.languages,
-            commune_name=self._settings.commune_name,
-            prompt_key=prompt,
-            notice_key=s.notice_key,
+    def _view_now(self) -> JourneyView:
+        return build_view(
+            self._s,
+            state=self._machine.state,
+            settings=ViewSettings(
+                commune_name=self._settings.commune_name,
+                languages=self._settings.languages,
+                catalogue=self._settings.catalogue,
+                pin_min_length=self._settings.pin_min_length,
+            ),
             card_present=self._card_present,
             pin_dots=len(self._pin),
-            pin_ready=len(self._pin) >= self._settings.pin_min_length,
-            tries_left=s.tries_left,
-            offered=tuple(
-                OfferedDocument(document_type=t, title_key=document_title_key(t), price_cents=price)
-                for t, price in prices.items()
-            ),
-            selected=tuple(s.selected),
-            total_cents=self._total(),
-            document_language=s.document_language,
-            document_languages=tuple(self._settings.catalogue.languages),
-            error_key=s.error_key if state is S.ERROR else None,
-            error_params=MappingProxyType(dict(s.error_params)),
-            claim_code=s.claim_code if state is S.ERROR else None,
-            can_retry=state is S.ERROR and s.retry_target is not None,
-            payment_prompt_key=s.payment_prompt_key if state is S.PAYMENT else None,
-            issued=tuple(d.document_type for d in s.issued),
-            progress=(done / wanted) if wanted else 0.0,
             timeout_warning_s=self._warning,
-            alert_keys=tuple(a.key for a in self._alerts) if state is S.OUT_OF_SERVICE else (),
+            reconciling=self._orphans > 0,
+            remove_card_alert=self._timeout_alert,
+            alert_keys=tuple(a.key for a in self._alerts),
         )
 
 
