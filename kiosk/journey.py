@@ -40,6 +40,7 @@ from hardware.errors import (
     OperationCancelled,
 )
 from hardware.payment.claim import ClaimSlip, claim_code
+from kiosk.flows.steps import Steps, call
 from kiosk.ports import (
     CardEventKind,
     CardHolder,
@@ -200,7 +201,7 @@ class JourneyController:
         self._clock = clock
         self._ids = ids
         self._machine = SessionMachine()
-        self._epoch = 0
+        self._steps = Steps(post=post, clock=clock, fail=self._fail)
         self._pin = bytearray()
         self._orphans = 0
         self._card_present = False
@@ -566,7 +567,7 @@ class JourneyController:
         s = self._s
         s.payment_prompt_key = None
         self._go(S.PAYMENT, reason="summary_confirmed")
-        epoch = self._epoch
+        epoch = self._steps.epoch
         amount = self._total()
         reference = s.operation_id
 
@@ -584,7 +585,7 @@ class JourneyController:
         )
 
     def _payment_prompt(self, epoch: int, key: str) -> None:
-        if epoch == self._epoch and self.state is S.PAYMENT:
+        if self._steps.is_current(epoch) and self.state is S.PAYMENT:
             self._s.payment_prompt_key = key
             self._refresh()
 
@@ -876,7 +877,7 @@ class JourneyController:
         s = self._s
         self._wipe_pin()
         s.wipe_personal()
-        self._epoch += 1  # results still in flight for this session are dropped
+        self._steps.new_epoch()  # results still in flight for this session are dropped
         if s.card_read:
             self._call(self._ports.card.end_session).add_done_callback(_log_end_session)
         s.outcome = outcome
@@ -975,17 +976,17 @@ class JourneyController:
         retry = S.READING if retriable and self.state is S.READING else None
         self._error(key, outcome="failed", retry=retry)
 
-    def _call(self, call: Callable[[], Future[T]]) -> Future[T]:
-        try:
-            return call()
-        except BorneError as err:
-            failed: Future[T] = Future()
-            failed.set_exception(err)
-            return failed
+    @property
+    def _epoch(self) -> int:
+        """The current session's epoch (see `kiosk.flows.steps`)."""
+        return self._steps.epoch
+
+    def _call(self, start: Callable[[], Future[T]]) -> Future[T]:
+        return call(start)
 
     def _await(
         self,
-        call: Callable[[], Future[T]],
+        start: Callable[[], Future[T]],
         *,
         step: str,
         then: Callable[[T], None],
@@ -994,34 +995,15 @@ class JourneyController:
         keep_on_stale: bool = False,
     ) -> None:
         """Start a port call and continue on the controller's thread when it settles."""
-        epoch = self._epoch
-        session = self._s
-        session.step_started[step] = self._clock()
-        future = self._call(call)
-
-        def settle(done: Future[T]) -> None:
-            started = session.step_started.pop(step, None)
-            if started is not None:
-                session.steps_ms[step] = round((self._clock() - started) * 1000.0, 3)
-            err: BaseException | None
-            if done.cancelled():
-                err = OperationCancelled("cancelled", device=step)
-            else:
-                err = done.exception()
-            if epoch != self._epoch:
-                if stale is not None:
-                    stale(done)
-                elif keep_on_stale and failed is not None and err is not None:
-                    failed(err)
-                else:
-                    log.info("stale_result_dropped", extra={"step": step})
-                return
-            if err is None:
-                then(done.result())
-            else:
-                (failed or self._fail)(err)
-
-        future.add_done_callback(lambda done: self._post(lambda: settle(done)))
+        self._steps.await_(
+            start,
+            session=self._s,
+            step=step,
+            then=then,
+            failed=failed,
+            stale=stale,
+            keep_on_stale=keep_on_stale,
+        )
 
     def _go(self, target: SessionState, *, reason: str) -> None:
         if target is not S.REMOVE_CARD:
