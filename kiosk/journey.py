@@ -40,6 +40,7 @@ from hardware.errors import (
     OperationCancelled,
 )
 from hardware.payment.claim import ClaimSlip, claim_code
+from kiosk.flows.staff import StaffFlow
 from kiosk.flows.steps import Steps, call
 from kiosk.ports import (
     CardEventKind,
@@ -117,7 +118,6 @@ KEY_PRINTER_UNAVAILABLE = "error.printer_unavailable"
 KEY_ALERT_REVERSAL_FAILED = "out_of_service.reason.reversal_failed"
 KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
 KEY_ALERT_MANUAL_REVIEW = "out_of_service.reason.manual_review"
-ALERT_OUTCOME = "staff_alert"
 
 
 class PrintingFailed(BorneError):
@@ -202,6 +202,12 @@ class JourneyController:
         self._ids = ids
         self._machine = SessionMachine()
         self._steps = Steps(post=post, clock=clock, fail=self._fail)
+        self._staff = StaffFlow(
+            ports=ports,
+            steps=self._steps,
+            kiosk_id=settings.kiosk_id,
+            ids=ids,
+        )
         self._pin = bytearray()
         self._orphans = 0
         self._card_present = False
@@ -213,8 +219,6 @@ class JourneyController:
         self._change_listeners: list[Callable[[JourneyView], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
         self._reports: list[JourneyReport] = []
-        self._alerts: list[StaffAlert] = []
-        self._acknowledging = False
         self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)
@@ -244,7 +248,7 @@ class JourneyController:
     @property
     def alerts(self) -> tuple[StaffAlert, ...]:
         """Staff alerts not acknowledged yet."""
-        return tuple(self._alerts)
+        return self._staff.alerts
 
     def on_change(self, listener: Callable[[JourneyView], None]) -> None:
         self._change_listeners.append(listener)
@@ -381,22 +385,7 @@ class JourneyController:
     # -- staff ------------------------------------------------------------------------------
     def raise_alert(self, alert: StaffAlert) -> None:
         """Call staff: logged, recorded for the central server, and OUT_OF_SERVICE once idle."""
-        self._alerts.append(alert)
-        log.error(
-            "staff_alert",
-            extra={"reason": alert.reason, "key": alert.key, "reference": alert.reference},
-        )
-        extra = {"reason": alert.reason, "key": alert.key}
-        if alert.reference is not None:
-            extra["reference"] = alert.reference
-            extra["claim_code"] = claim_code(alert.reference)
-        record = issuance_record(
-            operation_id=f"alert-{self._ids()}",
-            kiosk_id=self._settings.kiosk_id,
-            outcome=ALERT_OUTCOME,
-            extra=extra,
-        )
-        self._call(lambda: self._ports.outbox.record(record)).add_done_callback(_log_outbox_failure)
+        self._staff.raise_alert(alert)
         if self.state is S.ATTRACT:
             self._go(S.OUT_OF_SERVICE, reason=alert.reason)
         else:
@@ -404,20 +393,12 @@ class JourneyController:
 
     def staff_acknowledge(self) -> None:
         """Maintenance: staff settled the alerts. The seal token is checked again before service."""
-        if self.state is not S.OUT_OF_SERVICE or self._acknowledging:
+        if self.state is not S.OUT_OF_SERVICE:
             return
-        self._acknowledging = True
-        references = tuple(a.reference for a in self._alerts if a.reference is not None)
-        log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
-        if references:
-            self._call(
-                lambda: self._ports.payment.acknowledge(references=references)
-            ).add_done_callback(_log_acknowledge_failure)
-        self._await(
-            self._ports.issuer.check,
-            step="signer_check",
-            then=lambda _none: self._back_in_service(),
-            failed=self._still_out_of_service,
+        self._staff.acknowledge(
+            session=self._s,
+            back_in_service=self._back_in_service,
+            still_failing=self.raise_alert,
         )
 
     def retry(self) -> None:
@@ -445,16 +426,8 @@ class JourneyController:
             self._close(outcome=self._s.outcome, reason="error_dismissed")
 
     def _back_in_service(self) -> None:
-        self._acknowledging = False
-        self._alerts.clear()
         if self.state is S.OUT_OF_SERVICE:
             self._go(S.ATTRACT, reason="staff_acknowledged")
-
-    def _still_out_of_service(self, err: BaseException) -> None:
-        self._acknowledging = False
-        self._alerts.clear()
-        key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
-        self.raise_alert(StaffAlert(reason="signer_unavailable", key=key))
 
     def documents_taken(self) -> None:
         if self.state is S.TAKE_DOCUMENTS:
@@ -482,7 +455,7 @@ class JourneyController:
 
     # -- flow -------------------------------------------------------------------------------
     def _begin(self) -> None:
-        if self._alerts:
+        if self._staff.out_of_service:
             log.info("start_refused_out_of_service")
             return
         if self._orphans:
@@ -891,7 +864,7 @@ class JourneyController:
 
     def _idle(self, *, reason: str) -> None:
         """The session is over: attract the next resident, or wait for staff."""
-        self._go(S.OUT_OF_SERVICE if self._alerts else S.ATTRACT, reason=reason)
+        self._go(S.OUT_OF_SERVICE if self._staff.out_of_service else S.ATTRACT, reason=reason)
 
     def _publish_report(self, s: SessionData) -> None:
         if not self._started:
@@ -1061,7 +1034,7 @@ class JourneyController:
             timeout_warning_s=self._warning,
             reconciling=self._orphans > 0,
             remove_card_alert=self._timeout_alert,
-            alert_keys=tuple(a.key for a in self._alerts),
+            alert_keys=tuple(a.key for a in self._staff.alerts),
         )
 
 
@@ -1079,11 +1052,6 @@ def _log_claim_slip(done: Future[PrintOutcome]) -> None:
         log.error("claim_slip_not_printed", extra={"job_id": done.result().job_id})
     else:
         log.info("claim_slip_printed")
-
-
-def _log_acknowledge_failure(done: Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.error("staff_acknowledge_failed", extra={"error": type(done.exception()).__name__})
 
 
 def _log_end_session(done: Future[None]) -> None:
