@@ -40,12 +40,13 @@ from hardware.errors import (
     OperationCancelled,
 )
 from hardware.payment.claim import ClaimSlip, claim_code
+from kiosk.flows.staff import StaffFlow
+from kiosk.flows.steps import Steps, call
 from kiosk.ports import (
     CardEventKind,
     CardHolder,
     Catalogue,
     DeviceCheck,
-    IssuanceRecord,
     IssuedDocument,
     IssueRequest,
     PaymentResult,
@@ -59,7 +60,28 @@ from kiosk.ports import (
     RegisterExtract,
     StaffAlert,
 )
-from kiosk.session import COMMITTED_STATES, SessionMachine, SessionState
+from kiosk.records import issuance_record
+from kiosk.session import COMMITTED_STATES, SessionData, SessionMachine, SessionState
+from kiosk.view import (
+    PROMPT_KEYS,
+    JourneyView,
+    OfferedDocument,
+    ViewSettings,
+    build_view,
+    document_title_key,
+    total_cents,
+)
+
+__all__ = [  # the view's names stay importable from here
+    "PROMPT_KEYS",
+    "JourneyController",
+    "JourneyReport",
+    "JourneySettings",
+    "JourneyView",
+    "OfferedDocument",
+    "PrintingFailed",
+    "document_title_key",
+]
 
 T = TypeVar("T")
 S = SessionState
@@ -81,28 +103,6 @@ DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
     }
 )
 
-PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
-    {
-        S.ATTRACT: "attract.prompt",
-        S.LANGUAGE: "language.prompt",
-        S.INSERT_CARD: "insert_card.prompt",
-        S.READING: "reading.prompt",
-        S.PIN: "pin.prompt",
-        S.VERIFYING: "verifying.prompt",
-        S.CHOOSE_DOCUMENTS: "documents.prompt",
-        S.SUMMARY: "summary.prompt",
-        S.PAYMENT: "payment.prompt",
-        S.ISSUING: "issuing.prompt",
-        S.REVERSING: "reversing.prompt",
-        S.TAKE_DOCUMENTS: "take_documents.prompt",
-        S.REMOVE_CARD: "remove_card.prompt",
-        S.ERROR: "error.title",
-        S.OUT_OF_SERVICE: "out_of_service.prompt",
-    }
-)
-
-KEY_ATTRACT_WAIT = "attract.please_wait"
-KEY_REMOVE_CARD_ALERT = "remove_card.alert"
 KEY_PIN_WRONG = "pin.wrong"
 KEY_PIN_LAST_TRY = "pin.last_try"
 KEY_PIN_TIMED_OUT = "pin.timed_out"
@@ -118,11 +118,6 @@ KEY_PRINTER_UNAVAILABLE = "error.printer_unavailable"
 KEY_ALERT_REVERSAL_FAILED = "out_of_service.reason.reversal_failed"
 KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
 KEY_ALERT_MANUAL_REVIEW = "out_of_service.reason.manual_review"
-ALERT_OUTCOME = "staff_alert"
-
-
-def document_title_key(document_type: str) -> str:
-    return f"document.{document_type}"
 
 
 class PrintingFailed(BorneError):
@@ -143,44 +138,6 @@ class JourneySettings:
     @property
     def default_language(self) -> str:
         return self.languages[0]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OfferedDocument:
-    document_type: str
-    title_key: str
-    price_cents: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JourneyView:
-    """Everything a screen needs; holds no personal data and never the PIN (only its dot count)."""
-
-    state: SessionState
-    language: str
-    languages: tuple[str, ...]
-    commune_name: str
-    prompt_key: str
-    notice_key: str | None = None
-    card_present: bool = False
-    pin_dots: int = 0
-    pin_ready: bool = False
-    tries_left: int | None = None
-    offered: tuple[OfferedDocument, ...] = ()
-    selected: tuple[str, ...] = ()
-    total_cents: int = 0
-    document_language: str = "fr"
-    document_languages: tuple[str, ...] = ()
-    error_key: str | None = None
-    error_params: Mapping[str, str] = field(default_factory=dict)
-    claim_code: str | None = None
-    can_retry: bool = False
-    payment_prompt_key: str | None = None
-    issued: tuple[str, ...] = ()
-    progress: float = 0.0
-    timeout_warning_s: int | None = None
-    alert_keys: tuple[str, ...] = ()
-    """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,42 +182,6 @@ class JourneyReport:
         }
 
 
-@dataclass(slots=True, kw_only=True)
-class _Session:
-    """Mutable state of one resident's session; lives only on the controller's thread."""
-
-    operation_id: str
-    started_at: float
-    language: str
-    document_language: str
-    card_read: bool = False
-    holder: CardHolder | None = None
-    extract: RegisterExtract | None = None
-    tries_left: int | None = None
-    selected: list[str] = field(default_factory=list)
-    payment: PaymentResult | None = None
-    reversal: PaymentResult | None = None
-    to_issue: list[str] = field(default_factory=list)
-    issued: list[IssuedDocument] = field(default_factory=list)
-    pdf_paths: list[str] = field(default_factory=list)
-    steps_ms: dict[str, float] = field(default_factory=dict)
-    step_started: dict[str, float] = field(default_factory=dict)
-    outcome: str = "cancelled"
-    notice_key: str | None = None
-    error_key: str | None = None
-    error_params: dict[str, str] = field(default_factory=dict)
-    claim_code: str | None = None
-    retry_target: SessionState | None = None
-    payment_prompt_key: str | None = None
-    recorded: bool = False
-    checking_printer: bool = False
-    receipt_printed: bool | None = None
-
-    def wipe_personal(self) -> None:
-        self.holder = None
-        self.extract = None
-
-
 class JourneyController:
     """Drives one resident at a time through the journey; see the module docstring."""
 
@@ -280,7 +201,13 @@ class JourneyController:
         self._clock = clock
         self._ids = ids
         self._machine = SessionMachine()
-        self._epoch = 0
+        self._steps = Steps(post=post, clock=clock, fail=self._fail)
+        self._staff = StaffFlow(
+            ports=ports,
+            steps=self._steps,
+            kiosk_id=settings.kiosk_id,
+            ids=ids,
+        )
         self._pin = bytearray()
         self._orphans = 0
         self._card_present = False
@@ -292,9 +219,7 @@ class JourneyController:
         self._change_listeners: list[Callable[[JourneyView], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
         self._reports: list[JourneyReport] = []
-        self._alerts: list[StaffAlert] = []
-        self._acknowledging = False
-        self._view = self._build_view()
+        self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)
 
@@ -323,7 +248,7 @@ class JourneyController:
     @property
     def alerts(self) -> tuple[StaffAlert, ...]:
         """Staff alerts not acknowledged yet."""
-        return tuple(self._alerts)
+        return self._staff.alerts
 
     def on_change(self, listener: Callable[[JourneyView], None]) -> None:
         self._change_listeners.append(listener)
@@ -460,27 +385,7 @@ class JourneyController:
     # -- staff ------------------------------------------------------------------------------
     def raise_alert(self, alert: StaffAlert) -> None:
         """Call staff: logged, recorded for the central server, and OUT_OF_SERVICE once idle."""
-        self._alerts.append(alert)
-        log.error(
-            "staff_alert",
-            extra={"reason": alert.reason, "key": alert.key, "reference": alert.reference},
-        )
-        extra = {"reason": alert.reason, "key": alert.key}
-        if alert.reference is not None:
-            extra["reference"] = alert.reference
-            extra["claim_code"] = claim_code(alert.reference)
-        record = IssuanceRecord(
-            operation_id=f"alert-{self._ids()}",
-            kiosk_id=self._settings.kiosk_id,
-            outcome=ALERT_OUTCOME,
-            documents=(),
-            document_ids=(),
-            amount_cents=0,
-            payment_status="none",
-            receipt_number=None,
-            extra=extra,
-        )
-        self._call(lambda: self._ports.outbox.record(record)).add_done_callback(_log_outbox_failure)
+        self._staff.raise_alert(alert)
         if self.state is S.ATTRACT:
             self._go(S.OUT_OF_SERVICE, reason=alert.reason)
         else:
@@ -488,20 +393,12 @@ class JourneyController:
 
     def staff_acknowledge(self) -> None:
         """Maintenance: staff settled the alerts. The seal token is checked again before service."""
-        if self.state is not S.OUT_OF_SERVICE or self._acknowledging:
+        if self.state is not S.OUT_OF_SERVICE:
             return
-        self._acknowledging = True
-        references = tuple(a.reference for a in self._alerts if a.reference is not None)
-        log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
-        if references:
-            self._call(
-                lambda: self._ports.payment.acknowledge(references=references)
-            ).add_done_callback(_log_acknowledge_failure)
-        self._await(
-            self._ports.issuer.check,
-            step="signer_check",
-            then=lambda _none: self._back_in_service(),
-            failed=self._still_out_of_service,
+        self._staff.acknowledge(
+            session=self._s,
+            back_in_service=self._back_in_service,
+            still_failing=self.raise_alert,
         )
 
     def retry(self) -> None:
@@ -529,16 +426,8 @@ class JourneyController:
             self._close(outcome=self._s.outcome, reason="error_dismissed")
 
     def _back_in_service(self) -> None:
-        self._acknowledging = False
-        self._alerts.clear()
         if self.state is S.OUT_OF_SERVICE:
             self._go(S.ATTRACT, reason="staff_acknowledged")
-
-    def _still_out_of_service(self, err: BaseException) -> None:
-        self._acknowledging = False
-        self._alerts.clear()
-        key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
-        self.raise_alert(StaffAlert(reason="signer_unavailable", key=key))
 
     def documents_taken(self) -> None:
         if self.state is S.TAKE_DOCUMENTS:
@@ -566,7 +455,7 @@ class JourneyController:
 
     # -- flow -------------------------------------------------------------------------------
     def _begin(self) -> None:
-        if self._alerts:
+        if self._staff.out_of_service:
             log.info("start_refused_out_of_service")
             return
         if self._orphans:
@@ -651,7 +540,7 @@ class JourneyController:
         s = self._s
         s.payment_prompt_key = None
         self._go(S.PAYMENT, reason="summary_confirmed")
-        epoch = self._epoch
+        epoch = self._steps.epoch
         amount = self._total()
         reference = s.operation_id
 
@@ -669,7 +558,7 @@ class JourneyController:
         )
 
     def _payment_prompt(self, epoch: int, key: str) -> None:
-        if epoch == self._epoch and self.state is S.PAYMENT:
+        if self._steps.is_current(epoch) and self.state is S.PAYMENT:
             self._s.payment_prompt_key = key
             self._refresh()
 
@@ -777,12 +666,10 @@ class JourneyController:
     ) -> None:
         self._orphans -= 1
         if outcome is not None:
-            record = IssuanceRecord(
+            record = issuance_record(
                 operation_id=reference,
                 kiosk_id=self._settings.kiosk_id,
                 outcome=outcome,
-                documents=(),
-                document_ids=(),
                 amount_cents=amount,
                 payment_status=outcome,
                 receipt_number=receipt,
@@ -963,7 +850,7 @@ class JourneyController:
         s = self._s
         self._wipe_pin()
         s.wipe_personal()
-        self._epoch += 1  # results still in flight for this session are dropped
+        self._steps.new_epoch()  # results still in flight for this session are dropped
         if s.card_read:
             self._call(self._ports.card.end_session).add_done_callback(_log_end_session)
         s.outcome = outcome
@@ -977,9 +864,9 @@ class JourneyController:
 
     def _idle(self, *, reason: str) -> None:
         """The session is over: attract the next resident, or wait for staff."""
-        self._go(S.OUT_OF_SERVICE if self._alerts else S.ATTRACT, reason=reason)
+        self._go(S.OUT_OF_SERVICE if self._staff.out_of_service else S.ATTRACT, reason=reason)
 
-    def _publish_report(self, s: _Session) -> None:
+    def _publish_report(self, s: SessionData) -> None:
         if not self._started:
             return
         self._started = False
@@ -1012,7 +899,6 @@ class JourneyController:
 
     def _record(self, *, outcome: str, error_key: str | None) -> None:
         s = self._s
-        payment = s.payment
         extra = {"document_language": s.document_language}
         if error_key is not None:
             extra["error_key"] = error_key
@@ -1020,18 +906,13 @@ class JourneyController:
             extra["receipt"] = "printed" if s.receipt_printed else "failed"
         if s.claim_code is not None:
             extra["claim_code"] = s.claim_code
-        codes = tuple(d.verification_code for d in s.issued)
-        record = IssuanceRecord(
+        record = issuance_record(
             operation_id=s.operation_id,
             kiosk_id=self._settings.kiosk_id,
             outcome=outcome,
-            documents=tuple(d.document_type for d in s.issued),
-            document_ids=tuple(d.document_id for d in s.issued),
-            amount_cents=payment.amount_cents if payment is not None else 0,
-            payment_status=payment.status.value if payment is not None else "none",
-            receipt_number=payment.receipt_number if payment is not None else None,
+            issued=s.issued,
+            payment=s.payment,
             extra=extra,
-            document_codes=codes if all(codes) else (),
         )
         s.recorded = True
         self._await(
@@ -1068,17 +949,17 @@ class JourneyController:
         retry = S.READING if retriable and self.state is S.READING else None
         self._error(key, outcome="failed", retry=retry)
 
-    def _call(self, call: Callable[[], Future[T]]) -> Future[T]:
-        try:
-            return call()
-        except BorneError as err:
-            failed: Future[T] = Future()
-            failed.set_exception(err)
-            return failed
+    @property
+    def _epoch(self) -> int:
+        """The current session's epoch (see `kiosk.flows.steps`)."""
+        return self._steps.epoch
+
+    def _call(self, start: Callable[[], Future[T]]) -> Future[T]:
+        return call(start)
 
     def _await(
         self,
-        call: Callable[[], Future[T]],
+        start: Callable[[], Future[T]],
         *,
         step: str,
         then: Callable[[T], None],
@@ -1087,34 +968,15 @@ class JourneyController:
         keep_on_stale: bool = False,
     ) -> None:
         """Start a port call and continue on the controller's thread when it settles."""
-        epoch = self._epoch
-        session = self._s
-        session.step_started[step] = self._clock()
-        future = self._call(call)
-
-        def settle(done: Future[T]) -> None:
-            started = session.step_started.pop(step, None)
-            if started is not None:
-                session.steps_ms[step] = round((self._clock() - started) * 1000.0, 3)
-            err: BaseException | None
-            if done.cancelled():
-                err = OperationCancelled("cancelled", device=step)
-            else:
-                err = done.exception()
-            if epoch != self._epoch:
-                if stale is not None:
-                    stale(done)
-                elif keep_on_stale and failed is not None and err is not None:
-                    failed(err)
-                else:
-                    log.info("stale_result_dropped", extra={"step": step})
-                return
-            if err is None:
-                then(done.result())
-            else:
-                (failed or self._fail)(err)
-
-        future.add_done_callback(lambda done: self._post(lambda: settle(done)))
+        self._steps.await_(
+            start,
+            session=self._s,
+            step=step,
+            then=then,
+            failed=failed,
+            stale=stale,
+            keep_on_stale=keep_on_stale,
+        )
 
     def _go(self, target: SessionState, *, reason: str) -> None:
         if target is not S.REMOVE_CARD:
@@ -1128,7 +990,7 @@ class JourneyController:
         self._refresh()
 
     def _refresh(self) -> None:
-        view = self._build_view()
+        view = self._view_now()
         if view == self._view:
             return
         self._view = view
@@ -1140,10 +1002,10 @@ class JourneyController:
             self._pin[i] = 0
         self._pin.clear()
 
-    def _new_session(self) -> _Session:
+    def _new_session(self) -> SessionData:
         language = self._settings.default_language
         doc_languages = tuple(self._settings.catalogue.languages)
-        return _Session(
+        return SessionData(
             operation_id=self._ids(),
             started_at=self._clock(),
             language=language,
@@ -1155,48 +1017,24 @@ class JourneyController:
         return claim_code(self._s.operation_id)
 
     def _total(self) -> int:
-        prices = self._settings.catalogue.prices_cents
-        return sum(prices[t] for t in self._s.selected)
+        return total_cents(self._s, self._settings.catalogue)
 
-    def _build_view(self) -> JourneyView:
-        s = self._s
-        state = self._machine.state
-        prices = self._settings.catalogue.prices_cents
-        prompt = PROMPT_KEYS[state]
-        if state is S.ATTRACT and self._orphans:
-            prompt = KEY_ATTRACT_WAIT
-        elif state is S.REMOVE_CARD and self._timeout_alert:
-            prompt = KEY_REMOVE_CARD_ALERT
-        done = len(s.pdf_paths)
-        wanted = len(s.selected)
-        return JourneyView(
-            state=state,
-            language=s.language,
-            languages=self._settings.languages,
-            commune_name=self._settings.commune_name,
-            prompt_key=prompt,
-            notice_key=s.notice_key,
+    def _view_now(self) -> JourneyView:
+        return build_view(
+            self._s,
+            state=self._machine.state,
+            settings=ViewSettings(
+                commune_name=self._settings.commune_name,
+                languages=self._settings.languages,
+                catalogue=self._settings.catalogue,
+                pin_min_length=self._settings.pin_min_length,
+            ),
             card_present=self._card_present,
             pin_dots=len(self._pin),
-            pin_ready=len(self._pin) >= self._settings.pin_min_length,
-            tries_left=s.tries_left,
-            offered=tuple(
-                OfferedDocument(document_type=t, title_key=document_title_key(t), price_cents=price)
-                for t, price in prices.items()
-            ),
-            selected=tuple(s.selected),
-            total_cents=self._total(),
-            document_language=s.document_language,
-            document_languages=tuple(self._settings.catalogue.languages),
-            error_key=s.error_key if state is S.ERROR else None,
-            error_params=MappingProxyType(dict(s.error_params)),
-            claim_code=s.claim_code if state is S.ERROR else None,
-            can_retry=state is S.ERROR and s.retry_target is not None,
-            payment_prompt_key=s.payment_prompt_key if state is S.PAYMENT else None,
-            issued=tuple(d.document_type for d in s.issued),
-            progress=(done / wanted) if wanted else 0.0,
             timeout_warning_s=self._warning,
-            alert_keys=tuple(a.key for a in self._alerts) if state is S.OUT_OF_SERVICE else (),
+            reconciling=self._orphans > 0,
+            remove_card_alert=self._timeout_alert,
+            alert_keys=tuple(a.key for a in self._staff.alerts),
         )
 
 
@@ -1214,11 +1052,6 @@ def _log_claim_slip(done: Future[PrintOutcome]) -> None:
         log.error("claim_slip_not_printed", extra={"job_id": done.result().job_id})
     else:
         log.info("claim_slip_printed")
-
-
-def _log_acknowledge_failure(done: Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.error("staff_acknowledge_failed", extra={"error": type(done.exception()).__name__})
 
 
 def _log_end_session(done: Future[None]) -> None:

@@ -37,9 +37,11 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from hardware.errors import BorneError
+from kiosk.ports import CardHolder, IssuedDocument, PaymentResult, RegisterExtract
 
 log = logging.getLogger(__name__)
 
@@ -172,3 +174,39 @@ class SessionMachine:
         )
         for listener in list(self._listeners):
             listener(source, target)
+
+
+@dataclass(slots=True, kw_only=True)
+class SessionData:
+    """Mutable state of one resident's session; lives only on the controller's thread."""
+
+    operation_id: str
+    started_at: float
+    language: str
+    document_language: str
+    card_read: bool = False
+    holder: CardHolder | None = None
+    extract: RegisterExtract | None = None
+    tries_left: int | None = None
+    selected: list[str] = field(default_factory=list)
+    payment: PaymentResult | None = None
+    reversal: PaymentResult | None = None
+    to_issue: list[str] = field(default_factory=list)
+    issued: list[IssuedDocument] = field(default_factory=list)
+    pdf_paths: list[str] = field(default_factory=list)
+    steps_ms: dict[str, float] = field(default_factory=dict)
+    step_started: dict[str, float] = field(default_factory=dict)
+    outcome: str = "cancelled"
+    notice_key: str | None = None
+    error_key: str | None = None
+    error_params: dict[str, str] = field(default_factory=dict)
+    claim_code: str | None = None
+    retry_target: SessionState | None = None
+    payment_prompt_key: str | None = None
+    recorded: bool = False
+    checking_printer: bool = False
+    receipt_printed: bool | None = None
+
+    def wipe_personal(self) -> None:
+        self.holder = None
+        self.extract = None

@@ -221,13 +221,25 @@ class FakePayment:
 
     def reverse(self, *, reference: str, receipt_number: str) -> Future[PaymentResult]:
         def work() -> PaymentResult:
+            # reported as the real adapter does: the charged amount and the payment's receipt
+            # number, and why staff are needed when the reversal is refused
             self.reverse_started.set()
+            amount = self.charged.get(reference, 0)
             if not self.reverse_ok:
                 return PaymentResult(
-                    status=PaymentStatus.UNKNOWN, reference=reference, amount_cents=0
+                    status=PaymentStatus.UNKNOWN,
+                    reference=reference,
+                    amount_cents=amount,
+                    receipt_number=receipt_number or None,
+                    reason="manual_review",
                 )
             self.reversed.append(reference)
-            return PaymentResult(status=PaymentStatus.APPROVED, reference=reference, amount_cents=0)
+            return PaymentResult(
+                status=PaymentStatus.APPROVED,
+                reference=reference,
+                amount_cents=amount,
+                receipt_number=receipt_number or None,
+            )
 
         return self._c.run(work)
 

@@ -13,7 +13,7 @@ from hardware.payment.claim import DETAIL_KEYS, INSTRUCTION_KEYS, INTRO_KEY, TIT
 from hardware.payment.journal import PaymentRecord, PaymentState
 from kiosk import i18n
 from kiosk.i18n import LANGUAGES, catalog, format_price, translate
-from kiosk.journey import PROMPT_KEYS, document_title_key
+from kiosk.view import PROMPT_KEYS, document_title_key
 from printing.printer import PrinterState
 
 REPO = Path(__file__).resolve().parents[2]

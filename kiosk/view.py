@@ -1,0 +1,151 @@
+"""What a screen sees: `JourneyView`, built from a session by the pure function `build_view`.
+
+The view holds no personal data and never the PIN (only its dot count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from kiosk.ports import Catalogue
+from kiosk.session import SessionData, SessionState
+
+S = SessionState
+
+PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
+    {
+        S.ATTRACT: "attract.prompt",
+        S.LANGUAGE: "language.prompt",
+        S.INSERT_CARD: "insert_card.prompt",
+        S.READING: "reading.prompt",
+        S.PIN: "pin.prompt",
+        S.VERIFYING: "verifying.prompt",
+        S.CHOOSE_DOCUMENTS: "documents.prompt",
+        S.SUMMARY: "summary.prompt",
+        S.PAYMENT: "payment.prompt",
+        S.ISSUING: "issuing.prompt",
+        S.REVERSING: "reversing.prompt",
+        S.TAKE_DOCUMENTS: "take_documents.prompt",
+        S.REMOVE_CARD: "remove_card.prompt",
+        S.ERROR: "error.title",
+        S.OUT_OF_SERVICE: "out_of_service.prompt",
+    }
+)
+
+KEY_ATTRACT_WAIT = "attract.please_wait"
+KEY_REMOVE_CARD_ALERT = "remove_card.alert"
+
+
+def document_title_key(document_type: str) -> str:
+    return f"document.{document_type}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferedDocument:
+    document_type: str
+    title_key: str
+    price_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneyView:
+    """Everything a screen needs; holds no personal data and never the PIN (only its dot count)."""
+
+    state: SessionState
+    language: str
+    languages: tuple[str, ...]
+    commune_name: str
+    prompt_key: str
+    notice_key: str | None = None
+    card_present: bool = False
+    pin_dots: int = 0
+    pin_ready: bool = False
+    tries_left: int | None = None
+    offered: tuple[OfferedDocument, ...] = ()
+    selected: tuple[str, ...] = ()
+    total_cents: int = 0
+    document_language: str = "fr"
+    document_languages: tuple[str, ...] = ()
+    error_key: str | None = None
+    error_params: Mapping[str, str] = field(default_factory=dict)
+    claim_code: str | None = None
+    can_retry: bool = False
+    payment_prompt_key: str | None = None
+    issued: tuple[str, ...] = ()
+    progress: float = 0.0
+    timeout_warning_s: int | None = None
+    alert_keys: tuple[str, ...] = ()
+    """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ViewSettings:
+    """The part of the journey's settings a view shows."""
+
+    commune_name: str
+    languages: tuple[str, ...]
+    catalogue: Catalogue
+    pin_min_length: int
+
+
+def total_cents(session: SessionData, catalogue: Catalogue) -> int:
+    prices = catalogue.prices_cents
+    return sum(prices[t] for t in session.selected)
+
+
+def _prompt_key(state: SessionState, *, reconciling: bool, remove_card_alert: bool) -> str:
+    if state is S.ATTRACT and reconciling:
+        return KEY_ATTRACT_WAIT
+    if state is S.REMOVE_CARD and remove_card_alert:
+        return KEY_REMOVE_CARD_ALERT
+    return PROMPT_KEYS[state]
+
+
+def build_view(
+    s: SessionData,
+    *,
+    state: SessionState,
+    settings: ViewSettings,
+    card_present: bool,
+    pin_dots: int,
+    timeout_warning_s: int | None,
+    reconciling: bool,
+    remove_card_alert: bool,
+    alert_keys: tuple[str, ...],
+) -> JourneyView:
+    """The view of `s` in `state`; a pure function of its arguments."""
+    catalogue = settings.catalogue
+    done = len(s.pdf_paths)
+    wanted = len(s.selected)
+    is_error = state is S.ERROR
+    return JourneyView(
+        state=state,
+        language=s.language,
+        languages=settings.languages,
+        commune_name=settings.commune_name,
+        prompt_key=_prompt_key(state, reconciling=reconciling, remove_card_alert=remove_card_alert),
+        notice_key=s.notice_key,
+        card_present=card_present,
+        pin_dots=pin_dots,
+        pin_ready=pin_dots >= settings.pin_min_length,
+        tries_left=s.tries_left,
+        offered=tuple(
+            OfferedDocument(document_type=t, title_key=document_title_key(t), price_cents=price)
+            for t, price in catalogue.prices_cents.items()
+        ),
+        selected=tuple(s.selected),
+        total_cents=total_cents(s, catalogue),
+        document_language=s.document_language,
+        document_languages=tuple(catalogue.languages),
+        error_key=s.error_key if is_error else None,
+        error_params=MappingProxyType(dict(s.error_params)),
+        claim_code=s.claim_code if is_error else None,
+        can_retry=is_error and s.retry_target is not None,
+        payment_prompt_key=s.payment_prompt_key if state is S.PAYMENT else None,
+        issued=tuple(d.document_type for d in s.issued),
+        progress=(done / wanted) if wanted else 0.0,
+        timeout_warning_s=timeout_warning_s,
+        alert_keys=alert_keys if state is S.OUT_OF_SERVICE else (),
+    )
