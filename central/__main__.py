@@ -1,5 +1,8 @@
 """Command line of the central server: `python -m central serve [--host] [--port] [--db] [--register]`.
 
+`--db` is a SQLAlchemy URL (`postgresql+psycopg://user@host:port/db`) or a SQLite file path; the
+default is `$BORNE_VAR_DIR/data/central.sqlite3` (`var/` by default).
+
 With `--port 0` the server binds a free port itself before starting, then prints ONE JSON line
 `{"url": ..., "pid": ..., "db": ...}` on stdout once it is listening (`central.process` reads it).
 """
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import uvicorn
 
+from central.db import database_url, default_sqlite_path, redacted
 from central.logs import configure_json_logging
 from central.server import create_app
 from central.settings import DEMO_REGISTER_PATH, CentralSettings
@@ -27,7 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the central server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    serve.add_argument("--db", type=Path, default=Path("central.sqlite3"))
+    serve.add_argument(
+        "--db",
+        default=None,
+        help="database URL (postgresql+psycopg://…) or SQLite file (default var/data/central.sqlite3)",
+    )
     serve.add_argument("--register", type=Path, default=DEMO_REGISTER_PATH)
     serve.add_argument(
         "--seal-root",
@@ -71,15 +79,14 @@ class _AnnouncingServer(uvicorn.Server):
 
 
 def serve(
-    *, host: str, port: int, db: Path, register: Path, seal_roots: tuple[Path, ...] = ()
+    *, host: str, port: int, db: str | None, register: Path, seal_roots: tuple[Path, ...] = ()
 ) -> int:
     configure_json_logging()
-    settings = CentralSettings.from_env(
-        db_path=db.resolve(), register_path=register, seal_roots=seal_roots
-    )
+    url = database_url(db) if db else database_url(str(default_sqlite_path()))
+    settings = CentralSettings.from_env(db_url=url, register_path=register, seal_roots=seal_roots)
     app = create_app(settings)
     sock = _bind(host, port)
-    ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": str(settings.db_path)})
+    ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": redacted(settings.db_url)})
     config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="on")
     server = _AnnouncingServer(config, ready_line=ready)
     try:

@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.errors import StoreError
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
-from central.store import CentralStore, SqliteCentralStore
+from central.store import CentralStore, SqlCentralStore
 from central.verify_page import judge, render_verify_page
 from offline_queue.wire import (
     SCHEMA_VERSION,
@@ -112,6 +113,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _error_response(exc.status, exc.code.value, exc.message)
 
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        logger.error(
+            "store unavailable",
+            extra={"path": request.url.path, "error": str(exc), "cause": repr(exc.__cause__)[:200]},
+        )
+        return _error_response(503, ErrorCode.STORE_UNAVAILABLE.value, "database unavailable")
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Only the locations of the faults: the input may hold personal data.
@@ -185,8 +194,12 @@ def _install_operator_routes(app: FastAPI) -> None:
         return services.store.list_records(kiosk_id=kiosk_id, after=after, limit=limit)
 
     @app.get("/api/v1/kiosks")
-    def list_kiosks(services: OperatorServices) -> KioskList:
-        return services.store.list_kiosks()
+    def list_kiosks(
+        services: OperatorServices,
+        after: Annotated[str | None, Query(max_length=128)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> KioskList:
+        return services.store.list_kiosks(after=after, limit=limit)
 
 
 _VERIFY_MAX_BYTES: Final = 10 * 1024 * 1024
@@ -194,7 +207,8 @@ _VERIFY_MAX_BYTES: Final = 10 * 1024 * 1024
 
 def _install_public_routes(app: FastAPI) -> None:
     @app.get("/healthz")
-    def healthz() -> dict[str, object]:
+    def healthz(request: Request) -> dict[str, object]:
+        _services(request).store.check()
         return {"status": "ok", "schema_version": SCHEMA_VERSION}
 
     @app.post("/api/v1/verify")
@@ -260,7 +274,7 @@ def create_app(
     connector = register or DemoRegister.load(settings.register_path)
     services = _Services(
         settings=settings,
-        store=store or SqliteCentralStore(settings.db_path),
+        store=store or SqlCentralStore(settings.db_url),
         register=connector,
     )
 

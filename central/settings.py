@@ -17,7 +17,8 @@ OPERATOR_TOKEN_ENV: Final = "BORNE_CENTRAL_OPERATOR_TOKEN"  # noqa: S105 (a vari
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CentralSettings:
-    db_path: Path
+    db_url: str
+    """SQLAlchemy URL of the database (`sqlite:///…` or `postgresql+psycopg://…`)."""
     register_path: Path = DEMO_REGISTER_PATH
     kiosk_token: str = DEMO_KIOSK_TOKEN
     operator_token: str = DEMO_OPERATOR_TOKEN
@@ -29,7 +30,7 @@ class CentralSettings:
     def from_env(
         cls,
         *,
-        db_path: Path,
+        db_url: str,
         register_path: Path | None = None,
         seal_roots: tuple[Path, ...] = (),
         environ: Mapping[str, str] | None = None,
@@ -37,7 +38,7 @@ class CentralSettings:
         """Settings with the tokens taken from the environment when set there."""
         env = os.environ if environ is None else environ
         return cls(
-            db_path=db_path,
+            db_url=db_url,
             register_path=register_path or DEMO_REGISTER_PATH,
             kiosk_token=env.get(KIOSK_TOKEN_ENV) or DEMO_KIOSK_TOKEN,
             operator_token=env.get(OPERATOR_TOKEN_ENV) or DEMO_OPERATOR_TOKEN,

@@ -193,8 +193,11 @@ class KioskStatus(WireModel):
 
 
 class KioskList(WireModel):
+    """One page of kiosks in id order; `next_after` (the last id) asks for the next page."""
+
     schema_version: SchemaVersion = SCHEMA_VERSION
     kiosks: tuple[KioskStatus, ...]
+    next_after: Identifier | None = None
 
 
 class StoredRecord(WireModel):
@@ -268,6 +271,7 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_CONFIGURED = "not_configured"
     INTERNAL = "internal"
+    STORE_UNAVAILABLE = "store.unavailable"
 
 
 class ErrorBody(WireModel):
