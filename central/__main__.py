@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--register", type=Path, default=DEMO_REGISTER_PATH)
     serve.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=1024 * 1024,
+        help="largest request body accepted (413 beyond); the seal check of a PDF has its own",
+    )
+    serve.add_argument(
         "--seal-root",
         type=Path,
         action="append",
@@ -79,11 +85,22 @@ class _AnnouncingServer(uvicorn.Server):
 
 
 def serve(
-    *, host: str, port: int, db: str | None, register: Path, seal_roots: tuple[Path, ...] = ()
+    *,
+    host: str,
+    port: int,
+    db: str | None,
+    register: Path,
+    seal_roots: tuple[Path, ...] = (),
+    max_body_bytes: int = 1024 * 1024,
 ) -> int:
     configure_json_logging()
     url = database_url(db) if db else database_url(str(default_sqlite_path()))
-    settings = CentralSettings.from_env(db_url=url, register_path=register, seal_roots=seal_roots)
+    settings = CentralSettings.from_env(
+        db_url=url,
+        register_path=register,
+        seal_roots=seal_roots,
+        max_body_bytes=max_body_bytes,
+    )
     app = create_app(settings)
     sock = _bind(host, port)
     ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": redacted(settings.db_url)})
@@ -104,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db=args.db,
         register=args.register,
         seal_roots=tuple(p.resolve() for p in args.seal_root),
+        max_body_bytes=args.max_body_bytes,
     )
 
 

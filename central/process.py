@@ -128,6 +128,7 @@ def start_central(
     log_path: Path | None = None,
     register_path: Path | None = None,
     seal_roots: tuple[Path, ...] = (),
+    max_body_bytes: int | None = None,
     env: dict[str, str] | None = None,
     startup_timeout: float = 30.0,
 ) -> RunningCentral:
@@ -158,6 +159,8 @@ def start_central(
     ]
     if register_path is not None:
         command += ["--register", str(register_path)]
+    if max_body_bytes is not None:
+        command += ["--max-body-bytes", str(max_body_bytes)]
     for root in seal_roots:
         command += ["--seal-root", str(root)]
     child_env = dict(os.environ if env is None else env)

@@ -11,7 +11,7 @@ request (which may hold a national number). Logs are structured and never hold a
 
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,15 +24,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.errors import StoreError
+from central.guard import GuardRule, RequestGuard, Role
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, SqlCentralStore
 from central.verify_page import judge, render_verify_page
 from offline_queue.wire import (
+    MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
     BatchAck,
     ErrorBody,
     ErrorCode,
+    FieldError,
     Heartbeat,
     HeartbeatAck,
     KioskList,
@@ -40,6 +43,7 @@ from offline_queue.wire import (
     RecordPage,
     RegisterExtractRequest,
     RegisterExtractResponse,
+    contains_national_number,
 )
 from printing.verify import verify_pdf
 
@@ -102,8 +106,20 @@ KioskServices = Annotated[_Services, Depends(kiosk_auth)]
 OperatorServices = Annotated[_Services, Depends(operator_auth)]
 
 
-def _error_response(status: int, code: str, message: str = "") -> JSONResponse:
-    body = ErrorBody(code=code, message=message)
+_MESSAGE_MAX: Final = 500
+
+
+def _error_response(
+    status: int,
+    code: str,
+    message: str = "",
+    *,
+    fields: tuple[FieldError, ...] = (),
+    omitted: int = 0,
+) -> JSONResponse:
+    body = ErrorBody(
+        code=code, message=message[:_MESSAGE_MAX], fields=fields, fields_omitted=omitted
+    )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -123,15 +139,63 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Only the locations of the faults: the input may hold personal data.
-        where = sorted({".".join(str(p) for p in error.get("loc", ())) for error in exc.errors()})
-        logger.info("invalid request", extra={"path": request.url.path, "fields": where})
-        return _error_response(422, ErrorCode.INVALID_REQUEST.value, "invalid: " + ", ".join(where))
+        # Only the locations and kinds of the faults, never the input (it may hold personal data);
+        # a location part written like a national number (a free-form map's key) is masked.
+        faults = _field_errors(exc.errors())
+        shown = tuple(faults[:MAX_ERROR_FIELDS])
+        omitted = len(faults) - len(shown)
+        logger.info(
+            "invalid request",
+            extra={"path": request.url.path, "fields": [f.loc for f in shown], "omitted": omitted},
+        )
+        return _error_response(
+            422,
+            ErrorCode.INVALID_REQUEST.value,
+            f"{len(faults)} invalid field(s)",
+            fields=shown,
+            omitted=omitted,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INVALID_REQUEST
+        codes = {404: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
+        code = codes.get(exc.status_code, ErrorCode.INVALID_REQUEST)
         return _error_response(exc.status_code, code.value, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error(
+            "unexpected error",
+            extra={"path": request.url.path, "error": type(exc).__name__},
+        )
+        return _error_response(500, ErrorCode.INTERNAL.value, "internal error")
+
+
+_LOC_PART_MAX: Final = 64
+
+
+def _loc_part(part: object) -> str:
+    text = str(part)[:_LOC_PART_MAX]
+    return "*" if contains_national_number(text) else text
+
+
+def _field_errors(errors: object) -> list[FieldError]:
+    faults: dict[str, FieldError] = {}
+    for error in errors if isinstance(errors, list | tuple) else ():
+        loc = ".".join(_loc_part(p) for p in error.get("loc", ()))[:200]
+        kind = str(error.get("type", "invalid"))[:64]
+        faults.setdefault(f"{loc}\0{kind}", FieldError(loc=loc, type=kind))
+    return sorted(faults.values(), key=lambda f: (f.loc, f.type))
+
+
+def _refuse_personal_keys(keys: Iterable[str], where: str) -> None:
+    """Free-form maps may not be keyed by a national number (it would be stored and logged)."""
+    if any(contains_national_number(key) for key in keys):
+        raise ApiError(
+            status=422,
+            code=ErrorCode.PERSONAL_DATA,
+            message=f"{where} keys must not contain personal identifiers",
+        )
 
 
 def _install_kiosk_routes(app: FastAPI) -> None:
@@ -143,6 +207,8 @@ def _install_kiosk_routes(app: FastAPI) -> None:
     ) -> BatchAck:
         if kiosk is not None and kiosk != batch.kiosk_id:
             raise ApiError(status=400, code=ErrorCode.KIOSK_MISMATCH, message="batch kiosk_id")
+        for record in batch.records:
+            _refuse_personal_keys(record.extra.keys(), "record extra")
         ack = services.store.add_records(batch, received_at=datetime.now(tz=UTC))
         logger.info(
             "records received",
@@ -172,6 +238,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
 
     @app.post("/api/v1/heartbeat")
     def heartbeat(hb: Heartbeat, services: KioskServices) -> HeartbeatAck:
+        _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
         now = datetime.now(tz=UTC)
         services.store.record_heartbeat(hb, received_at=now)
         logger.info(
@@ -289,4 +356,28 @@ def create_app(
     _install_kiosk_routes(app)
     _install_operator_routes(app)
     _install_public_routes(app)
+    app.add_middleware(
+        RequestGuard,
+        rules=_guard_rules(settings),
+        tokens={Role.KIOSK: settings.kiosk_token, Role.OPERATOR: settings.operator_token},
+        default_max_body_bytes=settings.max_body_bytes,
+    )
     return app
+
+
+_SMALL_BODY: Final = 16 * 1024
+
+
+def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
+    """Who may call each route, and how large its body may be, checked before it is read."""
+    batch = settings.max_body_bytes
+    return {
+        ("POST", "/api/v1/records"): GuardRule(role=Role.KIOSK, max_body_bytes=batch),
+        ("POST", "/api/v1/register/extract"): GuardRule(
+            role=Role.KIOSK, max_body_bytes=_SMALL_BODY
+        ),
+        ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
+        ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
+        ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
+        ("POST", "/api/v1/verify"): GuardRule(role=None, max_body_bytes=_VERIFY_MAX_BYTES),
+    }

@@ -23,6 +23,8 @@ class CentralSettings:
     kiosk_token: str = DEMO_KIOSK_TOKEN
     operator_token: str = DEMO_OPERATOR_TOKEN
     heartbeat_interval_s: int = 60
+    max_body_bytes: int = 1024 * 1024
+    """Largest request body accepted (413 beyond), but for seal verification's PDF upload."""
     seal_roots: tuple[Path, ...] = ()
     """Municipal CA certificates that seals are verified against (`POST /api/v1/verify`)."""
 
@@ -33,6 +35,7 @@ class CentralSettings:
         db_url: str,
         register_path: Path | None = None,
         seal_roots: tuple[Path, ...] = (),
+        max_body_bytes: int = 1024 * 1024,
         environ: Mapping[str, str] | None = None,
     ) -> CentralSettings:
         """Settings with the tokens taken from the environment when set there."""
@@ -43,4 +46,5 @@ class CentralSettings:
             kiosk_token=env.get(KIOSK_TOKEN_ENV) or DEMO_KIOSK_TOKEN,
             operator_token=env.get(OPERATOR_TOKEN_ENV) or DEMO_OPERATOR_TOKEN,
             seal_roots=seal_roots,
+            max_body_bytes=max_body_bytes,
         )

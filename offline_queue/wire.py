@@ -44,6 +44,12 @@ _NATIONAL_NUMBER_LIKE = re.compile(
 )
 """A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""
 
+
+def contains_national_number(text: str) -> bool:
+    """Whether `text` holds something written like a national number (see above)."""
+    return _NATIONAL_NUMBER_LIKE.search(text) is not None
+
+
 VERIFICATION_CODE_LENGTH: Final = 12
 _VERIFICATION_CODE = re.compile(r"^[0-9a-f]{12}$")
 
@@ -272,6 +278,19 @@ class ErrorCode(enum.StrEnum):
     NOT_CONFIGURED = "not_configured"
     INTERNAL = "internal"
     STORE_UNAVAILABLE = "store.unavailable"
+    TOO_LARGE = "request.too_large"
+    PERSONAL_DATA = "request.personal_data"
+
+
+MAX_ERROR_FIELDS: Final = 20
+"""At most this many field errors are listed in an `ErrorBody`; `fields_omitted` counts the rest."""
+
+
+class FieldError(WireModel):
+    """Where a request was invalid (the location of the field) and why, never the value sent."""
+
+    loc: Annotated[str, Field(max_length=200)]
+    type: Annotated[str, Field(max_length=64)]
 
 
 class ErrorBody(WireModel):
@@ -280,3 +299,5 @@ class ErrorBody(WireModel):
     schema_version: SchemaVersion = SCHEMA_VERSION
     code: str
     message: Annotated[str, Field(max_length=500)] = ""
+    fields: Annotated[tuple[FieldError, ...], Field(max_length=MAX_ERROR_FIELDS)] = ()
+    fields_omitted: Annotated[int, Field(ge=0)] = 0
