@@ -20,9 +20,13 @@ from pathlib import Path
 import uvicorn
 
 from central.db import database_url, default_sqlite_path, redacted
+from central.errors import StoreError
+from central.identity import IdentityError, IdentityStore
 from central.logs import configure_json_logging
 from central.server import create_app
 from central.settings import DEMO_REGISTER_PATH, CentralSettings
+from central.store import SqlCentralStore
+from offline_queue.wire import EnrollmentState
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +54,68 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="municipal CA certificate (PEM) that document seals are verified against; repeatable",
     )
+    kiosks = commands.add_parser("kiosks", help="enrolment of kiosks: list, decide, make codes")
+    kiosks.add_argument("--db", default=None, help="database URL or SQLite file (as for serve)")
+    actions = kiosks.add_subparsers(dest="action", required=True)
+    actions.add_parser("pending", help="kiosks waiting for a decision (JSON lines)")
+    actions.add_parser("list", help="every enrolled kiosk (JSON lines)")
+    actions.add_parser("code", help="make a one-time enrollment code (printed once)")
+    for action in ("accept", "reject", "revoke"):
+        decide = actions.add_parser(action, help=f"{action} a kiosk")
+        decide.add_argument("kiosk_id")
     return parser
+
+
+def _db_url(value: str | None) -> str:
+    return database_url(value) if value else database_url(str(default_sqlite_path()))
+
+
+_DECISIONS = {
+    "accept": EnrollmentState.ACCEPTED,
+    "reject": EnrollmentState.REJECTED,
+    "revoke": EnrollmentState.REVOKED,
+}
+
+
+def kiosks_command(*, db: str | None, action: str, kiosk_id: str | None = None) -> int:
+    """`python -m central kiosks …`: operator decisions on kiosk enrollment, straight on the DB."""
+    try:
+        store = SqlCentralStore(_db_url(db))
+    except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    try:
+        identities = IdentityStore(store.engine)
+        if action == "code":
+            print(identities.new_enrollment_code())
+            return 0
+        if action in ("pending", "list"):
+            state = EnrollmentState.PENDING if action == "pending" else None
+            after: str | None = None
+            while page := identities.list_identities(state=state, after=after, limit=500):
+                for identity in page:
+                    print(
+                        json.dumps(
+                            {
+                                "kiosk_id": identity.kiosk_id,
+                                "state": identity.state.value,
+                                "requested_at": identity.requested_at.isoformat(),
+                                "key_fingerprint": identity.key_fingerprint,
+                            }
+                        )
+                    )
+                after = page[-1].kiosk_id
+            return 0
+        assert kiosk_id is not None
+        try:
+            identities.decide(kiosk_id, _DECISIONS[action])
+        except IdentityError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(json.dumps({"kiosk_id": kiosk_id, "state": _DECISIONS[action].value}))
+        return 0
+    finally:
+        store.close()
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -94,7 +159,7 @@ def serve(
     max_body_bytes: int = 1024 * 1024,
 ) -> int:
     configure_json_logging()
-    url = database_url(db) if db else database_url(str(default_sqlite_path()))
+    url = _db_url(db)
     settings = CentralSettings.from_env(
         db_url=url,
         register_path=register,
@@ -115,6 +180,10 @@ def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "kiosks":
+        return kiosks_command(
+            db=args.db, action=args.action, kiosk_id=getattr(args, "kiosk_id", None)
+        )
     return serve(
         host=args.host,
         port=args.port,

@@ -171,3 +171,38 @@ def _legacy_sqlite_version(connection: sa.Connection) -> int | None:
     if version not in _LEGACY_VERSIONS or not sa.inspect(connection).has_table("records"):
         return None
     return int(version)
+
+
+kiosk_identities = sa.Table(
+    "kiosk_identities",
+    metadata,
+    sa.Column("kiosk_id", sa.String(128), primary_key=True),
+    sa.Column("public_key_pem", sa.Text(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("requested_at", sa.String(40), nullable=False),
+    sa.Column("decided_at", sa.String(40)),
+)
+
+enrollment_codes = sa.Table(
+    "enrollment_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("used_by", sa.String(128)),
+    sa.Column("used_at", sa.String(40)),
+)
+
+auth_nonces = sa.Table(
+    "auth_nonces",
+    metadata,
+    sa.Column("kiosk_id", sa.String(128), primary_key=True),
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("seen_at", sa.Float(), nullable=False, index=True),
+)
+
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+)

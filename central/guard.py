@@ -10,7 +10,6 @@ it read more than a batch may hold. Answers are `ErrorBody` JSON documents.
 from __future__ import annotations
 
 import enum
-import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -28,6 +27,13 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 """A batch of 500 records with their documents fits in well under a megabyte."""
+
+
+PRINCIPAL_KEY: Final = "borne_principal"
+"""Where the guard leaves who called (in the request's state) for the routes."""
+
+SHARED_KIOSK: Final = "@shared-kiosk-token"
+"""The principal of a request made with the fleet's shared kiosk token (no kiosk identity)."""
 
 
 class Role(enum.Enum):
@@ -76,19 +82,20 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class RequestGuard:
-    """ASGI middleware: route rules by (method, path); tokens per role."""
+    """ASGI middleware: route rules by (method, path); per role, a function from bearer token to
+    principal (None: refused). Only headers are looked at before the route runs."""
 
     def __init__(
         self,
         app: App,
         *,
         rules: dict[tuple[str, str], GuardRule],
-        tokens: dict[Role, str],
+        authenticators: dict[Role, Callable[[str], str | None]],
         default_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self._app = app
         self._rules = rules
-        self._tokens = tokens
+        self._authenticators = authenticators
         self._default = GuardRule(role=None, max_body_bytes=default_max_body_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,10 +105,11 @@ class RequestGuard:
         rule = self._rules.get((scope["method"], scope["path"]), self._default)
         if rule.role is not None:
             presented = _bearer(scope)
-            expected = self._tokens[rule.role]
-            if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+            principal = self._authenticators[rule.role](presented) if presented else None
+            if principal is None:
                 await _answer(send, 401, ErrorCode.UNAUTHORIZED, "invalid bearer token")
                 return
+            scope.setdefault("state", {})[PRINCIPAL_KEY] = principal
         declared = _content_length(scope)
         if declared is not None and (declared < 0 or declared > rule.max_body_bytes):
             status = 400 if declared < 0 else 413

@@ -24,15 +24,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.errors import StoreError
-from central.guard import GuardRule, RequestGuard, Role
+from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, RequestGuard, Role
+from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
-from central.store import CentralStore, SqlCentralStore
+from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
 from central.verify_page import judge, render_verify_page
 from offline_queue.wire import (
     MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
+    AuthRequest,
+    AuthToken,
     BatchAck,
+    EnrollmentRequest,
+    EnrollmentStatus,
     ErrorBody,
     ErrorCode,
     FieldError,
@@ -59,6 +64,8 @@ class _Services:
     settings: CentralSettings
     store: CentralStore
     register: RegisterConnector
+    identities: IdentityStore
+    tokens: TokenIssuer
 
 
 class ApiError(Exception):
@@ -76,33 +83,40 @@ def _services(request: Request) -> _Services:
     return services
 
 
-def _bearer(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KioskCaller:
+    services: _Services
+    kiosk_id: str | None
+    """The kiosk named by the caller's token; None for the fleet's shared kiosk token."""
+
+    def check_kiosk(self, kiosk_id: str) -> None:
+        """Refuse (403) a message about a kiosk other than the caller."""
+        if self.kiosk_id is not None and kiosk_id != self.kiosk_id:
+            raise ApiError(
+                status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
+            )
 
 
-def _check_token(presented: str, expected: str) -> None:
-    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+def _principal(request: Request) -> str:
+    principal = getattr(request.state, PRINCIPAL_KEY, None)
+    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
         raise ApiError(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
+    return principal
 
 
-def kiosk_auth(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> _Services:
-    services = _services(request)
-    _check_token(_bearer(authorization), services.settings.kiosk_token)
-    return services
+def kiosk_auth(request: Request) -> KioskCaller:
+    principal = _principal(request)
+    return KioskCaller(
+        services=_services(request), kiosk_id=None if principal == SHARED_KIOSK else principal
+    )
 
 
-def operator_auth(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> _Services:
-    services = _services(request)
-    _check_token(_bearer(authorization), services.settings.operator_token)
-    return services
+def operator_auth(request: Request) -> _Services:
+    _principal(request)
+    return _services(request)
 
 
-KioskServices = Annotated[_Services, Depends(kiosk_auth)]
+KioskServices = Annotated[KioskCaller, Depends(kiosk_auth)]
 OperatorServices = Annotated[_Services, Depends(operator_auth)]
 
 
@@ -202,14 +216,24 @@ def _install_kiosk_routes(app: FastAPI) -> None:
     @app.post("/api/v1/records")
     def post_records(
         batch: RecordBatch,
-        services: KioskServices,
+        caller: KioskServices,
         kiosk: Annotated[str | None, Header(alias=KIOSK_HEADER)] = None,
     ) -> BatchAck:
+        caller.check_kiosk(batch.kiosk_id)
         if kiosk is not None and kiosk != batch.kiosk_id:
             raise ApiError(status=400, code=ErrorCode.KIOSK_MISMATCH, message="batch kiosk_id")
         for record in batch.records:
+            caller.check_kiosk(record.kiosk_id)
             _refuse_personal_keys(record.extra.keys(), "record extra")
-        ack = services.store.add_records(batch, received_at=datetime.now(tz=UTC))
+        services = caller.services
+        try:
+            ack = services.store.add_records(batch, received_at=datetime.now(tz=UTC))
+        except DocumentIdTaken as err:
+            raise ApiError(
+                status=409,
+                code=ErrorCode.DOCUMENT_ID_TAKEN,
+                message="a document id of this batch belongs to another kiosk",
+            ) from err
         logger.info(
             "records received",
             extra={
@@ -223,8 +247,9 @@ def _install_kiosk_routes(app: FastAPI) -> None:
 
     @app.post("/api/v1/register/extract")
     def register_extract(
-        request: RegisterExtractRequest, services: KioskServices
+        request: RegisterExtractRequest, caller: KioskServices
     ) -> RegisterExtractResponse:
+        services = caller.services
         masked = request.national_number[:6] + "*****"
         extract = services.register.extract(request.national_number)
         if extract is None:
@@ -237,7 +262,9 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         return extract
 
     @app.post("/api/v1/heartbeat")
-    def heartbeat(hb: Heartbeat, services: KioskServices) -> HeartbeatAck:
+    def heartbeat(hb: Heartbeat, caller: KioskServices) -> HeartbeatAck:
+        caller.check_kiosk(hb.kiosk_id)
+        services = caller.services
         _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
         now = datetime.now(tz=UTC)
         services.store.record_heartbeat(hb, received_at=now)
@@ -248,6 +275,44 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         return HeartbeatAck(
             received_at=now, next_poll_seconds=services.settings.heartbeat_interval_s
         )
+
+
+_IDENTITY_ERRORS: Final = {
+    "bad_code": (401, ErrorCode.ENROLLMENT_REFUSED),
+    "taken": (409, ErrorCode.ENROLLMENT_REFUSED),
+    "invalid_key": (422, ErrorCode.ENROLLMENT_REFUSED),
+    "replayed": (401, ErrorCode.REPLAYED),
+}
+
+
+def _identity_error(err: IdentityError) -> ApiError:
+    status, code = _IDENTITY_ERRORS.get(err.code, (401, ErrorCode.UNAUTHORIZED))
+    return ApiError(status=status, code=code, message=str(err))
+
+
+def _install_identity_routes(app: FastAPI) -> None:
+    @app.post("/api/v1/enroll", status_code=202)
+    def enroll(request: EnrollmentRequest, http: Request) -> EnrollmentStatus:
+        """A kiosk asks to be enrolled with its key and a one-time code; an operator decides."""
+        try:
+            state = _services(http).identities.enroll(request)
+        except IdentityError as err:
+            logger.info("enrollment refused", extra={"kiosk_id": request.kiosk_id, "why": err.code})
+            raise _identity_error(err) from err
+        logger.info("enrollment", extra={"kiosk_id": request.kiosk_id, "state": state.value})
+        return EnrollmentStatus(kiosk_id=request.kiosk_id, state=state)
+
+    @app.post("/api/v1/auth/token")
+    def auth_token(request: AuthRequest, http: Request) -> AuthToken:
+        """A short-lived token for an accepted kiosk, against a request signed with its key."""
+        services = _services(http)
+        try:
+            kiosk_id = services.identities.authenticate(request)
+        except IdentityError as err:
+            logger.info("token refused", extra={"kiosk_id": request.kiosk_id, "why": err.code})
+            raise _identity_error(err) from err
+        token, expires = services.tokens.issue(kiosk_id)
+        return AuthToken(token=token, expires_at=expires)
 
 
 def _install_operator_routes(app: FastAPI) -> None:
@@ -339,11 +404,29 @@ def create_app(
 ) -> FastAPI:
     """The central server application; storage and register default to the settings' files."""
     connector = register or DemoRegister.load(settings.register_path)
+    sql_store = store or SqlCentralStore(settings.db_url)
+    if not isinstance(sql_store, SqlCentralStore):
+        raise TypeError("the central server needs a SQL store")
+    identities = IdentityStore(sql_store.engine)
     services = _Services(
         settings=settings,
-        store=store or SqlCentralStore(settings.db_url),
+        store=sql_store,
         register=connector,
+        identities=identities,
+        tokens=TokenIssuer(identities.token_secret(settings.token_secret)),
     )
+
+    def kiosk_principal(token: str) -> str | None:
+        if settings.accept_shared_kiosk_token and hmac.compare_digest(
+            token.encode(), settings.kiosk_token.encode()
+        ):
+            return SHARED_KIOSK
+        return services.tokens.kiosk_of(token)
+
+    def operator_principal(token: str) -> str | None:
+        if hmac.compare_digest(token.encode(), settings.operator_token.encode()):
+            return "operator"
+        return None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -354,12 +437,13 @@ def create_app(
     app.state.services = services
     _install_error_handlers(app)
     _install_kiosk_routes(app)
+    _install_identity_routes(app)
     _install_operator_routes(app)
     _install_public_routes(app)
     app.add_middleware(
         RequestGuard,
         rules=_guard_rules(settings),
-        tokens={Role.KIOSK: settings.kiosk_token, Role.OPERATOR: settings.operator_token},
+        authenticators={Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal},
         default_max_body_bytes=settings.max_body_bytes,
     )
     return app
@@ -379,5 +463,7 @@ def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
         ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
         ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
+        ("POST", "/api/v1/enroll"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),
+        ("POST", "/api/v1/auth/token"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),
         ("POST", "/api/v1/verify"): GuardRule(role=None, max_body_bytes=_VERIFY_MAX_BYTES),
     }

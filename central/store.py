@@ -38,6 +38,11 @@ from offline_queue.wire import (
 
 logger = logging.getLogger(__name__)
 
+
+class DocumentIdTaken(StoreError):
+    """A record reports a document id that another kiosk already holds: the batch is refused."""
+
+
 MAX_PAGE: Final = 1000
 
 
@@ -170,8 +175,20 @@ class SqlCentralStore:
                     verification_code=codes[index] if codes else None,
                 )
                 .on_conflict_do_nothing(index_elements=["document_id"])
-            )
-            if inserted.rowcount != 1:
+                .returning(db.documents.c.document_id)
+            ).scalar_one_or_none()
+            if inserted is None:
+                holder = connection.execute(
+                    sa.select(db.documents.c.kiosk_id).where(
+                        db.documents.c.document_id == document_id
+                    )
+                ).scalar_one_or_none()
+                if holder != record.kiosk_id:
+                    logger.warning(
+                        "document id held by another kiosk",
+                        extra={"document_id": document_id, "operation_id": record.operation_id},
+                    )
+                    raise DocumentIdTaken("document id held by another kiosk")
                 logger.warning(
                     "document id reported twice",
                     extra={"document_id": document_id, "operation_id": record.operation_id},
