@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import socket
+import ssl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         help="database URL (postgresql+psycopg://…) or SQLite file (default var/data/central.sqlite3)",
     )
     serve.add_argument("--register", type=Path, default=DEMO_REGISTER_PATH)
+    serve.add_argument("--tls-cert", type=Path, default=None, help="server certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, default=None, help="server private key (PEM)")
+    serve.add_argument(
+        "--client-ca", type=Path, default=None, help="CA whose client certificates are asked for"
+    )
     serve.add_argument(
         "--max-body-bytes",
         type=int,
@@ -130,9 +136,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(sock: socket.socket) -> str:
+def _url(sock: socket.socket, *, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -157,6 +164,9 @@ def serve(
     register: Path,
     seal_roots: tuple[Path, ...] = (),
     max_body_bytes: int = 1024 * 1024,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    client_ca: Path | None = None,
 ) -> int:
     configure_json_logging()
     url = _db_url(db)
@@ -168,8 +178,23 @@ def serve(
     )
     app = create_app(settings)
     sock = _bind(host, port)
-    ready = json.dumps({"url": _url(sock), "pid": os.getpid(), "db": redacted(settings.db_url)})
-    config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="on")
+    if (tls_cert is None) != (tls_key is None):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    tls = tls_cert is not None
+    ready = json.dumps(
+        {"url": _url(sock, tls=tls), "pid": os.getpid(), "db": redacted(settings.db_url)}
+    )
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=True,
+        lifespan="on",
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        ssl_ca_certs=str(client_ca) if client_ca else None,
+        ssl_cert_reqs=ssl.CERT_OPTIONAL if client_ca else ssl.CERT_NONE,
+    )
     server = _AnnouncingServer(config, ready_line=ready)
     try:
         server.run(sockets=[sock])
@@ -191,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         register=args.register,
         seal_roots=tuple(p.resolve() for p in args.seal_root),
         max_body_bytes=args.max_body_bytes,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        client_ca=args.client_ca,
     )
 
 

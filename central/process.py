@@ -129,6 +129,7 @@ def start_central(
     register_path: Path | None = None,
     seal_roots: tuple[Path, ...] = (),
     max_body_bytes: int | None = None,
+    tls: tuple[Path, Path] | None = None,
     env: dict[str, str] | None = None,
     startup_timeout: float = 30.0,
 ) -> RunningCentral:
@@ -161,6 +162,8 @@ def start_central(
         command += ["--register", str(register_path)]
     if max_body_bytes is not None:
         command += ["--max-body-bytes", str(max_body_bytes)]
+    if tls is not None:
+        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     for root in seal_roots:
         command += ["--seal-root", str(root)]
     child_env = dict(os.environ if env is None else env)

@@ -163,6 +163,7 @@ class CentralClient:
         timeout: float,
         session: requests.Session | None = None,
         key: KioskKey | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.kiosk_id = kiosk_id
@@ -170,6 +171,8 @@ class CentralClient:
         self._session = session or requests.Session()
         self._key = key
         self._token = token
+        # pin the central's CA (passed with each request: the environment's bundle cannot win)
+        self._verify: str | bool = str(ca_file) if ca_file is not None else True
         self._token_renew_at = float("inf") if key is None else 0.0
         self._session.headers.update(
             {
@@ -290,6 +293,7 @@ class CentralClient:
                 data=body.model_dump_json().encode(),
                 headers=headers,
                 timeout=self._timeout,
+                verify=self._verify,
             )
         except requests.Timeout as err:
             raise CentralUnavailable("central server timed out", params={"path": path}) from err
