@@ -44,7 +44,12 @@ class RunningCentral:
     """A central server child process. Use as a context manager, or call `stop()`."""
 
     def __init__(
-        self, *, process: subprocess.Popen[bytes], url: str, db_path: Path, log_path: Path
+        self,
+        *,
+        process: subprocess.Popen[bytes],
+        url: str,
+        db_path: Path | None,
+        log_path: Path,
     ) -> None:
         self._process = process
         self.url = url
@@ -116,17 +121,31 @@ def _read_ready_line(process: subprocess.Popen[bytes], *, deadline: float) -> by
 
 def start_central(
     *,
-    db_path: Path,
+    db_path: Path | None = None,
+    db_url: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
     log_path: Path | None = None,
     register_path: Path | None = None,
     seal_roots: tuple[Path, ...] = (),
+    max_body_bytes: int | None = None,
+    tls: tuple[Path, Path] | None = None,
     env: dict[str, str] | None = None,
     startup_timeout: float = 30.0,
 ) -> RunningCentral:
-    """Start the central server in a child process and wait until it listens."""
-    log = log_path or db_path.with_name(db_path.name + ".log")
+    """Start the central server in a child process and wait until it listens.
+
+    The database is a SQLite file (`db_path`) or a URL (`db_url`, e.g. PostgreSQL); the log goes
+    beside the SQLite file unless `log_path` is given (required with `db_url`).
+    """
+    if (db_path is None) == (db_url is None):
+        raise ValueError("give exactly one of db_path and db_url")
+    if log_path is not None:
+        log = log_path
+    elif db_path is not None:
+        log = db_path.with_name(db_path.name + ".log")
+    else:
+        raise ValueError("log_path is required with db_url")
     command = [
         sys.executable,
         "-m",
@@ -137,10 +156,14 @@ def start_central(
         "--port",
         str(port),
         "--db",
-        str(db_path),
+        db_url if db_url is not None else str(db_path),
     ]
     if register_path is not None:
         command += ["--register", str(register_path)]
+    if max_body_bytes is not None:
+        command += ["--max-body-bytes", str(max_body_bytes)]
+    if tls is not None:
+        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     for root in seal_roots:
         command += ["--seal-root", str(root)]
     child_env = dict(os.environ if env is None else env)

@@ -11,7 +11,7 @@ request (which may hold a national number). Logs are structured and never hold a
 
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,15 +23,24 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.errors import StoreError
+from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, RequestGuard, Role
+from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
-from central.store import CentralStore, SqliteCentralStore
+from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
 from central.verify_page import judge, render_verify_page
 from offline_queue.wire import (
+    MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
+    AuthRequest,
+    AuthToken,
     BatchAck,
+    EnrollmentRequest,
+    EnrollmentStatus,
     ErrorBody,
     ErrorCode,
+    FieldError,
     Heartbeat,
     HeartbeatAck,
     KioskList,
@@ -39,6 +48,7 @@ from offline_queue.wire import (
     RecordPage,
     RegisterExtractRequest,
     RegisterExtractResponse,
+    contains_national_number,
 )
 from printing.verify import verify_pdf
 
@@ -54,6 +64,8 @@ class _Services:
     settings: CentralSettings
     store: CentralStore
     register: RegisterConnector
+    identities: IdentityStore
+    tokens: TokenIssuer
 
 
 class ApiError(Exception):
@@ -71,38 +83,57 @@ def _services(request: Request) -> _Services:
     return services
 
 
-def _bearer(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KioskCaller:
+    services: _Services
+    kiosk_id: str | None
+    """The kiosk named by the caller's token; None for the fleet's shared kiosk token."""
+
+    def check_kiosk(self, kiosk_id: str) -> None:
+        """Refuse (403) a message about a kiosk other than the caller."""
+        if self.kiosk_id is not None and kiosk_id != self.kiosk_id:
+            raise ApiError(
+                status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
+            )
 
 
-def _check_token(presented: str, expected: str) -> None:
-    if not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+def _principal(request: Request) -> str:
+    principal = getattr(request.state, PRINCIPAL_KEY, None)
+    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
         raise ApiError(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
+    return principal
 
 
-def kiosk_auth(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> _Services:
-    services = _services(request)
-    _check_token(_bearer(authorization), services.settings.kiosk_token)
-    return services
+def kiosk_auth(request: Request) -> KioskCaller:
+    principal = _principal(request)
+    return KioskCaller(
+        services=_services(request), kiosk_id=None if principal == SHARED_KIOSK else principal
+    )
 
 
-def operator_auth(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> _Services:
-    services = _services(request)
-    _check_token(_bearer(authorization), services.settings.operator_token)
-    return services
+def operator_auth(request: Request) -> _Services:
+    _principal(request)
+    return _services(request)
 
 
-KioskServices = Annotated[_Services, Depends(kiosk_auth)]
+KioskServices = Annotated[KioskCaller, Depends(kiosk_auth)]
 OperatorServices = Annotated[_Services, Depends(operator_auth)]
 
 
-def _error_response(status: int, code: str, message: str = "") -> JSONResponse:
-    body = ErrorBody(code=code, message=message)
+_MESSAGE_MAX: Final = 500
+
+
+def _error_response(
+    status: int,
+    code: str,
+    message: str = "",
+    *,
+    fields: tuple[FieldError, ...] = (),
+    omitted: int = 0,
+) -> JSONResponse:
+    body = ErrorBody(
+        code=code, message=message[:_MESSAGE_MAX], fields=fields, fields_omitted=omitted
+    )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -112,29 +143,97 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _error_response(exc.status, exc.code.value, exc.message)
 
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        logger.error(
+            "store unavailable",
+            extra={"path": request.url.path, "error": str(exc), "cause": repr(exc.__cause__)[:200]},
+        )
+        return _error_response(503, ErrorCode.STORE_UNAVAILABLE.value, "database unavailable")
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Only the locations of the faults: the input may hold personal data.
-        where = sorted({".".join(str(p) for p in error.get("loc", ())) for error in exc.errors()})
-        logger.info("invalid request", extra={"path": request.url.path, "fields": where})
-        return _error_response(422, ErrorCode.INVALID_REQUEST.value, "invalid: " + ", ".join(where))
+        # Only the locations and kinds of the faults, never the input (it may hold personal data);
+        # a location part written like a national number (a free-form map's key) is masked.
+        faults = _field_errors(exc.errors())
+        shown = tuple(faults[:MAX_ERROR_FIELDS])
+        omitted = len(faults) - len(shown)
+        logger.info(
+            "invalid request",
+            extra={"path": request.url.path, "fields": [f.loc for f in shown], "omitted": omitted},
+        )
+        return _error_response(
+            422,
+            ErrorCode.INVALID_REQUEST.value,
+            f"{len(faults)} invalid field(s)",
+            fields=shown,
+            omitted=omitted,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INVALID_REQUEST
+        codes = {404: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
+        code = codes.get(exc.status_code, ErrorCode.INVALID_REQUEST)
         return _error_response(exc.status_code, code.value, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.error(
+            "unexpected error",
+            extra={"path": request.url.path, "error": type(exc).__name__},
+        )
+        return _error_response(500, ErrorCode.INTERNAL.value, "internal error")
+
+
+_LOC_PART_MAX: Final = 64
+
+
+def _loc_part(part: object) -> str:
+    text = str(part)[:_LOC_PART_MAX]
+    return "*" if contains_national_number(text) else text
+
+
+def _field_errors(errors: object) -> list[FieldError]:
+    faults: dict[str, FieldError] = {}
+    for error in errors if isinstance(errors, list | tuple) else ():
+        loc = ".".join(_loc_part(p) for p in error.get("loc", ()))[:200]
+        kind = str(error.get("type", "invalid"))[:64]
+        faults.setdefault(f"{loc}\0{kind}", FieldError(loc=loc, type=kind))
+    return sorted(faults.values(), key=lambda f: (f.loc, f.type))
+
+
+def _refuse_personal_keys(keys: Iterable[str], where: str) -> None:
+    """Free-form maps may not be keyed by a national number (it would be stored and logged)."""
+    if any(contains_national_number(key) for key in keys):
+        raise ApiError(
+            status=422,
+            code=ErrorCode.PERSONAL_DATA,
+            message=f"{where} keys must not contain personal identifiers",
+        )
 
 
 def _install_kiosk_routes(app: FastAPI) -> None:
     @app.post("/api/v1/records")
     def post_records(
         batch: RecordBatch,
-        services: KioskServices,
+        caller: KioskServices,
         kiosk: Annotated[str | None, Header(alias=KIOSK_HEADER)] = None,
     ) -> BatchAck:
+        caller.check_kiosk(batch.kiosk_id)
         if kiosk is not None and kiosk != batch.kiosk_id:
             raise ApiError(status=400, code=ErrorCode.KIOSK_MISMATCH, message="batch kiosk_id")
-        ack = services.store.add_records(batch, received_at=datetime.now(tz=UTC))
+        for record in batch.records:
+            caller.check_kiosk(record.kiosk_id)
+            _refuse_personal_keys(record.extra.keys(), "record extra")
+        services = caller.services
+        try:
+            ack = services.store.add_records(batch, received_at=datetime.now(tz=UTC))
+        except DocumentIdTaken as err:
+            raise ApiError(
+                status=409,
+                code=ErrorCode.DOCUMENT_ID_TAKEN,
+                message="a document id of this batch belongs to another kiosk",
+            ) from err
         logger.info(
             "records received",
             extra={
@@ -148,8 +247,9 @@ def _install_kiosk_routes(app: FastAPI) -> None:
 
     @app.post("/api/v1/register/extract")
     def register_extract(
-        request: RegisterExtractRequest, services: KioskServices
+        request: RegisterExtractRequest, caller: KioskServices
     ) -> RegisterExtractResponse:
+        services = caller.services
         masked = request.national_number[:6] + "*****"
         extract = services.register.extract(request.national_number)
         if extract is None:
@@ -162,7 +262,10 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         return extract
 
     @app.post("/api/v1/heartbeat")
-    def heartbeat(hb: Heartbeat, services: KioskServices) -> HeartbeatAck:
+    def heartbeat(hb: Heartbeat, caller: KioskServices) -> HeartbeatAck:
+        caller.check_kiosk(hb.kiosk_id)
+        services = caller.services
+        _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
         now = datetime.now(tz=UTC)
         services.store.record_heartbeat(hb, received_at=now)
         logger.info(
@@ -172,6 +275,44 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         return HeartbeatAck(
             received_at=now, next_poll_seconds=services.settings.heartbeat_interval_s
         )
+
+
+_IDENTITY_ERRORS: Final = {
+    "bad_code": (401, ErrorCode.ENROLLMENT_REFUSED),
+    "taken": (409, ErrorCode.ENROLLMENT_REFUSED),
+    "invalid_key": (422, ErrorCode.ENROLLMENT_REFUSED),
+    "replayed": (401, ErrorCode.REPLAYED),
+}
+
+
+def _identity_error(err: IdentityError) -> ApiError:
+    status, code = _IDENTITY_ERRORS.get(err.code, (401, ErrorCode.UNAUTHORIZED))
+    return ApiError(status=status, code=code, message=str(err))
+
+
+def _install_identity_routes(app: FastAPI) -> None:
+    @app.post("/api/v1/enroll", status_code=202)
+    def enroll(request: EnrollmentRequest, http: Request) -> EnrollmentStatus:
+        """A kiosk asks to be enrolled with its key and a one-time code; an operator decides."""
+        try:
+            state = _services(http).identities.enroll(request)
+        except IdentityError as err:
+            logger.info("enrollment refused", extra={"kiosk_id": request.kiosk_id, "why": err.code})
+            raise _identity_error(err) from err
+        logger.info("enrollment", extra={"kiosk_id": request.kiosk_id, "state": state.value})
+        return EnrollmentStatus(kiosk_id=request.kiosk_id, state=state)
+
+    @app.post("/api/v1/auth/token")
+    def auth_token(request: AuthRequest, http: Request) -> AuthToken:
+        """A short-lived token for an accepted kiosk, against a request signed with its key."""
+        services = _services(http)
+        try:
+            kiosk_id = services.identities.authenticate(request)
+        except IdentityError as err:
+            logger.info("token refused", extra={"kiosk_id": request.kiosk_id, "why": err.code})
+            raise _identity_error(err) from err
+        token, expires = services.tokens.issue(kiosk_id)
+        return AuthToken(token=token, expires_at=expires)
 
 
 def _install_operator_routes(app: FastAPI) -> None:
@@ -185,8 +326,12 @@ def _install_operator_routes(app: FastAPI) -> None:
         return services.store.list_records(kiosk_id=kiosk_id, after=after, limit=limit)
 
     @app.get("/api/v1/kiosks")
-    def list_kiosks(services: OperatorServices) -> KioskList:
-        return services.store.list_kiosks()
+    def list_kiosks(
+        services: OperatorServices,
+        after: Annotated[str | None, Query(max_length=128)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> KioskList:
+        return services.store.list_kiosks(after=after, limit=limit)
 
 
 _VERIFY_MAX_BYTES: Final = 10 * 1024 * 1024
@@ -194,7 +339,8 @@ _VERIFY_MAX_BYTES: Final = 10 * 1024 * 1024
 
 def _install_public_routes(app: FastAPI) -> None:
     @app.get("/healthz")
-    def healthz() -> dict[str, object]:
+    def healthz(request: Request) -> dict[str, object]:
+        _services(request).store.check()
         return {"status": "ok", "schema_version": SCHEMA_VERSION}
 
     @app.post("/api/v1/verify")
@@ -258,11 +404,29 @@ def create_app(
 ) -> FastAPI:
     """The central server application; storage and register default to the settings' files."""
     connector = register or DemoRegister.load(settings.register_path)
+    sql_store = store or SqlCentralStore(settings.db_url)
+    if not isinstance(sql_store, SqlCentralStore):
+        raise TypeError("the central server needs a SQL store")
+    identities = IdentityStore(sql_store.engine)
     services = _Services(
         settings=settings,
-        store=store or SqliteCentralStore(settings.db_path),
+        store=sql_store,
         register=connector,
+        identities=identities,
+        tokens=TokenIssuer(identities.token_secret(settings.token_secret)),
     )
+
+    def kiosk_principal(token: str) -> str | None:
+        if settings.accept_shared_kiosk_token and hmac.compare_digest(
+            token.encode(), settings.kiosk_token.encode()
+        ):
+            return SHARED_KIOSK
+        return services.tokens.kiosk_of(token)
+
+    def operator_principal(token: str) -> str | None:
+        if hmac.compare_digest(token.encode(), settings.operator_token.encode()):
+            return "operator"
+        return None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -273,6 +437,33 @@ def create_app(
     app.state.services = services
     _install_error_handlers(app)
     _install_kiosk_routes(app)
+    _install_identity_routes(app)
     _install_operator_routes(app)
     _install_public_routes(app)
+    app.add_middleware(
+        RequestGuard,
+        rules=_guard_rules(settings),
+        authenticators={Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal},
+        default_max_body_bytes=settings.max_body_bytes,
+    )
     return app
+
+
+_SMALL_BODY: Final = 16 * 1024
+
+
+def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
+    """Who may call each route, and how large its body may be, checked before it is read."""
+    batch = settings.max_body_bytes
+    return {
+        ("POST", "/api/v1/records"): GuardRule(role=Role.KIOSK, max_body_bytes=batch),
+        ("POST", "/api/v1/register/extract"): GuardRule(
+            role=Role.KIOSK, max_body_bytes=_SMALL_BODY
+        ),
+        ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
+        ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
+        ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
+        ("POST", "/api/v1/enroll"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),
+        ("POST", "/api/v1/auth/token"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),
+        ("POST", "/api/v1/verify"): GuardRule(role=None, max_body_bytes=_VERIFY_MAX_BYTES),
+    }

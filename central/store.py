@@ -1,25 +1,29 @@
 """Storage of the central server.
 
-`CentralStore` is the interface the web layer uses; `SqliteCentralStore` implements it with stdlib
-`sqlite3` (WAL, `synchronous=FULL`, explicit schema version). A PostgreSQL store can come later
-behind the same protocol.
+`CentralStore` is the interface the web layer uses; `SqlCentralStore` implements it with
+SQLAlchemy 2 on the tables of `central.db` (an embedded SQLite file or PostgreSQL by URL; the
+schema comes from the Alembic migrations). Several server processes may share one PostgreSQL
+database: every guarantee below is enforced by the database's constraints, not by process memory.
 
 Records are de-duplicated forever on `(kiosk_id, operation_id)`, so a kiosk may resend a batch as
-often as it likes. The store keeps no personal data: records and heartbeats carry none.
+often as it likes. The store keeps no personal data: records and heartbeats carry none. Every list
+is paged (`after` a key, at most `MAX_PAGE` rows).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from central import db
 from central.errors import StoreError
 from offline_queue.wire import (
     BatchAck,
@@ -34,38 +38,11 @@ from offline_queue.wire import (
 
 logger = logging.getLogger(__name__)
 
-_MIGRATIONS: Final[tuple[str, ...]] = (
-    """
-    CREATE TABLE records (
-        seq INTEGER PRIMARY KEY,
-        kiosk_id TEXT NOT NULL,
-        operation_id TEXT NOT NULL,
-        occurred_at TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        record_json TEXT NOT NULL,
-        UNIQUE (kiosk_id, operation_id)
-    );
-    CREATE TABLE documents (
-        document_id TEXT PRIMARY KEY,
-        record_seq INTEGER NOT NULL REFERENCES records(seq),
-        kiosk_id TEXT NOT NULL,
-        document_type TEXT,
-        issued_at TEXT NOT NULL
-    );
-    CREATE TABLE kiosks (
-        kiosk_id TEXT PRIMARY KEY,
-        received_at TEXT NOT NULL,
-        heartbeat_json TEXT NOT NULL
-    );
-    """,
-    # 2: the verification code printed on each document (12 lower-case hex digits; NULL for
-    # documents reported by kiosks that did not send codes yet)
-    """
-    ALTER TABLE documents ADD COLUMN verification_code TEXT;
-    """,
-)
-SCHEMA_VERSION: Final = len(_MIGRATIONS)
+
+class DocumentIdTaken(StoreError):
+    """A record reports a document id that another kiosk already holds: the batch is refused."""
+
+
 MAX_PAGE: Final = 1000
 
 
@@ -92,116 +69,126 @@ class CentralStore(Protocol):
 
     def record_heartbeat(self, heartbeat: Heartbeat, *, received_at: datetime) -> None: ...
 
-    def list_kiosks(self) -> KioskList: ...
+    def list_kiosks(self, *, after: str | None = None, limit: int = 100) -> KioskList: ...
+
+    def check(self) -> None:
+        """Raise `StoreError` when the database cannot answer a query."""
 
     def close(self) -> None: ...
 
 
-class SqliteCentralStore:
-    """`CentralStore` on one SQLite file; safe to share between the server's worker threads."""
+class SqlCentralStore:
+    """`CentralStore` on a SQLAlchemy engine; safe to share between the server's worker threads."""
 
-    def __init__(self, path: Path) -> None:
-        self._lock = threading.Lock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=5.0, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as err:
-            raise StoreError(f"cannot open the central database {path}") from err
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.Error as err:
-            self._db.close()
-            raise StoreError(f"cannot prepare the central database {path}") from err
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self._engine = db.create_engine(url)
+        self._dialect = self._engine.dialect.name
+        # SQLite has one writer at a time: serialise this process's writers instead of letting
+        # them meet SQLITE_BUSY. PostgreSQL needs no such lock (constraints do the work).
+        self._write_lock: threading.Lock | None = (
+            threading.Lock() if self._dialect == "sqlite" else None
+        )
+        if migrate:
+            try:
+                db.migrate(self._engine)
+            except StoreError:
+                self._engine.dispose()
+                raise
+
+    @property
+    def engine(self) -> sa.Engine:
+        return self._engine
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._engine.dispose()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+    def _write(self, what: str) -> Iterator[sa.Connection]:
+        with self._write_lock or nullcontext():
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                with self._engine.begin() as connection:
+                    yield connection
+            except sa.exc.SQLAlchemyError as err:
+                raise StoreError(f"cannot store {what}") from err
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db
+    def _read(self, what: str) -> Iterator[sa.Connection]:
+        try:
+            with self._engine.connect() as connection:
+                yield connection
+        except sa.exc.SQLAlchemyError as err:
+            raise StoreError(f"cannot read {what}") from err
 
-    def _migrate(self) -> None:
-        with self._write() as db:
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"database schema {version} is newer than {SCHEMA_VERSION}")
-            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version={number:d}")
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that can say ON CONFLICT in this database's dialect."""
+        return postgresql.insert(table) if self._dialect == "postgresql" else sqlite.insert(table)
+
+    def check(self) -> None:
+        with self._read("the database") as connection:
+            connection.execute(sa.select(sa.func.count()).select_from(db.kiosks)).scalar_one()
 
     # -- records -------------------------------------------------------------------------------
 
     def add_records(self, batch: RecordBatch, *, received_at: datetime) -> BatchAck:
         accepted: list[str] = []
         duplicates: list[str] = []
-        try:
-            with self._write() as db:
-                for record in batch.records:
-                    if self._insert_record(db, record, received_at=received_at):
-                        accepted.append(record.operation_id)
-                    else:
-                        duplicates.append(record.operation_id)
-        except sqlite3.Error as err:
-            raise StoreError("cannot store the records") from err
+        with self._write("the records") as connection:
+            for record in batch.records:
+                if self._insert_record(connection, record, received_at=received_at):
+                    accepted.append(record.operation_id)
+                else:
+                    duplicates.append(record.operation_id)
         return BatchAck(
             batch_id=batch.batch_id, accepted=tuple(accepted), duplicates=tuple(duplicates)
         )
 
-    @staticmethod
     def _insert_record(
-        db: sqlite3.Connection, record: IssuanceRecord, *, received_at: datetime
+        self, connection: sa.Connection, record: IssuanceRecord, *, received_at: datetime
     ) -> bool:
-        cursor = db.execute(
-            "INSERT INTO records (kiosk_id, operation_id, occurred_at, received_at, outcome,"
-            " record_json) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(kiosk_id, operation_id) DO NOTHING",
-            (
-                record.kiosk_id,
-                record.operation_id,
-                record.occurred_at.isoformat(),
-                received_at.isoformat(),
-                record.outcome,
-                record.model_dump_json(),
-            ),
+        statement = (
+            self._insert(db.records)
+            .values(
+                kiosk_id=record.kiosk_id,
+                operation_id=record.operation_id,
+                occurred_at=record.occurred_at.isoformat(),
+                received_at=received_at.isoformat(),
+                outcome=record.outcome,
+                record_json=record.model_dump_json(),
+            )
+            .on_conflict_do_nothing(index_elements=["kiosk_id", "operation_id"])
+            .returning(db.records.c.seq)
         )
-        if cursor.rowcount != 1:
+        seq = connection.execute(statement).scalar_one_or_none()
+        if seq is None:
             return False
         types = record.documents if len(record.documents) == len(record.document_ids) else ()
         codes = record.document_codes  # the wire model checked: () or one per document id
         for index, document_id in enumerate(record.document_ids):
-            inserted = db.execute(
-                "INSERT INTO documents (document_id, record_seq, kiosk_id, document_type,"
-                " issued_at, verification_code) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(document_id) DO NOTHING",
-                (
-                    document_id,
-                    cursor.lastrowid,
-                    record.kiosk_id,
-                    types[index] if types else None,
-                    record.occurred_at.isoformat(),
-                    codes[index] if codes else None,
-                ),
-            )
-            if inserted.rowcount != 1:
+            inserted = connection.execute(
+                self._insert(db.documents)
+                .values(
+                    document_id=document_id,
+                    record_seq=seq,
+                    kiosk_id=record.kiosk_id,
+                    document_type=types[index] if types else None,
+                    issued_at=record.occurred_at.isoformat(),
+                    verification_code=codes[index] if codes else None,
+                )
+                .on_conflict_do_nothing(index_elements=["document_id"])
+                .returning(db.documents.c.document_id)
+            ).scalar_one_or_none()
+            if inserted is None:
+                holder = connection.execute(
+                    sa.select(db.documents.c.kiosk_id).where(
+                        db.documents.c.document_id == document_id
+                    )
+                ).scalar_one_or_none()
+                if holder != record.kiosk_id:
+                    logger.warning(
+                        "document id held by another kiosk",
+                        extra={"document_id": document_id, "operation_id": record.operation_id},
+                    )
+                    raise DocumentIdTaken("document id held by another kiosk")
                 logger.warning(
                     "document id reported twice",
                     extra={"document_id": document_id, "operation_id": record.operation_id},
@@ -212,15 +199,15 @@ class SqliteCentralStore:
         self, *, kiosk_id: str | None = None, after: int = 0, limit: int = 100
     ) -> RecordPage:
         limit = max(1, min(limit, MAX_PAGE))
-        sql = "SELECT seq, received_at, record_json FROM records WHERE seq > ?"
-        params: list[object] = [after]
+        table = db.records
+        query = sa.select(table.c.seq, table.c.received_at, table.c.record_json).where(
+            table.c.seq > after
+        )
         if kiosk_id is not None:
-            sql += " AND kiosk_id = ?"
-            params.append(kiosk_id)
-        sql += " ORDER BY seq LIMIT ?"
-        params.append(limit + 1)
-        with self._read() as db:
-            rows = db.execute(sql, params).fetchall()
+            query = query.where(table.c.kiosk_id == kiosk_id)
+        query = query.order_by(table.c.seq).limit(limit + 1)
+        with self._read("the records") as connection:
+            rows = connection.execute(query).all()
         page = [
             StoredRecord(
                 seq=seq,
@@ -233,12 +220,16 @@ class SqliteCentralStore:
         return RecordPage(records=tuple(page), next_after=next_after)
 
     def find_document(self, document_id: str) -> DocumentIssue | None:
-        with self._read() as db:
-            row = db.execute(
-                "SELECT document_id, document_type, kiosk_id, issued_at, verification_code"
-                " FROM documents WHERE document_id = ?",
-                (document_id,),
-            ).fetchone()
+        table = db.documents
+        query = sa.select(
+            table.c.document_id,
+            table.c.document_type,
+            table.c.kiosk_id,
+            table.c.issued_at,
+            table.c.verification_code,
+        ).where(table.c.document_id == document_id)
+        with self._read("the documents") as connection:
+            row = connection.execute(query).first()
         if row is None:
             return None
         return DocumentIssue(
@@ -252,29 +243,37 @@ class SqliteCentralStore:
     # -- fleet ---------------------------------------------------------------------------------
 
     def record_heartbeat(self, heartbeat: Heartbeat, *, received_at: datetime) -> None:
-        try:
-            with self._write() as db:
-                db.execute(
-                    "INSERT INTO kiosks (kiosk_id, received_at, heartbeat_json) VALUES (?, ?, ?)"
-                    " ON CONFLICT(kiosk_id) DO UPDATE SET received_at = excluded.received_at,"
-                    " heartbeat_json = excluded.heartbeat_json",
-                    (heartbeat.kiosk_id, received_at.isoformat(), heartbeat.model_dump_json()),
-                )
-        except sqlite3.Error as err:
-            raise StoreError("cannot store the heartbeat") from err
-
-    def list_kiosks(self) -> KioskList:
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT kiosk_id, received_at, heartbeat_json FROM kiosks ORDER BY kiosk_id"
-            ).fetchall()
-        return KioskList(
-            kiosks=tuple(
-                KioskStatus(
-                    kiosk_id=kiosk_id,
-                    received_at=datetime.fromisoformat(received),
-                    heartbeat=Heartbeat.model_validate_json(body),
-                )
-                for kiosk_id, received, body in rows
-            )
+        insert = self._insert(db.kiosks).values(
+            kiosk_id=heartbeat.kiosk_id,
+            received_at=received_at.isoformat(),
+            heartbeat_json=heartbeat.model_dump_json(),
         )
+        statement = insert.on_conflict_do_update(
+            index_elements=["kiosk_id"],
+            set_={
+                "received_at": insert.excluded.received_at,
+                "heartbeat_json": insert.excluded.heartbeat_json,
+            },
+        )
+        with self._write("the heartbeat") as connection:
+            connection.execute(statement)
+
+    def list_kiosks(self, *, after: str | None = None, limit: int = 100) -> KioskList:
+        limit = max(1, min(limit, MAX_PAGE))
+        table = db.kiosks
+        query = sa.select(table.c.kiosk_id, table.c.received_at, table.c.heartbeat_json)
+        if after is not None:
+            query = query.where(table.c.kiosk_id > after)
+        query = query.order_by(table.c.kiosk_id).limit(limit + 1)
+        with self._read("the kiosks") as connection:
+            rows = connection.execute(query).all()
+        page = tuple(
+            KioskStatus(
+                kiosk_id=kiosk_id,
+                received_at=datetime.fromisoformat(received),
+                heartbeat=Heartbeat.model_validate_json(body),
+            )
+            for kiosk_id, received, body in rows[:limit]
+        )
+        next_after = page[-1].kiosk_id if len(rows) > limit else None
+        return KioskList(kiosks=page, next_after=next_after)

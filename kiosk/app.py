@@ -249,6 +249,8 @@ def build(
         timeout_s=config.central.timeout_s,
         heartbeat_s=config.central.heartbeat_s,
         health_board=board,
+        key_file=config.central.key_file,
+        enrollment_code=config.central.enrollment_code,
     )
     ports = Ports(
         card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync

@@ -6,7 +6,8 @@ without reading code. Paths and secrets can be overridden from the environment:
 - ``BORNE_CONFIG``: the TOML file (default ``kiosk.toml`` in the working directory);
 - ``BORNE_VAR_DIR``: where relative ``var/...`` paths point (default ``var`` beside the config);
 - ``BORNE_SEAL_PIN``: the seal token's user PIN (required in production, never in the file there);
-- ``BORNE_CENTRAL_URL`` and ``BORNE_CENTRAL_TOKEN``: the central server and this kiosk's token.
+- ``BORNE_CENTRAL_URL`` and ``BORNE_CENTRAL_TOKEN``: the central server and this kiosk's token;
+- ``BORNE_CENTRAL_ENROLLMENT_CODE``: the one-time code this kiosk enrolls its key with.
 """
 
 from __future__ import annotations
@@ -120,6 +121,11 @@ class CentralConfig:
     outbox: Path
     timeout_s: float
     heartbeat_s: float = 60.0
+    key_file: Path | None = None
+    """The kiosk's own key (software fallback, 0600). Set: the kiosk enrolls and signs in with it
+    instead of sending the shared `token`."""
+    enrollment_code: str | None = None
+    """One-time code from the operator (`python -m central kiosks code`) to enroll the key."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -338,6 +344,10 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             outbox=r.path("central.outbox"),
             timeout_s=r.get("central.timeout_s", float, default=5.0),
             heartbeat_s=float(r.positive("central.heartbeat_s", float, default=60.0)),
+            key_file=r.optional_path("central.key_file"),
+            enrollment_code=env.get("BORNE_CENTRAL_ENROLLMENT_CODE")
+            or r.text("central.enrollment_code", default="", allow_empty=True)
+            or None,
         ),
         logging=LoggingConfig(
             directory=r.path("logging.dir", default="var/log"),

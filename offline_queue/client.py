@@ -3,17 +3,29 @@
 Blocking, built on one `requests.Session` (connection reuse). An instance belongs to one thread (the
 sync thread, or the register adapter's runner thread); make one client per owner thread. National
 numbers travel only in request bodies, never in a URL, and are never logged unmasked.
+
+An enrolled kiosk authenticates with its own key (`KioskKey`): the client asks for a short-lived
+token with a signed request (`AuthRequest`, fresh nonce and timestamp), uses it until shortly
+before it expires, and asks again after a 401. Without a key it sends the fleet's shared token.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import secrets
+import stat
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, Protocol, Self, TypeVar
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ValidationError
 
 from offline_queue.errors import (
@@ -23,7 +35,12 @@ from offline_queue.errors import (
     NotInRegister,
 )
 from offline_queue.wire import (
+    AuthRequest,
+    AuthToken,
     BatchAck,
+    EnrollmentRequest,
+    EnrollmentState,
+    EnrollmentStatus,
     ErrorBody,
     ErrorCode,
     Heartbeat,
@@ -31,6 +48,7 @@ from offline_queue.wire import (
     RecordBatch,
     RegisterExtractRequest,
     RegisterExtractResponse,
+    auth_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,6 +58,9 @@ _Model = TypeVar("_Model", bound=BaseModel)
 RECORDS_PATH: Final = "/api/v1/records"
 REGISTER_EXTRACT_PATH: Final = "/api/v1/register/extract"
 HEARTBEAT_PATH: Final = "/api/v1/heartbeat"
+ENROLL_PATH: Final = "/api/v1/enroll"
+AUTH_TOKEN_PATH: Final = "/api/v1/auth/token"  # noqa: S105 (a path)
+TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
 
@@ -66,6 +87,70 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return min(max(delay, 0.0), MAX_RETRY_AFTER_S)
 
 
+class KioskKey(Protocol):
+    """The kiosk's own EC P-256 key: in its PKCS#11 token, or a software key file (fallback)."""
+
+    def public_key_pem(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes:
+        """ECDSA with SHA-256 over `message`, DER-encoded."""
+
+
+class SoftwareKioskKey:
+    """The announced fallback: a P-256 key in a PEM file only the kiosk's user can read (0600)."""
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> SoftwareKioskKey:
+        if path.exists():
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:
+                raise PermissionError(f"kiosk key file {path} must be 0600, not {mode:04o}")
+            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if not isinstance(key, ec.EllipticCurvePrivateKey):
+                raise ValueError(f"kiosk key file {path} does not hold an EC key")
+            return cls(key)
+        key = ec.generate_private_key(ec.SECP256R1())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+        logger.warning(
+            "kiosk key kept in a software file (no PKCS#11 token)", extra={"path": str(path)}
+        )
+        return cls(key)
+
+    def public_key_pem(self) -> str:
+        return (
+            self._key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message, ec.ECDSA(hashes.SHA256()))
+
+
+def signed_auth_request(
+    key: KioskKey, *, kiosk_id: str, now: datetime | None = None
+) -> AuthRequest:
+    """A token request for `kiosk_id`, with a fresh nonce, signed with the kiosk key."""
+    at = (now or datetime.now(tz=UTC)).replace(microsecond=0)
+    nonce = secrets.token_hex(16)
+    message = auth_message(kiosk_id=kiosk_id, timestamp=at.isoformat(), nonce=nonce)
+    signature = base64.b64encode(key.sign(message)).decode()
+    return AuthRequest(kiosk_id=kiosk_id, timestamp=at, nonce=nonce, signature=signature)
+
+
 class CentralClient:
     """Calls the central server's kiosk API; every failure is a typed `SyncError`."""
 
@@ -74,17 +159,23 @@ class CentralClient:
         *,
         base_url: str,
         kiosk_id: str,
-        token: str,
+        token: str = "",
         timeout: float,
         session: requests.Session | None = None,
+        key: KioskKey | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.kiosk_id = kiosk_id
         self._timeout = timeout
         self._session = session or requests.Session()
+        self._key = key
+        self._token = token
+        # pin the central's CA (passed with each request: the environment's bundle cannot win)
+        self._verify: str | bool = str(ca_file) if ca_file is not None else True
+        self._token_renew_at = float("inf") if key is None else 0.0
         self._session.headers.update(
             {
-                "Authorization": f"Bearer {token}",
                 KIOSK_HEADER: kiosk_id,
                 "Accept": "application/json",
                 "User-Agent": "borne-kiosk",
@@ -153,16 +244,56 @@ class CentralClient:
     def heartbeat(self, hb: Heartbeat) -> HeartbeatAck:
         return self._post(HEARTBEAT_PATH, hb, HeartbeatAck)
 
+    def enroll(self, enrollment_code: str) -> EnrollmentState:
+        """Ask to be enrolled with the kiosk key and a one-time code; pending until accepted."""
+        if self._key is None:
+            raise ValueError("enrolling needs the kiosk key")
+        request = EnrollmentRequest(
+            kiosk_id=self.kiosk_id,
+            public_key_pem=self._key.public_key_pem(),
+            enrollment_code=enrollment_code,
+        )
+        status = self._post(ENROLL_PATH, request, EnrollmentStatus, authenticated=False)
+        logger.info("enrollment", extra={"state": status.state.value})
+        return status.state
+
+    def _authorization(self, *, renew: bool = False) -> str:
+        if self._key is not None and (renew or time.monotonic() >= self._token_renew_at):
+            request = signed_auth_request(self._key, kiosk_id=self.kiosk_id)
+            answer = self._post(AUTH_TOKEN_PATH, request, AuthToken, authenticated=False)
+            lifetime = (answer.expires_at - datetime.now(tz=UTC)).total_seconds()
+            self._token = answer.token
+            self._token_renew_at = time.monotonic() + max(lifetime - TOKEN_RENEW_MARGIN_S, 0.0)
+        return f"Bearer {self._token}"
+
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _post(self, path: str, body: BaseModel, answer: type[_Model]) -> _Model:
+    def _post(
+        self, path: str, body: BaseModel, answer: type[_Model], *, authenticated: bool = True
+    ) -> _Model:
+        try:
+            return self._post_once(path, body, answer, authenticated=authenticated)
+        except CentralUnauthorized as err:
+            if not authenticated or self._key is None or err.params.get("status") != "401":
+                raise
+            # the token expired or the server restarted with another secret: sign in again
+            self._token_renew_at = 0.0
+            return self._post_once(path, body, answer, authenticated=True)
+
+    def _post_once(
+        self, path: str, body: BaseModel, answer: type[_Model], *, authenticated: bool
+    ) -> _Model:
         url = self.base_url + path
+        headers = {"Content-Type": "application/json"}
+        if authenticated:
+            headers["Authorization"] = self._authorization()
         try:
             response = self._session.post(
                 url,
                 data=body.model_dump_json().encode(),
-                headers={"Content-Type": "application/json"},
+                headers=headers,
                 timeout=self._timeout,
+                verify=self._verify,
             )
         except requests.Timeout as err:
             raise CentralUnavailable("central server timed out", params={"path": path}) from err

@@ -44,6 +44,12 @@ _NATIONAL_NUMBER_LIKE = re.compile(
 )
 """A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""
 
+
+def contains_national_number(text: str) -> bool:
+    """Whether `text` holds something written like a national number (see above)."""
+    return _NATIONAL_NUMBER_LIKE.search(text) is not None
+
+
 VERIFICATION_CODE_LENGTH: Final = 12
 _VERIFICATION_CODE = re.compile(r"^[0-9a-f]{12}$")
 
@@ -193,8 +199,11 @@ class KioskStatus(WireModel):
 
 
 class KioskList(WireModel):
+    """One page of kiosks in id order; `next_after` (the last id) asks for the next page."""
+
     schema_version: SchemaVersion = SCHEMA_VERSION
     kiosks: tuple[KioskStatus, ...]
+    next_after: Identifier | None = None
 
 
 class StoredRecord(WireModel):
@@ -268,6 +277,24 @@ class ErrorCode(enum.StrEnum):
     NOT_FOUND = "not_found"
     NOT_CONFIGURED = "not_configured"
     INTERNAL = "internal"
+    STORE_UNAVAILABLE = "store.unavailable"
+    TOO_LARGE = "request.too_large"
+    PERSONAL_DATA = "request.personal_data"
+    FORBIDDEN = "auth.forbidden"
+    REPLAYED = "auth.replayed"
+    ENROLLMENT_REFUSED = "enrollment.refused"
+    DOCUMENT_ID_TAKEN = "records.document_id_taken"
+
+
+MAX_ERROR_FIELDS: Final = 20
+"""At most this many field errors are listed in an `ErrorBody`; `fields_omitted` counts the rest."""
+
+
+class FieldError(WireModel):
+    """Where a request was invalid (the location of the field) and why, never the value sent."""
+
+    loc: Annotated[str, Field(max_length=200)]
+    type: Annotated[str, Field(max_length=64)]
 
 
 class ErrorBody(WireModel):
@@ -276,3 +303,57 @@ class ErrorBody(WireModel):
     schema_version: SchemaVersion = SCHEMA_VERSION
     code: str
     message: Annotated[str, Field(max_length=500)] = ""
+    fields: Annotated[tuple[FieldError, ...], Field(max_length=MAX_ERROR_FIELDS)] = ()
+    fields_omitted: Annotated[int, Field(ge=0)] = 0
+
+
+# -- kiosk identity ---------------------------------------------------------------------------------
+
+AUTH_NONCE_PATTERN: Final = r"^[0-9a-f]{32,64}$"
+
+
+class EnrollmentRequest(WireModel):
+    """A kiosk asks to be known: its id, its public key (PEM, EC P-256) and a one-time code."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    public_key_pem: Annotated[str, Field(min_length=1, max_length=1000)]
+    enrollment_code: Annotated[str, Field(min_length=8, max_length=64, repr=False)]
+
+
+class EnrollmentState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class EnrollmentStatus(WireModel):
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    state: EnrollmentState
+
+
+class AuthRequest(WireModel):
+    """A request for a short-lived token, signed with the kiosk key.
+
+    The signature (ECDSA P-256 with SHA-256, DER, base64) covers `auth_message()` of the fields;
+    the timestamp must be recent and the nonce unused, so a recorded request cannot be replayed.
+    """
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    timestamp: AwareDatetime
+    nonce: Annotated[str, Field(pattern=AUTH_NONCE_PATTERN)]
+    signature: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def auth_message(*, kiosk_id: str, timestamp: str, nonce: str) -> bytes:
+    """The bytes a kiosk signs to obtain a token (timestamp as sent, ISO 8601)."""
+    return f"borne-kiosk-auth/1\n{kiosk_id}\n{timestamp}\n{nonce}".encode()
+
+
+class AuthToken(WireModel):
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    token: Annotated[str, Field(min_length=1, max_length=500, repr=False)]
+    expires_at: AwareDatetime

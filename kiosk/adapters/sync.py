@@ -26,7 +26,7 @@ from kiosk.ports import (
     RegisterExtract,
 )
 from offline_queue import wire
-from offline_queue.client import CentralClient
+from offline_queue.client import CentralClient, SoftwareKioskKey
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
@@ -96,8 +96,18 @@ class SyncService:
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
         heartbeat_s: float = 60.0,
         health_board: HealthBoard | None = None,
+        key_file: Path | None = None,
+        enrollment_code: str | None = None,
     ) -> None:
-        """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states."""
+        """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
+
+        With `key_file` the kiosk has its own key: it enrolls with `enrollment_code` (once; the
+        central keeps it pending until an operator accepts) and signs in with short-lived tokens
+        instead of sending the shared `token`.
+        """
+        self._key_file = key_file
+        self._enrollment_code = enrollment_code
+        self.enrollment: wire.EnrollmentState | None = None
         self._runner = runner
         self._base_url = base_url
         self._kiosk_id = kiosk_id
@@ -133,14 +143,27 @@ class SyncService:
 
     def _open(self) -> None:
         self._outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        key = SoftwareKioskKey.load_or_create(self._key_file) if self._key_file else None
         self._client = CentralClient(
             base_url=self._base_url,
             kiosk_id=self._kiosk_id,
             token=self._token,
             timeout=self._timeout,
+            key=key,
         )
+        if key is not None and self._enrollment_code:
+            self._enroll(self._client, self._enrollment_code)
         self._outbox = Outbox(self._outbox_path)
         self._sender = OutboxSender(outbox=self._outbox, client=self._client)
+
+    def _enroll(self, client: CentralClient, code: str) -> None:
+        """Owner thread: ask to be enrolled; a refusal is logged, delivery retries later."""
+        try:
+            self.enrollment = client.enroll(code)
+        except SyncError as err:
+            log.warning("enrollment_not_sent", extra={"reason": err.translation_key})
+            return
+        log.info("enrollment_sent", extra={"state": self.enrollment.value})
 
     def _tick(self) -> None:
         next_beat = time.monotonic()

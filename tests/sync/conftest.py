@@ -14,6 +14,7 @@ from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
 from offline_queue.client import CentralClient
 from offline_queue.outbox import Outbox
 from offline_queue.wire import RecordPage
+from tests.central.databases import BACKENDS, database_url
 
 
 class FakeClock:
@@ -40,11 +41,14 @@ def outbox(tmp_path: Path, clock: FakeClock) -> Iterator[Outbox]:
         yield box
 
 
-@pytest.fixture(scope="session")
-def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCentral]:
-    """One central server for the session; tests isolate themselves with unique kiosk ids."""
-    db = tmp_path_factory.mktemp("central") / "central.sqlite3"
-    with start_central(db_path=db) as server:
+@pytest.fixture(scope="session", params=BACKENDS)
+def central(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningCentral]:
+    """One central server per database back-end; tests isolate themselves with unique kiosk ids."""
+    folder = tmp_path_factory.mktemp(f"central-{request.param}")
+    url = database_url(str(request.param), folder)
+    with start_central(db_url=url, log_path=folder / "central.log") as server:
         yield server
         assert server.running, "the central server died during the tests"
 

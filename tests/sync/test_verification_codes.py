@@ -12,8 +12,9 @@ import pytest
 import requests
 from pydantic import ValidationError
 
+from central.db import current_revision, head_revision, sqlite_url
 from central.process import RunningCentral
-from central.store import _MIGRATIONS, SCHEMA_VERSION, DocumentIssue, SqliteCentralStore
+from central.store import DocumentIssue, SqlCentralStore
 from central.verify_page import Verdict, judge, render_verify_page
 from kiosk.adapters.sync import record_to_wire
 from kiosk.ports import IssuanceRecord as PortRecord
@@ -89,11 +90,27 @@ def test_the_kiosk_maps_its_codes_onto_the_wire() -> None:
 # -- store and page --------------------------------------------------------------------------------
 
 
+# The first schema of the hand-written SQLite store (its `user_version` 1), as such files hold it.
+_VERSION_1_SCHEMA = """
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY, kiosk_id TEXT NOT NULL, operation_id TEXT NOT NULL,
+    occurred_at TEXT NOT NULL, received_at TEXT NOT NULL, outcome TEXT NOT NULL,
+    record_json TEXT NOT NULL, UNIQUE (kiosk_id, operation_id)
+);
+CREATE TABLE documents (
+    document_id TEXT PRIMARY KEY, record_seq INTEGER NOT NULL REFERENCES records(seq),
+    kiosk_id TEXT NOT NULL, document_type TEXT, issued_at TEXT NOT NULL
+);
+CREATE TABLE kiosks (
+    kiosk_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, heartbeat_json TEXT NOT NULL
+);
+"""
+
+
 def test_a_version_1_database_is_migrated_and_keeps_its_documents(tmp_path: Path) -> None:
     path = tmp_path / "central.sqlite3"
     db = sqlite3.connect(path)
-    for statement in filter(str.strip, _MIGRATIONS[0].split(";")):
-        db.execute(statement)
+    db.executescript(_VERSION_1_SCHEMA)
     db.execute(
         "INSERT INTO records VALUES (1, 'k1', 'op-1', ?, ?, 'completed', '{}')",
         (AT.isoformat(), AT.isoformat()),
@@ -103,7 +120,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_documents(tmp_path: Path
     db.commit()
     db.close()
 
-    store = SqliteCentralStore(path)
+    store = SqlCentralStore(sqlite_url(path))
     try:
         old = store.find_document("D-OLD")
         assert old is not None
@@ -119,10 +136,9 @@ def test_a_version_1_database_is_migrated_and_keeps_its_documents(tmp_path: Path
         new = store.find_document("D-NEW")
         assert new is not None
         assert new.verification_code == CODE
+        assert current_revision(store.engine) == head_revision()
     finally:
         store.close()
-    with sqlite3.connect(path) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def _issue(code: str | None) -> DocumentIssue:
