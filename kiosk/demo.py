@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import devstack  # noqa: F401 - a build without the development stack fails here, early
 from kiosk.cli import (
     EXIT_COMPONENT,
     EXIT_FAILED,
