@@ -19,14 +19,15 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
 from bench.common import Figure, median_ms
-from printing.cupsd import CupsdService
-from printing.demo_pki import ensure_municipal_pki
+from devstack.cupsd import CupsdService
+from devstack.demo_pki import ensure_municipal_pki
+from devstack.softhsm import ensure_token
 from printing.documents import CATALOGUE
 from printing.model import CertificateData
 from printing.printer import CupsPrinter
 from printing.render import render
 from printing.seal import Sealer
-from printing.softhsm import ensure_token, unload_module
+from printing.token import unload_module
 from tests.documents.conftest import COMMUNE, make_data
 
 REPEAT = 15

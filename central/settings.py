@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-DEMO_REGISTER_PATH: Final = Path(__file__).resolve().parent / "data" / "demo_register.json"
+DEMO_REGISTER_PATH: Final = (
+    Path(__file__).resolve().parent.parent / "devstack" / "data" / "demo_register.json"
+)
 DEMO_KIOSK_TOKEN: Final = "demo-kiosk-token"  # noqa: S105 (public demo value)
 DEMO_OPERATOR_TOKEN: Final = "demo-operator-token"  # noqa: S105 (public demo value)
 KIOSK_TOKEN_ENV: Final = "BORNE_CENTRAL_KIOSK_TOKEN"  # noqa: S105 (a variable name)

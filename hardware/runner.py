@@ -2,7 +2,7 @@
 
 Every call to a driver goes through `DeviceRunner.submit`, which runs it on the device's own thread
 and returns a `concurrent.futures.Future`. Drivers stay plain, blocking, single-threaded objects; the
-runner owns time-outs, cancellation and the event callbacks the UI bridge turns into Qt signals.
+runner owns time-outs and the orderly stop; drivers assert they run on their owner thread.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hardware.errors import DeviceTimeout, OperationCancelled, RunnerStopped
@@ -22,27 +21,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeviceEvent:
-    """Something a device reports on its own: card inserted, paper out, terminal says "enter PIN"."""
-
-    device: str
-    kind: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-EventListener = Callable[[DeviceEvent], None]
-
-
 class DeviceRunner:
     """Serialises every call for one device on one named thread."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._executor: ThreadPoolExecutor | None = None
-        self._listeners: list[EventListener] = []
         self._lock = threading.Lock()
-        self._cancel = threading.Event()
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -58,7 +43,6 @@ class DeviceRunner:
             executor, self._executor = self._executor, None
         if executor is None:
             return
-        self._cancel.set()
         if close is not None:
             closing = executor.submit(close)
             try:
@@ -68,7 +52,6 @@ class DeviceRunner:
             except Exception:
                 log.exception("device close failed", extra={"device": self.name})
         executor.shutdown(wait=True, cancel_futures=True)
-        self._cancel.clear()
 
     @property
     def running(self) -> bool:
@@ -95,25 +78,13 @@ class DeviceRunner:
         except CancelledError as err:
             raise OperationCancelled(f"{self.name}: cancelled", device=self.name) from err
 
-    @property
-    def cancel_requested(self) -> threading.Event:
-        """Set while the runner is stopping; long driver loops poll it to abort cleanly."""
-        return self._cancel
-
     def on_owner_thread(self) -> bool:
         return threading.current_thread().name.startswith(f"dev-{self.name}")
 
-    # -- events -----------------------------------------------------------------------------
-    def add_listener(self, listener: EventListener) -> None:
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: EventListener) -> None:
-        self._listeners.remove(listener)
-
-    def emit(self, kind: str, **data: Any) -> None:
-        event = DeviceEvent(device=self.name, kind=kind, data=data)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("event listener failed", extra={"device": self.name, "kind": kind})
+    def assert_owner_thread(self) -> None:
+        """Raise unless called on this runner's owner thread (drivers call it before device I/O)."""
+        if not self.on_owner_thread():
+            msg = (
+                f"{self.name}: device I/O off its owner thread ({threading.current_thread().name})"
+            )
+            raise RuntimeError(msg)

@@ -20,6 +20,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from kiosk import __version__
 
@@ -83,16 +84,39 @@ def _dispatch(args: argparse.Namespace) -> int:
     # Each command imports what it needs, so `--version` and `sim down` stay light.
     from kiosk import cli as commands  # noqa: PLC0415
 
+    if args.command == "run":
+        return commands.run(config_path=args.config)
+    if args.command == "screenshots":
+        return commands.screenshots(config_path=args.config, out=args.out)
+    if args.command == "staff-hash":
+        return commands.staff_hash()
+    if args.command == "selftest":
+        from kiosk.config import load_config  # noqa: PLC0415
+
+        config = load_config(args.config)
+        if config.mode.value == "production":
+            return commands.selftest(config_path=args.config)
+    try:
+        from kiosk import demo  # noqa: PLC0415 - the development stack, demo mode only
+    except ImportError as err:
+        print(f"kiosk: {args.command}: no development stack in this build ({err})", file=sys.stderr)
+        return EXIT_CONFIG
+    return _dispatch_demo(args, demo)
+
+
+def _dispatch_demo(args: argparse.Namespace, demo: ModuleType) -> int:
+    if args.command == "selftest":
+        return int(demo.selftest(config_path=args.config))
     if args.command == "setup":
-        return commands.setup(var_dir=args.var)
+        return int(demo.setup(var_dir=args.var))
     if args.command == "sim":
         if args.sim_command == "up":
-            return commands.sim_up(config_path=args.config, persona=args.persona)
+            return int(demo.sim_up(config_path=args.config, persona=args.persona))
         if args.sim_command == "down":
-            return commands.sim_down(config_path=args.config)
-        return commands.sim_serve(config_path=args.config, persona=args.persona)
-    if args.command == "demo":
-        return commands.demo(
+            return int(demo.sim_down(config_path=args.config))
+        return int(demo.sim_serve(config_path=args.config, persona=args.persona))
+    return int(
+        demo.demo(
             config_path=args.config,
             autoplay=args.autoplay,
             persona=args.persona,
@@ -100,13 +124,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             document_language=args.document_language,
             sessions=args.sessions,
         )
-    if args.command == "run":
-        return commands.run(config_path=args.config)
-    if args.command == "screenshots":
-        return commands.screenshots(config_path=args.config, out=args.out)
-    if args.command == "staff-hash":
-        return commands.staff_hash()
-    return commands.selftest(config_path=args.config)
+    )
 
 
 if __name__ == "__main__":

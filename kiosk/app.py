@@ -37,7 +37,7 @@ from printing.model import Commune
 from printing.paper import PaperTracker
 from printing.printer import CupsPrinter, DocumentPrinter
 from printing.seal import Sealer
-from printing.softhsm import TokenConfig
+from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def build(
 ) -> Kiosk:
     """Wire the real adapters; nothing talks to a device until `Kiosk.ready()`.
 
-    The demo's in-process fallbacks (`kiosk.sim`) come in as `sealer_factory` (the software seal
+    The demo's in-process fallbacks (`devstack.sim`) come in as `sealer_factory` (the software seal
     without a token; `token` may then be None) and `document_printer` (the folder printer without cupsd).
     """
     if sealer_factory is None:

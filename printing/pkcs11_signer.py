@@ -20,7 +20,7 @@ from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from printing.errors import TokenError
-from printing.softhsm import TokenConfig, find_slot, load_module
+from printing.token import TokenConfig, find_slot, load_module
 
 _log = logging.getLogger(__name__)
 

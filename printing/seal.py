@@ -22,7 +22,7 @@ from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 
 from printing.errors import SigningError, TokenError
 from printing.pkcs11_signer import Pkcs11SealSigner, TokenHealth
-from printing.softhsm import TokenConfig
+from printing.token import TokenConfig
 
 _log = logging.getLogger(__name__)
 

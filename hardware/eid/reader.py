@@ -799,7 +799,7 @@ def _tries_from_sw(sw: int) -> int | None:
 
 
 class CardMonitor:
-    """Reports card and reader events from a watcher thread.
+    """Reports card and reader events from a watcher thread, once `start()`ed.
 
     "inserted" / "removed": the resident's card. "reader_unavailable": the PC/SC service (pcscd) is
     gone; "reader_lost": PC/SC answers but the reader is not listed any more. Neither is a removed
@@ -824,6 +824,9 @@ class CardMonitor:
         self._thread = threading.Thread(target=self._run, name="eid-monitor", daemon=True)
         self._present: bool | None = None
         self._lost: str | None = None  # the loss event last reported, until "reader_restored"
+
+    def start(self) -> None:
+        """Start watching the reader; events come from the watcher thread from now on."""
         self._thread.start()
 
     def _emit(self, event: str) -> None:
@@ -896,5 +899,5 @@ class CardMonitor:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not threading.current_thread():
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)

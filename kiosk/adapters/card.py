@@ -75,6 +75,7 @@ class EidCardAdapter:
             on_event(event)
 
         self._monitor = CardMonitor(reader_prefix=self._prefix, on_event=forward)
+        self._monitor.start()
 
     def read_holder(self) -> Future[CardHolder]:
         return self._runner.submit(self._read)
@@ -97,11 +98,13 @@ class EidCardAdapter:
 
     # -- owner thread -----------------------------------------------------------------------
     def _current(self) -> EidSession:
+        self._runner.assert_owner_thread()
         if self._session is None:
             raise NoCard("no card session open")
         return self._session
 
     def _read(self) -> CardHolder:
+        self._runner.assert_owner_thread()
         self._end()
         self._session = self._reader.open_session()
         try:

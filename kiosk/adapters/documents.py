@@ -220,6 +220,7 @@ class SealedDocumentIssuer:
             self._sealer = self._sealer_factory()
 
     def _issue(self, request: IssueRequest) -> IssuedDocument:
+        self._runner.assert_owner_thread()
         self._ensure_sealer()
         assert self._sealer is not None
         data = certificate_data(
@@ -367,6 +368,7 @@ class CupsPrinterAdapter:
         )
 
     def _print(self, document: IssuedDocument) -> PrintOutcome:
+        self._runner.assert_owner_thread()
         job_id = self._printer.submit(document.pdf_path, title=document.document_id)
         result = self._printer.wait(job_id, timeout=self._timeout)
         output = None

@@ -204,7 +204,7 @@ def test_every_key_used_in_code_exists(lang: str) -> None:
 
 def test_error_key_scan_counts_keys_and_skips_other_dotted_names() -> None:
     sample = """
-log = logging.getLogger("printing.cupsd")
+log = logging.getLogger("devstack.cupsd")
 log.info("eid.read", extra={"document": "x"})
 LEVELS = {"printing.seal": "INFO", "printing.documents": "DEBUG"}
 cfg = r.text("payment.port")

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from printing.cupsd import CupsdService
-from printing.demo_pki import MunicipalPki, ensure_municipal_pki
+from devstack.cupsd import CupsdService
+from devstack.demo_pki import MunicipalPki, ensure_municipal_pki
+from devstack.softhsm import ensure_token
 from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
 from printing.render import render
 from printing.seal import Sealer
-from printing.softhsm import TokenConfig, ensure_token, unload_module
+from printing.token import TokenConfig, unload_module
 
 COMMUNE = Commune(
     name="Démo-sur-Meuse",

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from printing.demo_pki import MunicipalPki
+from devstack.demo_pki import MunicipalPki
 from printing.errors import DocumentError, TokenError
 from printing.render import render
 from printing.seal import Sealer
-from printing.softhsm import TokenConfig
+from printing.token import TokenConfig
 from printing.validate import clean_text
 from tests.documents.conftest import ADDRESS, COMMUNE, HOLDER, make_data
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from printing.cupsd import CupsdService
-from printing.demo_pki import MunicipalPki
+from devstack.cupsd import CupsdService
+from devstack.demo_pki import MunicipalPki
 from printing.documents import CATALOGUE
 from printing.printer import CupsPrinter, JobState, find_job_output
 from printing.render import render, verification_code

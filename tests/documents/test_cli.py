@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "printing", *args],
+        [sys.executable, "-m", "devstack", "documents", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

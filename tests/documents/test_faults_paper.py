@@ -13,8 +13,8 @@ import cups
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from printing.cupsd import CupsdService
-from printing.folder_printer import FolderPrinter
+from devstack.cupsd import CupsdService
+from devstack.folder_printer import FolderPrinter
 from printing.paper import PaperTracker
 from printing.printer import CupsPrinter, JobState, PrinterState
 from printing.receipt import ReceiptDocument, print_receipt, render_receipt

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.register import certificate_data, lookup, persona_national_number
 from printing.documents import household, texts
 from printing.documents.base import column_layout, make_styles
 from printing.fonts import register_fonts
 from printing.model import CertificateData, Person
-from printing.register import certificate_data, lookup, persona_national_number
 from printing.render import render
 from tests.documents.conftest import ADDRESS, COMMUNE, HOLDER, make_data
 

@@ -35,8 +35,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from devstack.register import demo_commune
 from printing.documents import CATALOGUE
-from printing.register import demo_commune
 from printing.render import render
 from printing.seal import Sealer
 from tests.documents.conftest import COMMUNE, make_data, stress_data

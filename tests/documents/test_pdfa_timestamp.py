@@ -22,12 +22,12 @@ from PIL import ImageCms
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-from printing.demo_pki import MunicipalPki
+from devstack.demo_pki import MunicipalPki
 from printing.errors import SigningError
 from printing.icc import PROFILE_PATH, build_profile
 from printing.render import render
 from printing.seal import Sealer
-from printing.softhsm import TokenConfig
+from printing.token import TokenConfig
 from printing.verify import verify_pdf
 from tests.documents.conftest import COMMUNE, make_data
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from printing.demo_pki import SEAL_COMMON_NAME, KeyType, MunicipalPki, ensure_municipal_pki
+from devstack.demo_pki import SEAL_COMMON_NAME, KeyType, MunicipalPki, ensure_municipal_pki
+from devstack.softhsm import ensure_token
 from printing.pkcs11_signer import Pkcs11SealSigner
-from printing.softhsm import TokenConfig, ensure_token
+from printing.token import TokenConfig
 
 pytestmark = pytest.mark.hsm
 REPO = Path(__file__).resolve().parents[2]
@@ -60,8 +61,8 @@ def test_rsa_token_seals_and_verifies(tmp_path: Path) -> None:
     script = f"""
 import json, sys
 from pathlib import Path
-from printing.demo_pki import KeyType, ensure_municipal_pki
-from printing.softhsm import ensure_token
+from devstack.demo_pki import KeyType, ensure_municipal_pki
+from devstack.softhsm import ensure_token
 from printing.seal import Sealer
 from printing.render import render
 from printing.verify import verify_pdf

@@ -7,8 +7,8 @@ from pathlib import Path
 import cups
 import pytest
 
-from printing import cupsd as cupsd_module
-from printing.cupsd import CupsdService
+from devstack import cupsd as cupsd_module
+from devstack.cupsd import CupsdService
 from printing.errors import CupsdStartError
 from printing.printer import CupsPrinter, JobState, PrinterState, classify, find_job_output
 from printing.render import render

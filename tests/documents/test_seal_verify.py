@@ -10,7 +10,7 @@ import pytest
 from pyhanko.pdf_utils.generic import NameObject, TextStringObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from printing.demo_pki import MunicipalPki, ensure_municipal_pki
+from devstack.demo_pki import MunicipalPki, ensure_municipal_pki
 from printing.errors import SigningError
 from printing.render import render
 from printing.seal import Sealer

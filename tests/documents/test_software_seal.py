@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from printing.demo_pki import KeyType, MunicipalPki, ensure_municipal_pki
+from devstack.demo_pki import KeyType, MunicipalPki, ensure_municipal_pki
+from devstack.software_seal import DEMO_KEY, SoftwareSealer
 from printing.errors import SigningError, TokenError
 from printing.render import render
-from printing.software_seal import DEMO_KEY, SoftwareSealer
 from printing.verify import verify_pdf
 from tests.documents.conftest import COMMUNE, make_data
 

@@ -168,6 +168,7 @@ def monitor_events(
             changed.notify_all()
 
     monitor = CardMonitor(reader_prefix="Borne", on_event=on_event, transport=transport)
+    monitor.start()
     try:
         yield events, changed
     finally:

@@ -398,6 +398,7 @@ def test_card_monitor_reports_insert_and_remove(
             changed.notify_all()
 
     monitor = CardMonitor(reader_prefix=reader_prefix, on_event=on_event)
+    monitor.start()
     try:
         card = insert_card("marie")
         with changed:

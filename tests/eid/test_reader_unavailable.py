@@ -46,6 +46,7 @@ def test_pcscd_death_is_reader_unavailable_and_the_monitor_recovers(
 ) -> None:
     events = Events()
     monitor = CardMonitor(reader_prefix=reader_prefix, on_event=events)
+    monitor.start()
     try:
         insert_card("marie")
         assert events.wait("inserted")

@@ -21,7 +21,7 @@ from hardware.simulators.eid.cli import main as simulator_cli
 from hardware.simulators.eid.vicc import frame
 from hardware.simulators.pcscd import PcscdService, list_readers
 
-REGISTER = Path(__file__).resolve().parents[2] / "central" / "data" / "demo_register.json"
+REGISTER = Path(__file__).resolve().parents[2] / "devstack" / "data" / "demo_register.json"
 
 
 def test_personas_are_people_of_the_demo_register() -> None:

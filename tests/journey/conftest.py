@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from devstack.sim import SimStack
 from kiosk import app
-from kiosk.cli import _with_endpoints
 from kiosk.config import KioskConfig, load_config
+from kiosk.demo import _with_endpoints
 from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
-from kiosk.sim import SimStack
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import app, sim
-from kiosk.cli import _with_endpoints
+from devstack import sim
+from devstack.sim import SimStack, SimStartError
+from kiosk import app
 from kiosk.config import load_config
+from kiosk.demo import _with_endpoints
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
-from kiosk.sim import SimStack, SimStartError
 from printing.verify import verify_pdf
 from tests.journey.conftest import REPO, Pump, Rig, lp_readable_dir
 from tests.journey.test_real_stack import finish, to_summary

@@ -18,6 +18,7 @@ import cups
 import pytest
 import requests
 
+from devstack.sim import SimStack
 from hardware.payment.claim import claim_code
 from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.simulators.zvt.journal import TerminalRecord
@@ -25,7 +26,6 @@ from kiosk import app
 from kiosk.config import KioskConfig
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
-from kiosk.sim import SimStack
 from offline_queue.wire import (
     IssuanceRecord,
     KioskList,

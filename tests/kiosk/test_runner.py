@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from hardware.errors import DeviceTimeout, RunnerStopped
-from hardware.runner import DeviceEvent, DeviceRunner
+from hardware.runner import DeviceRunner
 
 
 @pytest.fixture
@@ -54,15 +54,7 @@ def test_stop_runs_close_on_the_owner_thread_and_refuses_new_work() -> None:
         r.submit(lambda: None)
 
 
-def test_events_reach_listeners_and_a_failing_listener_does_not_stop_others(
-    runner: DeviceRunner,
-) -> None:
-    received: list[DeviceEvent] = []
-
-    def broken(_: DeviceEvent) -> None:
-        raise RuntimeError("listener bug")
-
-    runner.add_listener(broken)
-    runner.add_listener(received.append)
-    runner.emit("card_inserted", slot=0)
-    assert received == [DeviceEvent(device="reader", kind="card_inserted", data={"slot": 0})]
+def test_owner_thread_assertion_refuses_other_threads(runner: DeviceRunner) -> None:
+    runner.submit(runner.assert_owner_thread).result(timeout=5)
+    with pytest.raises(RuntimeError, match="owner thread"):
+        runner.assert_owner_thread()

@@ -7,7 +7,7 @@ to an `EidApplet`, and `insert()` / `remove()` play the resident's hand, which w
 `SCARD_W_REMOVED_CARD`, a reset by another handle shows as `SCARD_W_RESET_CARD`, and transactions
 are exclusive between handles. It knows nothing of status words: 61xx / 6Cxx are the reader's job.
 
-Test data only; CI always goes through the real pcscd (see `kiosk.sim`).
+Test data only; CI always goes through the real pcscd (see `devstack.sim`).
 """
 
 from __future__ import annotations

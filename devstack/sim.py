@@ -35,6 +35,12 @@ from typing import Any
 from smartcard import scard
 
 from central.process import RunningCentral, start_central
+from devstack.cupsd import CupsdService
+from devstack.demo_pki import MunicipalPki, ensure_municipal_pki
+from devstack.folder_printer import FolderPrinter
+from devstack.register import DEMO_REGISTER
+from devstack.softhsm import ensure_token
+from devstack.software_seal import SoftwareSealer
 from hardware.eid import transport as eid_transport
 from hardware.errors import BorneError
 from hardware.simulators.eid import (
@@ -46,12 +52,8 @@ from hardware.simulators.eid import (
 )
 from hardware.simulators.pcscd import PcscdService, list_readers
 from hardware.simulators.zvt import TerminalSimulator
-from printing.cupsd import CupsdService
-from printing.demo_pki import MunicipalPki, ensure_municipal_pki
-from printing.folder_printer import FolderPrinter
 from printing.seal import Sealer
-from printing.softhsm import TokenConfig, ensure_token
-from printing.software_seal import SoftwareSealer
+from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +332,7 @@ class SimStack:
             lambda: start_central(
                 db_path=self.var_dir / "data" / "central.sqlite",
                 log_path=self.var_dir / "log" / "central.log",
+                register_path=DEMO_REGISTER,
                 seal_roots=(municipal_root,),
             ),
         )

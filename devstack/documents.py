@@ -1,9 +1,9 @@
-"""Command line: render + seal, verify, print and printer status.
+"""Command line of the document pipeline on the development stack: render + seal, verify, print and printer status.
 
-python -m printing render --document household --lang fr --persona marie --out f.pdf
-python -m printing verify f.pdf --json
-python -m printing print f.pdf [--printer NAME] [--server S]
-python -m printing status [--printer NAME] [--server S] --json
+python -m devstack documents render --document household --lang fr --persona marie --out f.pdf
+python -m devstack documents verify f.pdf --json
+python -m devstack documents print f.pdf [--printer NAME] [--server S]
+python -m devstack documents status [--printer NAME] [--server S] --json
 """
 
 from __future__ import annotations
@@ -18,21 +18,22 @@ from typing import Any
 
 import cups
 
-from hardware.errors import BorneError
-from printing.demo_pki import ensure_municipal_pki
-from printing.documents import CATALOGUE
-from printing.folder_printer import FolderPrinter
-from printing.printer import CupsPrinter, find_job_output
-from printing.register import (
+from devstack.demo_pki import ensure_municipal_pki
+from devstack.folder_printer import FolderPrinter
+from devstack.register import (
+    DEMO_REGISTER,
     REPO_ROOT,
     certificate_data,
     demo_commune,
     lookup,
     persona_national_number,
 )
+from devstack.softhsm import ensure_token
+from hardware.errors import BorneError
+from printing.documents import CATALOGUE
+from printing.printer import CupsPrinter, find_job_output
 from printing.render import render
 from printing.seal import Sealer
-from printing.softhsm import ensure_token
 from printing.verify import REASON_UNREADABLE, SealCheck, verify_pdf
 
 DEFAULT_VAR = REPO_ROOT / "var"
@@ -60,7 +61,7 @@ def _render(args: argparse.Namespace) -> int:
     token = ensure_token(base_dir=var / "hsm", pki=pki)
     document_id = args.document_id or f"{datetime.now(tz=UTC):%Y}-{secrets.token_hex(4).upper()}"
     data = certificate_data(
-        lookup(national_number),
+        lookup(national_number, register_path=args.register),
         document_type=args.document,
         language=args.lang,
         document_id=document_id,
@@ -152,7 +153,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m printing",
+        prog="python -m devstack documents",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -171,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--document-id")
     r.add_argument("--kiosk-id", default="DEMO-01")
     r.add_argument("--verify-base-url", default="https://certificats.demo-sur-meuse.be")
+    r.add_argument(
+        "--register", type=Path, default=DEMO_REGISTER, help="the population register (JSON)"
+    )
     r.add_argument("--tsa-url", help="RFC 3161 time-stamping authority (PAdES B-T)")
     r.set_defaults(func=_render)
 

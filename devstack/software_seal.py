@@ -1,6 +1,6 @@
 """A seal whose key is a PEM file: the demo's fallback on machines without SoftHSM2. DEMO ONLY.
 
-The key is the TEST municipal seal key made by `printing.demo_pki` (the very file SoftHSM2 imports
+The key is the TEST municipal seal key made by `devstack.demo_pki` (the very file SoftHSM2 imports
 into its token), read into this process and signed with by pyHanko's `SimpleSigner`. The sealed
 PDFs verify against the same TEST root as token-sealed ones. A key in a file can be copied; no
 kiosk may ever seal with one, so this refuses anything but the TEST PKI's seal certificate and says
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from pyhanko.sign import signers
 
-from printing.demo_pki import SEAL_COMMON_NAME, MunicipalPki
+from devstack.demo_pki import SEAL_COMMON_NAME, MunicipalPki
 from printing.errors import SigningError, TokenError
 from printing.pkcs11_signer import TokenHealth
 from printing.seal import Sealer

@@ -3,7 +3,7 @@
 Only for demonstrations and tests. In production the seal certificate comes from a qualified trust
 service provider and the key is generated inside the HSM; nothing here is meant for that.
 
-    python -m printing.demo_pki --out var/pki/municipal [--key-type rsa]
+    python -m devstack.demo_pki --out var/pki/municipal [--key-type rsa]
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ def ensure_municipal_pki(out_dir: Path, *, key_type: KeyType = KeyType.EC) -> Mu
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m printing.demo_pki", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack.demo_pki", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("var/pki/municipal"))
     parser.add_argument("--key-type", choices=[k.value for k in KeyType], default=KeyType.EC.value)
     args = parser.parse_args(argv)

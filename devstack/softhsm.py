@@ -1,9 +1,9 @@
-"""The seal token on SoftHSM2: a private configuration, token initialisation and key import.
+"""The development seal token on SoftHSM2: a private configuration, token initialisation and key import.
 
 SoftHSM2 stands in for the municipal HSM in tests and demonstrations. Everything lives under one
 base directory (configuration, token store, PIN file), so nothing touches the system's tokens.
 
-    python -m printing.softhsm init --dir var/hsm --pki var/pki/municipal
+    python -m devstack.softhsm init --dir var/hsm --pki var/pki/municipal
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import os
 import secrets
 import shutil
 import subprocess
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import PyKCS11
 from cryptography.hazmat.primitives import hashes, serialization
 
-from printing.demo_pki import KeyType, MunicipalPki, ensure_municipal_pki
+from devstack.demo_pki import KeyType, MunicipalPki, ensure_municipal_pki
 from printing.errors import TokenError
+from printing.token import TokenConfig, find_slot, load_module, unload_module
 
 _log = logging.getLogger(__name__)
 
@@ -37,64 +36,17 @@ ROOT_ID = b"\x10"
 _STATE_FILE = "token.json"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenConfig:
-    """How to reach the seal key. PINs never appear in `repr` (and never in logs)."""
-
-    module_path: Path = SOFTHSM_MODULE
-    conf_path: Path | None = None
-    """SOFTHSM2_CONF for SoftHSM2; None for a real HSM whose module needs no such file."""
-    token_label: str = TOKEN_LABEL
-    key_label: str = KEY_LABEL
-    key_id: bytes = KEY_ID
-    user_pin: str = field(repr=False)
-    so_pin: str = field(default="", repr=False)
-
-
-_module_lock = threading.Lock()
-_loaded: dict[Path, tuple[Path | None, PyKCS11.PyKCS11Lib]] = {}
-
-
-def load_module(config: TokenConfig) -> PyKCS11.PyKCS11Lib:
-    """Load the PKCS#11 module once per process (SOFTHSM2_CONF is set before it initialises).
-
-    One token configuration per module and process: asking for another configuration finalises
-    the module and loads it again, which invalidates sessions opened on the previous one.
-    """
-    with _module_lock:
-        current = _loaded.get(config.module_path)
-        if current is not None and current[0] == config.conf_path:
-            return current[1]
-        if current is not None:
-            current[1].unload()
-            del _loaded[config.module_path]
-        if config.conf_path is not None:
-            os.environ["SOFTHSM2_CONF"] = str(config.conf_path)
-        lib = PyKCS11.PyKCS11Lib()
-        try:
-            lib.load(str(config.module_path))
-        except PyKCS11.PyKCS11Error as err:
-            raise TokenError(
-                f"cannot load PKCS#11 module {config.module_path}",
-                translation_key="documents.error.seal_token_missing",
-            ) from err
-        _loaded[config.module_path] = (config.conf_path, lib)
-        return lib
-
-
-def unload_module(config: TokenConfig) -> None:
-    """Forget the loaded module (tests that switch token directories call this)."""
-    with _module_lock:
-        current = _loaded.pop(config.module_path, None)
-        if current is not None:
-            current[1].unload()
-
-
-def find_slot(lib: PyKCS11.PyKCS11Lib, token_label: str) -> int | None:
-    for slot in lib.getSlotList(tokenPresent=True):
-        if lib.getTokenInfo(slot).label.strip() == token_label:
-            return int(slot)
-    return None
+def token_config(*, conf_path: Path, user_pin: str, so_pin: str = "") -> TokenConfig:
+    """The product's token configuration for the development SoftHSM2 token."""
+    return TokenConfig(
+        module_path=SOFTHSM_MODULE,
+        token_label=TOKEN_LABEL,
+        key_label=KEY_LABEL,
+        key_id=KEY_ID,
+        conf_path=conf_path,
+        user_pin=user_pin,
+        so_pin=so_pin,
+    )
 
 
 def _util(args: list[str], *, conf_path: Path) -> str:
@@ -181,12 +133,12 @@ def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
     seal_fingerprint = pki.seal_certificate().fingerprint(hashes.SHA256()).hex()
     state = _read_state(base_dir)
     if state is not None and state.get("seal_sha256") == seal_fingerprint:
-        return TokenConfig(
+        return token_config(
             conf_path=conf_path,
             user_pin=state["user_pin"],
             so_pin=state["so_pin"],
         )
-    config = TokenConfig(
+    config = token_config(
         conf_path=conf_path,
         user_pin=f"{secrets.randbelow(10**8):08d}",
         so_pin=f"{secrets.randbelow(10**8):08d}",
@@ -243,7 +195,7 @@ def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m printing.softhsm", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devstack.softhsm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="create the PKI (if needed) and the seal token")
     init.add_argument("--dir", type=Path, default=Path("var/hsm"))

@@ -1,4 +1,4 @@
-"""Read the demo population register (`central/data/demo_register.json`) into certificate data.
+"""Read the demo population register (`devstack/data/demo_register.json`) into certificate data.
 
 The file is read as data; the central package is not imported (printing must not depend on it).
 """
@@ -15,7 +15,7 @@ from printing.errors import DocumentError
 from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_REGISTER = REPO_ROOT / "central" / "data" / "demo_register.json"
+DEMO_REGISTER = Path(__file__).resolve().parent / "data" / "demo_register.json"
 PERSONAS_DIR = REPO_ROOT / "hardware" / "simulators" / "eid" / "personas"
 
 DEMO_COMMUNE = Commune(

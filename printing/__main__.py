@@ -1,3 +1,0 @@
-from printing.cli import main
-
-raise SystemExit(main())
