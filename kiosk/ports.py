@@ -77,6 +77,13 @@ class CardPort(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AddressPeriod:
+    address: PostalAddress
+    start: date
+    end: date | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HouseholdMember:
     national_number: str
     surname: str
@@ -86,13 +93,8 @@ class HouseholdMember:
     nationality: str
     relation: str
     birth_place: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressPeriod:
-    address: PostalAddress
-    start: date
-    end: date | None
+    address_history: tuple[AddressPeriod, ...] = ()
+    """This person's own main residences, as the register holds them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +104,6 @@ class RegisterExtract:
     household_id: str
     address: PostalAddress
     members: tuple[HouseholdMember, ...]
-    address_history: tuple[AddressPeriod, ...] = ()
 
 
 class RegisterPort(Protocol):

@@ -54,6 +54,18 @@ def certificate_data(
             sex=m.sex,
             nationality=m.nationality,
             relation=m.relation,
+            address_history=tuple(
+                AddressPeriod(
+                    address=Address(
+                        street=p.address.street,
+                        zip_code=p.address.zip_code,
+                        municipality=p.address.municipality,
+                    ),
+                    start=p.start,
+                    end=p.end,
+                )
+                for p in m.address_history
+            ),
         )
         for m in extract.members
     )
@@ -71,18 +83,7 @@ def certificate_data(
         holder=holder,
         address=_address(extract),
         household=members,
-        address_history=tuple(
-            AddressPeriod(
-                address=Address(
-                    street=p.address.street,
-                    zip_code=p.address.zip_code,
-                    municipality=p.address.municipality,
-                ),
-                start=p.start,
-                end=p.end,
-            )
-            for p in extract.address_history
-        ),
+        address_history=holder.address_history,
     )
 
 

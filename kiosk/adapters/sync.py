@@ -51,12 +51,12 @@ def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
                 sex=m.sex.value,
                 nationality=m.nationality,
                 relation=m.relation,
+                address_history=tuple(
+                    AddressPeriod(address=address(p.address), start=p.start, end=p.end)
+                    for p in m.address_history
+                ),
             )
             for m in answer.members
-        ),
-        address_history=tuple(
-            AddressPeriod(address=address(p.address), start=p.start, end=p.end)
-            for p in answer.address_history
         ),
     )
 
