@@ -16,6 +16,7 @@ from typing import Final, Self, TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 
+from hardware.national_number import mask_national_number
 from offline_queue.errors import (
     CentralRejected,
     CentralUnauthorized,
@@ -42,11 +43,6 @@ REGISTER_EXTRACT_PATH: Final = "/api/v1/register/extract"
 HEARTBEAT_PATH: Final = "/api/v1/heartbeat"
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
-
-
-def mask_national_number(national_number: str) -> str:
-    """First 6 digits (the birth date) and a fixed mask: safe for logs."""
-    return national_number[:6] + "*****"
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

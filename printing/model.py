@@ -76,9 +76,3 @@ class CertificateData:
     @property
     def verify_url(self) -> str:
         return f"{self.verify_base_url.rstrip('/')}/verify/{self.document_id}"
-
-
-def mask_national_number(national_number: str) -> str:
-    """What logs may show of a national number: the first six digits (the birth date)."""
-    digits = "".join(ch for ch in national_number if ch.isdigit())
-    return f"{digits[:6]}*****"
