@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hardware.payment.claim import ClaimSlip
+from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,3 +292,20 @@ class Catalogue:
 
     prices_cents: dict[str, int]
     languages: Sequence[str] = ("fr", "nl", "de", "en")
+
+    def offer(self, holder: CardHolder, register: RegisterExtract) -> Offer:
+        """The priced documents `holder` may ask for, and the others greyed with their reason.
+
+        Eligibility is each document module's own declaration (`printing.documents`); the
+        register's entry for the holder wins over the card (nationality, own address periods).
+        """
+        member = next(
+            (m for m in register.members if m.national_number == holder.national_number), None
+        )
+        facts = RegisterFacts(
+            nationality=member.nationality if member is not None else holder.nationality,
+            household_size=len(register.members),
+            history_periods=len(member.address_history) if member is not None else 0,
+        )
+        kinds = [CATALOGUE[key] for key in self.prices_cents if key in CATALOGUE]
+        return offer(kinds, facts)
