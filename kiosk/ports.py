@@ -17,13 +17,10 @@ from typing import Protocol
 
 from hardware.payment.claim import ClaimSlip
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
+from printing.model import Address, Person
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PostalAddress:
-    street: str
-    zip_code: str
-    municipality: str
+PostalAddress = Address
+"""A postal address (the register's domain type; the old name stays importable)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,25 +74,9 @@ class CardPort(Protocol):
         """LOG OFF and disconnect; personal data of the session is forgotten."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressPeriod:
-    address: PostalAddress
-    start: date
-    end: date | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HouseholdMember:
-    national_number: str
-    surname: str
-    first_names: str
-    birth_date: date
-    sex: str
-    nationality: str
-    relation: str
-    birth_place: str = ""
-    address_history: tuple[AddressPeriod, ...] = ()
-    """This person's own main residences, as the register holds them."""
+HouseholdMember = Person
+"""A person of the register with their own address periods (the one domain model of register data,
+`printing.model`, shared by the ports, the documents and, converted in `adapters.sync`, the wire)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
