@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Final
 
+from hardware.national_number import mask_national_numbers
+
 _STANDARD_ATTRS: Final = frozenset(
     logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()
     | {"message", "asctime", "color_message"}
@@ -22,14 +24,15 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": mask_national_numbers(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        # extras and tracebacks too: a national number never leaves in clear
+        return mask_national_numbers(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 def configure_json_logging(level: int = logging.INFO) -> None:

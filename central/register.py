@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from central.errors import RegisterUnavailable
-from offline_queue.wire import AddressPeriod, RegisterExtractResponse, WireAddress
+from offline_queue.wire import AddressPeriod, RegisterExtractResponse, RegisterMember, WireAddress
 
 
 class RegisterConnector(Protocol):
@@ -27,15 +27,22 @@ def _address(raw: Mapping[str, Any]) -> WireAddress:
     return WireAddress(street=raw["street"], zip_code=raw["zip"], municipality=raw["municipality"])
 
 
+def _period(raw: Mapping[str, Any]) -> AddressPeriod:
+    return AddressPeriod(address=_address(raw), start=raw["from"], end=raw.get("to"))
+
+
+def _member(raw: Mapping[str, Any]) -> RegisterMember:
+    fields = {key: value for key, value in raw.items() if key != "address_history"}
+    return RegisterMember(
+        **fields, address_history=tuple(_period(p) for p in raw.get("address_history", ()))
+    )
+
+
 def _household(raw: Mapping[str, Any]) -> RegisterExtractResponse:
     return RegisterExtractResponse(
         household_id=raw["id"],
         address=_address(raw["address"]),
-        members=tuple(raw["members"]),
-        address_history=tuple(
-            AddressPeriod(address=_address(period), start=period["from"], end=period["to"])
-            for period in raw.get("address_history", ())
-        ),
+        members=tuple(_member(m) for m in raw["members"]),
     )
 
 

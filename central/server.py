@@ -30,6 +30,7 @@ from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
 from central.verify_page import judge, render_verify_page
+from hardware.national_number import mask_national_number
 from offline_queue.wire import (
     MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
@@ -250,7 +251,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         request: RegisterExtractRequest, caller: KioskServices
     ) -> RegisterExtractResponse:
         services = caller.services
-        masked = request.national_number[:6] + "*****"
+        masked = mask_national_number(request.national_number)
         extract = services.register.extract(request.national_number)
         if extract is None:
             logger.info("register lookup: unknown", extra={"national_number": masked})

@@ -56,6 +56,14 @@ def _address(raw: dict[str, Any]) -> Address:
     )
 
 
+def _period(raw: dict[str, Any]) -> AddressPeriod:
+    return AddressPeriod(
+        address=_address(raw),
+        start=date.fromisoformat(str(raw["from"])),
+        end=date.fromisoformat(str(raw["to"])) if raw.get("to") else None,
+    )
+
+
 def _person(raw: dict[str, Any]) -> Person:
     return Person(
         national_number=str(raw["national_number"]),
@@ -66,6 +74,7 @@ def _person(raw: dict[str, Any]) -> Person:
         sex=str(raw.get("sex", "")),
         nationality=str(raw.get("nationality", "")),
         relation=str(raw.get("relation", "")),
+        address_history=tuple(_period(p) for p in raw.get("address_history", ())),
     )
 
 
@@ -79,19 +88,12 @@ def lookup(national_number: str, *, register_path: Path = DEMO_REGISTER) -> Regi
     for household in register["households"]:
         for member in household["members"]:
             if member["national_number"] == national_number:
-                history = tuple(
-                    AddressPeriod(
-                        address=_address(p),
-                        start=date.fromisoformat(p["from"]),
-                        end=date.fromisoformat(p["to"]) if p.get("to") else None,
-                    )
-                    for p in household.get("address_history", ())
-                )
+                holder = _person(member)
                 return RegisterEntry(
-                    holder=_person(member),
+                    holder=holder,
                     address=_address(household["address"]),
                     household=tuple(_person(m) for m in household["members"]),
-                    address_history=history,
+                    address_history=holder.address_history,
                 )
     raise DocumentError(
         "person not in the register", translation_key="documents.error.not_registered"

@@ -22,17 +22,10 @@ from typing import Any, TypeVar
 
 from hardware.errors import BorneError
 from kiosk.staff_auth import CodeHash, StaffCodeFormatError
+from printing.documents import CATALOGUE
 
 T = TypeVar("T")
 
-DOCUMENT_TYPES = (
-    "household",
-    "residence",
-    "residence_history",
-    "nationality",
-    "life",
-    "registration",
-)
 LANGUAGES = ("fr", "nl", "de", "en")
 DOCUMENT_LANGUAGES = ("fr", "nl", "de")
 
@@ -405,9 +398,9 @@ def _prices(r: _Reader) -> dict[str, int]:
         )
     prices: dict[str, int] = {}
     for name in table:
-        if name not in DOCUMENT_TYPES:
+        if name not in CATALOGUE:
             raise ConfigError(
-                key=f"prices.{name}", value=name, expected=f"one of {', '.join(DOCUMENT_TYPES)}"
+                key=f"prices.{name}", value=name, expected=f"one of {', '.join(CATALOGUE)}"
             )
         cents = r.get(f"prices.{name}", int)
         if cents < 0 or cents > 100_00:

@@ -13,23 +13,18 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
-import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-_NATIONAL_NUMBER = re.compile(r"(?<!\d)(\d{2})\.?(\d{2})\.?(\d{2})[-.]?(\d{3})\.?(\d{2})(?!\d)")
+from hardware.national_number import mask_national_numbers
+
 _FORBIDDEN_FIELDS = frozenset(
     {"pin", "pin_block", "pinblock", "pin_length", "pan", "password", "secret"}
 )
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
-
-
-def mask_national_numbers(text: str) -> str:
-    """Keep the birth-date part of any national number in `text` and hide the rest."""
-    return _NATIONAL_NUMBER.sub(lambda m: f"{m[1]}{m[2]}{m[3]}*****", text)
 
 
 def _redact(value: Any) -> Any:

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Protocol
 
 from hardware.payment.claim import ClaimSlip
+from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
+from printing.model import Address, Person
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PostalAddress:
-    street: str
-    zip_code: str
-    municipality: str
+PostalAddress = Address
+"""A postal address (the register's domain type; the old name stays importable)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,23 +76,9 @@ class CardPort(Protocol):
         """LOG OFF and disconnect; personal data of the session is forgotten."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HouseholdMember:
-    national_number: str
-    surname: str
-    first_names: str
-    birth_date: date
-    sex: str
-    nationality: str
-    relation: str
-    birth_place: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressPeriod:
-    address: PostalAddress
-    start: date
-    end: date | None
+HouseholdMember = Person
+"""A person of the register with their own address periods (the one domain model of register data,
+`printing.model`, shared by the ports, the documents and, converted in `adapters.sync`, the wire)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +88,6 @@ class RegisterExtract:
     household_id: str
     address: PostalAddress
     members: tuple[HouseholdMember, ...]
-    address_history: tuple[AddressPeriod, ...] = ()
 
 
 class RegisterPort(Protocol):
@@ -300,3 +283,20 @@ class Catalogue:
 
     prices_cents: dict[str, int]
     languages: Sequence[str] = ("fr", "nl", "de", "en")
+
+    def offer(self, holder: CardHolder, register: RegisterExtract) -> Offer:
+        """The priced documents `holder` may ask for, and the others greyed with their reason.
+
+        Eligibility is each document module's own declaration (`printing.documents`); the
+        register's entry for the holder wins over the card (nationality, own address periods).
+        """
+        member = next(
+            (m for m in register.members if m.national_number == holder.national_number), None
+        )
+        facts = RegisterFacts(
+            nationality=member.nationality if member is not None else holder.nationality,
+            household_size=len(register.members),
+            history_periods=len(member.address_history) if member is not None else 0,
+        )
+        kinds = [CATALOGUE[key] for key in self.prices_cents if key in CATALOGUE]
+        return offer(kinds, facts)

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ValidationError
 
+from hardware.national_number import mask_national_number
 from offline_queue.errors import (
     CentralRejected,
     CentralUnauthorized,
@@ -63,11 +64,6 @@ AUTH_TOKEN_PATH: Final = "/api/v1/auth/token"  # noqa: S105 (a path)
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
-
-
-def mask_national_number(national_number: str) -> str:
-    """First 6 digits (the birth date) and a fixed mask: safe for logs."""
-    return national_number[:6] + "*****"
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -255,6 +255,8 @@ class RegisterMember(WireModel):
     sex: Sex
     nationality: Annotated[str, Field(min_length=2, max_length=3, pattern=r"^[A-Z]{2,3}$")]
     relation: Token
+    address_history: tuple[AddressPeriod, ...] = ()
+    """This person's own main residences (a child's start at the earliest at birth)."""
 
 
 class RegisterExtractResponse(WireModel):
@@ -264,7 +266,6 @@ class RegisterExtractResponse(WireModel):
     household_id: Identifier
     address: WireAddress
     members: tuple[RegisterMember, ...] = Field(min_length=1)
-    address_history: tuple[AddressPeriod, ...] = ()
 
 
 class ErrorCode(enum.StrEnum):

@@ -11,6 +11,15 @@ class DocumentError(BorneError):
     translation_key = "documents.error.render"
 
 
+class RegisterDataError(DocumentError):
+    """The register holds data a certificate must not certify (e.g. an address before birth).
+
+    A register error for staff to correct, never printed; `params["field"]` names the bad entry.
+    """
+
+    translation_key = "documents.error.register_data"
+
+
 class PkiError(BorneError):
     """The municipal test PKI could not be created or read."""
 

@@ -42,6 +42,8 @@ class AddressPeriod:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Person:
+    """A person of the register, with their own main residences (not the household's)."""
+
     national_number: str
     surname: str
     first_names: str
@@ -50,6 +52,7 @@ class Person:
     sex: str = ""
     nationality: str = ""
     relation: str = ""
+    address_history: tuple[AddressPeriod, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -68,13 +71,8 @@ class CertificateData:
     address: Address
     household: tuple[Person, ...] = ()
     address_history: tuple[AddressPeriod, ...] = ()
+    """The holder's own main residences (the certificate certifies the holder's, not the household's)."""
 
     @property
     def verify_url(self) -> str:
         return f"{self.verify_base_url.rstrip('/')}/verify/{self.document_id}"
-
-
-def mask_national_number(national_number: str) -> str:
-    """What logs may show of a national number: the first six digits (the birth date)."""
-    digits = "".join(ch for ch in national_number if ch.isdigit())
-    return f"{digits[:6]}*****"

@@ -25,12 +25,13 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.doctemplate import LayoutError
 
+from hardware.national_number import mask_national_number
 from printing.documents import document_type
 from printing.documents.base import BODY_WIDTH, PAGE_MARGIN, Context, make_styles
 from printing.documents.texts import COMMON, local_day, local_time, short_date
 from printing.errors import DocumentError
 from printing.fonts import FONT, FONT_BOLD, register_fonts
-from printing.model import CertificateData, Commune, mask_national_number
+from printing.model import CertificateData, Commune
 from printing.pdfa import apply_pdfa
 from printing.tagging import (
     StructureRecorder,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 
-from printing.errors import DocumentError
+from printing.errors import DocumentError, RegisterDataError
 from printing.fonts import printable_code_points
 from printing.model import Address, AddressPeriod, CertificateData, Person
 
@@ -94,8 +94,28 @@ def _address(address: Address, *, field: str) -> Address:
     )
 
 
+def check_history(person: Person, periods: tuple[AddressPeriod, ...]) -> None:
+    """Refuse a history the register must not certify: a residence before birth, or one that ends
+    before it starts. `RegisterDataError` names the bad period; nothing is printed."""
+    for i, period in enumerate(periods):
+        field = f"address_history[{i}]"
+        if period.start < person.birth_date:
+            raise RegisterDataError(
+                f"{field}: starts before the holder's birth",
+                translation_key="documents.error.history_before_birth",
+                params={"field": field},
+            )
+        if period.end is not None and period.end < period.start:
+            raise RegisterDataError(
+                f"{field}: ends before it starts",
+                translation_key="documents.error.history_order",
+                params={"field": field},
+            )
+
+
 def checked(data: CertificateData) -> CertificateData:
     """`data` with every printed text validated and cleaned; DocumentError naming the bad field."""
+    check_history(data.holder, data.address_history)
     if len(data.household) > MAX_HOUSEHOLD:
         raise _refuse("household", "too_long", f"{len(data.household)} members")
     if len(data.address_history) > MAX_HISTORY:

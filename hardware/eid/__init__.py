@@ -26,7 +26,6 @@ from hardware.eid.model import (
     PinStatus,
     RawFiles,
     VerificationReport,
-    mask_national_number,
 )
 from hardware.eid.reader import CardMonitor, EidReader, EidSession
 from hardware.eid.verify import TrustStore, raise_for_report, verify_card
@@ -59,7 +58,6 @@ __all__ = [
     "TrustStore",
     "VerificationReport",
     "WrongPin",
-    "mask_national_number",
     "raise_for_report",
     "verify_card",
 ]

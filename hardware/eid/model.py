@@ -9,6 +9,7 @@ from datetime import date
 
 from hardware.eid import tlv
 from hardware.eid.errors import CardDataError
+from hardware.national_number import mask_national_number
 
 # Identity file tags (EF(ID#RN) 3F00/DF01/4031).
 TAG_CARD_NUMBER = 0x01
@@ -274,11 +275,6 @@ class CardRead:
     atr: bytes
     files: RawFiles = field(repr=False)
     report: VerificationReport
-
-
-def mask_national_number(value: str) -> str:
-    """The only form of a national number allowed in logs and messages."""
-    return value[:6] + "*****"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

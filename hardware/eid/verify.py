@@ -27,8 +27,8 @@ from hardware.eid.model import (
     Identity,
     RawFiles,
     VerificationReport,
-    mask_national_number,
 )
+from hardware.national_number import mask_national_number
 
 log = logging.getLogger(__name__)
 

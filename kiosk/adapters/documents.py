@@ -31,7 +31,7 @@ from kiosk.ports import (
     RegisterExtract,
 )
 from printing import receipt as receipts
-from printing.model import Address, AddressPeriod, CertificateData, Commune, Person
+from printing.model import CertificateData, Commune, Person
 from printing.printer import CupsPrinter, JobResult, find_job_output
 from printing.render import render, verification_code
 from printing.seal import Sealer
@@ -44,19 +44,7 @@ def certificate_data(
 ) -> CertificateData:
     """Map the journey's view of the resident and the register onto the renderer's input."""
     extract = request.extract
-    members = tuple(
-        Person(
-            national_number=m.national_number,
-            surname=m.surname,
-            first_names=m.first_names,
-            birth_date=m.birth_date,
-            birth_place=m.birth_place,
-            sex=m.sex,
-            nationality=m.nationality,
-            relation=m.relation,
-        )
-        for m in extract.members
-    )
+    members = extract.members
     holder = next(
         (p for p in members if p.national_number == request.holder.national_number),
         None,
@@ -69,26 +57,10 @@ def certificate_data(
         kiosk_id=kiosk_id,
         verify_base_url=verify_base_url,
         holder=holder,
-        address=_address(extract),
+        address=extract.address,
         household=members,
-        address_history=tuple(
-            AddressPeriod(
-                address=Address(
-                    street=p.address.street,
-                    zip_code=p.address.zip_code,
-                    municipality=p.address.municipality,
-                ),
-                start=p.start,
-                end=p.end,
-            )
-            for p in extract.address_history
-        ),
+        address_history=holder.address_history,
     )
-
-
-def _address(extract: RegisterExtract) -> Address:
-    a = extract.address
-    return Address(street=a.street, zip_code=a.zip_code, municipality=a.municipality)
 
 
 def _person_from_card(holder: CardHolder) -> Person:

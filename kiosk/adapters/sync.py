@@ -18,31 +18,28 @@ from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
 from kiosk import __version__
 from kiosk.health import HealthBoard
-from kiosk.ports import (
-    AddressPeriod,
-    HouseholdMember,
-    IssuanceRecord,
-    PostalAddress,
-    RegisterExtract,
-)
+from kiosk.ports import IssuanceRecord, RegisterExtract
 from offline_queue import wire
 from offline_queue.client import CentralClient, SoftwareKioskKey
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
+from printing.model import Address, AddressPeriod, Person
 
 log = logging.getLogger(__name__)
 
 
 def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
-    def address(a: wire.WireAddress) -> PostalAddress:
-        return PostalAddress(street=a.street, zip_code=a.zip_code, municipality=a.municipality)
+    """The one conversion of the wire's register extract into the register domain model."""
+
+    def address(a: wire.WireAddress) -> Address:
+        return Address(street=a.street, zip_code=a.zip_code, municipality=a.municipality)
 
     return RegisterExtract(
         household_id=answer.household_id,
         address=address(answer.address),
         members=tuple(
-            HouseholdMember(
+            Person(
                 national_number=m.national_number,
                 surname=m.surname,
                 first_names=m.first_names,
@@ -51,12 +48,12 @@ def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
                 sex=m.sex.value,
                 nationality=m.nationality,
                 relation=m.relation,
+                address_history=tuple(
+                    AddressPeriod(address=address(p.address), start=p.start, end=p.end)
+                    for p in m.address_history
+                ),
             )
             for m in answer.members
-        ),
-        address_history=tuple(
-            AddressPeriod(address=address(p.address), start=p.start, end=p.end)
-            for p in answer.address_history
         ),
     )
 

@@ -1,26 +1,49 @@
-"""The certificate catalogue: one module per document type, registered here and nowhere else."""
+"""The certificate catalogue: one module per document type, found by scanning this package.
+
+A module that defines `DOCUMENT` (a `DocumentType`) is a document type: its id, translation keys,
+eligibility rules and register needs are declared there and nowhere else. The kiosk's accepted
+prices, the documents screen's descriptions and the offer list derive from this catalogue.
+Another package of document modules (a commune's own certificate) joins with `load_package`.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from types import MappingProxyType
 
-from printing.documents import (
-    household,
-    life,
-    nationality,
-    registration,
-    residence,
-    residence_history,
-)
 from printing.documents.base import DocumentType
+from printing.documents.eligibility import Eligibility, Offer, RegisterFacts, Unavailable, offer
 from printing.errors import DocumentError
 
-_MODULES = (household, residence, residence_history, nationality, life, registration)
-"""The one place a document type is registered: add its module here, nothing else."""
+_REGISTRY: dict[str, DocumentType] = {}
 
-CATALOGUE: MappingProxyType[str, DocumentType] = MappingProxyType(
-    {module.DOCUMENT.key: module.DOCUMENT for module in _MODULES}
-)
+CATALOGUE: MappingProxyType[str, DocumentType] = MappingProxyType(_REGISTRY)
+"""Every registered document type by id (a live, read-only view of the registry)."""
+
+
+def register(kind: DocumentType) -> None:
+    """Add a document type; an id registered twice is a programming error."""
+    if kind.key in _REGISTRY and _REGISTRY[kind.key] is not kind:
+        raise DocumentError(f"document type {kind.key!r} registered twice")
+    _REGISTRY[kind.key] = kind
+
+
+def unregister(key: str) -> None:
+    _REGISTRY.pop(key, None)
+
+
+def load_package(package: str) -> tuple[str, ...]:
+    """Register the `DOCUMENT` of every module of `package`; the ids found, in module order."""
+    root = importlib.import_module(package)
+    found: list[str] = []
+    for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package}.{info.name}")
+        kind = getattr(module, "DOCUMENT", None)
+        if isinstance(kind, DocumentType):
+            register(kind)
+            found.append(kind.key)
+    return tuple(found)
 
 
 def document_type(key: str) -> DocumentType:
@@ -34,4 +57,18 @@ def document_type(key: str) -> DocumentType:
         ) from err
 
 
-__all__ = ["CATALOGUE", "DocumentType", "document_type"]
+load_package(__name__)
+
+__all__ = [
+    "CATALOGUE",
+    "DocumentType",
+    "Eligibility",
+    "Offer",
+    "RegisterFacts",
+    "Unavailable",
+    "document_type",
+    "load_package",
+    "offer",
+    "register",
+    "unregister",
+]

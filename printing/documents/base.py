@@ -15,6 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from printing.documents import texts
+from printing.documents.eligibility import Eligibility
 from printing.fonts import FONT, FONT_BOLD
 from printing.model import CertificateData, Commune, Person
 
@@ -78,14 +79,25 @@ BodyBuilder = Callable[[Context], list[Flowable]]
 class DocumentType:
     key: str
     titles: Mapping[str, str]
-    """Language → title; the languages a type supports are the keys."""
+    """Language → printed title; the languages a type supports are the keys."""
     build: BodyBuilder
     needs_household: bool = False
     needs_history: bool = False
+    eligibility: tuple[Eligibility, ...] = ()
 
     @property
     def languages(self) -> frozenset[str]:
         return frozenset(self.titles)
+
+    @property
+    def title_key(self) -> str:
+        """The translation key of its name on screen and on the receipt."""
+        return f"document.{self.key}"
+
+    @property
+    def description_key(self) -> str:
+        """The translation key of its one-line description on the documents screen."""
+        return f"documents.description.{self.key}"
 
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:

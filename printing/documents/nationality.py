@@ -12,6 +12,7 @@ from printing.documents.base import (
     holder_block,
     para,
 )
+from printing.documents.eligibility import belgian_only
 from printing.errors import DocumentError
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -54,4 +55,5 @@ DOCUMENT = DocumentType(
         "de": "Staatsangehörigkeitsbescheinigung",
     },
     build=build,
+    eligibility=(belgian_only(),),
 )

@@ -15,6 +15,7 @@ from printing.documents.base import (
     holder_block,
     para,
 )
+from printing.documents.eligibility import needs_history
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
@@ -84,4 +85,5 @@ DOCUMENT = DocumentType(
     },
     build=build,
     needs_history=True,
+    eligibility=(needs_history(),),
 )

@@ -67,6 +67,10 @@ DYNAMIC_KEYS: dict[str, tuple[str, ...]] = {
     ),
     # printing/validate.py, _refuse(field, problem, ...): f"documents.error.field_{problem}"
     "documents.error.field_{}": ("missing", "too_long", "charset", "invalid"),
+    # printing/documents/base.py, DocumentType.description_key: one per document module
+    "documents.description.{}": (
+        "household", "residence", "residence_history", "nationality", "life", "registration",
+    ),
 }  # fmt: skip
 """Every key built at run time, template → the values its placeholder takes in the code."""
 

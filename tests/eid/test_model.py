@@ -7,11 +7,11 @@ import pytest
 from hardware.eid.errors import CardDataError
 from hardware.eid.model import (
     CardData,
-    mask_national_number,
     normalise_sex,
     parse_birth_date,
     parse_card_date,
 )
+from hardware.national_number import mask_national_number
 
 
 @pytest.mark.parametrize(

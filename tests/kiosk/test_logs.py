@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from hardware.national_number import mask_national_numbers
 from kiosk.logs import (
     JsonFormatter,
     PersonalDataInLog,
     RedactingFilter,
     log_event,
-    mask_national_numbers,
 )
 
 

@@ -49,7 +49,13 @@ def test_register_extract_for_every_demo_resident(
     assert national_number in {m.national_number for m in extract.members}
     raw = next(h for h in _REGISTER["households"] if h["id"] == household_id)
     assert extract.address.street == raw["address"]["street"]
-    assert len(extract.address_history) == len(raw["address_history"])
+    for member in extract.members:
+        raw_member = next(
+            m for m in raw["members"] if m["national_number"] == member.national_number
+        )
+        starts = [p.start.isoformat() for p in member.address_history]
+        assert starts == [p["from"] for p in raw_member["address_history"]]
+        assert all(p.start >= member.birth_date for p in member.address_history)
 
 
 def test_unknown_resident_is_not_in_register(client: CentralClient) -> None:

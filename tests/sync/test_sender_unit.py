@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from offline_queue.client import CentralClient, mask_national_number, parse_retry_after
+from hardware.national_number import mask_national_number
+from offline_queue.client import CentralClient, parse_retry_after
 from offline_queue.errors import CentralRejected, CentralUnavailable, NotInRegister
 from offline_queue.outbox import Outbox, OutboxState
 from offline_queue.sender import (

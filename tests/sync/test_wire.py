@@ -68,6 +68,9 @@ addresses = st.builds(
 
 @st.composite
 def extracts(draw: st.DrawFn) -> RegisterExtractResponse:
+    period = st.builds(
+        AddressPeriod, address=addresses, start=st.dates(), end=st.none() | st.dates()
+    )
     member = st.builds(
         RegisterMember,
         national_number=national_numbers,
@@ -78,15 +81,12 @@ def extracts(draw: st.DrawFn) -> RegisterExtractResponse:
         sex=st.sampled_from(Sex),
         nationality=st.from_regex(r"\A[A-Z]{2}\Z"),
         relation=tokens,
-    )
-    period = st.builds(
-        AddressPeriod, address=addresses, start=st.dates(), end=st.none() | st.dates()
+        address_history=st.lists(period, max_size=3).map(tuple),
     )
     return RegisterExtractResponse(
         household_id=draw(identifiers),
         address=draw(addresses),
         members=tuple(draw(st.lists(member, min_size=1, max_size=4))),
-        address_history=tuple(draw(st.lists(period, max_size=3))),
     )
 
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QWi
 
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
+from printing.documents import CATALOGUE
 from ui.screens.base import Screen
 from ui.theme import (
     ACCENT,
@@ -28,14 +29,11 @@ from ui.theme import (
 
 CARD_HEIGHT = 156
 
-DESCRIPTION_KEYS = {
-    "household": "documents.description.household",
-    "life": "documents.description.life",
-    "nationality": "documents.description.nationality",
-    "registration": "documents.description.registration",
-    "residence": "documents.description.residence",
-    "residence_history": "documents.description.residence_history",
-}
+
+def description_key(document_type: str) -> str | None:
+    """The one-line description of a document type, as its catalogue module declares it."""
+    kind = CATALOGUE.get(document_type)
+    return kind.description_key if kind is not None else None
 
 
 class DocumentCard(QPushButton):
@@ -192,7 +190,7 @@ class DocumentsScreen(Screen):
                 else self.t("documents.free")
             )
             title = self.t(offered.title_key)
-            key = DESCRIPTION_KEYS.get(offered.document_type)
+            key = description_key(offered.document_type)
             description = self.t(key) if key else ""
             set_text(card, f"{title} \u2014 {price}")
             card.setAccessibleDescription(description)
