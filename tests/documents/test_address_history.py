@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack.register import DEMO_REGISTER, lookup
 from printing.errors import RegisterDataError
 from printing.model import AddressPeriod
-from printing.register import DEMO_REGISTER, lookup
 from printing.render import render
 from tests.documents.conftest import ADDRESS, COMMUNE, HOLDER, make_data
 
@@ -45,7 +45,7 @@ def test_residence_history_of_emma_prints_only_periods_after_her_birth(tmp_path:
     out = tmp_path / "emma.pdf"
     subprocess.run(
         [
-            *(sys.executable, "-m", "printing", "render"),
+            *(sys.executable, "-m", "devstack", "documents", "render"),
             *("--document", "residence_history", "--persona", "emma", "--out", str(out)),
         ],
         check=True,

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from central.register import DemoRegister
+from devstack.demo_pki import MunicipalPki
+from devstack.register import DEMO_REGISTER
 from kiosk.adapters.sync import extract_from_wire
 from kiosk.app import journey_settings
 from kiosk.config import ConfigError, load_config
 from kiosk.ports import CardHolder, Catalogue, PostalAddress, RegisterExtract
-from printing.demo_pki import MunicipalPki
 from printing.documents import CATALOGUE, Unavailable, load_package, unregister
-from printing.register import DEMO_REGISTER
 from printing.render import render
 from printing.seal import Sealer
 from printing.verify import verify_pdf
