@@ -108,6 +108,7 @@ KEY_PIN_LAST_TRY = "pin.last_try"
 KEY_PIN_TIMED_OUT = "pin.timed_out"
 KEY_PAYMENT_CANCELLED = "payment.cancelled"
 KEY_PAYMENT_DECLINED = "payment.declined"
+KEY_TOO_MANY_ATTEMPTS = "payment.too_many_attempts"
 KEY_PAYMENT_UNKNOWN = "payment.unknown"
 KEY_PIN_BLOCKED = "eid.error.pin_blocked"
 KEY_CARD_REMOVED = "eid.error.card_removed"
@@ -317,6 +318,7 @@ class JourneyController:
             self._refresh()
         else:
             if state is S.PAYMENT:
+                self._ports.payment.cancel()  # ECR abort: the terminal stops asking for the card
                 self._orphans += 1  # the pending charge is settled by `_payment_settled`
             outcome = "abandoned" if self._s.outcome == "cancelled" else self._s.outcome
             self._close(outcome=outcome, reason="card_removed")
@@ -422,6 +424,11 @@ class JourneyController:
             S.SUMMARY,
         ):
             self._close(outcome="cancelled", reason="cancel")
+        elif state is S.PAYMENT:
+            # the terminal is asked to abort; the pending payment then ends CANCELLED (back to the
+            # summary) or, when the card had already been charged, APPROVED (the order goes on)
+            log.info("payment_cancel_requested", extra={"operation_id": self._s.operation_id})
+            self._ports.payment.cancel()
         elif state is S.ERROR:
             self._close(outcome=self._s.outcome, reason="error_dismissed")
 
@@ -570,6 +577,8 @@ class JourneyController:
         elif result.status is PaymentStatus.CANCELLED:
             s.notice_key = KEY_PAYMENT_CANCELLED
             self._go(S.SUMMARY, reason="payment_cancelled")
+        elif result.status is PaymentStatus.DECLINED and result.reason == KEY_TOO_MANY_ATTEMPTS:
+            self._error(KEY_TOO_MANY_ATTEMPTS, outcome="declined")  # no Retry after the last one
         elif result.status is PaymentStatus.DECLINED:
             self._error(KEY_PAYMENT_DECLINED, outcome="declined", retry=S.SUMMARY)
         else:

@@ -14,7 +14,7 @@ from hardware.payment.claim import ClaimSlip, claim_slip
 from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
 from hardware.payment.journal import PaymentRecord, PaymentState
 from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
-from hardware.payment.service import PaymentService
+from hardware.payment.service import MAX_ATTEMPTS, PaymentService
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
@@ -159,7 +159,11 @@ class ZvtPaymentAdapter:
         self._seen("reachable")
         if isinstance(outcome, Approved):
             service.mark_delivering(reference)
-        return replace(payment_result(outcome, amount_cents=amount_cents), attempt=attempt)
+        result = replace(payment_result(outcome, amount_cents=amount_cents), attempt=attempt)
+        if result.status is PaymentStatus.DECLINED and attempt >= MAX_ATTEMPTS:
+            # the order's last attempt: the resident is told at once, never offered another
+            result = replace(result, reason=AttemptsExhausted.translation_key)
+        return result
 
     def _reverse(self, order: str) -> PaymentResult:
         reference = self._svc().current_attempt(order)

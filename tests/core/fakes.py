@@ -169,6 +169,7 @@ class FakePayment:
     ) -> None:
         self._c = completer
         self.status = status
+        self.reason: str | None = None  # e.g. "payment.too_many_attempts", as the adapter reports
         self.hold = False
         self.charged: dict[str, int] = {}
         self.reversed: list[str] = []
@@ -197,6 +198,7 @@ class FakePayment:
             amount_cents=amount_cents,
             receipt_number="R0001" if self.status is PaymentStatus.APPROVED else None,
             receipt_lines=self.receipt_lines,
+            reason=self.reason,
         )
 
         def work() -> PaymentResult:

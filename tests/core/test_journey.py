@@ -388,3 +388,54 @@ def test_confirm_needs_a_document(rig: Rig) -> None:
     assert now(rig.controller) is S.CHOOSE_DOCUMENTS
     rig.controller.toggle_document("passport")
     assert rig.controller.view.selected == ()
+
+
+def test_cancel_on_the_payment_screen_aborts_the_terminal_and_returns_to_the_summary(
+    rig: Rig,
+) -> None:
+    c = rig.controller
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "household")
+    rig.fakes.payment.hold = True
+    rig.fakes.payment.status = PaymentStatus.CANCELLED  # what the terminal answers the abort
+    c.confirm_summary()
+    rig.pump()
+    assert now(c) is S.PAYMENT
+    c.cancel()
+    assert rig.fakes.payment.cancels == 1
+    assert now(c) is S.PAYMENT  # the terminal answers the abort; the screen waits for it
+    rig.fakes.payment.release()
+    rig.pump()
+    assert now(c) is S.SUMMARY
+    assert rig.fakes.payment.net_charged == 0
+
+
+def test_card_removed_while_paying_aborts_the_terminal(rig: Rig) -> None:
+    c = rig.controller
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "household")
+    rig.fakes.payment.hold = True
+    c.confirm_summary()
+    rig.pump()
+    assert now(c) is S.PAYMENT
+    rig.fakes.card.remove()
+    assert rig.fakes.payment.cancels == 1
+    rig.fakes.payment.release()
+    rig.pump()
+
+
+def test_the_last_declined_attempt_offers_no_retry(rig: Rig) -> None:
+    c = rig.controller
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "household")
+    rig.fakes.payment.status = PaymentStatus.DECLINED
+    rig.fakes.payment.reason = "payment.too_many_attempts"
+    c.confirm_summary()
+    rig.pump()
+    assert now(c) is S.ERROR
+    assert c.view.error_key == "payment.too_many_attempts"
+    c.retry()
+    assert now(c) is S.ERROR  # no Retry after the order's last attempt

@@ -48,7 +48,7 @@ class WaitScreen(Screen):
 
 class PaymentScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
-        super().__init__(controller, parent=parent)
+        super().__init__(controller, cancellable=True, parent=parent)
         self.picture = add_pictogram(self, Kind.TERMINAL, 480)
         frame, box = panel(self)
         self.amount = label("claim", parent=frame)
