@@ -20,25 +20,30 @@ MAX_FUNCTION_LINES = 60
 # Files over a limit, awaiting their own split (remove an entry once its file is under the limits).
 KNOWN_OFFENDERS: frozenset[str] = frozenset(
     {
-        # the journey controller: its order and staff flows still to move to kiosk/flows/
+        # the journey controller: its order flow still to move to kiosk/flows/order.py
         "kiosk/journey.py",
-        # the composition root, command line and configuration (shared files)
+        # the composition root, command line, configuration and theme (one long function each)
         "kiosk/app.py",
-        "kiosk/cli.py",
         "kiosk/config.py",
+        "kiosk/demo.py",
         "ui/app.py",
-        # the simulated stack, moving out of the product
-        "kiosk/sim.py",
-        "hardware/simulators/eid/image.py",
-        "hardware/simulators/zvt/simulator.py",
-        # drivers
+        "ui/theme.py",
+        # drivers and their codecs
         "hardware/eid/reader.py",
         "hardware/eid/verify.py",
-        "hardware/payment/zvt/driver.py",
+        "hardware/payment/zvt/messages.py",
+        # simulators
+        "hardware/simulators/eid/image.py",
+        "hardware/simulators/zvt/simulator.py",
         # documents
-        "printing/cupsd.py",
         "printing/seal.py",
-        "printing/softhsm.py",
+        # the central server
+        "central/process.py",
+        "central/server.py",
+        # the development stack
+        "devstack/cupsd.py",
+        "devstack/sim.py",
+        "devstack/softhsm.py",
     }
 )
 

@@ -109,7 +109,7 @@ def test_register_extract_round_trip(extract: RegisterExtractResponse) -> None:
     st.builds(
         Heartbeat,
         kiosk_id=identifiers,
-        version=st.from_regex(r"\A[0-9]+\.[0-9]+\.[0-9]+\Z"),
+        version=st.from_regex(r"\A[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\Z"),
         sent_at=aware,
         devices=st.dictionaries(identifiers, tokens, max_size=4),
         outbox_backlog=st.integers(min_value=0, max_value=10_000),
