@@ -170,6 +170,7 @@ def build(
         reader=EidReader(reader_prefix=config.eid.reader_prefix, trust=trust),
         reader_prefix=config.eid.reader_prefix,
         health_board=board,
+        forward_restored=True,
     )
 
     def payment_service() -> PaymentService:

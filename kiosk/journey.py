@@ -109,6 +109,8 @@ KEY_PIN_TIMED_OUT = "pin.timed_out"
 KEY_PAYMENT_CANCELLED = "payment.cancelled"
 KEY_PAYMENT_DECLINED = "payment.declined"
 KEY_TOO_MANY_ATTEMPTS = "payment.too_many_attempts"
+KEY_READER_UNAVAILABLE = "eid.error.no_reader"
+REASON_READER_UNAVAILABLE = "card_reader_unavailable"
 KEY_PAYMENT_UNKNOWN = "payment.unknown"
 KEY_PIN_BLOCKED = "eid.error.pin_blocked"
 KEY_CARD_REMOVED = "eid.error.card_removed"
@@ -294,8 +296,28 @@ class JourneyController:
             self.card_inserted()
         elif kind is CardEventKind.REMOVED:
             self.card_removed()
+        elif kind is CardEventKind.READER_UNAVAILABLE:
+            self._reader_unavailable()
+        elif kind is CardEventKind.READER_RESTORED:
+            self._reader_restored()
         else:
             self._reader_lost()
+
+    def _reader_unavailable(self) -> None:
+        """The PC/SC service is gone: end what can be ended, then out of service until it is back."""
+        if self.state not in (S.ATTRACT, S.OUT_OF_SERVICE):
+            self._reader_lost()
+        if not self._staff.has_alert(REASON_READER_UNAVAILABLE):
+            self.raise_alert(
+                StaffAlert(reason=REASON_READER_UNAVAILABLE, key=KEY_READER_UNAVAILABLE)
+            )
+
+    def _reader_restored(self) -> None:
+        """The reader answers again: its own alert settles by itself; others still need staff."""
+        if self._staff.clear(REASON_READER_UNAVAILABLE) and self.state is S.OUT_OF_SERVICE:
+            self._go(S.ATTRACT, reason="reader_restored")
+        else:
+            self._refresh()
 
     def card_inserted(self) -> None:
         self._card_present = True

@@ -52,6 +52,17 @@ class StaffFlow:
     def out_of_service(self) -> bool:
         return bool(self._alerts)
 
+    def has_alert(self, reason: str) -> bool:
+        return any(a.reason == reason for a in self._alerts)
+
+    def clear(self, reason: str) -> bool:
+        """Drop the alerts of `reason` that settled by themselves; True when none is left."""
+        before = len(self._alerts)
+        self._alerts = [a for a in self._alerts if a.reason != reason]
+        if len(self._alerts) != before:
+            log.info("staff_alert_cleared", extra={"reason": reason})
+        return not self._alerts
+
     def raise_alert(self, alert: StaffAlert) -> None:
         """Log and record `alert`; the caller moves the kiosk out of service."""
         self._alerts.append(alert)

@@ -135,8 +135,11 @@ class FakeCard:
             watcher(CardEventKind.INSERTED)
 
     def remove(self) -> None:
+        self.signal(CardEventKind.REMOVED)
+
+    def signal(self, kind: CardEventKind) -> None:
         for watcher in list(self._watchers):
-            watcher(CardEventKind.REMOVED)
+            watcher(kind)
 
 
 class FakeRegister:

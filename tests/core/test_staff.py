@@ -7,7 +7,7 @@ from pathlib import Path
 from hardware.errors import BorneError
 from hardware.payment.claim import claim_code
 from kiosk.journey import JourneyController, JourneyView
-from kiosk.ports import PaymentStatus, StaffAlert
+from kiosk.ports import CardEventKind, PaymentStatus, StaffAlert
 from kiosk.session import SessionState
 from printing.errors import TokenError
 from tests.core.fakes import Rig, pump_until
@@ -224,3 +224,38 @@ def test_staff_acknowledge_outside_out_of_service_does_nothing(rig: Rig) -> None
     rig.controller.staff_acknowledge()
     assert rig.controller.state is S.ATTRACT
     assert rig.fakes.issuer.checks == 0
+
+
+def test_a_dead_card_service_takes_the_kiosk_out_of_service_until_it_is_back(rig: Rig) -> None:
+    c = rig.controller
+    rig.fakes.card.signal(CardEventKind.READER_UNAVAILABLE)
+    view = rig.pump()
+    assert view.state is S.OUT_OF_SERVICE
+    assert view.alert_keys == ("eid.error.no_reader",)
+    rig.fakes.card.signal(CardEventKind.READER_UNAVAILABLE)  # reported again: one alert
+    assert rig.pump().alert_keys == ("eid.error.no_reader",)
+    rig.fakes.card.signal(CardEventKind.READER_RESTORED)
+    assert rig.pump().state is S.ATTRACT  # no staff needed once the reader answers again
+    assert now(c) is S.ATTRACT
+
+
+def test_a_dead_card_service_during_a_session_ends_it_and_calls_staff(rig: Rig) -> None:
+    c = rig.controller
+    to_summary(rig)
+    rig.fakes.card.signal(CardEventKind.READER_UNAVAILABLE)
+    view = rig.pump()
+    assert view.state is S.ERROR
+    assert view.error_key == "error.device_unavailable"
+    c.cancel()  # the resident dismisses the message
+    assert rig.pump().state is S.OUT_OF_SERVICE
+    assert rig.fakes.payment.net_charged == 0
+
+
+def test_reader_restored_leaves_other_alerts_for_staff(rig: Rig) -> None:
+    c = rig.controller
+    c.raise_alert(StaffAlert(reason="printer_unavailable", key="printing.state.paper_out"))
+    rig.fakes.card.signal(CardEventKind.READER_UNAVAILABLE)
+    rig.fakes.card.signal(CardEventKind.READER_RESTORED)
+    view = rig.pump()
+    assert view.state is S.OUT_OF_SERVICE
+    assert view.alert_keys == ("printing.state.paper_out",)
