@@ -10,7 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig softhsm2 cups printer-driver-cups-pdf \
 	libcups2-dev poppler-utils qpdf fonts-dejavu-core gcc python3-dev python3-venv \
-	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 postgresql
+	libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 postgresql \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxcb-cursor0 \
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxkbcommon-x11-0 xvfb xauth cage chromium espeak-ng
 
 .PHONY: help setup system-packages venv pki test lint typecheck contracts pytest demo bench bundle sim-up sim-down clean
 
