@@ -171,8 +171,93 @@ class BatchAck(WireModel):
     duplicates: tuple[Identifier, ...] = ()
 
 
+class DeviceHealth(WireModel):
+    """The state of one device, with the figures the fleet console forecasts and alerts from.
+
+    `state` is a Token (`ok`, `absent`, `fault`, `paper_low`, `busy`, ...). Only the fields that make
+    sense for the device are set: a printer reports paper and pages, a terminal its last end of day,
+    a signer its seal certificate's expiry.
+    """
+
+    state: Token
+    detail: Token | None = None
+    paper_level_pct: Annotated[int, Field(ge=0, le=100)] | None = None
+    pages_left: Annotated[int, Field(ge=0)] | None = None
+    pages_printed_total: Annotated[int, Field(ge=0)] | None = None
+    last_end_of_day: AwareDatetime | None = None
+    certificate_not_after: AwareDatetime | None = None
+
+
+class DayCounters(WireModel):
+    """Today's activity at the kiosk (local calendar day): no personal data."""
+
+    day: date
+    sessions: Annotated[int, Field(ge=0)] = 0
+    documents: Annotated[int, Field(ge=0)] = 0
+    revenue_cents: Annotated[int, Field(ge=0)] = 0
+    payments_approved: Annotated[int, Field(ge=0)] = 0
+    payments_reversed: Annotated[int, Field(ge=0)] = 0
+
+
+class UpdateChannel(enum.StrEnum):
+    STABLE = "stable"
+    CANARY = "canary"
+
+
+class CommandKind(enum.StrEnum):
+    """What an operator can ask a kiosk to do; each runs once, between residents."""
+
+    RESTART_APP = "restart_app"
+    SYNC_NOW = "sync_now"
+    OUT_OF_SERVICE = "out_of_service"
+    BACK_IN_SERVICE = "back_in_service"
+    PRINT_TEST_PAGE = "print_test_page"
+    END_OF_DAY = "end_of_day"
+    UPLOAD_LOGS = "upload_logs"
+    RELOAD_CONFIG = "reload_config"
+    ISSUE_MAINTENANCE_CODE = "issue_maintenance_code"
+
+
+class CommandOutcome(enum.StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+class Command(WireModel):
+    """One queued operator command, delivered with a heartbeat acknowledgement.
+
+    `command_id` makes it idempotent: a kiosk that already ran it reports the stored result again.
+    `arguments` are short machine values (a reason, a code hash), never personal data.
+    """
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    command_id: Identifier
+    kind: CommandKind
+    issued_at: AwareDatetime
+    arguments: dict[Identifier, Annotated[str, Field(max_length=256)]] = Field(
+        default_factory=dict, max_length=16
+    )
+
+
+class CommandResult(WireModel):
+    """What the kiosk did with a command: `POST /api/v1/commands/{command_id}/result`."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    command_id: Identifier
+    kiosk_id: Identifier
+    outcome: CommandOutcome
+    finished_at: AwareDatetime
+    detail: Annotated[str, Field(max_length=500)] = ""
+
+
 class Heartbeat(WireModel):
-    """Periodic status of a kiosk: its software version and the state of each device."""
+    """Periodic status of a kiosk: versions, device health, backlog and today's counters.
+
+    `devices` is the short state of each device (kept for older readers); `health` carries the
+    detail. `config_etag` is the configuration the kiosk runs, so the central sees a kiosk that
+    refused a new one.
+    """
 
     schema_version: SchemaVersion = SCHEMA_VERSION
     kiosk_id: Identifier
@@ -181,12 +266,53 @@ class Heartbeat(WireModel):
     devices: dict[Identifier, Token] = Field(default_factory=dict, max_length=32)
     outbox_backlog: Annotated[int, Field(ge=0)] = 0
     mode: Token = "in_service"
+    config_version: Annotated[str, Field(max_length=64)] = ""
+    catalogue_version: Annotated[str, Field(max_length=64)] = ""
+    config_etag: Annotated[str, Field(max_length=128)] = ""
+    channel: UpdateChannel = UpdateChannel.STABLE
+    uptime_s: Annotated[int, Field(ge=0)] = 0
+    health: dict[Identifier, DeviceHealth] = Field(default_factory=dict, max_length=32)
+    outbox_oldest_age_s: Annotated[int, Field(ge=0)] | None = None
+    counters: DayCounters | None = None
 
 
 class HeartbeatAck(WireModel):
+    """The central's answer: when to call again, the commands waiting, the configuration's ETag.
+
+    A kiosk whose `config_etag` differs from `config_etag` here fetches
+    `GET /api/v1/kiosks/{kiosk_id}/config` with `If-None-Match`.
+    """
+
     schema_version: SchemaVersion = SCHEMA_VERSION
     received_at: AwareDatetime
     next_poll_seconds: Annotated[int, Field(ge=1, le=3600)]
+    commands: tuple[Command, ...] = Field(default=(), max_length=32)
+    config_etag: Annotated[str, Field(max_length=128)] = ""
+
+
+class KioskConfigDocument(WireModel):
+    """A kiosk's configuration as the central distributes it (`GET .../config`, with an ETag).
+
+    `settings` holds the central-managed sections of `kiosk.toml` (documents offered, prices,
+    languages, time-outs, staff allow-list, commune texts) with the same keys and the same validation
+    as the file. The staff allow-list holds national numbers: this document is only ever sent over
+    TLS to the kiosk it belongs to, and never logged.
+    """
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    etag: Annotated[str, Field(min_length=1, max_length=128)]
+    version: Annotated[str, Field(min_length=1, max_length=64)]
+    settings: dict[str, object] = Field(repr=False)
+
+
+class ConfigReport(WireModel):
+    """Whether a kiosk applied a configuration: `POST /api/v1/kiosks/{kiosk_id}/config/report`."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    kiosk_id: Identifier
+    etag: Annotated[str, Field(min_length=1, max_length=128)]
+    applied: bool
+    reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class KioskStatus(WireModel):
