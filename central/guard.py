@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -94,7 +95,10 @@ class RequestGuard:
         default_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         self._app = app
-        self._rules = rules
+        self._rules = {key: rule for key, rule in rules.items() if "{" not in key[1]}
+        self._templates = [
+            (method, _template(path), rule) for (method, path), rule in rules.items() if "{" in path
+        ]
         self._authenticators = authenticators
         self._default = GuardRule(role=None, max_body_bytes=default_max_body_bytes)
 
@@ -102,7 +106,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        rule = self._rules.get((scope["method"], scope["path"]), self._default)
+        rule = self._rule(scope["method"], scope["path"])
         if rule.role is not None:
             presented = _bearer(scope)
             principal = self._authenticators[rule.role](presented) if presented else None
@@ -117,6 +121,21 @@ class RequestGuard:
             await _answer(send, status, code, f"body larger than {rule.max_body_bytes} bytes")
             return
         await self._app(scope, _capped(receive, rule.max_body_bytes), send)
+
+    def _rule(self, method: str, path: str) -> GuardRule:
+        rule = self._rules.get((method, path))
+        if rule is not None:
+            return rule
+        for rule_method, pattern, templated in self._templates:
+            if rule_method == method and pattern.fullmatch(path):
+                return templated
+        return self._default
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """`/api/v1/kiosks/{kiosk_id}/config` → a pattern where each `{…}` is one path segment."""
+    parts = re.split(r"\{[^/{}]+\}", path)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
 
 
 def _capped(receive: Receive, limit: int) -> Receive:

@@ -24,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.errors import StoreError
+from central.fleet import FleetService
+from central.fleet.router import install_fleet
 from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, RequestGuard, Role
 from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.register import DemoRegister, RegisterConnector
@@ -218,6 +220,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
     def post_records(
         batch: RecordBatch,
         caller: KioskServices,
+        http: Request,
         kiosk: Annotated[str | None, Header(alias=KIOSK_HEADER)] = None,
     ) -> BatchAck:
         caller.check_kiosk(batch.kiosk_id)
@@ -244,6 +247,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
                 "duplicates": len(ack.duplicates),
             },
         )
+        http.app.state.fleet.records_received(batch.records, set(ack.accepted))
         return ack
 
     @app.post("/api/v1/register/extract")
@@ -263,7 +267,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         return extract
 
     @app.post("/api/v1/heartbeat")
-    def heartbeat(hb: Heartbeat, caller: KioskServices) -> HeartbeatAck:
+    def heartbeat(hb: Heartbeat, caller: KioskServices, http: Request) -> HeartbeatAck:
         caller.check_kiosk(hb.kiosk_id)
         services = caller.services
         _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
@@ -273,9 +277,8 @@ def _install_kiosk_routes(app: FastAPI) -> None:
             "heartbeat",
             extra={"kiosk_id": hb.kiosk_id, "version": hb.version, "backlog": hb.outbox_backlog},
         )
-        return HeartbeatAck(
-            received_at=now, next_poll_seconds=services.settings.heartbeat_interval_s
-        )
+        fleet: FleetService = http.app.state.fleet
+        return fleet.heartbeat(hb, received_at=now)
 
 
 _IDENTITY_ERRORS: Final = {
@@ -429,9 +432,13 @@ def create_app(
             return "operator"
         return None
 
+    fleet = FleetService(sql_store.engine, settings=settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        fleet.start()
         yield
+        fleet.stop()
         services.store.close()
 
     app = FastAPI(title="Borne central server", version="1", lifespan=lifespan)
@@ -441,9 +448,10 @@ def create_app(
     _install_identity_routes(app)
     _install_operator_routes(app)
     _install_public_routes(app)
+    fleet_rules = install_fleet(app, fleet)
     app.add_middleware(
         RequestGuard,
-        rules=_guard_rules(settings),
+        rules={**_guard_rules(settings), **fleet_rules},
         authenticators={Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal},
         default_max_body_bytes=settings.max_body_bytes,
     )

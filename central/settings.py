@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +17,30 @@ KIOSK_TOKEN_ENV: Final = "BORNE_CENTRAL_KIOSK_TOKEN"  # noqa: S105 (a variable n
 OPERATOR_TOKEN_ENV: Final = "BORNE_CENTRAL_OPERATOR_TOKEN"  # noqa: S105 (a variable name)
 TOKEN_SECRET_ENV: Final = "BORNE_CENTRAL_TOKEN_SECRET"  # noqa: S105 (a variable name)
 SHARED_KIOSK_TOKEN_ENV: Final = "BORNE_CENTRAL_SHARED_KIOSK_TOKEN"  # noqa: S105 (a variable name)
+OFFLINE_AFTER_ENV: Final = "BORNE_CENTRAL_OFFLINE_AFTER_S"
+SWEEP_INTERVAL_ENV: Final = "BORNE_CENTRAL_SWEEP_INTERVAL_S"
+COMMAND_TTL_ENV: Final = "BORNE_CENTRAL_COMMAND_TTL_S"
+SMTP_ENV: Final = "BORNE_CENTRAL_SMTP"
+SMTP_FROM_ENV: Final = "BORNE_CENTRAL_SMTP_FROM"
+ALERT_MAIL_ENV: Final = "BORNE_CENTRAL_ALERT_MAIL"
+
+
+def parse_alert_recipients(text: str) -> dict[str, tuple[str, ...]]:
+    """`offline=a@x,b@y;paper_low=c@z;*=ops@x` → addresses per alert kind (`*`: every kind)."""
+    recipients: dict[str, tuple[str, ...]] = {}
+    for part in text.split(";"):
+        kind, _, addresses = part.partition("=")
+        listed = tuple(a.strip() for a in addresses.split(",") if a.strip())
+        if kind.strip() and listed:
+            recipients[kind.strip()] = listed
+    return recipients
+
+
+def _smtp(text: str | None) -> tuple[str | None, int]:
+    if not text:
+        return None, 25
+    host, _, port = text.rpartition(":")
+    return (host, int(port)) if host and port.isdigit() else (text, 25)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +50,8 @@ class CentralSettings:
     register_path: Path = DEMO_REGISTER_PATH
     kiosk_token: str = DEMO_KIOSK_TOKEN
     operator_token: str = DEMO_OPERATOR_TOKEN
-    heartbeat_interval_s: int = 60
+    heartbeat_interval_s: int = 30
+    """What kiosks are told to wait between heartbeats: three fit in the offline delay."""
     max_body_bytes: int = 1024 * 1024
     token_secret: str | None = None
     """HMAC key of kiosk tokens, the same for every server process; None: kept in the database."""
@@ -37,6 +62,22 @@ class CentralSettings:
     """Largest request body accepted (413 beyond), but for seal verification's PDF upload."""
     seal_roots: tuple[Path, ...] = ()
     """Municipal CA certificates that seals are verified against (`POST /api/v1/verify`)."""
+    offline_after_s: float = 90.0
+    """A kiosk without a heartbeat for this long is marked offline (and an alert raised)."""
+    sweep_interval_s: float = 1.0
+    """How often the server looks for kiosks gone silent and commands expired."""
+    command_ttl_s: float = 7 * 24 * 3600.0
+    """A queued command not executed within this time expires."""
+    heartbeat_history: int = 2880
+    """Heartbeats kept per kiosk (a day at 30 s); older ones are pruned."""
+    smtp_host: str | None = None
+    """SMTP server alerts are mailed through; None: no mail."""
+    smtp_port: int = 25
+    smtp_sender: str = "borne-central@localhost"
+    alert_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Addresses per alert kind (`offline`, `paper_low`, …); `*` receives every kind."""
+    alert_languages: tuple[str, ...] = ("fr", "nl", "en")
+    """Languages of the alert mails' "what to do" text, in order."""
 
     @classmethod
     def from_env(
@@ -50,6 +91,7 @@ class CentralSettings:
     ) -> CentralSettings:
         """Settings with the tokens taken from the environment when set there."""
         env = os.environ if environ is None else environ
+        smtp_host, smtp_port = _smtp(env.get(SMTP_ENV))
         return cls(
             db_url=db_url,
             register_path=register_path or DEMO_REGISTER_PATH,
@@ -59,4 +101,11 @@ class CentralSettings:
             max_body_bytes=max_body_bytes,
             token_secret=env.get(TOKEN_SECRET_ENV) or None,
             accept_shared_kiosk_token=env.get(SHARED_KIOSK_TOKEN_ENV, "1") != "0",
+            offline_after_s=float(env.get(OFFLINE_AFTER_ENV) or 90.0),
+            sweep_interval_s=float(env.get(SWEEP_INTERVAL_ENV) or 1.0),
+            command_ttl_s=float(env.get(COMMAND_TTL_ENV) or 7 * 24 * 3600.0),
+            smtp_host=smtp_host,
+            smtp_port=smtp_port,
+            smtp_sender=env.get(SMTP_FROM_ENV) or "borne-central@localhost",
+            alert_recipients=parse_alert_recipients(env.get(ALERT_MAIL_ENV, "")),
         )

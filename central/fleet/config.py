@@ -1,0 +1,185 @@
+"""Configuration distribution: the fleet's default and each kiosk's override of the central-managed
+sections of `kiosk.toml`, merged per section, served with a strong ETag.
+
+The ETag is a hash of the merged settings' canonical JSON, so it changes exactly when what the
+kiosk would apply changes. Until the kiosk's shared validator is available here, `validate`
+checks the shape the central needs: known sections, each a table of short keys.
+A kiosk's report (applied, or refused with a reason) goes to its timeline; a refusal opens a
+`config_refused` alert that the next applied report resolves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Final
+
+import sqlalchemy as sa
+
+from central.errors import StoreError
+from central.fleet import tables as t
+from central.fleet.alertbook import AlertBook
+from central.fleet.alerts import AlertKind
+from central.fleet.base import FleetDb
+from central.fleet.mail import AlertMail
+from central.fleet.models import ConfigScope
+from offline_queue.wire import ConfigReport, KioskConfigDocument, contains_national_number
+
+DEFAULT_SCOPE: Final = "*"
+MANAGED_SECTIONS: Final = frozenset(
+    {"kiosk", "commune", "prices", "documents", "timeouts", "staff", "texts", "ui"}
+)
+_MAX_SETTINGS_BYTES: Final = 64 * 1024
+
+
+class ConfigInvalid(StoreError):
+    """The settings are not a configuration a kiosk would apply; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def validate(settings: dict[str, object]) -> None:
+    """Refuse settings outside the central-managed sections or of the wrong shape."""
+    if len(json.dumps(settings, default=str)) > _MAX_SETTINGS_BYTES:
+        raise ConfigInvalid("settings too large")
+    for section, body in settings.items():
+        if section not in MANAGED_SECTIONS:
+            raise ConfigInvalid(f"section {section[:40]!r} is not managed by the central")
+        if not isinstance(body, dict):
+            raise ConfigInvalid(f"section {section!r} must be a table")
+        for key in body:
+            if not isinstance(key, str) or not key or len(key) > 64:
+                raise ConfigInvalid(f"section {section!r} has an invalid key")
+    prices = settings.get("prices", {})
+    if isinstance(prices, dict):
+        for name, cents in prices.items():
+            if not isinstance(cents, int) or isinstance(cents, bool) or not 0 <= cents <= 100_000:
+                raise ConfigInvalid(f"price {name!r} must be whole cents between 0 and 100000")
+
+
+def merge(default: dict[str, object], override: dict[str, object]) -> dict[str, object]:
+    """The default with each section of the override laid over it (keys of a section replaced)."""
+    merged = dict(default)
+    for section, body in override.items():
+        base = merged.get(section)
+        if isinstance(base, dict) and isinstance(body, dict):
+            merged[section] = {**base, **body}
+        else:
+            merged[section] = body
+    return merged
+
+
+def etag_of(settings: dict[str, object]) -> str:
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+
+
+def _scope(row: sa.Row[tuple[object, ...]]) -> ConfigScope:
+    return ConfigScope(
+        scope=str(row.scope),
+        revision=int(row.revision),
+        settings=json.loads(str(row.settings_json)),
+        updated_at=datetime.fromtimestamp(float(row.updated_at), tz=UTC),
+        updated_by=str(row.updated_by),
+    )
+
+
+class ConfigBook:
+    def __init__(self, db: FleetDb, alerts: AlertBook) -> None:
+        self._db = db
+        self._alerts = alerts
+
+    def scope(self, scope: str) -> ConfigScope | None:
+        with self._db.read("the configuration") as connection:
+            row = connection.execute(
+                sa.select(t.fleet_config).where(t.fleet_config.c.scope == scope)
+            ).one_or_none()
+        return _scope(row) if row is not None else None
+
+    def put(self, scope: str, settings: dict[str, object], *, actor: str) -> ConfigScope:
+        """Save the default (`*`) or a kiosk's override, after validating it and its merge."""
+        validate(settings)
+        other = None if scope == DEFAULT_SCOPE else self.scope(DEFAULT_SCOPE)
+        validate(merge(other.settings if other else {}, settings))
+        c = t.fleet_config.c
+        now = self._db.clock()
+        body = json.dumps(settings, sort_keys=True)
+        with self._db.write("the configuration") as connection:
+            revision = connection.execute(
+                sa.select(c.revision).where(c.scope == scope)
+            ).scalar_one_or_none()
+            if revision is None:
+                connection.execute(
+                    sa.insert(t.fleet_config).values(
+                        scope=scope,
+                        revision=1,
+                        settings_json=body,
+                        updated_at=now,
+                        updated_by=actor,
+                    )
+                )
+            else:
+                connection.execute(
+                    sa.update(t.fleet_config)
+                    .where(c.scope == scope)
+                    .values(
+                        revision=c.revision + 1,
+                        settings_json=body,
+                        updated_at=now,
+                        updated_by=actor,
+                    )
+                )
+            self._db.audit(
+                connection,
+                actor=actor,
+                action="config.put",
+                target="fleet" if scope == DEFAULT_SCOPE else scope,
+                detail="sections: " + ",".join(sorted(settings)),
+            )
+            if scope != DEFAULT_SCOPE:
+                self._db.event(connection, kiosk_id=scope, kind="config_changed")
+        saved = self.scope(scope)
+        assert saved is not None
+        return saved
+
+    def document(self, kiosk_id: str) -> KioskConfigDocument | None:
+        """The kiosk's merged configuration, or None when neither default nor override exists."""
+        default, override = self.scope(DEFAULT_SCOPE), self.scope(kiosk_id)
+        if default is None and override is None:
+            return None
+        settings = merge(default.settings if default else {}, override.settings if override else {})
+        version = f"d{default.revision if default else 0}.k{override.revision if override else 0}"
+        return KioskConfigDocument(etag=etag_of(settings), version=version, settings=settings)
+
+    def report(self, report: ConfigReport) -> AlertMail | None:
+        """Record what the kiosk did with a configuration; a refusal opens `config_refused`."""
+        reason = (
+            "(reason withheld: personal data)"
+            if contains_national_number(report.reason)
+            else report.reason
+        )
+        now = self._db.clock()
+        with self._db.write("the configuration report") as connection:
+            kind = "config_applied" if report.applied else "config_refused"
+            self._db.event(
+                connection,
+                kiosk_id=report.kiosk_id,
+                kind=kind,
+                ref=report.etag[:128],
+                detail=reason,
+            )
+            if report.applied:
+                self._alerts.resolve(
+                    connection, kiosk_id=report.kiosk_id, kind=AlertKind.CONFIG_REFUSED, now=now
+                )
+                return None
+            return self._alerts.open(
+                connection,
+                kiosk_id=report.kiosk_id,
+                kind=AlertKind.CONFIG_REFUSED,
+                detail=f"etag={report.etag[:40]} {reason}"[:500],
+                now=now,
+            )
