@@ -19,6 +19,12 @@ _Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    _status_and_history()
+    _alerts_and_commands()
+    _config_and_audit()
+
+
+def _status_and_history() -> None:
     op.create_table(
         "fleet_status",
         sa.Column("kiosk_id", sa.String(128), primary_key=True),
@@ -48,6 +54,9 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(500), nullable=False),
         sa.Index("ix_fleet_events_kiosk_seq", "kiosk_id", "seq"),
     )
+
+
+def _alerts_and_commands() -> None:
     op.create_table(
         "fleet_alerts",
         sa.Column("alert_id", _Seq, primary_key=True, autoincrement=True),
@@ -76,6 +85,9 @@ def upgrade() -> None:
         sa.Column("result_json", sa.Text()),
         sa.Index("ix_fleet_commands_kiosk_state", "kiosk_id", "state"),
     )
+
+
+def _config_and_audit() -> None:
     op.create_table(
         "fleet_config",
         sa.Column("scope", sa.String(128), primary_key=True),
