@@ -1,7 +1,9 @@
 """The kiosk's configuration: one TOML file, validated at start-up.
 
 Every error names the key, the value found and what was expected, so a technician can fix the file
-without reading code. Paths and secrets can be overridden from the environment:
+without reading code. The keys the central may also set (languages, documents offered and prices,
+time-outs, staff allow-list, commune texts) are validated by `offline_queue.managed_config`, the one
+validator shared with the central's configuration documents. Paths and secrets can be overridden from the environment:
 
 - ``BORNE_CONFIG``: the TOML file (default ``kiosk.toml`` in the working directory);
 - ``BORNE_VAR_DIR``: where relative ``var/...`` paths point (default ``var`` beside the config);
@@ -12,6 +14,7 @@ without reading code. Paths and secrets can be overridden from the environment:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import os
 import tomllib
@@ -22,12 +25,15 @@ from typing import Any, TypeVar
 
 from hardware.errors import BorneError
 from kiosk.staff_auth import CodeHash, StaffCodeFormatError
+from offline_queue.managed_config import (
+    ManagedConfigError,
+    ManagedSettings,
+    managed_subset,
+    validate_managed,
+)
 from printing.documents import CATALOGUE
 
 T = TypeVar("T")
-
-LANGUAGES = ("fr", "nl", "de", "en")
-DOCUMENT_LANGUAGES = ("fr", "nl", "de")
 
 
 class ConfigError(BorneError):
@@ -163,6 +169,35 @@ class KioskConfig:
     source: Path
     staff: StaffConfig = StaffConfig()
     ui: UiConfig = UiConfig()
+    managed: ManagedSettings | None = None
+    """The central-managed settings (`offline_queue.managed_config`) this configuration runs."""
+
+
+def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
+    """`config` running `managed`: the file's values of the managed keys are replaced."""
+    return dataclasses.replace(
+        config,
+        languages=managed.languages,
+        default_language=managed.default_language,
+        document_languages=managed.document_languages,
+        prices_cents=managed.prices_cents,
+        commune=dataclasses.replace(
+            config.commune,
+            name=managed.commune.name,
+            address=managed.commune.address,
+            service=managed.commune.service,
+            official_title=managed.commune.official_title,
+        ),
+        managed=managed,
+    )
+
+
+def validated_managed(settings: Mapping[str, Any]) -> ManagedSettings:
+    """The managed settings validated like the file's (`ConfigError` naming the bad key)."""
+    try:
+        return validate_managed(settings, catalogue=CATALOGUE)
+    except ManagedConfigError as err:
+        raise ConfigError(key=err.key, value=err.value, expected=err.expected) from err
 
 
 class _Reader:
@@ -170,6 +205,7 @@ class _Reader:
 
     def __init__(self, data: Mapping[str, Any], *, base: Path, var_dir: Path) -> None:
         self._data = data
+        self.data = data
         self._base = base
         self._var = var_dir
 
@@ -205,43 +241,11 @@ class _Reader:
             raise ConfigError(key=key, value=value, expected="a non-empty string")
         return value
 
-    def localized(self, key: str) -> dict[str, str]:
-        """One text for every language, or a table `{fr = "…", nl = "…", de = "…"}`."""
-        found, value = self._lookup(key)
-        if isinstance(value, str):
-            return {"": self.text(key)}
-        if not found or not isinstance(value, Mapping) or not value:
-            raise ConfigError(
-                key=key, value=value, expected="a string or a table of languages (fr, nl, de)"
-            )
-        texts: dict[str, str] = {}
-        for lang in value:
-            if lang not in LANGUAGES:
-                raise ConfigError(
-                    key=f"{key}.{lang}", value=lang, expected=f"one of {', '.join(LANGUAGES)}"
-                )
-            texts[lang] = self.text(f"{key}.{lang}")
-        return texts
-
     def choice(self, key: str, options: tuple[str, ...], *, default: str | None = None) -> str:
         value = self.text(key, default=default)
         if value not in options:
             raise ConfigError(key=key, value=value, expected=f"one of {', '.join(options)}")
         return value
-
-    def languages(self, key: str, options: tuple[str, ...]) -> tuple[str, ...]:
-        found, value = self._lookup(key)
-        if not found:
-            return options
-        if (
-            not isinstance(value, list)
-            or not value
-            or any(not isinstance(v, str) or v not in options for v in value)
-        ):
-            raise ConfigError(
-                key=key, value=value, expected=f"a non-empty list drawn from {', '.join(options)}"
-            )
-        return tuple(value)
 
     def path(self, key: str, *, default: str | None = None) -> Path:
         return self.resolve(self.text(key, default=default))
@@ -284,9 +288,7 @@ def load_config(
 
 def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
     mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
-    languages = r.languages("kiosk.languages", LANGUAGES)
-    default_language = r.choice("kiosk.default_language", languages, default=languages[0])
-    prices = _prices(r)
+    managed = validated_managed(managed_subset(r.data))
     eid = EidConfig(
         reader_prefix=r.text("eid.reader_prefix"),
         test_roots=r.optional_path("eid.test_roots"),
@@ -301,15 +303,15 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
     return KioskConfig(
         kiosk_id=r.text("kiosk.id"),
         mode=mode,
-        languages=languages,
-        default_language=default_language,
-        document_languages=r.languages("kiosk.document_languages", DOCUMENT_LANGUAGES),
-        prices_cents=prices,
+        languages=managed.languages,
+        default_language=managed.default_language,
+        document_languages=managed.document_languages,
+        prices_cents=managed.prices_cents,
         commune=CommuneConfig(
-            name=r.text("commune.name"),
-            address=r.text("commune.address"),
-            service=r.localized("commune.service"),
-            official_title=r.localized("commune.official_title"),
+            name=managed.commune.name,
+            address=managed.commune.address,
+            service=managed.commune.service,
+            official_title=managed.commune.official_title,
             logo=r.optional_path("commune.logo"),
         ),
         eid=eid,
@@ -351,6 +353,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         source=source,
         staff=_staff(r),
         ui=_ui(r),
+        managed=managed,
     )
 
 
@@ -388,25 +391,6 @@ def _ui(r: _Reader) -> UiConfig:
     if not 50.0 <= dpi <= 600.0:
         raise ConfigError(key="ui.dpi", value=dpi, expected="pixels per inch between 50 and 600")
     return UiConfig(screen_width=width, screen_height=height, dpi=dpi)
-
-
-def _prices(r: _Reader) -> dict[str, int]:
-    found, table = r._lookup("prices")
-    if not found or not isinstance(table, Mapping) or not table:
-        raise ConfigError(
-            key="prices", value=table, expected="a table of document = price in cents"
-        )
-    prices: dict[str, int] = {}
-    for name in table:
-        if name not in CATALOGUE:
-            raise ConfigError(
-                key=f"prices.{name}", value=name, expected=f"one of {', '.join(CATALOGUE)}"
-            )
-        cents = r.get(f"prices.{name}", int)
-        if cents < 0 or cents > 100_00:
-            raise ConfigError(key=f"prices.{name}", value=cents, expected="0 to 10000 cents")
-        prices[name] = cents
-    return prices
 
 
 def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig:
