@@ -60,6 +60,15 @@ class CommuneConfig:
     service: Mapping[str, str]  # per certificate language
     official_title: Mapping[str, str]  # per certificate language
     logo: Path | None
+    kingdom: bool = False
+    """Print "Royaume de Belgique" (and the province, when given) above the commune's name."""
+    province: Mapping[str, str] | None = None
+    """The province as printed ("Province de Namur"), per certificate language; None: not printed."""
+
+    def province_in(self, language: str) -> str:
+        if not self.province:
+            return ""
+        return self.province.get(language) or next(iter(self.province.values()))
 
     def service_in(self, language: str) -> str:
         return self.service.get(language) or next(iter(self.service.values()))
@@ -205,6 +214,9 @@ class _Reader:
             raise ConfigError(key=key, value=value, expected="a non-empty string")
         return value
 
+    def has(self, key: str) -> bool:
+        return self._lookup(key)[0]
+
     def localized(self, key: str) -> dict[str, str]:
         """One text for every language, or a table `{fr = "…", nl = "…", de = "…"}`."""
         found, value = self._lookup(key)
@@ -311,6 +323,8 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             service=r.localized("commune.service"),
             official_title=r.localized("commune.official_title"),
             logo=r.optional_path("commune.logo"),
+            kingdom=r.get("commune.kingdom", bool, default=False),
+            province=r.localized("commune.province") if r.has("commune.province") else None,
         ),
         eid=eid,
         payment=PaymentConfig(
