@@ -68,6 +68,8 @@ def _render(args: argparse.Namespace) -> int:
         issued_at=datetime.now(tz=UTC),
         kiosk_id=args.kiosk_id,
         verify_base_url=args.verify_base_url,
+        fee_cents=args.fee_cents,
+        purpose=args.purpose,
     )
     sealed = Sealer(token, tsa_url=args.tsa_url).seal(
         render(data, commune=demo_commune(args.lang)), document_id=document_id
@@ -176,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--register", type=Path, default=DEMO_REGISTER, help="the population register (JSON)"
     )
     r.add_argument("--tsa-url", help="RFC 3161 time-stamping authority (PAdES B-T)")
+    r.add_argument(
+        "--fee-cents", type=int, help="the fee paid, printed on the certificate (0: free)"
+    )
+    r.add_argument("--purpose", default="", help='what it is for ("délivré pour servir à …")')
     r.set_defaults(func=_render)
 
     v = sub.add_parser("verify", help="check the seal of a certificate")

@@ -23,6 +23,8 @@ DEMO_COMMUNE = Commune(
     address="Place communale 1, 5999 Démo-sur-Meuse",
     service="Service Population et État civil",
     official_title="L'Officier de l'état civil délégué",
+    kingdom=True,
+    province="Province de Namur",
 )
 
 _DEMO_TEXTS = {
@@ -32,6 +34,7 @@ _DEMO_TEXTS = {
     ),
     "de": ("Dienst Bevölkerung und Personenstand", "Der beauftragte Standesbeamte"),
 }
+_DEMO_PROVINCE = {"nl": "Provincie Namen", "de": "Provinz Namur"}
 
 
 def demo_commune(language: str) -> Commune:
@@ -39,7 +42,9 @@ def demo_commune(language: str) -> Commune:
     if language not in _DEMO_TEXTS:
         return DEMO_COMMUNE
     service, title = _DEMO_TEXTS[language]
-    return replace(DEMO_COMMUNE, service=service, official_title=title)
+    return replace(
+        DEMO_COMMUNE, service=service, official_title=title, province=_DEMO_PROVINCE[language]
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +79,8 @@ def _person(raw: dict[str, Any]) -> Person:
         sex=str(raw.get("sex", "")),
         nationality=str(raw.get("nationality", "")),
         relation=str(raw.get("relation", "")),
+        noble_title=str(raw.get("noble_title", "")),
+        register_type=str(raw.get("register_type", "population")),
         address_history=tuple(_period(p) for p in raw.get("address_history", ())),
     )
 
@@ -117,6 +124,8 @@ def certificate_data(
     issued_at: datetime,
     kiosk_id: str,
     verify_base_url: str,
+    fee_cents: int | None = None,
+    purpose: str = "",
 ) -> CertificateData:
     return CertificateData(
         document_type=document_type,
@@ -129,4 +138,6 @@ def certificate_data(
         address=entry.address,
         household=entry.household,
         address_history=entry.address_history,
+        fee_cents=fee_cents,
+        purpose=purpose,
     )

@@ -205,6 +205,8 @@ def build(
             logo_path=config.commune.logo
             if config.commune.logo and config.commune.logo.exists()
             else None,
+            kingdom=config.commune.kingdom,
+            province=config.commune.province_in(language),
         )
         for language in config.document_languages
     }

@@ -66,6 +66,15 @@ class CommuneConfig:
     service: Mapping[str, str]  # per certificate language
     official_title: Mapping[str, str]  # per certificate language
     logo: Path | None
+    kingdom: bool = False
+    """Print "Royaume de Belgique" (and the province, when given) above the commune's name."""
+    province: Mapping[str, str] | None = None
+    """The province as printed ("Province de Namur"), per certificate language; None: not printed."""
+
+    def province_in(self, language: str) -> str:
+        if not self.province:
+            return ""
+        return self.province.get(language) or next(iter(self.province.values()))
 
     def service_in(self, language: str) -> str:
         return self.service.get(language) or next(iter(self.service.values()))
@@ -313,6 +322,8 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             service=managed.commune.service,
             official_title=managed.commune.official_title,
             logo=r.optional_path("commune.logo"),
+            kingdom=managed.commune.kingdom,
+            province=managed.commune.province or None,
         ),
         eid=eid,
         payment=PaymentConfig(

@@ -732,6 +732,7 @@ class JourneyController:
             language=s.document_language,
             holder=holder,
             extract=extract,
+            fee_cents=self._settings.catalogue.prices_cents.get(document_type, 0),
         )
         self._await(
             lambda: self._ports.issuer.issue(request),

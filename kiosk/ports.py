@@ -156,6 +156,10 @@ class IssueRequest:
     language: str
     holder: CardHolder
     extract: RegisterExtract
+    fee_cents: int | None = None
+    """The fee charged for this certificate, printed on it (0: free)."""
+    purpose: str = ""
+    """What the resident said it is for, printed as "délivré pour servir à …"; empty: nothing."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

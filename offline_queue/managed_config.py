@@ -15,7 +15,8 @@ Keys (same names in the TOML file and in the JSON document):
   summary, take_documents, remove_card, error; ``timeouts.warning`` (5 to 120, under every one);
 - ``staff.allow`` = a list of ``{national_number = "...", role = "clerk" | "technician"}``;
 - ``commune.name``, ``commune.address`` (texts), ``commune.service``, ``commune.official_title``
-  (one text, or a table per language fr/nl/de/en).
+  (one text, or a table per language fr/nl/de/en); ``commune.kingdom`` (true: "Royaume de
+  Belgique" above the name on paper) and ``commune.province`` (optional, one text or a table).
 
 Pure: no I/O, no clock. Every error names the key, what was found and what was expected; a
 national number is never echoed (`(hidden)`). The known document types come in as `catalogue`
@@ -59,7 +60,7 @@ MANAGED_KEYS: Final[Mapping[str, tuple[str, ...] | None]] = MappingProxyType(
         "prices": None,  # any document type of the catalogue
         "timeouts": (*TIMEOUT_SCREENS, WARNING_KEY),
         "staff": ("allow",),
-        "commune": ("name", "address", "service", "official_title"),
+        "commune": ("name", "address", "service", "official_title", "kingdom", "province"),
     }
 )
 """The managed sections and, per section, the managed keys (None: the table's own keys)."""
@@ -98,6 +99,10 @@ class CommuneTexts:
     service: Mapping[str, str]
     """Per language; the key "" holds one text for every language."""
     official_title: Mapping[str, str]
+    kingdom: bool = False
+    """Print the kingdom's name above the commune's on certificates."""
+    province: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Per language as `service`; empty: no province printed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,6 +178,10 @@ def validate_managed(settings: Mapping[str, Any], *, catalogue: Collection[str])
             address=r.text("commune.address"),
             service=MappingProxyType(r.localized("commune.service")),
             official_title=MappingProxyType(r.localized("commune.official_title")),
+            kingdom=r.flag("commune.kingdom", default=False),
+            province=MappingProxyType(
+                r.localized("commune.province") if r.lookup("commune.province")[0] else {}
+            ),
         ),
     )
 
@@ -197,8 +206,11 @@ def settings_document(managed: ManagedSettings) -> dict[str, Any]:
             "address": managed.commune.address,
             "service": localized(managed.commune.service),
             "official_title": localized(managed.commune.official_title),
+            "kingdom": managed.commune.kingdom,
         },
     }
+    if managed.commune.province:
+        document["commune"]["province"] = localized(managed.commune.province)
     if managed.staff_allow:
         document["staff"] = {
             "allow": [
@@ -258,6 +270,14 @@ class _Reader:
             raise ManagedConfigError(
                 key=key, value=value[:20] + "…", expected=f"at most {MAX_TEXT} characters"
             )
+        return value
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        found, value = self.lookup(key)
+        if not found:
+            return default
+        if not isinstance(value, bool):
+            raise ManagedConfigError(key=key, value=value, expected="true or false")
         return value
 
     def number(self, key: str, *, low: float, high: float) -> float:

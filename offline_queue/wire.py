@@ -372,6 +372,9 @@ class Sex(enum.StrEnum):
     OTHER = "X"
 
 
+RegisterKind = Literal["population", "foreigners", "waiting"]
+
+
 class RegisterMember(WireModel):
     national_number: NationalNumber
     surname: Text
@@ -383,6 +386,9 @@ class RegisterMember(WireModel):
     relation: Token
     address_history: tuple[AddressPeriod, ...] = ()
     """This person's own main residences (a child's start at the earliest at birth)."""
+    noble_title: Annotated[str, Field(max_length=60)] = ""
+    register_type: RegisterKind = "population"
+    """Population register, foreigners' register or waiting register."""
 
 
 class RegisterExtractResponse(WireModel):

@@ -21,6 +21,10 @@ class Commune:
     service: str
     official_title: str
     logo_path: Path | None = None
+    kingdom: bool = False
+    """Print the kingdom's name (in the certificate's language) above the commune's name."""
+    province: str = ""
+    """The province as the commune prints it ("Province de Namur"), after the kingdom; empty: none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,10 +57,15 @@ class Person:
     nationality: str = ""
     relation: str = ""
     address_history: tuple[AddressPeriod, ...] = ()
+    noble_title: str = ""
+    """The noble title the register holds (`Baron`, `Comtesse`…), printed after the name."""
+    register_type: str = "population"
+    """The register the person is inscribed in: `population`, `foreigners` or `waiting`."""
 
     @property
     def full_name(self) -> str:
-        return f"{self.surname.upper()} {self.first_names}"
+        name = f"{self.surname.upper()} {self.first_names}"
+        return f"{name}, {self.noble_title}" if self.noble_title else name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +81,10 @@ class CertificateData:
     household: tuple[Person, ...] = ()
     address_history: tuple[AddressPeriod, ...] = ()
     """The holder's own main residences (the certificate certifies the holder's, not the household's)."""
+    fee_cents: int | None = None
+    """The fee paid for this certificate (0: free); None prints no fee line."""
+    purpose: str = ""
+    """What the resident said the certificate is for ("délivré pour servir à …"); empty: not said."""
 
     @property
     def verify_url(self) -> str:

@@ -28,7 +28,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from hardware.national_number import mask_national_number
 from printing.documents import document_type
 from printing.documents.base import BODY_WIDTH, PAGE_MARGIN, Context, make_styles
-from printing.documents.texts import COMMON, local_day, local_time, short_date
+from printing.documents.texts import COMMON, KINGDOM, local_day, local_time, short_date
 from printing.errors import DocumentError
 from printing.fonts import FONT, FONT_BOLD, register_fonts
 from printing.model import CertificateData, Commune
@@ -140,12 +140,19 @@ class _Page:
             )
             x += _LOGO + 5 * mm
         width = _PAGE_W - _MARGIN - x
+        first, service, step = top, 10.5 * mm, 5 * mm
+        if self.commune.kingdom:
+            # a fourth line on top: the three below move up a little to keep 2 mm above the rule
+            kingdom = KINGDOM[self.data.language]
+            line = f"{kingdom} — {self.commune.province}" if self.commune.province else kingdom
+            draw_fitted(canvas, x, top - 2.5 * mm, line.upper(), font=FONT, size=7, max_width=width)
+            first, service, step = top - 3 * mm, 10 * mm, 4.5 * mm
         draw_fitted(
-            canvas, x, top - 5 * mm, self.commune.name, font=FONT_BOLD, size=14, max_width=width
+            canvas, x, first - 5 * mm, self.commune.name, font=FONT_BOLD, size=14, max_width=width
         )
-        for i, line in enumerate((self.commune.service, self.commune.address)):
+        for i, text in enumerate((self.commune.service, self.commune.address)):
             draw_fitted(
-                canvas, x, top - (10.5 + 5 * i) * mm, line, font=FONT, size=9, max_width=width
+                canvas, x, first - service - step * i, text, font=FONT, size=9, max_width=width
             )
         canvas.setLineWidth(0.6)
         canvas.line(_MARGIN, _PAGE_H - _HEADER_H, _PAGE_W - _MARGIN, _PAGE_H - _HEADER_H)

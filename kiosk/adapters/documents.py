@@ -60,6 +60,8 @@ def certificate_data(
         address=extract.address,
         household=members,
         address_history=holder.address_history,
+        fee_cents=request.fee_cents,
+        purpose=request.purpose,
     )
 
 

@@ -48,6 +48,8 @@ def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
                 sex=m.sex.value,
                 nationality=m.nationality,
                 relation=m.relation,
+                noble_title=m.noble_title,
+                register_type=m.register_type,
                 address_history=tuple(
                     AddressPeriod(address=address(p.address), start=p.start, end=p.end)
                     for p in m.address_history

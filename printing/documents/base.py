@@ -141,20 +141,42 @@ def _signature_indent(ctx: Context) -> float:
     return float(max(60 * mm, min(95 * mm, BODY_WIDTH - widest - 2)))
 
 
+def _kept(flowable: Flowable) -> Flowable:
+    """`flowable`, kept on the same page as the one that follows it."""
+    flowable.keepWithNext = True
+    return flowable
+
+
 def closing(ctx: Context) -> list[Flowable]:
-    issued = ctx.data.issued_at
+    """Request, legal basis, purpose, fee, place and date, and the signature block, on one page.
+
+    Everything down to the signature is chained with keep-with-next, so the signature block never
+    sits alone at the top of a page; `grid(..., closing=...)` also keeps the table's last rows.
+    """
+    data = ctx.data
+    lines = [
+        texts.variant(texts.COMMON[ctx.language], "requested", person=data.holder),
+        ctx.t("legal_basis"),
+    ]
+    if data.purpose:
+        lines.append(ctx.t("purpose", purpose=data.purpose.rstrip(" .")))
+    if data.fee_cents is not None:
+        lines.append(
+            ctx.t("fee", amount=texts.amount(data.fee_cents, ctx.language))
+            if data.fee_cents > 0
+            else ctx.t("free")
+        )
+    lines.append(
+        ctx.t(
+            "done_at",
+            place=ctx.commune.name,
+            date=texts.long_date(texts.local_day(data.issued_at), ctx.language),
+        )
+    )
     return [
-        Spacer(1, 4 * mm),
-        para(ctx.t("purpose"), ctx.styles.body),
-        para(
-            ctx.t(
-                "done_at",
-                place=ctx.commune.name,
-                date=texts.long_date(texts.local_day(issued), ctx.language),
-            ),
-            ctx.styles.body,
-        ),
-        Spacer(1, 3 * mm),
+        _kept(Spacer(1, 4 * mm)),
+        *(_kept(para(line, ctx.styles.body)) for line in lines),
+        _kept(Spacer(1, 3 * mm)),
         rich(
             f"{escape(ctx.t('for_college'))}<br/>{b(ctx.commune.official_title)}",
             ParagraphStyle("sign", parent=ctx.styles.body, leftIndent=_signature_indent(ctx)),
@@ -370,27 +392,72 @@ def grid(
     )
     if layout is None:
         return member_blocks(ctx, header=header, rows=rows)
-    head_style = _unbroken(ctx.styles.cell_head, layout.head_size)
-    cell_style = _unbroken(ctx.styles.cell, layout.cell_size)
+    return _table(ctx, layout, header=header, rows=rows)
+
+
+def _table(
+    ctx: Context,
+    layout: GridLayout,
+    *,
+    header: Sequence[str] | None,
+    rows: Sequence[Sequence[str]],
+) -> Table:
+    """The table of `rows` in the columns of `layout`, with `header` repeated on each page."""
     widths = layout.widths
-    cells = [
-        [_cell(h, head_style, width=w, hyphens=False) for h, w in zip(header, widths, strict=True)]
-    ]
+    cell_style = _unbroken(ctx.styles.cell, layout.cell_size)
+    cells = []
+    if header is not None:
+        head_style = _unbroken(ctx.styles.cell_head, layout.head_size)
+        cells.append(
+            [
+                _cell(h, head_style, width=w, hyphens=False)
+                for h, w in zip(header, widths, strict=True)
+            ]
+        )
     cells += [
         [_cell(value, cell_style, width=w) for value, w in zip(row, widths, strict=True)]
         for row in rows
     ]
-    table = Table(cells, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                *_TABLE_STYLE,
-                ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BACKGROUND),
-                ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-            ]
-        )
+    style = list(_TABLE_STYLE)
+    if header is not None:
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BACKGROUND),
+            ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ]
+    table = Table(
+        cells, colWidths=list(widths), repeatRows=1 if header is not None else 0, hAlign="LEFT"
     )
+    table.setStyle(TableStyle(style))
     return table
+
+
+KEPT_ROWS = 2
+"""How many last rows of a table stay on the page of the signature block."""
+
+
+def grid_before_closing(
+    ctx: Context,
+    *,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+) -> list[Flowable]:
+    """`grid` for the last table of a certificate: its last rows stay with the signature block.
+
+    A short table is kept whole with what follows; a long one is drawn as its body and a tail of
+    `KEPT_ROWS` rows (same columns, no repeated header) kept with the closing paragraphs.
+    """
+    layout = column_layout(
+        header=header, rows=rows, cell=ctx.styles.cell, head=ctx.styles.cell_head
+    )
+    if layout is None:
+        # one block per member can fill pages: keeping it with what follows could not fit
+        return [member_blocks(ctx, header=header, rows=rows)]
+    if len(rows) <= KEPT_ROWS + 1:
+        return [_kept(_table(ctx, layout, header=header, rows=rows))]
+    return [
+        _table(ctx, layout, header=header, rows=rows[:-KEPT_ROWS]),
+        _kept(_table(ctx, layout, header=None, rows=rows[-KEPT_ROWS:])),
+    ]
 
 
 def member_blocks(
@@ -465,5 +532,15 @@ def current_since(ctx: Context) -> str | None:
     return None
 
 
-def body_text(table: Mapping[str, Mapping[str, str]], ctx: Context, key: str, **params: str) -> str:
-    return table[ctx.language][key].format(**params)
+def body_text(
+    table: Mapping[str, Mapping[str, str]],
+    ctx: Context,
+    key: str,
+    *,
+    number: int | None = None,
+    **params: str,
+) -> str:
+    """The text for `key` in the certificate's language, agreeing with the holder's gender and,
+    when `number` is given, in number (see `texts.variant`)."""
+    text = texts.variant(table[ctx.language], key, person=ctx.data.holder, count=number)
+    return text.format(**params)

@@ -10,16 +10,19 @@ from printing.documents.base import (
     DocumentType,
     address_block,
     closing,
-    grid,
+    grid_before_closing,
     holder_block,
     para,
 )
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
-        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
-        "address": "est inscrit(e) à l'adresse suivante :",
-        "composed": "et que le ménage inscrit à cette adresse est composé, à la date de ce jour, des {count} personne(s) suivante(s) :",
+        "intro": "Le Collège communal de {commune} certifie, sur la base des registres de la population, que :",
+        "address.m": "est inscrit à l'adresse suivante :",
+        "address.f": "est inscrite à l'adresse suivante :",
+        "address.n": "a sa résidence principale à l'adresse suivante :",
+        "composed.one": "et que le ménage inscrit à cette adresse est composé, à la date de ce jour, de la personne suivante :",
+        "composed.many": "et que le ménage inscrit à cette adresse est composé, à la date de ce jour, des {count} personnes suivantes :",
         "h_name": "Nom et prénoms",
         "h_birth": "Date et lieu de naissance",
         "h_sex": "Sexe",
@@ -28,9 +31,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "h_rel": "Lien avec la personne de référence",
     },
     "nl": {
-        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de bevolkingsregisters, dat:",
         "address": "ingeschreven is op het volgende adres:",
-        "composed": "en dat het gezin ingeschreven op dit adres op vandaag bestaat uit de volgende {count} persoon/personen:",
+        "composed.one": "en dat het gezin ingeschreven op dit adres op vandaag bestaat uit de volgende persoon:",
+        "composed.many": "en dat het gezin ingeschreven op dit adres op vandaag bestaat uit de volgende {count} personen:",
         "h_name": "Naam en voornamen",
         "h_birth": "Geboortedatum en -plaats",
         "h_sex": "Geslacht",
@@ -39,9 +43,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "h_rel": "Relatie",
     },
     "de": {
-        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Bevölkerungsregister, dass:",
         "address": "unter folgender Adresse eingetragen ist:",
-        "composed": "und dass der unter dieser Adresse eingetragene Haushalt am heutigen Tag aus den folgenden {count} Person(en) besteht:",
+        "composed.one": "und dass der unter dieser Adresse eingetragene Haushalt am heutigen Tag aus der folgenden Person besteht:",
+        "composed.many": "und dass der unter dieser Adresse eingetragene Haushalt am heutigen Tag aus den folgenden {count} Personen besteht:",
         "h_name": "Name und Vornamen",
         "h_birth": "Geburtsdatum und -ort",
         "h_sex": "Geschlecht",
@@ -77,10 +82,10 @@ def build(ctx: Context) -> list[Flowable]:
     flow: list[Flowable] = [
         para(t["intro"].format(commune=ctx.commune.name), st.body),
         *holder_block(ctx, data.holder),
-        para(t["address"], st.body),
+        para(texts.variant(t, "address", person=data.holder), st.body),
         *address_block(ctx, data.address.one_line()),
-        para(t["composed"].format(count=len(members)), st.body),
-        grid(
+        para(texts.variant(t, "composed", count=len(members)).format(count=len(members)), st.body),
+        *grid_before_closing(
             ctx,
             header=[t["h_name"], t["h_birth"], t["h_sex"], t["h_nat"], t["h_nn"], t["h_rel"]],
             rows=rows,

@@ -17,17 +17,19 @@ from printing.documents.base import (
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
-        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
-        "address": "domicilié(e) à l'adresse suivante :",
+        "intro": "Le Collège communal de {commune} certifie, sur la base des registres de la population, que :",
+        "address.m": "domicilié à l'adresse suivante :",
+        "address.f": "domiciliée à l'adresse suivante :",
+        "address.n": "ayant sa résidence principale à l'adresse suivante :",
         "alive": "est en vie à la date du {date}, la personne s'étant présentée munie de sa carte d'identité électronique.",
     },
     "nl": {
-        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de bevolkingsregisters, dat:",
         "address": "wonende op het volgende adres:",
-        "alive": "in leven is op {date}, waarbij de persoon zich met zijn of haar elektronische identiteitskaart heeft aangemeld.",
+        "alive": "in leven is op {date}, waarbij de persoon zich met de elektronische identiteitskaart heeft aangemeld.",
     },
     "de": {
-        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Bevölkerungsregister, dass:",
         "address": "wohnhaft unter folgender Adresse:",
         "alive": "am {date} am Leben ist; die Person hat sich mit ihrem elektronischen Personalausweis ausgewiesen.",
     },

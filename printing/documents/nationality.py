@@ -17,15 +17,15 @@ from printing.errors import DocumentError
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
-        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "intro": "Le Collège communal de {commune} certifie, sur la base des registres de la population, que :",
         "belgian": "possède la nationalité belge à la date de ce jour.",
     },
     "nl": {
-        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de bevolkingsregisters, dat:",
         "belgian": "op vandaag de Belgische nationaliteit bezit.",
     },
     "de": {
-        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Bevölkerungsregister, dass:",
         "belgian": "am heutigen Tag die belgische Staatsangehörigkeit besitzt.",
     },
 }

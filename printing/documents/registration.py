@@ -19,20 +19,24 @@ from printing.documents.base import (
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "intro": "Le Collège communal de {commune} certifie que :",
-        "registered": "de nationalité {nationality}, est inscrit(e) au registre de la population de la commune, à l'adresse suivante :",
-        "registered_other": "nationalité : {nationality}, est inscrit(e) au registre de la population de la commune, à l'adresse suivante :",
+        "registered.m": "de nationalité {nationality}, est inscrit au {register} de la commune, à l'adresse suivante :",
+        "registered.f": "de nationalité {nationality}, est inscrite au {register} de la commune, à l'adresse suivante :",
+        "registered.n": "de nationalité {nationality}, figure au {register} de la commune, à l'adresse suivante :",
+        "registered_other.m": "nationalité : {nationality}, est inscrit au {register} de la commune, à l'adresse suivante :",
+        "registered_other.f": "nationalité : {nationality}, est inscrite au {register} de la commune, à l'adresse suivante :",
+        "registered_other.n": "nationalité : {nationality}, figure au {register} de la commune, à l'adresse suivante :",
         "since": "depuis le {date}.",
     },
     "nl": {
         "intro": "Het college van burgemeester en schepenen van {commune} verklaart dat:",
-        "registered": "van {nationality} nationaliteit, ingeschreven is in het bevolkingsregister van de gemeente, op het volgende adres:",
-        "registered_other": "nationaliteit: {nationality}, ingeschreven is in het bevolkingsregister van de gemeente, op het volgende adres:",
+        "registered": "van {nationality} nationaliteit, ingeschreven is in het {register} van de gemeente, op het volgende adres:",
+        "registered_other": "nationaliteit: {nationality}, ingeschreven is in het {register} van de gemeente, op het volgende adres:",
         "since": "sinds {date}.",
     },
     "de": {
         "intro": "Das Gemeindekollegium von {commune} bescheinigt, dass:",
-        "registered": "{nationality} Staatsangehörigkeit, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
-        "registered_other": "Staatsangehörigkeit: {nationality}, im Bevölkerungsregister der Gemeinde unter folgender Adresse eingetragen ist:",
+        "registered": "{nationality} Staatsangehörigkeit, im {register} der Gemeinde unter folgender Adresse eingetragen ist:",
+        "registered_other": "Staatsangehörigkeit: {nationality}, im {register} der Gemeinde unter folgender Adresse eingetragen ist:",
         "since": "seit dem {date}.",
     },
 }
@@ -88,11 +92,12 @@ def build(ctx: Context) -> list[Flowable]:
     st = ctx.styles
     holder = ctx.data.holder
     adjective = _NATIONALITY_ADJECTIVE[ctx.language].get(holder.nationality.upper())
+    register = texts.register_name(holder, ctx.language)
     if adjective is not None:
-        registered = body_text(_TEXT, ctx, "registered", nationality=adjective)
+        registered = body_text(_TEXT, ctx, "registered", nationality=adjective, register=register)
     else:
         label = texts.nationality_label(holder, ctx.language)
-        registered = body_text(_TEXT, ctx, "registered_other", nationality=label)
+        registered = body_text(_TEXT, ctx, "registered_other", nationality=label, register=register)
     flow: list[Flowable] = [
         para(body_text(_TEXT, ctx, "intro", commune=ctx.commune.name), st.body),
         *holder_block(ctx, holder),

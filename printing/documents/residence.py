@@ -17,18 +17,22 @@ from printing.documents.base import (
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
-        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "intro": "Le Collège communal de {commune} certifie, sur la base des registres de la population, que :",
         "address": "a sa résidence principale à l'adresse suivante :",
         "since": "depuis le {date}.",
     },
     "nl": {
-        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
-        "address": "zijn of haar hoofdverblijfplaats heeft op het volgende adres:",
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de bevolkingsregisters, dat:",
+        "address.m": "zijn hoofdverblijfplaats heeft op het volgende adres:",
+        "address.f": "haar hoofdverblijfplaats heeft op het volgende adres:",
+        "address.n": "met hoofdverblijfplaats ingeschreven is op het volgende adres:",
         "since": "sinds {date}.",
     },
     "de": {
-        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
-        "address": "seinen oder ihren Hauptwohnort unter folgender Adresse hat:",
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Bevölkerungsregister, dass:",
+        "address.m": "seinen Hauptwohnort unter folgender Adresse hat:",
+        "address.f": "ihren Hauptwohnort unter folgender Adresse hat:",
+        "address.n": "mit Hauptwohnort unter folgender Adresse eingetragen ist:",
         "since": "seit dem {date}.",
     },
 }

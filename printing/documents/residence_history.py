@@ -11,7 +11,7 @@ from printing.documents.base import (
     address_block,
     body_text,
     closing,
-    grid,
+    grid_before_closing,
     holder_block,
     para,
 )
@@ -19,25 +19,40 @@ from printing.documents.eligibility import needs_history
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
-        "intro": "Le Collège communal de {commune} certifie, sur la base des inscriptions au registre de la population, que :",
+        "intro": "Le Collège communal de {commune} certifie, sur la base des registres de la population, que :",
         "address": "a sa résidence principale à l'adresse suivante :",
-        "history": "et qu'il ou elle a eu successivement les résidences principales suivantes ({count}) :",
+        "history.one.m": "et qu'il a eu la résidence principale suivante :",
+        "history.one.f": "et qu'elle a eu la résidence principale suivante :",
+        "history.one.n": "et que sa résidence principale a été la suivante :",
+        "history.many.m": "et qu'il a eu successivement les {count} résidences principales suivantes :",
+        "history.many.f": "et qu'elle a eu successivement les {count} résidences principales suivantes :",
+        "history.many.n": "et que ses résidences principales successives ont été les {count} suivantes :",
         "h_address": "Adresse",
         "h_from": "Du",
         "h_to": "Au",
     },
     "nl": {
-        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de inschrijvingen in het bevolkingsregister, dat:",
-        "address": "zijn of haar hoofdverblijfplaats heeft op het volgende adres:",
-        "history": "en dat hij of zij achtereenvolgens de volgende hoofdverblijfplaatsen had ({count}):",
+        "intro": "Het college van burgemeester en schepenen van {commune} verklaart, op grond van de bevolkingsregisters, dat:",
+        "address.m": "zijn hoofdverblijfplaats heeft op het volgende adres:",
+        "address.f": "haar hoofdverblijfplaats heeft op het volgende adres:",
+        "address.n": "met hoofdverblijfplaats ingeschreven is op het volgende adres:",
+        "history.one.m": "en dat hij de volgende hoofdverblijfplaats had:",
+        "history.one.f": "en dat zij de volgende hoofdverblijfplaats had:",
+        "history.one.n": "en dat de hoofdverblijfplaats van deze persoon de volgende was:",
+        "history.many.m": "en dat hij achtereenvolgens de volgende {count} hoofdverblijfplaatsen had:",
+        "history.many.f": "en dat zij achtereenvolgens de volgende {count} hoofdverblijfplaatsen had:",
+        "history.many.n": "en dat de opeenvolgende hoofdverblijfplaatsen van deze persoon de volgende {count} waren:",
         "h_address": "Adres",
         "h_from": "Van",
         "h_to": "Tot",
     },
     "de": {
-        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Eintragungen im Bevölkerungsregister, dass:",
-        "address": "seinen oder ihren Hauptwohnort unter folgender Adresse hat:",
-        "history": "und nacheinander die folgenden Hauptwohnorte hatte ({count}):",
+        "intro": "Das Gemeindekollegium von {commune} bescheinigt auf Grundlage der Bevölkerungsregister, dass:",
+        "address.m": "seinen Hauptwohnort unter folgender Adresse hat:",
+        "address.f": "ihren Hauptwohnort unter folgender Adresse hat:",
+        "address.n": "mit Hauptwohnort unter folgender Adresse eingetragen ist:",
+        "history.one": "und den folgenden Hauptwohnort hatte:",
+        "history.many": "und nacheinander die folgenden {count} Hauptwohnorte hatte:",
         "h_address": "Adresse",
         "h_from": "Vom",
         "h_to": "Bis",
@@ -62,8 +77,10 @@ def build(ctx: Context) -> list[Flowable]:
         *holder_block(ctx, ctx.data.holder),
         para(body_text(_TEXT, ctx, "address"), st.body),
         *address_block(ctx, ctx.data.address.one_line()),
-        para(body_text(_TEXT, ctx, "history", count=str(len(periods))), st.body),
-        grid(
+        para(
+            body_text(_TEXT, ctx, "history", number=len(periods), count=str(len(periods))), st.body
+        ),
+        *grid_before_closing(
             ctx,
             header=[
                 body_text(_TEXT, ctx, "h_address"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -65,9 +66,19 @@ COMMON: dict[str, dict[str, str]] = {
         "done_at": "Fait à {place}, le {date}.",
         "for_college": "Pour le Collège communal,",
         "national_number": "Numéro de registre national",
-        "born": "né(e) le {date} à {place}",
-        "born_no_place": "né(e) le {date}",
-        "purpose": "Certificat délivré à la demande de l'intéressé(e), sur la base des inscriptions au registre de la population.",
+        "born.m": "né le {date} à {place}",
+        "born.f": "née le {date} à {place}",
+        "born.n": "date et lieu de naissance : {date}, {place}",
+        "born_no_place.m": "né le {date}",
+        "born_no_place.f": "née le {date}",
+        "born_no_place.n": "date de naissance : {date}",
+        "requested.m": "Certificat délivré à la demande de l'intéressé.",
+        "requested.f": "Certificat délivré à la demande de l'intéressée.",
+        "requested.n": "Certificat délivré à la demande de la personne concernée.",
+        "legal_basis": "Les registres de la population sont tenus conformément à la loi du 19 juillet 1991 relative aux registres de la population, aux cartes d'identité, aux cartes d'étranger et aux documents de séjour, et à l'arrêté royal du 16 juillet 1992 relatif aux registres de la population et au registre des étrangers.",
+        "purpose": "Délivré pour servir à : {purpose}.",
+        "fee": "Droit perçu : {amount}.",
+        "free": "Délivré gratuitement.",
         "since": "depuis le {date}",
         "present": "à ce jour",
     },
@@ -82,7 +93,11 @@ COMMON: dict[str, dict[str, str]] = {
         "national_number": "Rijksregisternummer",
         "born": "geboren op {date} te {place}",
         "born_no_place": "geboren op {date}",
-        "purpose": "Getuigschrift afgegeven op verzoek van de betrokkene, op grond van de inschrijvingen in het bevolkingsregister.",
+        "requested": "Getuigschrift afgegeven op verzoek van de betrokkene.",
+        "legal_basis": "De bevolkingsregisters worden gehouden overeenkomstig de wet van 19 juli 1991 betreffende de bevolkingsregisters, de identiteitskaarten, de vreemdelingenkaarten en de verblijfsdocumenten, en het koninklijk besluit van 16 juli 1992 betreffende de bevolkingsregisters en het vreemdelingenregister.",
+        "purpose": "Afgegeven om te dienen voor: {purpose}.",
+        "fee": "Geheven recht: {amount}.",
+        "free": "Kosteloos afgegeven.",
         "since": "sinds {date}",
         "present": "tot heden",
     },
@@ -97,7 +112,11 @@ COMMON: dict[str, dict[str, str]] = {
         "national_number": "Nationalregisternummer",
         "born": "geboren am {date} in {place}",
         "born_no_place": "geboren am {date}",
-        "purpose": "Bescheinigung auf Antrag der betroffenen Person, auf Grundlage der Eintragungen im Bevölkerungsregister.",
+        "requested": "Bescheinigung ausgestellt auf Antrag der betroffenen Person.",
+        "legal_basis": "Die Bevölkerungsregister werden gemäß dem Gesetz vom 19. Juli 1991 über die Bevölkerungsregister, die Personalausweise, die Ausländerkarten und die Aufenthaltsdokumente und dem Königlichen Erlass vom 16. Juli 1992 über die Bevölkerungsregister und das Fremdenregister geführt.",
+        "purpose": "Ausgestellt zu folgendem Zweck: {purpose}.",
+        "fee": "Erhobene Gebühr: {amount}.",
+        "free": "Gebührenfrei ausgestellt.",
         "since": "seit dem {date}",
         "present": "bis heute",
     },
@@ -182,6 +201,31 @@ NATIONALITIES: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+REGISTERS: dict[str, dict[str, str]] = {
+    "fr": {
+        "population": "registre de la population",
+        "foreigners": "registre des étrangers",
+        "waiting": "registre d'attente",
+    },
+    "nl": {
+        "population": "bevolkingsregister",
+        "foreigners": "vreemdelingenregister",
+        "waiting": "wachtregister",
+    },
+    "de": {
+        "population": "Bevölkerungsregister",
+        "foreigners": "Fremdenregister",
+        "waiting": "Warteregister",
+    },
+}
+"""The registers of the royal decree of 16 July 1992, as each language names them."""
+
+KINGDOM: dict[str, str] = {
+    "fr": "Royaume de Belgique",
+    "nl": "Koninkrijk België",
+    "de": "Königreich Belgien",
+}
+
 SEXES: dict[str, dict[str, str]] = {
     "fr": {"M": "M", "F": "F", "X": "X"},
     "nl": {"M": "M", "F": "V", "X": "X"},
@@ -227,6 +271,49 @@ def _feminine(person: Person) -> bool:
     return person.sex.upper() == "F"
 
 
+def gender(person: Person) -> str:
+    """`m`, `f`, or `n` when the register gives neither (sex X or unknown): neutral wording."""
+    sex = person.sex.upper()
+    if sex == "F":
+        return "f"
+    if sex == "M":
+        return "m"
+    return "n"
+
+
+def variant(
+    table: Mapping[str, str], key: str, *, person: Person | None = None, count: int | None = None
+) -> str:
+    """The text for `key` agreeing in number with `count` and in gender with `person`.
+
+    Tries `key.one.f` (number and gender), `key.one`, `key.f`, then `key`: a language whose wording
+    does not vary (Dutch "geboren op") has only `key`. `one` is for a count of 1, `many` otherwise;
+    `m`, `f` and `n` (neutral) follow `gender`.
+    """
+    number = None if count is None else ("one" if count == 1 else "many")
+    sex = None if person is None else gender(person)
+    candidates = [
+        f"{key}.{number}.{sex}" if number and sex else None,
+        f"{key}.{number}" if number else None,
+        f"{key}.{sex}" if sex else None,
+        key,
+    ]
+    for candidate in candidates:
+        if candidate is not None and candidate in table:
+            return table[candidate]
+    raise KeyError(key)
+
+
+def amount(cents: int, language: str) -> str:
+    """`2,50 €` (a decimal comma in all three languages, the euro sign after a non-breaking space)."""
+    euros, rest = divmod(cents, 100)
+    return f"{euros},{rest:02d}\u00a0€"
+
+
+def register_name(person: Person, language: str) -> str:
+    return REGISTERS[language].get(person.register_type, REGISTERS[language]["population"])
+
+
 def relation_label(person: Person, language: str) -> str:
     pair = RELATIONS[language].get(person.relation, RELATIONS[language]["other"])
     return pair[1] if _feminine(person) else pair[0]
@@ -253,6 +340,7 @@ def format_national_number(national_number: str) -> str:
 
 def birth_line(person: Person, language: str) -> str:
     when = long_date(person.birth_date, language)
+    table = COMMON[language]
     if person.birth_place:
-        return COMMON[language]["born"].format(date=when, place=person.birth_place)
-    return COMMON[language]["born_no_place"].format(date=when)
+        return variant(table, "born", person=person).format(date=when, place=person.birth_place)
+    return variant(table, "born_no_place", person=person).format(date=when)
