@@ -55,4 +55,4 @@ def arm_journal(state: PaymentState) -> None:
         return record
 
     PaymentJournal.create = created  # type: ignore[method-assign]
-    PaymentJournal.set_state = moved  # type: ignore[method-assign]
+    PaymentJournal.set_state = moved  # type: ignore[method-assign,assignment]
