@@ -49,6 +49,7 @@ from kiosk.ports import (
     DeviceCheck,
     IssuedDocument,
     IssueRequest,
+    PaymentNotTaken,
     PaymentResult,
     PaymentStatus,
     PinOutcome,
@@ -610,7 +611,12 @@ class JourneyController:
         if isinstance(err, OperationCancelled):
             self._s.notice_key = KEY_PAYMENT_CANCELLED
             self._go(S.SUMMARY, reason="payment_cancelled")
-        elif isinstance(err, DeviceUnavailable):
+        elif isinstance(err, PaymentNotTaken) and err.suspended:
+            # an earlier payment is unresolved: nothing charged now, but no payment until staff look
+            self.raise_alert(StaffAlert(reason="payments_suspended", key=KEY_ALERT_PAYMENT_UNKNOWN))
+            self._record(outcome="payment_not_taken", error_key=err.translation_key)
+            self._error(err.translation_key, outcome="failed")
+        elif isinstance(err, DeviceUnavailable | PaymentNotTaken):
             self._error(err.translation_key, outcome="failed", retry=S.SUMMARY)
         else:
             key = err.translation_key if isinstance(err, BorneError) else KEY_PAYMENT_UNKNOWN

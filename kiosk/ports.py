@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 from printing.model import Address, Person
@@ -99,6 +100,20 @@ class PaymentStatus(enum.Enum):
     DECLINED = "declined"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
+
+
+class PaymentNotTaken(BorneError):
+    """The terminal started no transaction (busy, refused the command, or payments are suspended
+    until an earlier one is resolved): nothing was charged, so no claim code and no staff call,
+    except when `suspended` (the kiosk must not take payments until staff look)."""
+
+    translation_key = "payment.terminal_busy"
+
+    def __init__(
+        self, message: str, *, translation_key: str | None = None, suspended: bool = False
+    ) -> None:
+        super().__init__(message, translation_key=translation_key)
+        self.suspended = suspended
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

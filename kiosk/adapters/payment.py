@@ -11,14 +11,21 @@ from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
 from hardware.payment.claim import ClaimSlip, claim_slip
-from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
+from hardware.payment.errors import (
+    AttemptNotAllowed,
+    AttemptsExhausted,
+    CommandRefused,
+    PaymentInProgress,
+    PaymentsSuspended,
+    TerminalBusy,
+)
 from hardware.payment.journal import PaymentRecord, PaymentState
 from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
 from hardware.payment.service import MAX_ATTEMPTS, PaymentService
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
-from kiosk.ports import PaymentResult, PaymentStatus
+from kiosk.ports import PaymentNotTaken, PaymentResult, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +163,22 @@ class ZvtPaymentAdapter:
         except DeviceUnavailable:
             self._seen("unreachable")
             raise
+        except (TerminalBusy, CommandRefused) as err:
+            # the terminal refused before any transaction started: the row is NOT_SENT
+            self._seen("reachable")
+            log.warning(
+                "payment_not_taken", extra={"reference": reference, "error": type(err).__name__}
+            )
+            raise PaymentNotTaken(
+                "the terminal started no transaction", translation_key=err.translation_key
+            ) from err
+        except (PaymentsSuspended, PaymentInProgress) as err:
+            log.error(
+                "payment_not_taken", extra={"reference": reference, "error": type(err).__name__}
+            )
+            raise PaymentNotTaken(
+                "payments are suspended", translation_key=err.translation_key, suspended=True
+            ) from err
         self._seen("reachable")
         if isinstance(outcome, Approved):
             service.mark_delivering(reference)

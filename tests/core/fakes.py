@@ -188,6 +188,8 @@ class FakePayment:
         self.receipt_lines: tuple[str, ...] = ()
         self.acknowledged: list[str] = []
         self.cancels = 0
+        self.error: BaseException | None = None
+        """Raised by `pay`, as the adapter raises when the terminal started no transaction."""
 
     def cancel(self) -> None:
         self.cancels += 1
@@ -205,6 +207,8 @@ class FakePayment:
         )
 
         def work() -> PaymentResult:
+            if self.error is not None:
+                raise self.error
             for prompt in self.prompts:
                 on_prompt(prompt)
             if result.status is PaymentStatus.APPROVED:
