@@ -154,7 +154,11 @@ class PaymentPort(Protocol):
         """The claim slip of a payment staff must settle (reversal refused, outcome unknown)."""
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
-        """Staff took over these payments: forget them at start-up, resolve what can be resolved."""
+        """Staff took over these payments: forget them at start-up, resolve what can be resolved.
+
+        Fails (`PaymentsSuspended`) when a payment's outcome is still unknown afterwards: the kiosk
+        then stays out of service.
+        """
 
     def cancel(self) -> None:
         """The resident left the payment screen or pulled the card: abort the running payment.
@@ -171,6 +175,8 @@ class IssueRequest:
     language: str
     holder: CardHolder
     extract: RegisterExtract
+    order_reference: str = ""
+    """The order (operation id) the document belongs to; its issuance is logged under it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

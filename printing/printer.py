@@ -291,6 +291,22 @@ class CupsPrinter:
             message=str(attrs.get("job-printer-state-message", "")),
         )
 
+    def find_jobs(self, title: str) -> tuple[int, ...]:
+        """Every job this queue still knows (history included) submitted under `title`."""
+        conn = self._connect()
+        try:
+            jobs = conn.getJobs(
+                which_jobs="all", requested_attributes=["job-id", "job-name", "job-printer-uri"]
+            )
+        except cups.IPPError as err:
+            raise PrinterError(
+                f"cannot list the jobs of {self.queue}: {err}",
+                translation_key="printing.error.job_lost",
+            ) from err
+        return tuple(
+            sorted(int(job_id) for job_id, a in jobs.items() if a.get("job-name") == title)
+        )
+
     def _subscribe(self) -> _Subscription | None:
         if not self._use_subscriptions:
             return None

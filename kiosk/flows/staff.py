@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 ALERT_OUTCOME = "staff_alert"
 KEY_GENERIC = "error.generic"
+REASON_PAYMENT_UNKNOWN = "payment_unknown"
+KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
 
 
 class StaffFlow:
@@ -89,16 +91,18 @@ class StaffFlow:
         back_in_service: Callable[[], None],
         still_failing: Callable[[StaffAlert], None],
     ) -> None:
-        """Staff settled the alerts: check the seal token again before service."""
+        """Staff settled the alerts: payments are looked up again (an outcome still unknown keeps
+        the kiosk out of service), then the seal token is checked again before service."""
         if self._acknowledging:
             return
         self._acknowledging = True
         references = tuple(a.reference for a in self._alerts if a.reference is not None)
+        unknown = tuple(
+            a.reference
+            for a in self._alerts
+            if a.reason == REASON_PAYMENT_UNKNOWN and a.reference is not None
+        )
         log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
-        if references:
-            call(lambda: self._ports.payment.acknowledge(references=references)).add_done_callback(
-                _log_acknowledge_failure
-            )
 
         def settled() -> None:
             self._acknowledging = False
@@ -113,18 +117,37 @@ class StaffFlow:
             key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
             still_failing(StaffAlert(reason="signer_unavailable", key=key))
 
+        def check_signer(_none: None = None) -> None:
+            self._steps.await_(
+                self._ports.issuer.check,
+                session=session,
+                step="signer_check",
+                then=checked,
+                failed=failed,
+            )
+
+        def still_unknown(err: BaseException) -> None:
+            settled()
+            log.error("staff_acknowledge_payment_unknown", extra={"error": type(err).__name__})
+            for reference in unknown or references:
+                still_failing(
+                    StaffAlert(
+                        reason=REASON_PAYMENT_UNKNOWN,
+                        key=KEY_ALERT_PAYMENT_UNKNOWN,
+                        reference=reference,
+                    )
+                )
+
+        if not references:
+            check_signer()
+            return
         self._steps.await_(
-            self._ports.issuer.check,
+            lambda: self._ports.payment.acknowledge(references=references),
             session=session,
-            step="signer_check",
-            then=checked,
-            failed=failed,
+            step="payment_acknowledge",
+            then=check_signer,
+            failed=still_unknown,
         )
-
-
-def _log_acknowledge_failure(done: Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.error("staff_acknowledge_failed", extra={"error": type(done.exception()).__name__})
 
 
 def _log_outbox_failure(done: Future[None]) -> None:
