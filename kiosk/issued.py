@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS issued (
     order_reference TEXT NOT NULL,
     document_type TEXT NOT NULL,
     verification_code TEXT NOT NULL DEFAULT '',
+    order_size INTEGER NOT NULL DEFAULT 1,
     sealed_at TEXT NOT NULL,
     job_id INTEGER
 );
@@ -42,6 +43,7 @@ class IssuedRow:
     document_type: str
     verification_code: str
     job_id: int | None
+    order_size: int = 1
 
 
 class IssuanceLog:
@@ -65,17 +67,19 @@ class IssuanceLog:
         document_id: str,
         document_type: str,
         verification_code: str,
+        order_size: int = 1,
     ) -> None:
         """The document is sealed: committed before anything is handed to the printer."""
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO issued (document_id, order_reference, document_type,"
-                " verification_code, sealed_at) VALUES (?, ?, ?, ?, ?)",
+                " verification_code, order_size, sealed_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     document_id,
                     order_reference,
                     document_type,
                     verification_code,
+                    order_size,
                     datetime.now(tz=UTC).isoformat(),
                 ),
             )
@@ -91,11 +95,11 @@ class IssuanceLog:
         """The rows of every order not settled yet, in sealing order."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT document_id, order_reference, document_type, verification_code, job_id"
-                " FROM issued ORDER BY rowid"
+                "SELECT document_id, order_reference, document_type, verification_code, job_id,"
+                " order_size FROM issued ORDER BY rowid"
             ).fetchall()
         orders: dict[str, list[IssuedRow]] = {}
-        for document_id, order, document_type, code, job_id in rows:
+        for document_id, order, document_type, code, job_id, size in rows:
             orders.setdefault(order, []).append(
                 IssuedRow(
                     document_id=document_id,
@@ -103,6 +107,7 @@ class IssuanceLog:
                     document_type=document_type,
                     verification_code=code,
                     job_id=job_id,
+                    order_size=size,
                 )
             )
         return {order: tuple(found) for order, found in orders.items()}

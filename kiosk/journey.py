@@ -740,6 +740,7 @@ class JourneyController:
             holder=holder,
             extract=extract,
             order_reference=s.operation_id,
+            order_size=len(s.issued) + len(s.to_issue) + 1,
         )
         self._await(
             lambda: self._ports.issuer.issue(request),

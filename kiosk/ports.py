@@ -177,6 +177,8 @@ class IssueRequest:
     extract: RegisterExtract
     order_reference: str = ""
     """The order (operation id) the document belongs to; its issuance is logged under it."""
+    order_size: int = 1
+    """How many documents the order holds (recovery tells "all delivered" from "part")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,13 +71,17 @@ class _Outbox(Protocol):
 
 
 def delivery_of(rows: Sequence[IssuedRow], delivered: Mapping[str, bool | None]) -> Delivery:
-    """Pure: an order's verdict from its documents' (True: out, False: not out, None: unknown)."""
+    """Pure: an order's verdict from its sealed documents (True: out, False: not, None: unknown).
+
+    An order whose last documents were never sealed has fewer rows than its size: not all out.
+    """
     found = [delivered.get(row.document_id) for row in rows]
     if not found or all(v is False for v in found):
         return Delivery.NONE
     if any(v is None for v in found):
         return Delivery.UNCERTAIN
-    return Delivery.ALL if all(found) else Delivery.PARTIAL
+    size = max(row.order_size for row in rows)
+    return Delivery.ALL if all(found) and len(found) >= size else Delivery.PARTIAL
 
 
 def outcome_record(
@@ -90,9 +94,10 @@ def outcome_record(
 ) -> IssuanceRecord | None:
     """Pure: the order's outcome record, or None while its payment is unresolved."""
     out = [row for row in rows if delivered.get(row.document_id) is True]
+    size = max((row.order_size for row in rows), default=0)
     if payment is None:
         outcome, status, amount, receipt = (
-            ("completed" if len(out) == len(rows) else "failed"),
+            ("completed" if rows and len(out) >= size else "failed"),
             NO_PAYMENT,
             0,
             None,

@@ -221,6 +221,7 @@ class SealedDocumentIssuer:
                 document_id=request.document_id,
                 document_type=request.document_type,
                 verification_code=code,
+                order_size=request.order_size,
             )
         log.info(
             "document_issued",
@@ -386,7 +387,9 @@ class CupsPrinterAdapter:
 
     def _jobs_titled(self, title: str) -> tuple[int, ...]:
         find = getattr(self._printer, "find_jobs", None)
-        return tuple(find(title)) if callable(find) else ()
+        if not callable(find):
+            return ()
+        return tuple(find(title, document_name=f"{title}.pdf"))  # the spool file's name
 
     def _job_came_out(self, job_id: int) -> bool | None:
         """Follow a job left by the dead process: completed, ended, or cancelled after time-out."""
