@@ -104,30 +104,13 @@ class StaffFlow:
         )
         log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
 
-        def settled() -> None:
-            self._acknowledging = False
-            self._alerts.clear()
-
-        def checked(_none: None) -> None:
-            settled()
-            back_in_service()
-
-        def failed(err: BaseException) -> None:
-            settled()
-            key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
-            still_failing(StaffAlert(reason="signer_unavailable", key=key))
-
         def check_signer(_none: None = None) -> None:
-            self._steps.await_(
-                self._ports.issuer.check,
-                session=session,
-                step="signer_check",
-                then=checked,
-                failed=failed,
+            self._check_signer(
+                session=session, back_in_service=back_in_service, still_failing=still_failing
             )
 
         def still_unknown(err: BaseException) -> None:
-            settled()
+            self._settled()
             log.error("staff_acknowledge_payment_unknown", extra={"error": type(err).__name__})
             for reference in unknown or references:
                 still_failing(
@@ -147,6 +130,34 @@ class StaffFlow:
             step="payment_acknowledge",
             then=check_signer,
             failed=still_unknown,
+        )
+
+    def _settled(self) -> None:
+        self._acknowledging = False
+        self._alerts.clear()
+
+    def _check_signer(
+        self,
+        *,
+        session: Timed,
+        back_in_service: Callable[[], None],
+        still_failing: Callable[[StaffAlert], None],
+    ) -> None:
+        def checked(_none: None) -> None:
+            self._settled()
+            back_in_service()
+
+        def failed(err: BaseException) -> None:
+            self._settled()
+            key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
+            still_failing(StaffAlert(reason="signer_unavailable", key=key))
+
+        self._steps.await_(
+            self._ports.issuer.check,
+            session=session,
+            step="signer_check",
+            then=checked,
+            failed=failed,
         )
 
 
