@@ -1,8 +1,9 @@
 """The composition root: the one place that wires drivers, services and the UI together.
 
 Every device gets its own `DeviceRunner` thread (card reader, payment terminal, signer, printer,
-sync client). Before the first resident is served, unfinished payments are resolved, the seal key
-is loaded and the outbox is opened; a part that cannot be readied is reported with its reason.
+sync client). Before the first resident is served, the outbox is opened, the orders and payments a
+dead process left are recovered by what was delivered (`kiosk.recovery`), and the seal key is
+loaded; a part that cannot be readied is reported with its reason.
 A seal token that cannot seal, or a payment left for staff, does not stop the kiosk: `ready()`
 returns staff alerts, and the journey starts out of service until staff acknowledge them.
 """

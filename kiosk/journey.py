@@ -8,8 +8,10 @@ that thread.
 Money rules (see also `kiosk.session`):
 
 * nothing is charged before the resident confirms the summary, and a free order skips payment;
-* once the payment is approved the order is committed: each document is issued then printed; if
-  anything fails the whole amount is reversed and the resident gets a claim code;
+* once the payment is approved the order is committed: each document is issued (logged by the
+  issuer), its `issued` record queued, then printed; if anything fails the whole amount is
+  reversed and the resident gets a claim code; the charge is completed before the order's record
+  is queued, so a crash in between is completed at start-up, never refunded (`kiosk.recovery`);
 * if the eID is removed while the terminal is still charging, the session is wiped at once and the
   late result is reconciled in the background (an approval is reversed and recorded);
 * every order that reached the payment step is recorded in the outbox, without personal data;
