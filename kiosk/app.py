@@ -1,8 +1,9 @@
 """The composition root: the one place that wires drivers, services and the UI together.
 
 Every device gets its own `DeviceRunner` thread (card reader, payment terminal, signer, printer,
-sync client). Before the first resident is served, unfinished payments are resolved, the seal key
-is loaded and the outbox is opened; a part that cannot be readied is reported with its reason.
+sync client). Before the first resident is served, the outbox is opened, the orders and payments a
+dead process left are recovered by what was delivered (`kiosk.recovery`), and the seal key is
+loaded; a part that cannot be readied is reported with its reason.
 A seal token that cannot seal, or a payment left for staff, does not stop the kiosk: `ready()`
 returns staff alerts, and the journey starts out of service until staff acknowledge them.
 """
@@ -28,8 +29,15 @@ from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
 from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
-from kiosk.journey import KEY_ALERT_MANUAL_REVIEW, JourneySettings, JourneyView
+from kiosk.issued import IssuanceLog
+from kiosk.journey import (
+    KEY_ALERT_MANUAL_REVIEW,
+    KEY_ALERT_PAYMENT_UNKNOWN,
+    JourneySettings,
+    JourneyView,
+)
 from kiosk.ports import Catalogue, Ports, StaffAlert
+from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from printing.documents import CATALOGUE
@@ -59,6 +67,9 @@ class Kiosk:
     health: HealthBoard = field(default_factory=HealthBoard)
     alerts: tuple[StaffAlert, ...] = ()
     """Staff alerts found by `ready()`; the journey starts out of service when there are any."""
+    printer: CupsPrinterAdapter | None = None
+    issued: IssuanceLog | None = None
+    """The documents sealed whose order is not settled yet (start-up recovery reads it)."""
 
     def ready(self) -> tuple[StaffAlert, ...]:
         """Resolve unfinished payments, load the seal key and open the outbox.
@@ -66,20 +77,39 @@ class Kiosk:
         Raises when the terminal or the outbox cannot be readied. A seal token that cannot seal
         and payments waiting for staff are returned (and kept in `alerts`) instead.
         """
-        recovered = self.payment.start()
         sealer = self.issuer.preflight()
         sync = self.sync.start()
-        touched = recovered.result(timeout=READY_TIMEOUT_S)
+        sync.result(timeout=READY_TIMEOUT_S)
+        if self.issued is not None and self.printer is not None:
+            touched = len(
+                recover_orders(
+                    issued=self.issued,
+                    printer=self.printer,
+                    payment=self.payment,
+                    outbox=self.sync,
+                    kiosk_id=self.config.kiosk_id,
+                ).payments
+            )
+        else:
+            touched = len(self.payment.start().result(timeout=READY_TIMEOUT_S))
         alerts: list[StaffAlert] = []
         try:
             sealer.result(timeout=READY_TIMEOUT_S)
         except BorneError as err:
             log.error("signer_unavailable", extra={"key": err.translation_key})
             alerts.append(StaffAlert(reason="signer_unavailable", key=err.translation_key))
-        sync.result(timeout=READY_TIMEOUT_S)
         for reference in self.payment.pending_reviews().result(timeout=READY_TIMEOUT_S):
             alerts.append(
                 StaffAlert(reason="manual_review", key=KEY_ALERT_MANUAL_REVIEW, reference=reference)
+            )
+        # an outcome still unknown (the terminal busy with the dead process's dialogue): no
+        # resident may be served, or the next one would meet a payment they never attempted
+        for reference in self.payment.unresolved().result(timeout=READY_TIMEOUT_S):
+            log.error("payment_unknown_at_start", extra={"reference": reference})
+            alerts.append(
+                StaffAlert(
+                    reason="payment_unknown", key=KEY_ALERT_PAYMENT_UNKNOWN, reference=reference
+                )
             )
         self.alerts = tuple(alerts)
         log.info(
@@ -100,6 +130,8 @@ class Kiosk:
     def stop(self) -> None:
         for runner, close in reversed(self.runners):
             runner.stop(close=close)
+        if self.issued is not None:
+            self.issued.close()
 
 
 def token_config(config: KioskConfig) -> TokenConfig:
@@ -188,6 +220,7 @@ def build(
         )
 
     config.payment.journal.parent.mkdir(parents=True, exist_ok=True)
+    issued = IssuanceLog(config.payment.journal.parent / "issued.sqlite")
     payment = ZvtPaymentAdapter(
         runner=runners["payment"],
         service_factory=payment_service,
@@ -220,6 +253,7 @@ def build(
         spool_dir=config.var_dir / "spool",
         health_board=board,
         commune_by_language=communes,
+        issuance_log=issued,
     )
     paper = (
         PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
@@ -242,6 +276,7 @@ def build(
         commune_by_language=communes,
         kiosk_id=config.kiosk_id,
         health_board=board,
+        issuance_log=issued,
     )
     sync = SyncService(
         runner=runners["sync"],
@@ -254,6 +289,7 @@ def build(
         health_board=board,
         key_file=config.central.key_file,
         enrollment_code=config.central.enrollment_code,
+        issuance_log=issued,
     )
     ports = Ports(
         card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync
@@ -267,6 +303,8 @@ def build(
         issuer=issuer,
         sync=sync,
         health=board,
+        printer=printer,
+        issued=issued,
         runners=[
             (runners["sync"], sync.close),
             (runners["printer"], None),

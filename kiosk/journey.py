@@ -8,8 +8,10 @@ that thread.
 Money rules (see also `kiosk.session`):
 
 * nothing is charged before the resident confirms the summary, and a free order skips payment;
-* once the payment is approved the order is committed: each document is issued then printed; if
-  anything fails the whole amount is reversed and the resident gets a claim code;
+* once the payment is approved the order is committed: each document is issued (logged by the
+  issuer), its `issued` record queued, then printed; if anything fails the whole amount is
+  reversed and the resident gets a claim code; the charge is completed before the order's record
+  is queued, so a crash in between is completed at start-up, never refunded (`kiosk.recovery`);
 * if the eID is removed while the terminal is still charging, the session is wiped at once and the
   late result is reconciled in the background (an approval is reversed and recorded);
 * every order that reached the payment step is recorded in the outbox, without personal data;
@@ -47,8 +49,10 @@ from kiosk.ports import (
     CardHolder,
     Catalogue,
     DeviceCheck,
+    IssuanceRecord,
     IssuedDocument,
     IssueRequest,
+    PaymentNotTaken,
     PaymentResult,
     PaymentStatus,
     PinOutcome,
@@ -60,7 +64,7 @@ from kiosk.ports import (
     RegisterExtract,
     StaffAlert,
 )
-from kiosk.records import issuance_record
+from kiosk.records import issuance_record, issued_record
 from kiosk.session import COMMITTED_STATES, SessionData, SessionMachine, SessionState
 from kiosk.view import (
     PROMPT_KEYS,
@@ -610,7 +614,12 @@ class JourneyController:
         if isinstance(err, OperationCancelled):
             self._s.notice_key = KEY_PAYMENT_CANCELLED
             self._go(S.SUMMARY, reason="payment_cancelled")
-        elif isinstance(err, DeviceUnavailable):
+        elif isinstance(err, PaymentNotTaken) and err.suspended:
+            # an earlier payment is unresolved: nothing charged now, but no payment until staff look
+            self.raise_alert(StaffAlert(reason="payments_suspended", key=KEY_ALERT_PAYMENT_UNKNOWN))
+            self._record(outcome="payment_not_taken", error_key=err.translation_key)
+            self._error(err.translation_key, outcome="failed")
+        elif isinstance(err, DeviceUnavailable | PaymentNotTaken):
             self._error(err.translation_key, outcome="failed", retry=S.SUMMARY)
         else:
             key = err.translation_key if isinstance(err, BorneError) else KEY_PAYMENT_UNKNOWN
@@ -733,6 +742,8 @@ class JourneyController:
             holder=holder,
             extract=extract,
             fee_cents=self._settings.catalogue.prices_cents.get(document_type, 0),
+            order_reference=s.operation_id,
+            order_size=len(s.issued) + len(s.to_issue) + 1,
         )
         self._await(
             lambda: self._ports.issuer.issue(request),
@@ -742,7 +753,26 @@ class JourneyController:
         )
 
     def _issued(self, document: IssuedDocument) -> None:
-        self._s.issued.append(document)
+        """Sealed: its `issued` record is safe in the outbox before the paper is printed."""
+        s = self._s
+        s.issued.append(document)
+        payment = s.payment
+        record = issued_record(
+            order_reference=s.operation_id,
+            kiosk_id=self._settings.kiosk_id,
+            document_id=document.document_id,
+            document_type=document.document_type,
+            verification_code=document.verification_code or "",
+            paid=payment is not None and payment.status is PaymentStatus.APPROVED,
+        )
+        self._await(
+            lambda: self._ports.outbox.record(record),
+            step=f"record.{document.document_type}",
+            then=lambda _none: self._print_document(document),
+            failed=self._order_failed,
+        )
+
+    def _print_document(self, document: IssuedDocument) -> None:
         self._await(
             lambda: self._ports.printer.print_document(document),
             step=f"print.{document.document_type}",
@@ -810,15 +840,27 @@ class JourneyController:
         self._order_done()
 
     def _order_done(self) -> None:
+        """The papers are out: the charge is made final, then the order's record is queued (in
+        this order, so that a crash in between is completed, never reversed, at start-up)."""
         s = self._s
         s.outcome = "completed"
         s.wipe_personal()
+        record = self._order_record(outcome="completed", error_key=None)
         if s.payment is not None and s.payment.status is PaymentStatus.APPROVED:
             reference = s.operation_id
-            self._call(lambda: self._ports.payment.complete(reference=reference)).add_done_callback(
-                _log_payment_completion
+            s.recorded = True
+            self._await(
+                lambda: _chain(
+                    lambda: self._ports.payment.complete(reference=reference),
+                    lambda: self._ports.outbox.record(record),
+                ),
+                step="outbox",
+                then=lambda _none: None,
+                failed=_log_outbox_error,
+                keep_on_stale=True,
             )
-        self._record(outcome="completed", error_key=None)
+        else:
+            self._record(outcome="completed", error_key=None)
         self._go(S.TAKE_DOCUMENTS, reason="order_completed")
 
     def _order_failed(self, err: BaseException) -> None:
@@ -930,6 +972,17 @@ class JourneyController:
             listener(report)
 
     def _record(self, *, outcome: str, error_key: str | None) -> None:
+        record = self._order_record(outcome=outcome, error_key=error_key)
+        self._s.recorded = True
+        self._await(
+            lambda: self._ports.outbox.record(record),
+            step="outbox",
+            then=lambda _none: None,
+            failed=_log_outbox_error,
+            keep_on_stale=True,
+        )
+
+    def _order_record(self, *, outcome: str, error_key: str | None) -> IssuanceRecord:
         s = self._s
         extra = {"document_language": s.document_language}
         if error_key is not None:
@@ -938,21 +991,13 @@ class JourneyController:
             extra["receipt"] = "printed" if s.receipt_printed else "failed"
         if s.claim_code is not None:
             extra["claim_code"] = s.claim_code
-        record = issuance_record(
+        return issuance_record(
             operation_id=s.operation_id,
             kiosk_id=self._settings.kiosk_id,
             outcome=outcome,
             issued=s.issued,
             payment=s.payment,
             extra=extra,
-        )
-        s.recorded = True
-        self._await(
-            lambda: self._ports.outbox.record(record),
-            step="outbox",
-            then=lambda _none: None,
-            failed=_log_outbox_error,
-            keep_on_stale=True,
         )
 
     def _error(
@@ -1068,6 +1113,33 @@ class JourneyController:
             remove_card_alert=self._timeout_alert,
             alert_keys=tuple(a.key for a in self._staff.alerts),
         )
+
+
+def _chain(first: Callable[[], Future[None]], second: Callable[[], Future[None]]) -> Future[None]:
+    """`second` once `first` settled (whatever its outcome, logged); settles as `second` does."""
+    chained: Future[None] = Future()
+
+    def relay(done: Future[None]) -> None:
+        err: BaseException | None = (
+            RuntimeError("cancelled") if done.cancelled() else done.exception()
+        )
+        if err is not None:
+            chained.set_exception(err)
+        else:
+            chained.set_result(None)
+
+    def then(done: Future[None]) -> None:
+        _log_payment_completion(done)
+        try:
+            second().add_done_callback(relay)
+        except Exception as err:  # noqa: BLE001 - handed to the caller through the future
+            chained.set_exception(err)
+
+    try:
+        first().add_done_callback(then)
+    except Exception as err:  # noqa: BLE001
+        chained.set_exception(err)
+    return chained
 
 
 def _log_payment_completion(done: Future[None]) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 from printing.model import Address, Person
@@ -101,6 +102,20 @@ class PaymentStatus(enum.Enum):
     UNKNOWN = "unknown"
 
 
+class PaymentNotTaken(BorneError):
+    """The terminal started no transaction (busy, refused the command, or payments are suspended
+    until an earlier one is resolved): nothing was charged, so no claim code and no staff call,
+    except when `suspended` (the kiosk must not take payments until staff look)."""
+
+    translation_key = "payment.terminal_busy"
+
+    def __init__(
+        self, message: str, *, translation_key: str | None = None, suspended: bool = False
+    ) -> None:
+        super().__init__(message, translation_key=translation_key)
+        self.suspended = suspended
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentResult:
     status: PaymentStatus
@@ -139,7 +154,11 @@ class PaymentPort(Protocol):
         """The claim slip of a payment staff must settle (reversal refused, outcome unknown)."""
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
-        """Staff took over these payments: forget them at start-up, resolve what can be resolved."""
+        """Staff took over these payments: forget them at start-up, resolve what can be resolved.
+
+        Fails (`PaymentsSuspended`) when a payment's outcome is still unknown afterwards: the kiosk
+        then stays out of service.
+        """
 
     def cancel(self) -> None:
         """The resident left the payment screen or pulled the card: abort the running payment.
@@ -160,6 +179,10 @@ class IssueRequest:
     """The fee charged for this certificate, printed on it (0: free)."""
     purpose: str = ""
     """What the resident said it is for, printed as "délivré pour servir à …"; empty: nothing."""
+    order_reference: str = ""
+    """The order (operation id) the document belongs to; its issuance is logged under it."""
+    order_size: int = 1
+    """How many documents the order holds (recovery tells "all delivered" from "part")."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

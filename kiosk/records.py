@@ -48,3 +48,38 @@ def issuance_record(
         extra=dict(extra or {}),
         document_codes=codes if codes and all(codes) else (),
     )
+
+
+ISSUED_OUTCOME = "issued"
+SETTLED_OUTCOMES = frozenset({"completed", "reversed", "reversal_failed", "failed"})
+"""Outcomes after which an order is over for good (its issuance rows may go)."""
+RECOVERED_SUFFIX = ".recovered"
+
+
+def issued_operation_id(document_id: str) -> str:
+    """The outbox and central key of one sealed document's `issued` record."""
+    return f"issued.{document_id}"
+
+
+def issued_record(
+    *,
+    order_reference: str,
+    kiosk_id: str,
+    document_id: str,
+    document_type: str,
+    verification_code: str,
+    paid: bool,
+) -> IssuanceRecord:
+    """One document sealed (written before it is printed): the verification page knows it."""
+    return IssuanceRecord(
+        operation_id=issued_operation_id(document_id),
+        kiosk_id=kiosk_id,
+        outcome=ISSUED_OUTCOME,
+        documents=(document_type,),
+        document_ids=(document_id,),
+        amount_cents=0,
+        payment_status="approved" if paid else NO_PAYMENT,
+        receipt_number=None,
+        extra={"order": order_reference},
+        document_codes=(verification_code,) if verification_code else (),
+    )

@@ -291,6 +291,32 @@ class CupsPrinter:
             message=str(attrs.get("job-printer-state-message", "")),
         )
 
+    def find_jobs(
+        self, title: str, *, document_name: str | None = None, recent: int = 200
+    ) -> tuple[int, ...]:
+        """Jobs among the queue's `recent` latest (history included) submitted under `title`, or
+        of the file named `document_name` (cupsd may keep `job-name` private; the name of the
+        file submitted, `document-name-supplied`, stays visible)."""
+        conn = self._connect()
+        try:
+            ids = sorted(conn.getJobs(which_jobs="all", my_jobs=False))[-recent:]
+            found = []
+            for job_id in ids:
+                attrs = conn.getJobAttributes(
+                    job_id, requested_attributes=["job-name", "document-name-supplied"]
+                )
+                if attrs.get("job-name") == title or (
+                    document_name is not None
+                    and attrs.get("document-name-supplied") == document_name
+                ):
+                    found.append(int(job_id))
+        except cups.IPPError as err:
+            raise PrinterError(
+                f"cannot list the jobs of {self.queue}: {err}",
+                translation_key="printing.error.job_lost",
+            ) from err
+        return tuple(found)
+
     def _subscribe(self) -> _Subscription | None:
         if not self._use_subscriptions:
             return None

@@ -1,7 +1,10 @@
 """Claim slip for a payment that needs staff: pure data the kiosk can print.
 
 A payment needs staff when a reversal was refused (MANUAL_REVIEW) or when its outcome is unknown
-(UNKNOWN / RECOVERING: the terminal may or may not have charged the card).
+(UNKNOWN / RECOVERING: the terminal may or may not have charged the card). The kiosk may also call
+staff about an order whose latest attempt is in another state (a second charge refused because the
+order was already charged, for instance): the slip is printed from whatever the journal holds, so
+the resident always leaves with paper carrying the code shown on screen.
 
 The resident keeps the slip; staff find the journal row by the claim code (or the reference) and
 refund by hand with what the row holds: amount, time, terminal id, trace, receipt number, masked PAN
@@ -86,9 +89,10 @@ def format_amount(amount_cents: int) -> str:
 
 
 def claim_slip(record: PaymentRecord, *, commune: str, kiosk_id: str) -> ClaimSlip:
-    """Everything the resident needs to claim a payment staff must settle by hand."""
-    if record.state not in CLAIMABLE_STATES:
-        raise ValueError(f"payment {record.reference} is not waiting for staff")
+    """Everything the resident needs to claim a payment staff must settle by hand.
+
+    Pure and total: any journaled state gives a slip (see the module docstring).
+    """
     when = datetime.fromisoformat(record.created_at).astimezone(BRUSSELS)
     code = claim_code(record.reference)
     date, clock = when.strftime("%Y-%m-%d"), when.strftime("%H:%M")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import signal
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -128,15 +126,6 @@ def _now() -> str:
     return datetime.now(tz=UTC).isoformat()
 
 
-TEST_CRASH_ENV = "BORNE_PAYMENT_TEST_CRASH_AFTER"
-"""Test-only hook, off unless set: the process SIGKILLs itself right after committing this state."""
-
-
-def _test_crash_hook(state: PaymentState) -> None:
-    if os.environ.get(TEST_CRASH_ENV) == state.value:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 _DIGIT = re.compile(r"\d")
 
 
@@ -179,7 +168,6 @@ class PaymentJournal:
             except sqlite3.IntegrityError as err:
                 self._db.execute("ROLLBACK")
                 raise DuplicateReference(f"reference {reference} already used") from err
-        _test_crash_hook(S.CREATED)
         log.info("payment journaled", extra={"reference": reference, "amount": amount_cents})
         return self.get(reference)
 
@@ -187,7 +175,6 @@ class PaymentJournal:
         """Move one row to `state` (validated against `TRANSITIONS`) and update outcome fields."""
         with self._lock:
             self._set_state(reference, state, fields)
-        _test_crash_hook(state)
         return self.get(reference)
 
     def _set_state(self, reference: str, state: PaymentState, fields: dict[str, Any]) -> None:

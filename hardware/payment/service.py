@@ -3,13 +3,18 @@
 Rules: the row is written before the request is sent; a row in UNKNOWN is never retried, only looked
 up; a new payment is refused while an earlier one is unresolved; an approved payment whose service
 was not delivered is reversed (or handed to staff when the terminal refuses).
+
+At start-up the caller says, per order, what was delivered (`Delivery`): everything → the payment
+is completed; nothing or only part → reversed in full (the policy of a live order whose delivery
+failed); not known for sure → handed to staff (MANUAL_REVIEW).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from hardware.errors import DeviceError
 from hardware.payment.claim import ClaimSlip, claim_slip
@@ -51,6 +56,23 @@ def attempt_reference(order_reference: str, attempt: int) -> str:
     if attempt < 1:
         raise ValueError("attempts count from 1")
     return order_reference if attempt == 1 else f"{order_reference}.{attempt}"
+
+
+def order_reference(reference: str) -> str:
+    """The order an attempt's reference belongs to (inverse of `attempt_reference`)."""
+    head, dot, tail = reference.rpartition(".")
+    if dot and head and tail.isdigit() and 2 <= int(tail) <= MAX_ATTEMPTS:
+        return head
+    return reference
+
+
+class Delivery(enum.Enum):
+    """What an approved order delivered before the process died, as its caller found out."""
+
+    NONE = "none"
+    ALL = "all"
+    PARTIAL = "partial"
+    UNCERTAIN = "uncertain"
 
 
 def _ignore(key: str) -> None:
@@ -277,18 +299,29 @@ class PaymentService:
         )
 
     # -- start-up -----------------------------------------------------------------------------
-    def recover(self, *, reverse_undelivered: bool = True) -> list[PaymentRecord]:
+    def recover(
+        self,
+        *,
+        reverse_undelivered: bool = True,
+        deliveries: Mapping[str, Delivery] | None = None,
+    ) -> list[PaymentRecord]:
         """Resolve every non-final row before customers are served; returns the rows touched.
 
         With `reverse_undelivered` (the start-up case: no journey survives a restart), an approved
-        payment whose delivery was not confirmed is reversed: the resident must not pay for a
-        certificate the kiosk may not have delivered.
+        payment is settled by what its order delivered, `deliveries[order]` (NONE when absent):
+        completed when everything came out, reversed when nothing or only part did, staff when
+        it is not known. The resident never pays for a certificate the kiosk did not deliver, and
+        is never refunded silently for certificates they took away.
         """
         touched: list[PaymentRecord] = []
+        delivered = dict(deliveries or {})
         with self._busy:
             for record in self.journal.unresolved():
                 try:
-                    self._recover_one(record, reverse_undelivered=reverse_undelivered)
+                    verdict = delivered.get(order_reference(record.reference), Delivery.NONE)
+                    self._recover_one(
+                        record, reverse_undelivered=reverse_undelivered, delivery=verdict
+                    )
                 except InvalidTransition:
                     log.exception(
                         "recovery transition refused", extra={"reference": record.reference}
@@ -301,7 +334,20 @@ class PaymentService:
             )
         return touched
 
-    def _recover_one(self, record: PaymentRecord, *, reverse_undelivered: bool) -> None:
+    def _settle_delivery(self, reference: str, delivery: Delivery) -> None:
+        if delivery is Delivery.ALL:
+            self.mark_completed(reference)
+            log.info("payment completed by recovery", extra={"reference": reference})
+        elif delivery is Delivery.UNCERTAIN:
+            self.journal.set_state(reference, S.DELIVERY_FAILED)
+            self.journal.set_state(reference, S.REVERSAL_PENDING)
+            self._to_manual_review(reference, detail="delivery uncertain")
+        else:
+            self.mark_delivery_failed(reference)
+
+    def _recover_one(
+        self, record: PaymentRecord, *, reverse_undelivered: bool, delivery: Delivery
+    ) -> None:
         state = record.state
         if state is S.CREATED:
             self.journal.set_state(record.reference, S.NOT_SENT, detail="never sent")
@@ -311,9 +357,9 @@ class PaymentService:
                 record = self.journal.get(record.reference)
             found = self._resolve(record, final=True)
             if isinstance(found, Approved) and reverse_undelivered:
-                self.mark_delivery_failed(record.reference)
+                self._settle_delivery(record.reference, delivery)
         elif state in (S.APPROVED, S.DELIVERING) and reverse_undelivered:
-            self.mark_delivery_failed(record.reference)
+            self._settle_delivery(record.reference, delivery)
         elif state is S.DELIVERY_FAILED:
             self.journal.set_state(record.reference, S.REVERSAL_PENDING)
             self._reverse(self.journal.get(record.reference))

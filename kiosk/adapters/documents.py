@@ -19,6 +19,7 @@ from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
 from kiosk.i18n import translate
+from kiosk.issued import IssuanceLog, IssuedRow
 from kiosk.ports import (
     CardHolder,
     DeviceCheck,
@@ -32,7 +33,7 @@ from kiosk.ports import (
 )
 from printing import receipt as receipts
 from printing.model import CertificateData, Commune, Person
-from printing.printer import CupsPrinter, JobResult, find_job_output
+from printing.printer import CupsPrinter, JobResult, JobState, find_job_output
 from printing.render import render, verification_code
 from printing.seal import Sealer
 
@@ -135,9 +136,12 @@ class SealedDocumentIssuer:
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
         health_board: HealthBoard | None = None,
         commune_by_language: Mapping[str, Commune] | None = None,
+        issuance_log: IssuanceLog | None = None,
     ) -> None:
+        """`issuance_log` gets a row for each sealed document of an order, before it is printed."""
         self._runner = runner
         self._health = health_board
+        self._issued = issuance_log
         self._sealer_factory = sealer_factory
         self._sealer: Sealer | None = None
         self._commune = commune
@@ -212,6 +216,15 @@ class SealedDocumentIssuer:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(sealed)
+        code = verification_code(data)
+        if self._issued is not None and request.order_reference:
+            self._issued.add(
+                order_reference=request.order_reference,
+                document_id=request.document_id,
+                document_type=request.document_type,
+                verification_code=code,
+                order_size=request.order_size,
+            )
         log.info(
             "document_issued",
             extra={"document_id": request.document_id, "document_type": request.document_type},
@@ -223,7 +236,7 @@ class SealedDocumentIssuer:
             pdf_path=path,
             sha256=hashlib.sha256(sealed).hexdigest(),
             pages=count_pages(sealed),
-            verification_code=verification_code(data),
+            verification_code=code,
         )
 
 
@@ -244,8 +257,11 @@ class CupsPrinterAdapter:
         kiosk_id: str = "",
         health_board: HealthBoard | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        issuance_log: IssuanceLog | None = None,
     ) -> None:
+        """`issuance_log` keeps each document's CUPS job id, for recovery after a crash."""
         self._runner = runner
+        self._issued = issuance_log
         self._printer = printer
         self._timeout = job_timeout_s
         self._output_dir = output_dir
@@ -268,6 +284,15 @@ class CupsPrinterAdapter:
 
     def check(self) -> Future[DeviceCheck]:
         return self._runner.submit(self._check)
+
+    def delivered(self, rows: tuple[IssuedRow, ...]) -> Future[dict[str, bool | None]]:
+        """Start-up: did each sealed document come out of the printer?
+
+        True: its job completed. False: no job, or the job ended without printing, or it was
+        still queued after the job time-out and is cancelled now (nothing came out). None: not
+        known (the printer cannot be asked, or a job that cannot be cancelled).
+        """
+        return self._runner.submit(self._delivered, rows)
 
     # -- owner thread -----------------------------------------------------------------------
     def _check(self) -> DeviceCheck:
@@ -341,9 +366,60 @@ class CupsPrinterAdapter:
             reason=None if result.completed else (result.message or result.state.name.lower()),
         )
 
+    def _delivered(self, rows: tuple[IssuedRow, ...]) -> dict[str, bool | None]:
+        return {row.document_id: self._came_out(row) for row in rows}
+
+    def _came_out(self, row: IssuedRow) -> bool | None:
+        try:
+            jobs = set(self._jobs_titled(row.document_id))
+        except BorneError as err:
+            log.error(
+                "print_job_lookup_failed",
+                extra={"document_id": row.document_id, "error": type(err).__name__},
+            )
+            return None
+        if row.job_id is not None:
+            jobs.add(row.job_id)
+        verdicts = [self._job_came_out(job_id) for job_id in sorted(jobs)]
+        if any(v is True for v in verdicts):
+            return True
+        if any(v is None for v in verdicts):
+            return None
+        return False
+
+    def _jobs_titled(self, title: str) -> tuple[int, ...]:
+        find = getattr(self._printer, "find_jobs", None)
+        if not callable(find):
+            return ()
+        return tuple(find(title, document_name=f"{title}.pdf"))  # the spool file's name
+
+    def _job_came_out(self, job_id: int) -> bool | None:
+        """Follow a job left by the dead process: completed, ended, or cancelled after time-out."""
+        try:
+            result = self._printer.wait(job_id, timeout=self._timeout)
+        except BorneError as err:
+            log.warning("print_job_left", extra={"job_id": job_id, "error": type(err).__name__})
+            result = None
+        if result is not None and result.state.final:
+            log.info("print_job_found", extra={"job_id": job_id, "state": result.state.name})
+            return result.completed
+        try:
+            self._printer.cancel(job_id)
+        except BorneError as err:
+            log.error(
+                "print_job_not_cancelled", extra={"job_id": job_id, "error": type(err).__name__}
+            )
+            return None
+        if result is not None and result.state is JobState.PROCESSING:
+            return None  # a page may be half out: staff look
+        log.warning("print_job_cancelled_at_start", extra={"job_id": job_id})
+        return False
+
     def _print(self, document: IssuedDocument) -> PrintOutcome:
         self._runner.assert_owner_thread()
         job_id = self._printer.submit(document.pdf_path, title=document.document_id)
+        if self._issued is not None:
+            self._issued.set_job(document.document_id, job_id)
         result = self._printer.wait(job_id, timeout=self._timeout)
         output = None
         if result.completed and self._output_dir is not None:

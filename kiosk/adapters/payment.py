@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
 from hardware.payment.claim import ClaimSlip, claim_slip
-from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
-from hardware.payment.journal import PaymentRecord, PaymentState
+from hardware.payment.errors import (
+    AttemptNotAllowed,
+    AttemptsExhausted,
+    CommandRefused,
+    PaymentInProgress,
+    PaymentsSuspended,
+    TerminalBusy,
+)
+from hardware.payment.journal import BLOCKING_STATES, PaymentRecord, PaymentState
 from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
-from hardware.payment.service import MAX_ATTEMPTS, PaymentService
+from hardware.payment.service import MAX_ATTEMPTS, Delivery, PaymentService
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
-from kiosk.ports import PaymentResult, PaymentStatus
+from kiosk.ports import PaymentNotTaken, PaymentResult, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +74,17 @@ class ZvtPaymentAdapter:
         self._acknowledged = acknowledged_path
         self._health = health_board
 
-    def start(self) -> Future[int]:
-        """Open the terminal and resolve every unfinished payment before a resident is served."""
-        return self._runner.submit(self._recover)
+    def start(self, *, deliveries: Mapping[str, Delivery] | None = None) -> Future[tuple[str, ...]]:
+        """Open the terminal and resolve every unfinished payment before a resident is served.
+
+        `deliveries` says, per order reference, what its documents became (see
+        `PaymentService.recover`). Returns the references of the payments touched.
+        """
+        return self._runner.submit(self._recover, deliveries)
+
+    def order_states(self, orders: tuple[str, ...]) -> Future[dict[str, PaymentRecord]]:
+        """The latest journaled attempt of each order that has one."""
+        return self._runner.submit(self._order_states, orders)
 
     def close(self) -> None:
         """Owner-thread close for `DeviceRunner.stop(close=...)`."""
@@ -101,6 +116,10 @@ class ZvtPaymentAdapter:
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
         return self._runner.submit(self._acknowledge, references)
 
+    def unresolved(self) -> Future[tuple[str, ...]]:
+        """References of payments whose outcome is still unknown (they block every new payment)."""
+        return self._runner.submit(self._unresolved)
+
     def pending_reviews(self) -> Future[tuple[str, ...]]:
         """References of MANUAL_REVIEW payments staff have not acknowledged yet."""
         return self._runner.submit(self._pending_reviews)
@@ -111,9 +130,9 @@ class ZvtPaymentAdapter:
             self._service = self._factory()
         return self._service
 
-    def _recover(self) -> int:
+    def _recover(self, deliveries: Mapping[str, Delivery] | None = None) -> tuple[str, ...]:
         try:
-            touched = self._svc().recover()
+            touched = self._svc().recover(deliveries=deliveries)
         except DeviceUnavailable:
             self._seen("unreachable")
             raise
@@ -123,7 +142,16 @@ class ZvtPaymentAdapter:
                 "payment_recovered",
                 extra={"reference": record.reference, "state": record.state.name},
             )
-        return len(touched)
+        return tuple(r.reference for r in touched)
+
+    def _order_states(self, orders: tuple[str, ...]) -> dict[str, PaymentRecord]:
+        service = self._svc()
+        found: dict[str, PaymentRecord] = {}
+        for order in orders:
+            attempts = service.attempts(order)
+            if attempts:
+                found[order] = attempts[-1]
+        return found
 
     def _pay(
         self, amount_cents: int, order: str, on_prompt: Callable[[str], None]
@@ -156,6 +184,22 @@ class ZvtPaymentAdapter:
         except DeviceUnavailable:
             self._seen("unreachable")
             raise
+        except (TerminalBusy, CommandRefused) as err:
+            # the terminal refused before any transaction started: the row is NOT_SENT
+            self._seen("reachable")
+            log.warning(
+                "payment_not_taken", extra={"reference": reference, "error": type(err).__name__}
+            )
+            raise PaymentNotTaken(
+                "the terminal started no transaction", translation_key=err.translation_key
+            ) from err
+        except (PaymentsSuspended, PaymentInProgress) as err:
+            log.error(
+                "payment_not_taken", extra={"reference": reference, "error": type(err).__name__}
+            )
+            raise PaymentNotTaken(
+                "payments are suspended", translation_key=err.translation_key, suspended=True
+            ) from err
         self._seen("reachable")
         if isinstance(outcome, Approved):
             service.mark_delivering(reference)
@@ -213,6 +257,15 @@ class ZvtPaymentAdapter:
             tmp.replace(self._acknowledged)
         log.info("payments_acknowledged", extra={"count": len(references)})
         self._recover()  # an unknown outcome left by the session is looked up again now
+        left = self._unresolved()
+        if left:
+            log.error("payments_still_unknown", extra={"count": len(left)})
+            raise PaymentsSuspended(
+                "a payment outcome is still unknown", params={"count": str(len(left))}
+            )
+
+    def _unresolved(self) -> tuple[str, ...]:
+        return tuple(r.reference for r in self._svc().journal.in_states(BLOCKING_STATES))
 
     def _pending_reviews(self) -> tuple[str, ...]:
         done = self._read_acknowledged()

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
 from kiosk import __version__
 from kiosk.health import HealthBoard
+from kiosk.issued import IssuanceLog
 from kiosk.ports import IssuanceRecord, RegisterExtract
+from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
 from offline_queue.client import CentralClient, SoftwareKioskKey
 from offline_queue.errors import SyncError
@@ -97,6 +100,7 @@ class SyncService:
         health_board: HealthBoard | None = None,
         key_file: Path | None = None,
         enrollment_code: str | None = None,
+        issuance_log: IssuanceLog | None = None,
     ) -> None:
         """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
 
@@ -105,6 +109,7 @@ class SyncService:
         instead of sending the shared `token`.
         """
         self._key_file = key_file
+        self._issued = issuance_log
         self._enrollment_code = enrollment_code
         self.enrollment: wire.EnrollmentState | None = None
         self._runner = runner
@@ -189,6 +194,15 @@ class SyncService:
     def record(self, record: IssuanceRecord) -> Future[None]:
         return self._runner.submit(self._record, record)
 
+    def record_once(self, record: IssuanceRecord) -> Future[bool]:
+        """Start-up recovery: queue `record` unless its outcome is already queued.
+
+        Under the order's own id, or under ``<id>.recovered`` when the dead process had queued a
+        different, provisional outcome (``payment_unknown``) under the order's id. False when
+        nothing was queued.
+        """
+        return self._runner.submit(self._record_once, record)
+
     def deliver_now(self) -> Future[int]:
         return self._runner.submit(self._deliver)
 
@@ -213,7 +227,31 @@ class SyncService:
 
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))
+        if self._issued is not None and record.outcome in SETTLED_OUTCOMES:
+            self._issued.settle(record.operation_id)  # the order's outcome is safe in the outbox
         self._deliver()
+
+    def _queued_outcome(self, operation_id: str) -> str | None:
+        row = self._require_outbox().get(operation_id)
+        if row is None:
+            return None
+        return wire.IssuanceRecord.model_validate_json(row.payload_json).outcome
+
+    def _record_once(self, record: IssuanceRecord) -> bool:
+        queued = self._queued_outcome(record.operation_id)
+        if queued == record.outcome:
+            return False
+        if queued is not None:
+            again = f"{record.operation_id}{RECOVERED_SUFFIX}"
+            if self._queued_outcome(again) is not None:
+                return False
+            extra = {**record.extra, "previous_outcome": queued, "order": record.operation_id}
+            record = replace(record, operation_id=again, extra=extra)
+        added = enqueue_issuance(
+            self._require_outbox(), record_to_wire(record, occurred_at=self._clock())
+        )
+        self._deliver()
+        return added
 
     def heartbeat_message(self) -> wire.Heartbeat:
         """Owner thread: device states and the outbox backlog; never personal data."""

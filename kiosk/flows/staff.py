@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 ALERT_OUTCOME = "staff_alert"
 KEY_GENERIC = "error.generic"
+REASON_PAYMENT_UNKNOWN = "payment_unknown"
+KEY_ALERT_PAYMENT_UNKNOWN = "out_of_service.reason.payment_unknown"
 
 
 class StaffFlow:
@@ -89,27 +91,64 @@ class StaffFlow:
         back_in_service: Callable[[], None],
         still_failing: Callable[[StaffAlert], None],
     ) -> None:
-        """Staff settled the alerts: check the seal token again before service."""
+        """Staff settled the alerts: payments are looked up again (an outcome still unknown keeps
+        the kiosk out of service), then the seal token is checked again before service."""
         if self._acknowledging:
             return
         self._acknowledging = True
         references = tuple(a.reference for a in self._alerts if a.reference is not None)
+        unknown = tuple(
+            a.reference
+            for a in self._alerts
+            if a.reason == REASON_PAYMENT_UNKNOWN and a.reference is not None
+        )
         log.info("staff_acknowledge", extra={"alerts": len(self._alerts)})
-        if references:
-            call(lambda: self._ports.payment.acknowledge(references=references)).add_done_callback(
-                _log_acknowledge_failure
+
+        def check_signer(_none: None = None) -> None:
+            self._check_signer(
+                session=session, back_in_service=back_in_service, still_failing=still_failing
             )
 
-        def settled() -> None:
-            self._acknowledging = False
-            self._alerts.clear()
+        def still_unknown(err: BaseException) -> None:
+            self._settled()
+            log.error("staff_acknowledge_payment_unknown", extra={"error": type(err).__name__})
+            for reference in unknown or references:
+                still_failing(
+                    StaffAlert(
+                        reason=REASON_PAYMENT_UNKNOWN,
+                        key=KEY_ALERT_PAYMENT_UNKNOWN,
+                        reference=reference,
+                    )
+                )
 
+        if not references:
+            check_signer()
+            return
+        self._steps.await_(
+            lambda: self._ports.payment.acknowledge(references=references),
+            session=session,
+            step="payment_acknowledge",
+            then=check_signer,
+            failed=still_unknown,
+        )
+
+    def _settled(self) -> None:
+        self._acknowledging = False
+        self._alerts.clear()
+
+    def _check_signer(
+        self,
+        *,
+        session: Timed,
+        back_in_service: Callable[[], None],
+        still_failing: Callable[[StaffAlert], None],
+    ) -> None:
         def checked(_none: None) -> None:
-            settled()
+            self._settled()
             back_in_service()
 
         def failed(err: BaseException) -> None:
-            settled()
+            self._settled()
             key = err.translation_key if isinstance(err, BorneError) else KEY_GENERIC
             still_failing(StaffAlert(reason="signer_unavailable", key=key))
 
@@ -120,11 +159,6 @@ class StaffFlow:
             then=checked,
             failed=failed,
         )
-
-
-def _log_acknowledge_failure(done: Future[None]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.error("staff_acknowledge_failed", extra={"error": type(done.exception()).__name__})
 
 
 def _log_outbox_failure(done: Future[None]) -> None:

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip, SlipLine, claim_code
+from hardware.payment.errors import PaymentsSuspended
 from kiosk.journey import JourneyController, JourneySettings, JourneyView
 from kiosk.ports import (
     CardEventKind,
@@ -188,6 +189,10 @@ class FakePayment:
         self.receipt_lines: tuple[str, ...] = ()
         self.acknowledged: list[str] = []
         self.cancels = 0
+        self.error: BaseException | None = None
+        self.still_unknown = False
+        """`acknowledge` fails as the adapter does while a payment's outcome is still unknown."""
+        """Raised by `pay`, as the adapter raises when the terminal started no transaction."""
 
     def cancel(self) -> None:
         self.cancels += 1
@@ -205,6 +210,8 @@ class FakePayment:
         )
 
         def work() -> PaymentResult:
+            if self.error is not None:
+                raise self.error
             for prompt in self.prompts:
                 on_prompt(prompt)
             if result.status is PaymentStatus.APPROVED:
@@ -272,7 +279,12 @@ class FakePayment:
         return self._c.run(work)
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
-        return self._c.run(lambda: self.acknowledged.extend(references))
+        def work() -> None:
+            self.acknowledged.extend(references)
+            if self.still_unknown:
+                raise PaymentsSuspended("a payment outcome is still unknown")
+
+        return self._c.run(work)
 
     def complete(self, *, reference: str) -> Future[None]:
         return self._c.run(lambda: self.completed.append(reference))
@@ -372,13 +384,19 @@ class FakePrinter:
 
 
 class FakeOutbox:
+    """`records`: the orders' and alerts' records; `issued`: the per-document `issued` records
+    (queued before each document is printed); `log`: both, in the order they were queued."""
+
     def __init__(self, completer: Completer) -> None:
         self._c = completer
         self.records: list[IssuanceRecord] = []
+        self.issued: list[IssuanceRecord] = []
+        self.log: list[IssuanceRecord] = []
 
     def record(self, record: IssuanceRecord) -> Future[None]:
         def work() -> None:
-            self.records.append(record)
+            self.log.append(record)
+            (self.issued if record.outcome == "issued" else self.records).append(record)
 
         return self._c.run(work)
 

@@ -8,7 +8,7 @@ import pytest
 
 from hardware.errors import BorneError, DeviceTimeout
 from kiosk.journey import JourneyController, JourneyView
-from kiosk.ports import PaymentStatus
+from kiosk.ports import PaymentNotTaken, PaymentStatus
 from kiosk.session import SessionState
 from tests.core.fakes import NATIONAL_NUMBER, Rig, pump_until
 
@@ -327,6 +327,39 @@ def test_unknown_payment_goes_to_the_counter(rig: Rig) -> None:
     assert (view.state, view.error_key) == (S.ERROR, "error.claim_counter")
     assert rig.fakes.outbox.records[0].outcome == "payment_unknown"
     assert rig.fakes.printer.printed == []
+
+
+@pytest.mark.parametrize("key", ["payment.terminal_busy", "payment.terminal_error"])
+def test_a_busy_or_refusing_terminal_charged_nothing_and_calls_no_one(rig: Rig, key: str) -> None:
+    rig.fakes.payment.error = PaymentNotTaken("no transaction started", translation_key=key)
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "household")
+    rig.controller.confirm_summary()
+    view = rig.pump()
+    assert (view.state, view.error_key) == (S.ERROR, key)
+    assert view.error_params == {}  # no claim code: nothing to claim
+    assert rig.controller.alerts == ()
+    assert [r.outcome for r in rig.fakes.outbox.records] == []
+    assert rig.fakes.printer.printed == []
+    rig.fakes.payment.error = None
+    rig.controller.retry()  # back to the summary, and the resident may pay now
+    assert rig.pump().state is S.SUMMARY
+
+
+def test_payments_suspended_calls_staff_without_a_claim_code(rig: Rig) -> None:
+    rig.fakes.payment.error = PaymentNotTaken(
+        "suspended", translation_key="payment.unavailable", suspended=True
+    )
+    rig.to_pin()
+    rig.enter_pin("1234")
+    choose(rig, "household")
+    rig.controller.confirm_summary()
+    view = rig.pump()
+    assert (view.state, view.error_key) == (S.ERROR, "payment.unavailable")
+    assert "claim" not in view.error_params
+    assert [a.reason for a in rig.controller.alerts] == ["payments_suspended"]
+    assert rig.fakes.printer.printed == []  # no claim slip for a payment never attempted
 
 
 def test_inactivity_warns_then_ends_the_session(rig: Rig) -> None:

@@ -259,3 +259,31 @@ def test_reader_restored_leaves_other_alerts_for_staff(rig: Rig) -> None:
     view = rig.pump()
     assert view.state is S.OUT_OF_SERVICE
     assert view.alert_keys == ("printing.state.paper_out",)
+
+
+def test_an_unknown_payment_at_start_up_keeps_the_kiosk_out_of_service_until_resolved(
+    tmp_path: Path,
+) -> None:
+    unknown = StaffAlert(
+        reason="payment_unknown", key="out_of_service.reason.payment_unknown", reference="op-u"
+    )
+    rig = Rig(tmp_path, alerts=(unknown,))
+    c = rig.controller
+    assert c.state is S.OUT_OF_SERVICE
+    rig.fakes.card.insert()
+    c.touch()
+    rig.pump()
+    assert c.state is S.OUT_OF_SERVICE  # nobody reaches the PIN, let alone a claim code
+    # the terminal still cannot say what became of it: staff's acknowledgement is not enough
+    rig.fakes.payment.still_unknown = True
+    c.staff_acknowledge()
+    assert rig.pump().state is S.OUT_OF_SERVICE
+    assert c.view.alert_keys == ("out_of_service.reason.payment_unknown",)
+    assert rig.fakes.issuer.checks == 0
+    # looked up again once the terminal answers: back in service
+    rig.fakes.payment.still_unknown = False
+    rig.fakes.card.remove()
+    c.staff_acknowledge()
+    assert rig.pump().state is S.ATTRACT
+    assert rig.fakes.payment.acknowledged == ["op-u", "op-u"]
+    rig.fakes.completer.close()

@@ -2,8 +2,8 @@
 
     python -m tests.payment.crash_pay --port PTY --journal DB --reference REF --flow FLOW
 
-With `BORNE_PAYMENT_TEST_CRASH_AFTER=<state>` in the environment, the journal SIGKILLs this process
-right after committing that state. Flows: `deliver` (pay, deliver, complete), `undeliverable` (pay,
+With `--crash-after STATE` this process SIGKILLs itself right after the journal committed that
+state (`tests.crash_points`: the injection lives in the tests, never in the product). Flows: `deliver` (pay, deliver, complete), `undeliverable` (pay,
 then the delivery fails), `pay` (pay only).
 """
 
@@ -14,10 +14,11 @@ import json
 import sys
 
 from hardware.errors import BorneError
-from hardware.payment.journal import PaymentJournal
+from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.payment.model import Approved
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
+from tests.crash_points import arm_journal
 
 TIMEOUTS = ZvtTimeouts(inter_byte=0.2, command=1.0, ack=0.3, silence=1.0, customer=5.0)
 
@@ -29,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", required=True)
     parser.add_argument("--flow", choices=("deliver", "undeliverable", "pay"), required=True)
     parser.add_argument("--customer", type=float, default=TIMEOUTS.customer)
+    parser.add_argument("--crash-after", choices=[s.value for s in PaymentState], default=None)
     args = parser.parse_args(argv)
+    if args.crash_after is not None:
+        arm_journal(PaymentState(args.crash_after))
     journal = PaymentJournal(args.journal)
     terminal = ZvtTerminal(
         args.port,

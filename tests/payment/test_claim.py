@@ -87,10 +87,28 @@ def test_claim_slip_has_what_the_resident_and_staff_need(journal: PaymentJournal
     assert params["commune"] == "Namur"
 
 
-def test_claim_slip_only_for_manual_review(journal: PaymentJournal) -> None:
+@pytest.mark.parametrize("state", [S.CREATED, S.NOT_SENT, S.APPROVED, S.COMPLETED, S.REVERSED])
+def test_a_claim_slip_is_printed_whatever_state_the_order_was_left_in(
+    journal: PaymentJournal, state: PaymentState
+) -> None:
+    # the kiosk calls staff about an order already charged (a second charge refused): paper still
     journal.create(reference="r", amount_cents=100)
-    with pytest.raises(ValueError, match="not waiting for staff"):
-        PaymentService.claim_slip(journal.get("r"), commune="Namur", kiosk_id="K")
+    path = {
+        S.CREATED: [],
+        S.NOT_SENT: [S.NOT_SENT],
+        S.APPROVED: [S.SENDING, S.IN_PROGRESS, S.APPROVED],
+        S.COMPLETED: [S.SENDING, S.IN_PROGRESS, S.APPROVED, S.DELIVERING, S.COMPLETED],
+        S.REVERSED: [S.SENDING, S.IN_PROGRESS, S.APPROVED, S.DELIVERY_FAILED],
+    }[state]
+    for step in path:
+        journal.set_state("r", step)
+    if state is S.REVERSED:
+        journal.set_state("r", S.REVERSAL_PENDING)
+        journal.set_state("r", S.REVERSED)
+    slip = PaymentService.claim_slip(journal.get("r"), commune="Namur", kiosk_id="K")
+    assert slip.claim_code == claim_code("r")
+    assert slip.amount_cents == 100
+    assert [line.key for line in slip.lines][-3:] == list(INSTRUCTION_KEYS)
 
 
 def test_staff_alert_and_list_when_a_payment_is_lost(tmp_path: Path, terminal: ZvtTerminal) -> None:

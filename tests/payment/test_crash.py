@@ -7,7 +7,6 @@ no card is charged twice, and no charge is left undelivered without a REVERSED o
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from hardware.payment.journal import TEST_CRASH_ENV, PaymentJournal, PaymentRecord, PaymentState
+from hardware.payment.journal import PaymentJournal, PaymentRecord, PaymentState
 from hardware.payment.model import Approved
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt import messages as msg
@@ -65,10 +64,10 @@ def run_payer(
 ) -> int:
     args = ["--port", sim.address, "--journal", str(db), "--reference", reference]
     args += ["--flow", flow, "--customer", "0.2" if sim.scenario is Scenario.TIMEOUT else "5"]
+    args += ["--crash-after", crash_after.value]
     done = subprocess.run(
         [sys.executable, "-m", "tests.payment.crash_pay", *args],
         cwd=ROOT,
-        env={**os.environ, TEST_CRASH_ENV: crash_after.value},
         capture_output=True,
         text=True,
         timeout=30,
