@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
-MASK: Final = "*****"
+MASK: Final = "***********"
+"""What a national number becomes in logs and messages: eleven stars, whatever the notation. The
+birth date (the first six digits) is personal data too, so nothing of the number is kept."""
 
 _NATIONAL_NUMBER: Final = re.compile(
     r"(?<!\d)(\d{2})\.?(\d{2})\.?(\d{2})[-.]?(\d{3})\.?(\d{2})(?!\d)"
@@ -19,10 +21,10 @@ _NATIONAL_NUMBER: Final = re.compile(
 
 
 def mask_national_number(national_number: str) -> str:
-    """The only form of a national number allowed in logs and messages: its first six digits (the
-    birth date) and a fixed mask, whatever the notation (`85.03.14-124.01` → `850314*****`)."""
-    digits = "".join(ch for ch in national_number if ch.isdigit())
-    return digits[:6] + MASK
+    """The only form of a national number allowed in logs and messages: the fixed `MASK`, whatever
+    the number and its notation (`85.03.14-124.01` → `***********`)."""
+    del national_number
+    return MASK
 
 
 def mask_national_numbers(text: str) -> str:

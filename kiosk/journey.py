@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -106,6 +107,9 @@ DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
         S.ERROR: 60.0,
     }
 )
+
+REPORTS_KEPT = 100
+"""How many of the latest journey reports the controller keeps (listeners see every one)."""
 
 KEY_PIN_WRONG = "pin.wrong"
 KEY_PIN_LAST_TRY = "pin.last_try"
@@ -225,7 +229,7 @@ class JourneyController:
         self._started = False
         self._change_listeners: list[Callable[[JourneyView], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
-        self._reports: list[JourneyReport] = []
+        self._reports: deque[JourneyReport] = deque(maxlen=REPORTS_KEPT)
         self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)

@@ -3,7 +3,7 @@
 Personal data stays out by construction:
 
 - every record passes through `RedactingFilter`, which masks anything shaped like a Belgian national
-  number (``850314*****``) in the message and in every extra field;
+  number (``***********``, birth date included) in the message and in every extra field;
 - `log_event` refuses fields that could carry a PIN (by name) and PIN buffers (by type), so a PIN cannot
   reach a log line even by mistake. Not even its length is logged.
 """
@@ -59,6 +59,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+RECORD_KEYS: frozenset[str] = frozenset({"ts", "level", "logger", "event", "thread"})
+"""The keys every JSON line owns; an extra field with one of these names is written `field_<name>`."""
+FIELD_PREFIX = "field_"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -69,10 +74,15 @@ class JsonFormatter(logging.Formatter):
             "thread": record.threadName,
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
+            if key in _STANDARD_ATTRS or key.startswith("_"):
+                continue
+            name = key
+            while name in RECORD_KEYS or (name != key and name in vars(record)):
+                name = FIELD_PREFIX + name
+            entry[name] = value
         if record.exc_info:
-            entry["error"] = mask_national_numbers(self.formatException(record.exc_info))
+            trace_key = "traceback" if "error" in entry else "error"
+            entry[trace_key] = mask_national_numbers(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hardware.errors import BorneError, DeviceTimeout
-from kiosk.journey import JourneyController, JourneyView
+from kiosk.journey import REPORTS_KEPT, JourneyController, JourneyView
 from kiosk.ports import PaymentNotTaken, PaymentStatus
 from kiosk.session import SessionState
 from tests.core.fakes import NATIONAL_NUMBER, Rig, pump_until
@@ -472,3 +472,19 @@ def test_the_last_declined_attempt_offers_no_retry(rig: Rig) -> None:
     assert c.view.error_key == "payment.too_many_attempts"
     c.retry()
     assert now(c) is S.ERROR  # no Retry after the order's last attempt
+
+
+def test_the_controller_keeps_a_bounded_number_of_reports(rig: Rig) -> None:
+    c = rig.controller
+    seen: list[str] = []
+    c.on_report(lambda report: seen.append(report.operation_id))
+    for _ in range(REPORTS_KEPT + 5):
+        view = rig.to_pin()
+        assert view.state is S.PIN
+        c.cancel()
+        rig.fakes.card.remove()
+        rig.pump()
+        assert now(c) is S.ATTRACT
+    assert len(seen) == REPORTS_KEPT + 5
+    assert len(c.reports) == REPORTS_KEPT
+    assert [r.operation_id for r in c.reports] == seen[-REPORTS_KEPT:]

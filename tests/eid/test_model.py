@@ -65,4 +65,4 @@ def test_card_data_offsets() -> None:
 
 
 def test_mask_keeps_six_digits() -> None:
-    assert mask_national_number("85031412401") == "850314*****"
+    assert mask_national_number("85031412401") == "***********"

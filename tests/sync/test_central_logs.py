@@ -24,8 +24,8 @@ def test_message_extras_and_traceback_are_masked() -> None:
         record.exc_info = sys.exc_info()
     line = JsonFormatter().format(record)
     entry = json.loads(line)
-    assert entry["msg"] == "lookup of 850314*****"
-    assert entry["national_number"] == "850314*****"
-    assert "150930*****" in entry["exc"]
+    assert entry["msg"] == "lookup of ***********"
+    assert entry["national_number"] == "***********"
+    assert "***********" in entry["exc"]
     for clear in ("85031412401", "124.01", "15093021271"):
         assert clear not in line
