@@ -28,6 +28,7 @@ from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
+from kiosk.flows.storage import KEY_ALERT_STORAGE_FULL, REASON_STORAGE_FULL
 from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.journey import (
@@ -40,6 +41,16 @@ from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
+from kiosk.storage import (
+    KEY_ALERT_STORE_CORRUPT,
+    MARKER_NAME,
+    REASON_STORE_CORRUPT,
+    StorageAdapter,
+    StorageGuard,
+    check_stores,
+    secure_file,
+    secure_tree,
+)
 from printing.documents import CATALOGUE
 from printing.model import Commune
 from printing.paper import PaperTracker
@@ -77,6 +88,7 @@ class Kiosk:
         Raises when the terminal or the outbox cannot be readied. A seal token that cannot seal
         and payments waiting for staff are returned (and kept in `alerts`) instead.
         """
+        alerts = self._check_disk()
         sealer = self.issuer.preflight()
         sync = self.sync.start()
         sync.result(timeout=READY_TIMEOUT_S)
@@ -92,7 +104,6 @@ class Kiosk:
             )
         else:
             touched = len(self.payment.start().result(timeout=READY_TIMEOUT_S))
-        alerts: list[StaffAlert] = []
         try:
             sealer.result(timeout=READY_TIMEOUT_S)
         except BorneError as err:
@@ -112,6 +123,7 @@ class Kiosk:
                 )
             )
         self.alerts = tuple(alerts)
+        secure_tree(private_folders(self.config))
         log.info(
             "kiosk_ready",
             extra={
@@ -121,6 +133,26 @@ class Kiosk:
             },
         )
         return self.alerts
+
+    def _check_disk(self) -> list[StaffAlert]:
+        """Damaged stores are moved aside and reported, files made private, free space checked."""
+        alerts: list[StaffAlert] = []
+        stores = (self.config.payment.journal, self.config.central.outbox)
+        marker = self.config.payment.journal.parent / MARKER_NAME
+        for damaged in check_stores(stores, marker=marker):
+            alerts.append(StaffAlert(reason=REASON_STORE_CORRUPT, key=KEY_ALERT_STORE_CORRUPT))
+            log.error(
+                "kiosk_store_quarantined",
+                extra={"store": damaged.path.name, "problem": damaged.problem.value},
+            )
+        secure_tree(private_folders(self.config))
+        if self.config.central.key_file is not None:
+            secure_file(self.config.central.key_file)
+        if self.ports.storage is not None:
+            check = self.ports.storage.check().result(timeout=READY_TIMEOUT_S)
+            if not check.ready:
+                alerts.append(StaffAlert(reason=REASON_STORAGE_FULL, key=KEY_ALERT_STORAGE_FULL))
+        return alerts
 
     def observe(self, view: JourneyView) -> None:
         """Journey listener: the heartbeat tells whether the kiosk is out of service."""
@@ -132,6 +164,29 @@ class Kiosk:
             runner.stop(close=close)
         if self.issued is not None:
             self.issued.close()
+
+
+def private_folders(config: KioskConfig) -> tuple[Path, ...]:
+    """The folders under `var/` that hold personal data, keys or records: 0700, files 0600."""
+    var = config.var_dir.resolve()
+    folders = {
+        config.payment.journal.parent,
+        config.central.outbox.parent,
+        config.logging.directory,
+        config.var_dir / "spool",
+    }
+    return tuple(sorted(f for f in folders if f.resolve().is_relative_to(var)))
+
+
+def storage_guard(config: KioskConfig) -> StorageGuard:
+    return StorageGuard(
+        directories=(
+            config.payment.journal.parent,
+            config.central.outbox.parent,
+            config.logging.directory,
+        ),
+        min_free_bytes=config.storage.min_free_mb * 1024 * 1024,
+    )
 
 
 def token_config(config: KioskConfig) -> TokenConfig:
@@ -186,7 +241,8 @@ def build(
             return Sealer(seal_token, location=config.commune.name)
 
     runners = {
-        name: DeviceRunner(name) for name in ("card", "payment", "signer", "printer", "sync")
+        name: DeviceRunner(name)
+        for name in ("card", "payment", "signer", "printer", "sync", "storage")
     }
     for runner in runners.values():
         runner.start()
@@ -292,7 +348,13 @@ def build(
         issuance_log=issued,
     )
     ports = Ports(
-        card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync
+        card=card,
+        register=sync,
+        payment=payment,
+        issuer=issuer,
+        printer=printer,
+        outbox=sync,
+        storage=StorageAdapter(runner=runners["storage"], guard=storage_guard(config)),
     )
     return Kiosk(
         config=config,
@@ -306,6 +368,7 @@ def build(
         printer=printer,
         issued=issued,
         runners=[
+            (runners["storage"], None),
             (runners["sync"], sync.close),
             (runners["printer"], None),
             (runners["signer"], None),

@@ -160,6 +160,12 @@ class UiConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StorageConfig:
+    min_free_mb: int = 64
+    """Below this much free space in the data or log folder, the kiosk takes no new order."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class KioskConfig:
     kiosk_id: str
     mode: Mode
@@ -180,6 +186,7 @@ class KioskConfig:
     ui: UiConfig = UiConfig()
     managed: ManagedSettings | None = None
     """The central-managed settings (`offline_queue.managed_config`) this configuration runs."""
+    storage: StorageConfig = StorageConfig()
 
 
 def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
@@ -365,6 +372,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         staff=_staff(r),
         ui=_ui(r),
         managed=managed,
+        storage=StorageConfig(min_free_mb=int(r.positive("storage.min_free_mb", int, default=64))),
     )
 
 

@@ -45,6 +45,12 @@ from hardware.errors import (
 from hardware.payment.claim import ClaimSlip, claim_code
 from kiosk.flows.staff import StaffFlow
 from kiosk.flows.steps import Steps, call
+from kiosk.flows.storage import (
+    KEY_ALERT_STORAGE_FULL,
+    KEY_STORAGE_FULL,
+    REASON_STORAGE_FULL,
+    StorageWatch,
+)
 from kiosk.ports import (
     CardEventKind,
     CardHolder,
@@ -145,6 +151,8 @@ class JourneySettings:
     timeout_warning_s: float = 20.0
     pin_min_length: int = 4
     pin_max_length: int = 12
+    storage_poll_s: float = 30.0
+    """How often the idle kiosk checks its free disk space (seconds)."""
 
     @property
     def default_language(self) -> str:
@@ -230,6 +238,9 @@ class JourneyController:
         self._change_listeners: list[Callable[[JourneyView], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
         self._reports: deque[JourneyReport] = deque(maxlen=REPORTS_KEPT)
+        self._storage = StorageWatch(
+            port=ports.storage, post=post, clock=clock, poll_s=settings.storage_poll_s
+        )
         self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)
@@ -407,12 +418,47 @@ class JourneyController:
             return
         s.notice_key = None
         s.checking_printer = True
+        if not self._storage.enabled:
+            self._check_printer()
+            return
+        self._await(
+            self._storage.check,
+            step="storage_check",
+            then=self._storage_checked,
+            failed=lambda _err: self._storage_checked(None),
+        )
+
+    def _check_printer(self) -> None:
         self._await(
             self._ports.printer.check,
             step="printer_check",
             then=self._printer_checked,
             failed=self._printer_check_failed,
         )
+
+    def _storage_checked(self, check: DeviceCheck | None) -> None:
+        """Room for the order's records, or no payment: nothing was charged."""
+        if self.state is not S.SUMMARY:
+            self._s.checking_printer = False
+            return
+        if check is not None and check.ready:
+            self._check_printer()
+            return
+        self._s.checking_printer = False
+        log.error("order_refused_storage", extra={"state": check.state if check else "failed"})
+        self._storage_polled(check or DeviceCheck(ready=False, state="failed"))
+        self._error(KEY_STORAGE_FULL, outcome="storage_full")
+
+    def _storage_polled(self, check: DeviceCheck) -> None:
+        if not check.ready:
+            if not self._staff.has_alert(REASON_STORAGE_FULL):
+                self.raise_alert(StaffAlert(reason=REASON_STORAGE_FULL, key=KEY_ALERT_STORAGE_FULL))
+        elif self._staff.has_alert(REASON_STORAGE_FULL):
+            log.info("storage_restored")
+            if self._staff.clear(REASON_STORAGE_FULL) and self.state is S.OUT_OF_SERVICE:
+                self._go(S.ATTRACT, reason="storage_restored")
+            else:
+                self._refresh()
 
     # -- staff ------------------------------------------------------------------------------
     def raise_alert(self, alert: StaffAlert) -> None:
@@ -471,8 +517,11 @@ class JourneyController:
             self._close(outcome=self._s.outcome, reason="documents_taken")
 
     def tick(self) -> None:
-        """Call about once a second: applies the inactivity time-out of the current state."""
+        """Call about once a second: applies the inactivity time-out of the current state, and
+        watches the free disk space while idle."""
         state = self.state
+        if state in (S.ATTRACT, S.OUT_OF_SERVICE):
+            self._storage.poll(self._storage_polled)
         limit = self._settings.timeouts_s.get(state)
         if limit is None:
             return

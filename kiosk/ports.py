@@ -294,6 +294,13 @@ class StaffAlert:
     reference: str | None = None
 
 
+class StoragePort(Protocol):
+    def check(self) -> Future[DeviceCheck]:
+        """Whether the kiosk's data and log folders can take an order's records (free space and a
+        probe write); `state` is "ready", "low_space" or "not_writable"."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ports:
     card: CardPort
@@ -302,6 +309,8 @@ class Ports:
     issuer: IssuerPort
     printer: PrinterPort
     outbox: OutboxPort
+    storage: StoragePort | None = None
+    """Checked before each payment and while idle; None: not checked (tests of other parts)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from hardware.errors import BorneError
 from hardware.payment.errors import DuplicateReference, InvalidTransition, UnknownPayment
 
 log = logging.getLogger(__name__)
@@ -140,15 +141,28 @@ def safe_masked_pan(pan: str) -> str:
     return "".join("*" if i in hidden else c for i, c in enumerate(pan))
 
 
+class JournalUnavailable(BorneError):
+    """The journal cannot be opened or is not a sound database: no payment may be taken."""
+
+    translation_key = "payment.unavailable"
+
+
 class PaymentJournal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise JournalUnavailable(f"cannot open the payment journal {self.path}") from err
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            self._db.close()
+            raise JournalUnavailable(f"the payment journal {self.path} is unusable") from err
 
     def close(self) -> None:
         with self._lock:
