@@ -88,7 +88,7 @@ class Kiosk:
         Raises when the terminal or the outbox cannot be readied. A seal token that cannot seal
         and payments waiting for staff are returned (and kept in `alerts`) instead.
         """
-        alerts = self._check_disk()
+        alerts = self.check_disk()
         sealer = self.issuer.preflight()
         sync = self.sync.start()
         sync.result(timeout=READY_TIMEOUT_S)
@@ -134,7 +134,7 @@ class Kiosk:
         )
         return self.alerts
 
-    def _check_disk(self) -> list[StaffAlert]:
+    def check_disk(self) -> list[StaffAlert]:
         """Damaged stores are moved aside and reported, files made private, free space checked."""
         alerts: list[StaffAlert] = []
         stores = (self.config.payment.journal, self.config.central.outbox)

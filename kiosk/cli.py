@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.config import KioskConfig, load_config
 from kiosk.logs import configure_logging
 from kiosk.staff_auth import hash_code
+from kiosk.storage import PRIVATE_UMASK
 
 if TYPE_CHECKING:
     from printing.token import TokenConfig
@@ -81,6 +82,7 @@ def run(*, config_path: Path | None) -> int:
     from kiosk import app  # noqa: PLC0415
 
     config = _config(config_path)
+    os.umask(PRIVATE_UMASK)  # records, logs and keys are the kiosk user's alone
     _logging(config, console=True)
     kiosk = app.build(config, token=app.token_config(config))
     try:
