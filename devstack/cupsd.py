@@ -154,6 +154,8 @@ class CupsdService:
                     "DefaultAuthType None",
                     "WebInterface No",
                     "ErrorPolicy abort-job",
+                    "PreserveJobFiles No",  # no copy of a certificate once its job is done
+                    "PreserveJobHistory 3600",  # job states (no document) for an hour
                     "<Location />",
                     "  Order allow,deny",
                     "  Allow all",

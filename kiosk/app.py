@@ -56,6 +56,7 @@ from printing.model import Commune
 from printing.paper import PaperTracker
 from printing.printer import CupsPrinter, DocumentPrinter
 from printing.seal import Sealer
+from printing.spool import sweep
 from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class Kiosk:
     printer: CupsPrinterAdapter | None = None
     issued: IssuanceLog | None = None
     """The documents sealed whose order is not settled yet (start-up recovery reads it)."""
+    keep_issued: bool = False
+    """The demo keeps the sealed PDFs it hands over in `var/spool`; a kiosk keeps none."""
 
     def ready(self) -> tuple[StaffAlert, ...]:
         """Resolve unfinished payments, load the seal key and open the outbox.
@@ -145,6 +148,9 @@ class Kiosk:
                 "kiosk_store_quarantined",
                 extra={"store": damaged.path.name, "problem": damaged.problem.value},
             )
+        sweep(self.config.printing.sweep_dirs)
+        if not self.keep_issued:  # sealed, never printed: a crash between the two
+            sweep([self.config.var_dir / "spool"], pattern="*.pdf")
         secure_tree(private_folders(self.config))
         if self.config.central.key_file is not None:
             secure_file(self.config.central.key_file)
@@ -325,6 +331,7 @@ def build(
         job_timeout_s=config.printing.job_timeout_s,
         output_dir=print_output or config.printing.output_dir,
         keep_spool=keep_issued,
+        sweep_dirs=config.printing.sweep_dirs,
         receipt_printer=CupsPrinter(queue=receipt_queue, server=config.printing.server)
         if receipt_queue is not None
         else None,
@@ -367,6 +374,7 @@ def build(
         health=board,
         printer=printer,
         issued=issued,
+        keep_issued=keep_issued,
         runners=[
             (runners["storage"], None),
             (runners["sync"], sync.close),

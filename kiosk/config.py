@@ -120,6 +120,9 @@ class PrintingConfig:
     paper_state: Path | None = None
     """The page counter / paper-level estimate file (`printing.paper.PaperTracker`)."""
     tray_capacity: int = 250
+    sweep_dirs: tuple[Path, ...] = ()
+    """Folders where printing leaves copies of documents (CUPS spool and temporary folders, the
+    cups-pdf spool): emptied at start-up and after every job."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -349,6 +352,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             receipt_queue=r.text("printing.receipt_queue", default="", allow_empty=True) or None,
             paper_state=r.path("printing.paper_state", default="var/data/paper.json"),
             tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
+            sweep_dirs=_paths(r, "printing.sweep_dirs"),
         ),
         central=CentralConfig(
             url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),
@@ -374,6 +378,15 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         managed=managed,
         storage=StorageConfig(min_free_mb=int(r.positive("storage.min_free_mb", int, default=64))),
     )
+
+
+def _paths(r: _Reader, key: str) -> tuple[Path, ...]:
+    found, value = r._lookup(key)
+    if not found:
+        return ()
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v for v in value):
+        raise ConfigError(key=key, value=value, expected="a list of folder paths")
+    return tuple(r.resolve(v) for v in value)
 
 
 def _staff(r: _Reader) -> StaffConfig:

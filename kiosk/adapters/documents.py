@@ -36,6 +36,7 @@ from printing.model import CertificateData, Commune, Person
 from printing.printer import CupsPrinter, JobResult, JobState, find_job_output
 from printing.render import render, verification_code
 from printing.seal import Sealer
+from printing.spool import sweep
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ class CupsPrinterAdapter:
         job_timeout_s: float,
         output_dir: Path | None = None,
         keep_spool: bool = False,
+        sweep_dirs: tuple[Path, ...] = (),
         receipt_printer: CupsPrinter | None = None,
         commune: Commune | None = None,
         commune_by_language: Mapping[str, Commune] | None = None,
@@ -266,6 +268,7 @@ class CupsPrinterAdapter:
         self._timeout = job_timeout_s
         self._output_dir = output_dir
         self._keep = keep_spool
+        self._sweep_dirs = sweep_dirs
         self._receipt_printer = receipt_printer
         self._commune = commune
         self._communes = dict(commune_by_language or {})
@@ -350,7 +353,13 @@ class CupsPrinterAdapter:
         )
         return self._outcome(result, what="claim_slip", operation_id=slip.reference)
 
+    def _after_job(self, result: JobResult) -> None:
+        """A finished job leaves no copy behind; a job still running keeps its files."""
+        if result.state.final:
+            sweep(self._sweep_dirs)
+
     def _outcome(self, result: JobResult, *, what: str, operation_id: str) -> PrintOutcome:
+        self._after_job(result)
         on_main = self._receipt_printer is None
         output = None
         if result.completed and on_main and self._output_dir is not None:
@@ -417,15 +426,18 @@ class CupsPrinterAdapter:
 
     def _print(self, document: IssuedDocument) -> PrintOutcome:
         self._runner.assert_owner_thread()
-        job_id = self._printer.submit(document.pdf_path, title=document.document_id)
-        if self._issued is not None:
-            self._issued.set_job(document.document_id, job_id)
-        result = self._printer.wait(job_id, timeout=self._timeout)
+        try:
+            job_id = self._printer.submit(document.pdf_path, title=document.document_id)
+            if self._issued is not None:
+                self._issued.set_job(document.document_id, job_id)
+            result = self._printer.wait(job_id, timeout=self._timeout)
+        finally:
+            if not self._keep:  # the personal copy leaves the disk once CUPS has it, or failed
+                document.pdf_path.unlink(missing_ok=True)
+        self._after_job(result)
         output = None
         if result.completed and self._output_dir is not None:
             output = find_job_output(self._output_dir, job_id)
-        if not self._keep:  # the personal copy leaves the disk as soon as CUPS is done with it
-            document.pdf_path.unlink(missing_ok=True)
         log.info(
             "document_printed" if result.completed else "print_failed",
             extra={
