@@ -14,12 +14,13 @@ APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig softhsm2 cups printer
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxcb-cursor0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxkbcommon-x11-0 xvfb xauth cage chromium espeak-ng
 
-.PHONY: help setup system-packages venv pki test lint typecheck contracts pytest demo bench bundle sim-up sim-down clean
+.PHONY: help setup system-packages venv pki test lint typecheck contracts pytest demo bench soak bundle sim-up sim-down clean
 
 help:
 	@echo "make demo    set up everything and run the kiosk on simulated hardware (autoplay: make demo AUTOPLAY=1)"
 	@echo "make test    set up everything and run ruff, mypy --strict, import-linter and pytest"
 	@echo "make bench   run the benchmarks and write bench/RESULTS.md"
+	@echo "make soak    500 scripted residents through the simulated stack: memory, fds, threads (SOAK_SESSIONS=n)"
 	@echo "make bundle  build the one-folder PyInstaller bundle in dist/kiosk"
 
 setup: system-packages venv pki
@@ -78,6 +79,10 @@ sim-down:
 
 bench: setup
 	$(PY) -m bench
+
+SOAK_SESSIONS ?= 500
+soak: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.soak.run --sessions $(SOAK_SESSIONS)
 
 bundle: venv
 	$(VENV)/bin/pyinstaller --noconfirm --clean kiosk.spec

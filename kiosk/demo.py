@@ -25,6 +25,7 @@ from kiosk.cli import (
     autoplay_summary,
 )
 from kiosk.config import KioskConfig
+from kiosk.storage import PRIVATE_UMASK
 
 if TYPE_CHECKING:
     from printing.token import TokenConfig
@@ -171,6 +172,7 @@ def demo(
     except sim.SimStartError as err:
         sys.stderr.write(f"kiosk: {err}\n")
         return EXIT_COMPONENT
+    os.umask(PRIVATE_UMASK)  # the simulators are started: from here on files are the kiosk's alone
     _announce([f.announcement for f in stack.fallbacks])
     try:
         config = _with_endpoints(config, endpoints)
