@@ -40,6 +40,8 @@ class Mode(enum.Enum):
 class _Inert:
     """Stands for every device port: screenshots never drive a device."""
 
+    storage = None  # nor check the disk
+
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError(f"screenshots do not use devices ({name})")
 
