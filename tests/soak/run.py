@@ -52,6 +52,8 @@ def sample(pid: int) -> Sample | None:
     except OSError:
         return None
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    if "VmRSS" not in fields:  # exiting: a zombie has no memory left to report
+        return None
     return Sample(
         rss_kib=int(fields["VmRSS"].split()[0]),
         fds=fds,
