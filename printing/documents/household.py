@@ -10,10 +10,10 @@ from printing.documents.base import (
     DocumentType,
     address_block,
     closing,
-    grid_before_closing,
     holder_block,
     para,
 )
+from printing.documents.tables import grid_before_closing
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {

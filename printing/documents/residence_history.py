@@ -11,11 +11,11 @@ from printing.documents.base import (
     address_block,
     body_text,
     closing,
-    grid_before_closing,
     holder_block,
     para,
 )
 from printing.documents.eligibility import needs_history
+from printing.documents.tables import grid_before_closing
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {

@@ -10,7 +10,8 @@ import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from printing.documents import CATALOGUE, household, residence_history
-from printing.documents.base import BODY_WIDTH, CELL_PADDING, column_layout, make_styles
+from printing.documents.base import BODY_WIDTH, CELL_PADDING, make_styles
+from printing.documents.tables import column_layout
 from printing.fonts import register_fonts
 from printing.model import CertificateData
 from printing.render import render

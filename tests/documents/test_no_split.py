@@ -19,7 +19,8 @@ import pytest
 
 from devstack.register import certificate_data, lookup, persona_national_number
 from printing.documents import household, texts
-from printing.documents.base import column_layout, make_styles
+from printing.documents.base import make_styles
+from printing.documents.tables import column_layout
 from printing.fonts import register_fonts
 from printing.model import CertificateData, Person
 from printing.render import render
