@@ -53,8 +53,13 @@ class ToyTerminal:
             receipt_number=f"{len(self.charged):04d}",
         )
 
-    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
+    def lookup(
+        self, *, reference: str, amount_cents: int, last_receipt: str | None = None
+    ) -> PaymentOutcome | None:
         return None
+
+    def last_receipt(self) -> str | None:
+        return f"{len(self.charged):04d}" if self.charged else ""
 
     def status_enquiry(self) -> TerminalStatus:
         return TerminalStatus(ready=True, result_code=0, software_version="toy 1")

@@ -8,7 +8,6 @@ charged); once accepted, every ending is returned as an outcome value, `Unknown`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -23,8 +22,10 @@ from hardware.payment.errors import (
     TerminalNotReachable,
 )
 from hardware.payment.model import (
+    NOT_CHARGED,
     STATUS_ACCEPTED,
     Approved,
+    BrandTotal,
     Cancelled,
     Capabilities,
     Declined,
@@ -34,6 +35,7 @@ from hardware.payment.model import (
     TerminalStatus,
     Unknown,
 )
+from hardware.payment.recovery import LastTransaction, Verdict, decide
 from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu
@@ -70,10 +72,11 @@ class ZvtTimeouts:
         )
 
 
-def ecr_trace(reference: str) -> int:
-    """Six-digit trace number derived from the attempt's unique reference."""
-    digest = hashlib.sha256(reference.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 1_000_000
+CANCEL_ON_TERMINAL = "payment.cancel_on_terminal"
+"""Prompt sent when the terminal refuses or ignores the kiosk's abort: the resident must press
+the terminal's own cancel key."""
+
+BUSY_RETRIES = 5  # status enquiries while the terminal says a transaction runs, during recovery
 
 
 class _Ambiguous(Exception):
@@ -88,6 +91,7 @@ class _Transaction:
     abort_code: int | None = None
     ecr_aborted: bool = False
     customer_timed_out: bool = False
+    abort_refused: bool = False
     completion: msg.Completion | None = None
 
 
@@ -226,10 +230,13 @@ class ZvtTerminal:
                 except LinkError as err:
                     self._disconnect()
                     raise _Ambiguous("terminal went silent") from err
-            reply = msg.ack()
+            reply: Apdu | None = msg.ack()
             if isinstance(message, msg.IntermediateStatus):
                 waiting_for_card = message.code == msg.STATUS_INSERT_CARD
                 key = msg.status_key(message.code)
+                if tx.ecr_aborted and not tx.abort_refused and key != last_key:
+                    # the terminal goes on after our abort: only its own cancel key stops it now
+                    self._abort_refused(tx, on_status)
                 if key != last_key:
                     on_status(key)
                     last_key = key
@@ -246,10 +253,21 @@ class ZvtTerminal:
                 tx.completed, tx.completion = True, message
             elif isinstance(message, msg.TerminalAbort):
                 tx.abort_code = message.result_code
-            self._reply(link, reply)
+            elif isinstance(message, (msg.Positive, msg.ErrorReply)):
+                reply = None  # an answer (to our abort), not a message to acknowledge
+                if isinstance(message, msg.ErrorReply) and tx.ecr_aborted:
+                    self._abort_refused(tx, on_status)
+            if reply is not None:
+                self._reply(link, reply)
             if tx.completed or tx.abort_code is not None:
                 return tx
             message = None
+
+    @staticmethod
+    def _abort_refused(tx: _Transaction, on_status: StatusCallback) -> None:
+        tx.abort_refused = True
+        log.info("terminal refused the abort; cancel on the terminal")
+        on_status(CANCEL_ON_TERMINAL)
 
     def _reply(self, link: ApduLink, apdu: Apdu) -> None:
         try:
@@ -298,11 +316,7 @@ class ZvtTerminal:
         if amount_cents <= 0:
             raise ValueError("amount must be positive")
         self._abort.clear()
-        apdu = msg.authorisation(
-            amount_cents=amount_cents,
-            currency=_CURRENCIES[currency],
-            ecr_trace=ecr_trace(reference),
-        )
+        apdu = msg.authorisation(amount_cents=amount_cents, currency=_CURRENCIES[currency])
         log.info("payment requested", extra={"reference": reference, "amount": amount_cents})
         try:
             first = self._start(apdu)
@@ -312,10 +326,7 @@ class ZvtTerminal:
             log.warning("payment result unknown", extra={"reference": reference})
             return Unknown(reference=reference, detail=str(err))
         info = tx.info
-        if info is not None and (
-            (info.ecr_trace is not None and info.ecr_trace != ecr_trace(reference))
-            or (info.amount_cents is not None and info.amount_cents != amount_cents)
-        ):
+        if info is not None and info.amount_cents is not None and info.amount_cents != amount_cents:
             # The answer echoes another request: never attribute it to this attempt.
             log.warning(
                 "terminal answer does not match the request", extra={"reference": reference}
@@ -335,23 +346,72 @@ class ZvtTerminal:
             return Cancelled(reference=reference, reason_code=code, timed_out=tx.customer_timed_out)
         return Declined(reference=reference, reason_code=code, reason=msg.result_key(code))
 
-    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
-        apdu = msg.password_command(msg.STATUS_ENQUIRY, password=self._password)
-        tx = self._simple(apdu, status_enquiry=True)
+    def lookup(
+        self, *, reference: str, amount_cents: int, last_receipt: str | None = None
+    ) -> PaymentOutcome | None:
+        """Status enquiry until the terminal is idle, then Repeat Receipt (06 20) of its last
+        transaction, judged against `last_receipt` by `recovery.decide`.
+
+        Raises `TerminalBusy` while a transaction still runs, `TerminalNotReachable` when silent.
+        """
+        self._wait_until_idle()
+        try:
+            last, info, lines = self._last_transaction()
+        except CommandRefused as err:
+            return Unknown(reference=reference, detail=f"repeat receipt refused ({err.code:02X})")
+        verdict, why = decide(baseline=last_receipt, last=last, amount_cents=amount_cents)
+        log.info("payment looked up", extra={"reference": reference, "verdict": verdict.value})
+        if verdict is Verdict.APPROVED and info is not None:
+            return _approved(info, reference=reference, lines=lines, amount=amount_cents)
+        if verdict is Verdict.NOT_CHARGED:
+            return Cancelled(reference=reference, reason=NOT_CHARGED)
+        if verdict is Verdict.CANCELLED and last is not None:
+            return Cancelled(reference=reference, reason_code=last.result_code)
+        if verdict is Verdict.DECLINED and last is not None:
+            return Declined(
+                reference=reference,
+                reason_code=last.result_code,
+                reason=msg.result_key(last.result_code),
+                receipt_number=last.receipt_number,
+            )
+        return Unknown(reference=reference, detail=why)
+
+    def _wait_until_idle(self) -> None:
+        for attempt in range(BUSY_RETRIES):
+            try:
+                status = self._status_enquiry()
+            except TerminalBusy:
+                status = None
+            if status is not None and status.result_code not in msg.BUSY_CODES:
+                return
+            if attempt < BUSY_RETRIES - 1:
+                time.sleep(self._timeouts.ack / BUSY_RETRIES)
+        raise TerminalBusy("a transaction still runs on the terminal", device=DEVICE)
+
+    def _last_transaction(
+        self,
+    ) -> tuple[LastTransaction | None, msg.StatusInformation | None, list[str]]:
+        """Repeat Receipt: the terminal's last transaction (None when it holds none)."""
+        tx = self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
+        if tx.abort_code is not None:
+            return None, None, []
         info = tx.info
-        if info is None or info.ecr_trace != ecr_trace(reference):
-            return None
-        if info.amount_cents is not None and info.amount_cents != amount_cents:
-            return None
-        if info.result_code == msg.RESULT_SUCCESS:
-            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
-        if info.result_code == msg.RESULT_ABORTED:
-            return Cancelled(reference=reference, reason_code=info.result_code)
-        return Declined(
-            reference=reference,
-            reason_code=info.result_code,
-            reason=msg.result_key(info.result_code),
+        if info is None:
+            return LastTransaction(receipt_number="", amount_cents=None, result_code=0), None, []
+        receipt = f"{info.receipt_number:04d}" if info.receipt_number is not None else ""
+        last = LastTransaction(
+            receipt_number=receipt, amount_cents=info.amount_cents, result_code=info.result_code
         )
+        return last, info, tx.lines
+
+    def last_receipt(self) -> str | None:
+        try:
+            last, _, _ = self._last_transaction()
+        except CommandRefused:
+            return None
+        if last is None:
+            return ""
+        return last.receipt_number or None
 
     def status_enquiry(self) -> TerminalStatus:
         """05 01; a terminal that says "initialisation required" (0x51) is initialised once."""
@@ -417,15 +477,24 @@ class ZvtTerminal:
         return outcome
 
     def end_of_day(self) -> EndOfDay:
+        """06 50: the terminal settles with the host; totals per card group from BMP 60."""
         tx = self._simple(msg.password_command(msg.END_OF_DAY, password=self._password))
         code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
         if tx.info is not None and tx.abort_code is None:
             code = tx.info.result_code
+        totals = tx.info.totals if tx.info else None
         return EndOfDay(
             approved=code == msg.RESULT_SUCCESS,
             result_code=code,
             total_cents=tx.info.amount_cents if tx.info else None,
             receipt_lines=tuple(tx.lines),
+            totals=tuple(
+                BrandTotal(brand=g.group, count=g.count, amount_cents=g.amount_cents)
+                for g in (totals.groups if totals else ())
+                if g.count or g.amount_cents
+            ),
+            first_receipt=f"{totals.first_receipt:04d}" if totals else "",
+            last_receipt=f"{totals.last_receipt:04d}" if totals else "",
         )
 
     def repeat_receipt(self) -> tuple[str, ...]:
