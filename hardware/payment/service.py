@@ -36,6 +36,7 @@ from hardware.payment.model import (
     Approved,
     Cancelled,
     Declined,
+    EndOfDay,
     PaymentOutcome,
     PaymentTerminal,
     StatusCallback,
@@ -297,6 +298,26 @@ class PaymentService:
             return None
         self._record_outcome(record.reference, found)
         return found
+
+    # -- closure ------------------------------------------------------------------------------
+    def end_of_day(self) -> EndOfDay:
+        """Close the terminal's day (settlement with the acquirer); never while a payment runs."""
+        if not self._busy.acquire(blocking=False):
+            raise PaymentInProgress("a payment is in flight")
+        try:
+            closing = self.terminal.end_of_day()
+        finally:
+            self._busy.release()
+        log.info(
+            "terminal day closed",
+            extra={
+                "approved": closing.approved,
+                "count": closing.count,
+                "total": closing.total_cents,
+                "brands": {t.brand: t.count for t in closing.totals},
+            },
+        )
+        return closing
 
     # -- delivery -----------------------------------------------------------------------------
     def mark_delivering(self, reference: str) -> PaymentRecord:

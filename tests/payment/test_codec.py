@@ -5,6 +5,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt import totals
 from hardware.payment.zvt.codec import (
     BMP_LENGTHS,
     DLE,
@@ -215,18 +216,18 @@ status_infos = st.builds(
     currency=st.none() | st.just(978),
     totals=st.none()
     | st.builds(
-        msg.IndividualTotals,
+        totals.IndividualTotals,
         first_receipt=st.integers(0, 9999),
         last_receipt=st.integers(0, 9999),
         groups=st.tuples(
             *(
                 st.builds(
-                    msg.GroupTotal,
+                    totals.GroupTotal,
                     group=st.just(name),
                     count=st.integers(0, 255),
                     amount_cents=st.integers(0, 10**12 - 1),
                 )
-                for name in msg.TOTALS_GROUPS
+                for name in totals.TOTALS_GROUPS
             )
         ),
     ),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import serial
 
@@ -22,22 +22,19 @@ from hardware.payment.errors import (
     TerminalNotReachable,
 )
 from hardware.payment.model import (
-    NOT_CHARGED,
     STATUS_ACCEPTED,
     Approved,
-    BrandTotal,
-    Cancelled,
     Capabilities,
-    Declined,
     EndOfDay,
     PaymentOutcome,
     StatusCallback,
     TerminalStatus,
     Unknown,
 )
-from hardware.payment.recovery import LastTransaction, Verdict, decide
+from hardware.payment.recovery import decide
 from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt import results
 from hardware.payment.zvt.codec import Apdu
 from hardware.payment.zvt.link import (
     ApduLink,
@@ -46,6 +43,7 @@ from hardware.payment.zvt.link import (
     TcpApduLink,
     ZvtLink,
 )
+from hardware.payment.zvt.results import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +79,6 @@ BUSY_RETRIES = 5  # status enquiries while the terminal says a transaction runs,
 
 class _Ambiguous(Exception):
     """The terminal may have accepted the command, but the answer was lost."""
-
-
-@dataclass(slots=True, kw_only=True)
-class _Transaction:
-    info: msg.StatusInformation | None = None
-    lines: list[str] = field(default_factory=list)
-    completed: bool = False
-    abort_code: int | None = None
-    ecr_aborted: bool = False
-    customer_timed_out: bool = False
-    abort_refused: bool = False
-    completion: msg.Completion | None = None
 
 
 class ZvtTerminal:
@@ -211,10 +197,10 @@ class ZvtTerminal:
     # -- transaction phase --------------------------------------------------------------------
     def _run(
         self, first: msg.Positive, on_status: StatusCallback, *, status_enquiry: bool = False
-    ) -> _Transaction:
+    ) -> Transaction:
         """Follow the terminal until Completion / Abort; raise `_Ambiguous` if the link breaks."""
         link = self._connect()
-        tx = _Transaction()
+        tx = Transaction()
         customer_deadline = time.monotonic() + self._timeouts.customer
         waiting_for_card = False
         del first
@@ -264,7 +250,7 @@ class ZvtTerminal:
             message = None
 
     @staticmethod
-    def _abort_refused(tx: _Transaction, on_status: StatusCallback) -> None:
+    def _abort_refused(tx: Transaction, on_status: StatusCallback) -> None:
         tx.abort_refused = True
         log.info("terminal refused the abort; cancel on the terminal")
         on_status(CANCEL_ON_TERMINAL)
@@ -333,18 +319,7 @@ class ZvtTerminal:
             )
             self._disconnect()
             return Unknown(reference=reference, detail="answer belongs to another request")
-        return self._outcome(tx, reference=reference, amount_cents=amount_cents)
-
-    def _outcome(self, tx: _Transaction, *, reference: str, amount_cents: int) -> PaymentOutcome:
-        info = tx.info
-        code = tx.abort_code if tx.abort_code is not None else (info.result_code if info else None)
-        if tx.completed and info is not None and info.result_code == msg.RESULT_SUCCESS:
-            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
-        if code is None:
-            return Unknown(reference=reference, detail="completion without status information")
-        if code == msg.RESULT_ABORTED or tx.ecr_aborted:
-            return Cancelled(reference=reference, reason_code=code, timed_out=tx.customer_timed_out)
-        return Declined(reference=reference, reason_code=code, reason=msg.result_key(code))
+        return results.outcome(tx, reference=reference, amount_cents=amount_cents)
 
     def lookup(
         self, *, reference: str, amount_cents: int, last_receipt: str | None = None
@@ -356,25 +331,15 @@ class ZvtTerminal:
         """
         self._wait_until_idle()
         try:
-            last, info, lines = self._last_transaction()
+            tx = self._repeat_receipt()
         except CommandRefused as err:
             return Unknown(reference=reference, detail=f"repeat receipt refused ({err.code:02X})")
+        last = results.last_transaction(tx)
         verdict, why = decide(baseline=last_receipt, last=last, amount_cents=amount_cents)
         log.info("payment looked up", extra={"reference": reference, "verdict": verdict.value})
-        if verdict is Verdict.APPROVED and info is not None:
-            return _approved(info, reference=reference, lines=lines, amount=amount_cents)
-        if verdict is Verdict.NOT_CHARGED:
-            return Cancelled(reference=reference, reason=NOT_CHARGED)
-        if verdict is Verdict.CANCELLED and last is not None:
-            return Cancelled(reference=reference, reason_code=last.result_code)
-        if verdict is Verdict.DECLINED and last is not None:
-            return Declined(
-                reference=reference,
-                reason_code=last.result_code,
-                reason=msg.result_key(last.result_code),
-                receipt_number=last.receipt_number,
-            )
-        return Unknown(reference=reference, detail=why)
+        return results.looked_up(
+            verdict, why=why, tx=tx, reference=reference, amount_cents=amount_cents
+        )
 
     def _wait_until_idle(self) -> None:
         for attempt in range(BUSY_RETRIES):
@@ -388,25 +353,13 @@ class ZvtTerminal:
                 time.sleep(self._timeouts.ack / BUSY_RETRIES)
         raise TerminalBusy("a transaction still runs on the terminal", device=DEVICE)
 
-    def _last_transaction(
-        self,
-    ) -> tuple[LastTransaction | None, msg.StatusInformation | None, list[str]]:
-        """Repeat Receipt: the terminal's last transaction (None when it holds none)."""
-        tx = self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
-        if tx.abort_code is not None:
-            return None, None, []
-        info = tx.info
-        if info is None:
-            return LastTransaction(receipt_number="", amount_cents=None, result_code=0), None, []
-        receipt = f"{info.receipt_number:04d}" if info.receipt_number is not None else ""
-        last = LastTransaction(
-            receipt_number=receipt, amount_cents=info.amount_cents, result_code=info.result_code
-        )
-        return last, info, tx.lines
+    def _repeat_receipt(self) -> Transaction:
+        """06 20: the terminal's last transaction, its status information and receipt."""
+        return self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
 
     def last_receipt(self) -> str | None:
         try:
-            last, _, _ = self._last_transaction()
+            last = results.last_transaction(self._repeat_receipt())
         except CommandRefused:
             return None
         if last is None:
@@ -448,7 +401,7 @@ class ZvtTerminal:
         tx = self._simple(msg.password_command(msg.DIAGNOSIS, password=self._password))
         return tx.abort_code is None
 
-    def _simple(self, apdu: Apdu, *, status_enquiry: bool = False) -> _Transaction:
+    def _simple(self, apdu: Apdu, *, status_enquiry: bool = False) -> Transaction:
         """A command that cannot move money: an ambiguous ending is just 'not reachable'."""
         try:
             return self._run(self._start(apdu), _ignore, status_enquiry=status_enquiry)
@@ -471,7 +424,7 @@ class ZvtTerminal:
             tx = self._run(self._start(apdu), _ignore)
         except _Ambiguous as err:
             return Unknown(reference=reference, detail=str(err))
-        outcome = self._outcome(tx, reference=reference, amount_cents=amount_cents)
+        outcome = results.outcome(tx, reference=reference, amount_cents=amount_cents)
         if isinstance(outcome, Approved) and tx.info and tx.info.amount_cents is not None:
             outcome = replace(outcome, amount_cents=tx.info.amount_cents)
         return outcome
@@ -482,41 +435,11 @@ class ZvtTerminal:
         code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
         if tx.info is not None and tx.abort_code is None:
             code = tx.info.result_code
-        totals = tx.info.totals if tx.info else None
-        return EndOfDay(
-            approved=code == msg.RESULT_SUCCESS,
-            result_code=code,
-            total_cents=tx.info.amount_cents if tx.info else None,
-            receipt_lines=tuple(tx.lines),
-            totals=tuple(
-                BrandTotal(brand=g.group, count=g.count, amount_cents=g.amount_cents)
-                for g in (totals.groups if totals else ())
-                if g.count or g.amount_cents
-            ),
-            first_receipt=f"{totals.first_receipt:04d}" if totals else "",
-            last_receipt=f"{totals.last_receipt:04d}" if totals else "",
-        )
+        return results.closing(tx, result_code=code)
 
     def repeat_receipt(self) -> tuple[str, ...]:
-        tx = self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
-        return tuple(tx.lines)
+        return tuple(self._repeat_receipt().lines)
 
 
 def _ignore(key: str) -> None:
     del key
-
-
-def _approved(
-    info: msg.StatusInformation, *, reference: str, lines: list[str], amount: int
-) -> Approved:
-    return Approved(
-        amount_cents=info.amount_cents if info.amount_cents is not None else amount,
-        reference=reference,
-        auth_code=info.auth_code,
-        receipt_number=f"{info.receipt_number:04d}" if info.receipt_number is not None else "",
-        masked_pan=info.masked_pan,
-        card_brand=info.card_brand,
-        receipt_lines=tuple(lines),
-        terminal_id=info.terminal_id,
-        trace=f"{info.trace:06d}" if info.trace is not None else "",
-    )

@@ -31,6 +31,7 @@ from types import TracebackType
 
 from hardware.payment.transport import LinkError
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt import totals
 from hardware.payment.zvt.codec import Apdu, FrameReceived, Transport, TransportByte
 from hardware.payment.zvt.link import LinkTimeouts, TcpApduLink, ZvtLink
 from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
@@ -299,6 +300,7 @@ class TerminalSimulator:
         self.card = ("Bancontact", "670300******1234")  # brand and masked PAN of the next payments
         self.pin_prompts = 20  # PIN prompts of `NO_ECR_ABORT` before the resident goes on
         self.commands: deque[tuple[int, int]] = deque(maxlen=200)
+        self.received: deque[Apdu] = deque(maxlen=200)  # the ECR's commands, as sent
         # What the ECR answered to terminal messages (80 00 00, or 06 B0 to abort).
         self.ecr_answers: deque[tuple[int, int]] = deque(maxlen=200)
         self.bytes_written = 0
@@ -514,6 +516,7 @@ class TerminalSimulator:
         if apdu.cls in (msg.ACK_CLASS, msg.ERROR_CLASS):
             return  # a late answer to a dialogue the terminal already gave up
         self.commands.append(apdu.command)
+        self.received.append(apdu)
         command = msg.parse_ecr_command(apdu)
         if self.scenario is Scenario.BUSY and command.command != msg.STATUS_ENQUIRY:
             link.send(msg.error_reply(msg.RESULT_RECEIVER_NOT_READY))
@@ -803,18 +806,18 @@ class TerminalSimulator:
 _GROUPS = {"girocard": "girocard", "Visa": "Visa", "Mastercard": "Eurocard", "Amex": "Amex"}
 
 
-def _totals(settled: tuple[TerminalRecord, ...]) -> msg.IndividualTotals:
+def _totals(settled: tuple[TerminalRecord, ...]) -> totals.IndividualTotals:
     counts: dict[str, tuple[int, int]] = {}
     for record in settled:
         group = _GROUPS.get(record.brand, "other")
         count, amount = counts.get(group, (0, 0))
         counts[group] = (count + 1, amount + record.amount_cents)
     receipts = [r.receipt for r in settled]
-    return msg.IndividualTotals(
+    return totals.IndividualTotals(
         first_receipt=min(receipts, default=0),
         last_receipt=max(receipts, default=0),
         groups=tuple(
-            msg.GroupTotal(group=name, count=count, amount_cents=amount)
+            totals.GroupTotal(group=name, count=count, amount_cents=amount)
             for name, (count, amount) in counts.items()
         ),
     )
