@@ -35,9 +35,10 @@ from hardware.payment.recovery import decide
 from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt import results
-from hardware.payment.zvt.codec import Apdu
+from hardware.payment.zvt.codec import Apdu, CodecError
 from hardware.payment.zvt.link import (
     ApduLink,
+    Corrupted,
     LinkTimeouts,
     NoAck,
     TcpApduLink,
@@ -172,9 +173,7 @@ class ZvtTerminal:
         deadline = time.monotonic() + self._timeouts.command
         while True:
             try:
-                answer = msg.parse_terminal_message(
-                    link.receive(timeout=max(0.0, deadline - time.monotonic()))
-                )
+                answer = _receive(link, timeout=max(0.0, deadline - time.monotonic()))
             except LinkError as err:
                 self._disconnect()
                 raise _Ambiguous("no answer to the command") from err
@@ -209,9 +208,8 @@ class ZvtTerminal:
         while True:
             if message is None:
                 try:
-                    message = msg.parse_terminal_message(
-                        link.receive(timeout=self._timeouts.silence),
-                        status_enquiry=status_enquiry,
+                    message = _receive(
+                        link, timeout=self._timeouts.silence, status_enquiry=status_enquiry
                     )
                 except LinkError as err:
                     self._disconnect()
@@ -443,3 +441,16 @@ class ZvtTerminal:
 
 def _ignore(key: str) -> None:
     del key
+
+
+def _receive(
+    link: ApduLink, *, timeout: float, status_enquiry: bool = False
+) -> msg.TerminalMessage:
+    """The next terminal message; one that is well framed but unreadable (bad BCD, broken TLV...)
+    is a corrupted line, never guessed at: what it said may have been the approval."""
+    apdu = link.receive(timeout=timeout)
+    try:
+        return msg.parse_terminal_message(apdu, status_enquiry=status_enquiry)
+    except CodecError as err:
+        log.warning("unreadable terminal message", extra={"cls": apdu.cls, "instr": apdu.instr})
+        raise Corrupted(str(err)) from err
