@@ -69,11 +69,13 @@ def _leave(state: PaymentState, sim: TerminalSimulator, journal: PaymentJournal)
     reference = f"bench-{state.value}"
     terminal = ZvtTerminal(sim.address, timeouts=TIMEOUTS)
     try:
+        # as the service journals an attempt: with the terminal's newest receipt number
+        baseline = terminal.last_receipt() if state in (S.SENDING, S.IN_PROGRESS) else None
         if state is S.SENDING:
-            journal.create(reference=reference, amount_cents=300)
+            journal.create(reference=reference, amount_cents=300, baseline_receipt=baseline)
             journal.set_state(reference, S.SENDING)
         elif state is S.IN_PROGRESS:
-            journal.create(reference=reference, amount_cents=300)
+            journal.create(reference=reference, amount_cents=300, baseline_receipt=baseline)
             journal.set_state(reference, S.SENDING)
             journal.set_state(reference, S.IN_PROGRESS)
             terminal.pay(amount_cents=300, reference=reference, on_status=_ignore)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hardware.errors import BorneError
+from hardware.payment.registry import protocols as payment_protocols
 from kiosk.staff_auth import CodeHash, StaffCodeFormatError
 from offline_queue.managed_config import (
     ManagedConfigError,
@@ -337,8 +338,8 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         ),
         eid=eid,
         payment=PaymentConfig(
-            protocol=r.choice("payment.protocol", ("zvt",)),
-            port=str(r.path("payment.port")),
+            protocol=r.choice("payment.protocol", payment_protocols()),
+            port=_terminal_address(r, "payment.port"),
             baudrate=r.get("payment.baudrate", int, default=9600),
             journal=r.path("payment.journal"),
             timeout_scale=r.get("payment.timeout_scale", float, default=1.0),
@@ -387,6 +388,12 @@ def _paths(r: _Reader, key: str) -> tuple[Path, ...]:
     if not isinstance(value, list) or any(not isinstance(v, str) or not v for v in value):
         raise ConfigError(key=key, value=value, expected="a list of folder paths")
     return tuple(r.resolve(v) for v in value)
+
+
+def _terminal_address(r: _Reader, key: str) -> str:
+    """A serial device (a path) or a transport URL such as ``tcp://host:port``, kept as written."""
+    raw = r.text(key)
+    return raw if "://" in raw else str(r.resolve(raw))
 
 
 def _staff(r: _Reader) -> StaffConfig:

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
+from hardware.payment.model import EndOfDay
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 from printing.model import Address, Person
 
@@ -158,6 +159,12 @@ class PaymentPort(Protocol):
 
         Fails (`PaymentsSuspended`) when a payment's outcome is still unknown afterwards: the kiosk
         then stays out of service.
+        """
+
+    def end_of_day(self) -> Future[EndOfDay]:
+        """Close the terminal's day: what it settled, per card brand (count and amount).
+
+        Refused (`PaymentInProgress`) while a payment runs; for the fleet and maintenance tools.
         """
 
     def cancel(self) -> None:

@@ -17,7 +17,14 @@ from typing import Any
 
 from hardware.errors import BorneError
 from hardware.payment.journal import PaymentJournal
-from hardware.payment.model import Approved, Cancelled, Declined, Unknown
+from hardware.payment.model import (
+    Approved,
+    Cancelled,
+    Declined,
+    EndOfDay,
+    PaymentOutcome,
+    Unknown,
+)
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 
@@ -79,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _to_json(value: object) -> dict[str, Any]:
+    if isinstance(value, EndOfDay):
+        return {"type": "EndOfDay", **asdict(value), "count": value.count}
     if is_dataclass(value) and not isinstance(value, type):
         return {"type": type(value).__name__, **asdict(value)}
     return {"type": type(value).__name__, "value": value}
@@ -94,15 +103,28 @@ def _run(terminal: ZvtTerminal, args: argparse.Namespace) -> object:
         terminal.send_abort()
         return {"type": "AbortSent"}
     if command == "reverse":
-        return terminal.reverse(receipt_number=args.receipt)
+        return _noted(terminal.reverse(receipt_number=args.receipt), args)
     if command == "refund":
-        return terminal.refund(amount_cents=args.amount_cents)
+        return _noted(terminal.refund(amount_cents=args.amount_cents), args)
     if command == "end-of-day":
         return terminal.end_of_day()
     if command == "register":
         terminal.register()
         return {"type": "Registered"}
     return {"type": "ReceiptCopy", "receipt_lines": list(terminal.repeat_receipt())}
+
+
+def _noted(outcome: PaymentOutcome, args: argparse.Namespace) -> PaymentOutcome:
+    """The kiosk's journal learns the receipt number a service command used on the terminal:
+    recovery compares the terminal's last receipt with the newest one the journal knows."""
+    path: Path = args.journal
+    if isinstance(outcome, Approved) and outcome.receipt_number and path.exists():
+        journal = PaymentJournal(path)
+        try:
+            journal.note_receipt(outcome.receipt_number)
+        finally:
+            journal.close()
+    return outcome
 
 
 def _pay(terminal: ZvtTerminal, args: argparse.Namespace) -> object:

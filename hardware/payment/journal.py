@@ -80,7 +80,12 @@ CREATE TABLE IF NOT EXISTS payments (
     trace TEXT NOT NULL DEFAULT '',
     reason_code INTEGER,
     receipt_lines TEXT NOT NULL DEFAULT '[]',
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL DEFAULT '',
+    baseline_receipt TEXT
+);
+CREATE TABLE IF NOT EXISTS terminal_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS transitions (
     id INTEGER PRIMARY KEY,
@@ -121,6 +126,10 @@ class PaymentRecord:
     reason_code: int | None = None
     receipt_lines: tuple[str, ...] = ()
     detail: str = ""
+    baseline_receipt: str | None = None  # newest receipt known before the attempt (None: unknown)
+
+
+_LAST_RECEIPT = "last_receipt"
 
 
 def _now() -> str:
@@ -160,6 +169,9 @@ class PaymentJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            columns = {r["name"] for r in self._db.execute("PRAGMA table_info(payments)")}
+            if "baseline_receipt" not in columns:  # a journal written before receipts were kept
+                self._db.execute("ALTER TABLE payments ADD COLUMN baseline_receipt TEXT")
         except sqlite3.Error as err:
             self._db.close()
             raise JournalUnavailable(f"the payment journal {self.path} is unusable") from err
@@ -168,15 +180,32 @@ class PaymentJournal:
         with self._lock:
             self._db.close()
 
-    def create(self, *, reference: str, amount_cents: int, currency: str = "EUR") -> PaymentRecord:
+    def create(
+        self,
+        *,
+        reference: str,
+        amount_cents: int,
+        currency: str = "EUR",
+        baseline_receipt: str | None = None,
+    ) -> PaymentRecord:
+        """Journal an attempt before it is sent, with the terminal's newest receipt number known
+        at that moment (what recovery compares the terminal's last receipt with)."""
         now = _now()
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.execute(
                     "INSERT INTO payments (reference, amount_cents, currency, state, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (reference, amount_cents, currency, S.CREATED.value, now, now),
+                    " updated_at, baseline_receipt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        reference,
+                        amount_cents,
+                        currency,
+                        S.CREATED.value,
+                        now,
+                        now,
+                        baseline_receipt,
+                    ),
                 )
                 self._db.execute("COMMIT")
             except sqlite3.IntegrityError as err:
@@ -229,6 +258,23 @@ class PaymentJournal:
             extra={"reference": reference, "from_state": current.value, "to_state": state.value},
         )
 
+    def note_receipt(self, receipt_number: str) -> None:
+        """The terminal reported this receipt number (payment, refusal, reversal, refund...)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO terminal_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (_LAST_RECEIPT, receipt_number),
+            )
+
+    def last_receipt(self) -> str | None:
+        """The newest receipt number the terminal reported ("" = it had none; None = unknown)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM terminal_state WHERE key = ?", (_LAST_RECEIPT,)
+            ).fetchone()
+        return None if row is None else str(row["value"])
+
     def get(self, reference: str) -> PaymentRecord:
         with self._lock:
             row = self._db.execute(
@@ -276,4 +322,5 @@ def _record(row: sqlite3.Row) -> PaymentRecord:
         reason_code=row["reason_code"],
         receipt_lines=tuple(json.loads(row["receipt_lines"])),
         detail=row["detail"],
+        baseline_receipt=row["baseline_receipt"],
     )

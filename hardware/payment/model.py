@@ -35,6 +35,7 @@ class Declined:
     reference: str
     reason_code: int
     reason: str = "payment.declined"
+    receipt_number: str = ""  # a terminal may number a refusal's receipt too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,6 +44,11 @@ class Cancelled:
     reason_code: int | None = None
     timed_out: bool = False
     reason: str = "payment.cancelled"
+
+
+NOT_CHARGED = "payment.not_charged"
+"""`Cancelled.reason` when recovery proved the attempt never reached the card (nothing new on the
+terminal since the attempt was journaled)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,11 +84,27 @@ class TerminalStatus:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BrandTotal:
+    brand: str
+    count: int
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EndOfDay:
+    """The terminal's closure: what it settled since the previous one."""
+
     approved: bool
     result_code: int
     total_cents: int | None = None
     receipt_lines: tuple[str, ...] = ()
+    totals: tuple[BrandTotal, ...] = ()  # per card brand, only brands with transactions
+    first_receipt: str = ""
+    last_receipt: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(t.count for t in self.totals)
 
 
 class PaymentTerminal(Protocol):
@@ -99,8 +121,19 @@ class PaymentTerminal(Protocol):
         on_status: StatusCallback,
     ) -> PaymentOutcome: ...
 
-    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
-        """The terminal's own record of this attempt, or None if it has none."""
+    def lookup(
+        self, *, reference: str, amount_cents: int, last_receipt: str | None = None
+    ) -> PaymentOutcome | None:
+        """What became of an attempt whose answer was lost.
+
+        `last_receipt` is the newest receipt number the kiosk knew before the attempt ("" when the
+        terminal had none, None when unknown). Returns an outcome, `Unknown` with the reason when
+        the evidence is not conclusive, or None when the terminal has no record at all.
+        """
+
+    def last_receipt(self) -> str | None:
+        """The receipt number of the terminal's last transaction ("" if none, None if the
+        protocol cannot tell); asks the terminal, never charges."""
 
     def status_enquiry(self) -> TerminalStatus: ...
 

@@ -31,10 +31,12 @@ from hardware.payment.errors import (
 )
 from hardware.payment.journal import BLOCKING_STATES, PaymentJournal, PaymentRecord, PaymentState
 from hardware.payment.model import (
+    NOT_CHARGED,
     STATUS_ACCEPTED,
     Approved,
     Cancelled,
     Declined,
+    EndOfDay,
     PaymentOutcome,
     PaymentTerminal,
     StatusCallback,
@@ -173,7 +175,12 @@ class PaymentService:
         try:
             if self.journal.in_states(BLOCKING_STATES):
                 raise PaymentsSuspended("unresolved payments must be recovered first")
-            self.journal.create(reference=reference, amount_cents=amount_cents, currency=currency)
+            self.journal.create(
+                reference=reference,
+                amount_cents=amount_cents,
+                currency=currency,
+                baseline_receipt=self._baseline(),
+            )
             self.journal.set_state(reference, S.SENDING)
 
             def status(key: str) -> None:
@@ -199,6 +206,24 @@ class PaymentService:
         finally:
             self._busy.release()
 
+    def _baseline(self) -> str | None:
+        """The terminal's newest receipt number before an attempt; asked once if never learnt."""
+        known = self.journal.last_receipt()
+        if known is not None:
+            return known
+        try:
+            learnt = self.terminal.last_receipt()
+        except DeviceError as err:
+            log.warning("last receipt unknown", extra={"error": type(err).__name__})
+            return None
+        if learnt is not None:
+            self.journal.note_receipt(learnt)
+        return learnt
+
+    def _note_receipt(self, receipt_number: str) -> None:
+        if receipt_number:
+            self.journal.note_receipt(receipt_number)
+
     def _accepted(self, reference: str) -> None:
         if self.journal.get(reference).state is S.SENDING:
             self.journal.set_state(reference, S.IN_PROGRESS)
@@ -212,6 +237,8 @@ class PaymentService:
         return outcome
 
     def _record_outcome(self, reference: str, outcome: Approved | Declined | Cancelled) -> None:
+        if isinstance(outcome, Approved | Declined):
+            self._note_receipt(outcome.receipt_number)
         if isinstance(outcome, Approved):
             self.journal.set_state(
                 reference,
@@ -225,7 +252,14 @@ class PaymentService:
                 receipt_lines=outcome.receipt_lines,
             )
         elif isinstance(outcome, Declined):
-            self.journal.set_state(reference, S.DECLINED, reason_code=outcome.reason_code)
+            self.journal.set_state(
+                reference,
+                S.DECLINED,
+                reason_code=outcome.reason_code,
+                receipt_number=outcome.receipt_number,
+            )
+        elif outcome.reason == NOT_CHARGED:
+            self.journal.set_state(reference, S.CANCELLED, detail=NOT_CHARGED)
         else:
             state = S.TIMED_OUT if outcome.timed_out else S.CANCELLED
             current = self.journal.get(reference).state
@@ -239,7 +273,9 @@ class PaymentService:
         self.journal.set_state(record.reference, S.RECOVERING)
         try:
             found = self.terminal.lookup(
-                reference=record.reference, amount_cents=record.amount_cents
+                reference=record.reference,
+                amount_cents=record.amount_cents,
+                last_receipt=record.baseline_receipt,
             )
         except DeviceError as err:
             log.warning(
@@ -248,16 +284,40 @@ class PaymentService:
             )
             self.journal.set_state(record.reference, S.UNKNOWN)
             return None
+        if isinstance(found, Cancelled) and found.reason == NOT_CHARGED and not sent_for_sure:
+            self.journal.set_state(record.reference, S.NOT_SENT, detail=NOT_CHARGED)
+            return found
         if found is None or isinstance(found, Unknown):
+            detail = found.detail if isinstance(found, Unknown) else "not found"
             if not final:
-                self.journal.set_state(record.reference, S.UNKNOWN)
+                self.journal.set_state(record.reference, S.UNKNOWN, detail=detail)
             elif sent_for_sure:
-                self._to_manual_review(record.reference, detail="not found")
+                self._to_manual_review(record.reference, detail=detail)
             else:
-                self.journal.set_state(record.reference, S.NOT_SENT, detail="not found")
+                self.journal.set_state(record.reference, S.NOT_SENT, detail=detail)
             return None
         self._record_outcome(record.reference, found)
         return found
+
+    # -- closure ------------------------------------------------------------------------------
+    def end_of_day(self) -> EndOfDay:
+        """Close the terminal's day (settlement with the acquirer); never while a payment runs."""
+        if not self._busy.acquire(blocking=False):
+            raise PaymentInProgress("a payment is in flight")
+        try:
+            closing = self.terminal.end_of_day()
+        finally:
+            self._busy.release()
+        log.info(
+            "terminal day closed",
+            extra={
+                "approved": closing.approved,
+                "count": closing.count,
+                "total": closing.total_cents,
+                "brands": {t.brand: t.count for t in closing.totals},
+            },
+        )
+        return closing
 
     # -- delivery -----------------------------------------------------------------------------
     def mark_delivering(self, reference: str) -> PaymentRecord:
@@ -288,6 +348,8 @@ class PaymentService:
                 extra={"reference": record.reference, "error": type(err).__name__},
             )
             return self.journal.get(record.reference)
+        if isinstance(outcome, Approved):
+            self._note_receipt(outcome.receipt_number)  # the reversal's own receipt
         if isinstance(outcome, Approved) or (
             isinstance(outcome, Declined) and outcome.reason == ALREADY_REVERSED
         ):

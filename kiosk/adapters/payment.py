@@ -20,7 +20,7 @@ from hardware.payment.errors import (
     TerminalBusy,
 )
 from hardware.payment.journal import BLOCKING_STATES, PaymentRecord, PaymentState
-from hardware.payment.model import Approved, Cancelled, Declined, PaymentOutcome, Unknown
+from hardware.payment.model import Approved, Cancelled, Declined, EndOfDay, PaymentOutcome, Unknown
 from hardware.payment.service import MAX_ATTEMPTS, Delivery, PaymentService
 from hardware.runner import DeviceRunner
 from kiosk import health
@@ -119,6 +119,10 @@ class ZvtPaymentAdapter:
     def unresolved(self) -> Future[tuple[str, ...]]:
         """References of payments whose outcome is still unknown (they block every new payment)."""
         return self._runner.submit(self._unresolved)
+
+    def end_of_day(self) -> Future[EndOfDay]:
+        """Close the terminal's day (06 50): totals per card brand, for the fleet and staff."""
+        return self._runner.submit(lambda: self._svc().end_of_day())
 
     def pending_reviews(self) -> Future[tuple[str, ...]]:
         """References of MANUAL_REVIEW payments staff have not acknowledged yet."""

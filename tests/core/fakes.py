@@ -18,6 +18,7 @@ from typing import TypeVar
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip, SlipLine, claim_code
 from hardware.payment.errors import PaymentsSuspended
+from hardware.payment.model import BrandTotal, EndOfDay
 from kiosk.journey import JourneyController, JourneySettings, JourneyView
 from kiosk.ports import (
     CardEventKind,
@@ -196,6 +197,18 @@ class FakePayment:
 
     def cancel(self) -> None:
         self.cancels += 1
+
+    def end_of_day(self) -> Future[EndOfDay]:
+        def work() -> EndOfDay:
+            total = sum(self.charged.values())
+            return EndOfDay(
+                approved=True,
+                result_code=0,
+                total_cents=total,
+                totals=(BrandTotal(brand="other", count=len(self.charged), amount_cents=total),),
+            )
+
+        return self._c.run(work)
 
     def pay(
         self, *, amount_cents: int, reference: str, on_prompt: Callable[[str], None]

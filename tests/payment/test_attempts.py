@@ -121,7 +121,7 @@ def test_lookup_reads_the_status_enquiry_completion(
     paid = terminal.pay(amount_cents=420, reference="op-6", on_status=_ignore)
     assert isinstance(paid, Approved)
     with caplog.at_level("WARNING", logger="hardware.payment.zvt.codec"):
-        found = terminal.lookup(reference="op-6", amount_cents=420)
+        found = terminal.lookup(reference="op-6", amount_cents=420, last_receipt="")
     assert isinstance(found, Approved)
     assert found.receipt_number == paid.receipt_number
     assert not [r for r in caplog.records if r.name == "hardware.payment.zvt.codec"]

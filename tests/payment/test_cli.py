@@ -138,6 +138,9 @@ def test_end_of_day(sim: TerminalSimulator) -> None:
     assert closing["type"] == "EndOfDay"
     assert closing["approved"] is True
     assert closing["total_cents"] == 300
+    # BMP 60: a Bancontact card is counted under "other" cards
+    assert closing["totals"] == [{"brand": "other", "count": 1, "amount_cents": 300}]
+    assert closing["count"] == 1
 
 
 def test_repeat_receipt_and_register(sim: TerminalSimulator) -> None:

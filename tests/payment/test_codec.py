@@ -5,6 +5,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt import totals
 from hardware.payment.zvt.codec import (
     BMP_LENGTHS,
     DLE,
@@ -60,15 +61,21 @@ def test_real_ack_frame_with_xmodem_crc_is_refused() -> None:
 
 
 def test_authorisation_with_dle_doubling() -> None:
-    # 06 01, 2.50 EUR, currency 0978, ECR trace 000010: the trace byte 0x10 is doubled on the line.
-    apdu = msg.authorisation(amount_cents=250, currency=978, ecr_trace=10)
+    # 06 01, 10.10 EUR, currency 0978: both 0x10 bytes of the amount are doubled on the line.
+    apdu = msg.authorisation(amount_cents=1010, currency=978)
     raw = encode_apdu(apdu)
-    assert raw.hex() == "06010e" + "04000000000250" + "490978" + "0b000010"
+    assert raw.hex() == "06010a" + "04000000001010" + "490978"
     frame = encode_frame(raw)
     body = raw.replace(b"\x10", b"\x10\x10")
     assert frame[:-2] == b"\x10\x02" + body + b"\x10\x03"
-    assert body.count(b"\x10\x10") == 1
+    assert body.count(b"\x10\x10") == 2
     assert decode_frame(frame) == raw
+
+
+def test_authorisation_sends_no_trace_number() -> None:
+    # The specification lists amount, currency and optional fields for 06 01, not BMP 0B.
+    apdu = msg.authorisation(amount_cents=250, currency=978)
+    assert [b.tag for b in decode_bmps(apdu.data)] == [0x04, 0x49]
 
 
 def test_extended_length() -> None:
@@ -200,13 +207,30 @@ status_infos = st.builds(
     result_code=st.integers(0, 255),
     amount_cents=st.none() | st.integers(0, 10**9),
     trace=st.none() | st.integers(0, 999_999),
-    ecr_trace=st.none() | st.integers(0, 999_999),
+    original_trace=st.none() | st.integers(0, 999_999),
     receipt_number=st.none() | st.integers(0, 9999),
     terminal_id=st.sampled_from(["", "52500001"]),
     auth_code=st.text(alphabet="ABC0123456789", max_size=8),
     card_type=st.none() | st.integers(0, 255),
     card_name=st.sampled_from(["", "Bancontact", "Maestro"]),
     currency=st.none() | st.just(978),
+    totals=st.none()
+    | st.builds(
+        totals.IndividualTotals,
+        first_receipt=st.integers(0, 9999),
+        last_receipt=st.integers(0, 9999),
+        groups=st.tuples(
+            *(
+                st.builds(
+                    totals.GroupTotal,
+                    group=st.just(name),
+                    count=st.integers(0, 255),
+                    amount_cents=st.integers(0, 10**12 - 1),
+                )
+                for name in totals.TOTALS_GROUPS
+            )
+        ),
+    ),
 )
 
 
@@ -221,12 +245,10 @@ def test_text_block_round_trip(lines: list[str]) -> None:
     assert parsed == msg.PrintText(lines=tuple(lines))
 
 
-@given(st.integers(1, 10**9), st.integers(0, 999_999))
-def test_authorisation_round_trip(amount: int, trace: int) -> None:
-    command = msg.parse_ecr_command(
-        msg.authorisation(amount_cents=amount, currency=978, ecr_trace=trace)
-    )
-    assert (command.amount_cents, command.currency, command.ecr_trace) == (amount, 978, trace)
+@given(st.integers(1, 10**9))
+def test_authorisation_round_trip(amount: int) -> None:
+    command = msg.parse_ecr_command(msg.authorisation(amount_cents=amount, currency=978))
+    assert (command.amount_cents, command.currency, command.ecr_trace) == (amount, 978, None)
 
 
 def test_reversal_carries_password_and_receipt() -> None:

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from hardware.payment.errors import TerminalBusy, TerminalNotReachable
-from hardware.payment.model import STATUS_ACCEPTED, Approved, Cancelled, Declined, Unknown
+from hardware.payment.model import (
+    NOT_CHARGED,
+    STATUS_ACCEPTED,
+    Approved,
+    Cancelled,
+    Declined,
+    Unknown,
+)
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.simulators.zvt import Scenario, TerminalSimulator
@@ -142,9 +149,12 @@ def test_power_loss_after_approval_is_unknown_then_found(
     assert isinstance(outcome, Unknown)
     sim.set_scenario(Scenario.APPROVE)
     sim.restart()
-    found = terminal.lookup(reference=reference, amount_cents=250)
+    found = terminal.lookup(reference=reference, amount_cents=250, last_receipt="")
     assert isinstance(found, Approved)
-    assert terminal.lookup(reference=ref(), amount_cents=250) is None
+    # an attempt journaled after that receipt never reached the terminal
+    later = terminal.lookup(reference=ref(), amount_cents=250, last_receipt=found.receipt_number)
+    assert isinstance(later, Cancelled)
+    assert later.reason == NOT_CHARGED
 
 
 def test_cable_pull_is_unknown_and_the_line_comes_back(
@@ -155,7 +165,9 @@ def test_cable_pull_is_unknown_and_the_line_comes_back(
     assert isinstance(
         terminal.pay(amount_cents=250, reference=reference, on_status=Statuses()), Unknown
     )
-    assert isinstance(terminal.lookup(reference=reference, amount_cents=250), Approved)
+    assert isinstance(
+        terminal.lookup(reference=reference, amount_cents=250, last_receipt=""), Approved
+    )
 
 
 def test_reversal_refund_end_of_day_and_receipts(

@@ -64,6 +64,8 @@ MATRIX: dict[Scenario, tuple[PaymentState, int, int]] = {
     Scenario.REBOOT: (S.COMPLETED, 250, 1),
     # unknown until the terminal is back; recover() finds it approved, undelivered: reversed
     Scenario.POWER_LOSS: (S.REVERSED, 0, 1),
+    # nobody cancels: the PIN entry that would refuse an ECR abort ends in an approval
+    Scenario.NO_ECR_ABORT: (S.COMPLETED, 250, 1),
 }
 
 

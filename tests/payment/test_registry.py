@@ -27,6 +27,7 @@ from hardware.payment.registry import (
 )
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
+from kiosk.config import ConfigError, load_config
 
 
 class ToyTerminal:
@@ -53,8 +54,13 @@ class ToyTerminal:
             receipt_number=f"{len(self.charged):04d}",
         )
 
-    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
+    def lookup(
+        self, *, reference: str, amount_cents: int, last_receipt: str | None = None
+    ) -> PaymentOutcome | None:
         return None
+
+    def last_receipt(self) -> str | None:
+        return f"{len(self.charged):04d}" if self.charged else ""
 
     def status_enquiry(self) -> TerminalStatus:
         return TerminalStatus(ready=True, result_code=0, software_version="toy 1")
@@ -120,3 +126,35 @@ def test_unknown_and_duplicate_protocols(toy: str) -> None:
         create_terminal("nope", TerminalSettings(port="x"))
     with pytest.raises(ValueError, match="already registered"):
         register_protocol(toy, ToyTerminal)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _config(tmp_path: Path, **payment: str) -> Path:
+    """The shipped kiosk.toml with some `[payment]` values replaced."""
+    text = (REPO / "kiosk.toml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("[payment]\n")
+    section, _, tail = rest.partition("\n\n")
+    lines = dict(line.split(" = ", 1) for line in section.splitlines())
+    lines.update({key: f'"{value}"' for key, value in payment.items()})
+    body = "\n".join(f"{key} = {value}" for key, value in lines.items())
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f"{head}[payment]\n{body}\n\n{tail}", encoding="utf-8")
+    return path
+
+
+def test_configuration_refuses_an_unknown_protocol_with_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(_config(tmp_path, protocol="ctep"), environ={})
+    assert caught.value.key == "payment.protocol"
+    assert "'ctep'" in str(caught.value)
+    assert "zvt" in str(caught.value)
+
+
+def test_configuration_accepts_a_registered_protocol(toy: str, tmp_path: Path) -> None:
+    config = load_config(_config(tmp_path, protocol=toy, port="tcp://127.0.0.1:20007"), environ={})
+    assert config.payment.protocol == toy
+    assert config.payment.port == "tcp://127.0.0.1:20007"  # a transport URL, not a file path
+    serial = load_config(_config(tmp_path, port="var/run/zvt"), environ={})
+    assert serial.payment.port == str(tmp_path / "var" / "run" / "zvt")

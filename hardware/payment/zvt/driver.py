@@ -8,11 +8,10 @@ charged); once accepted, every ending is returned as an outcome value, `Unknown`
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import serial
 
@@ -25,25 +24,27 @@ from hardware.payment.errors import (
 from hardware.payment.model import (
     STATUS_ACCEPTED,
     Approved,
-    Cancelled,
     Capabilities,
-    Declined,
     EndOfDay,
     PaymentOutcome,
     StatusCallback,
     TerminalStatus,
     Unknown,
 )
+from hardware.payment.recovery import decide
 from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
-from hardware.payment.zvt.codec import Apdu
+from hardware.payment.zvt import results
+from hardware.payment.zvt.codec import Apdu, CodecError
 from hardware.payment.zvt.link import (
     ApduLink,
+    Corrupted,
     LinkTimeouts,
     NoAck,
     TcpApduLink,
     ZvtLink,
 )
+from hardware.payment.zvt.results import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -70,25 +71,15 @@ class ZvtTimeouts:
         )
 
 
-def ecr_trace(reference: str) -> int:
-    """Six-digit trace number derived from the attempt's unique reference."""
-    digest = hashlib.sha256(reference.encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 1_000_000
+CANCEL_ON_TERMINAL = "payment.cancel_on_terminal"
+"""Prompt sent when the terminal refuses or ignores the kiosk's abort: the resident must press
+the terminal's own cancel key."""
+
+BUSY_RETRIES = 5  # status enquiries while the terminal says a transaction runs, during recovery
 
 
 class _Ambiguous(Exception):
     """The terminal may have accepted the command, but the answer was lost."""
-
-
-@dataclass(slots=True, kw_only=True)
-class _Transaction:
-    info: msg.StatusInformation | None = None
-    lines: list[str] = field(default_factory=list)
-    completed: bool = False
-    abort_code: int | None = None
-    ecr_aborted: bool = False
-    customer_timed_out: bool = False
-    completion: msg.Completion | None = None
 
 
 class ZvtTerminal:
@@ -182,9 +173,7 @@ class ZvtTerminal:
         deadline = time.monotonic() + self._timeouts.command
         while True:
             try:
-                answer = msg.parse_terminal_message(
-                    link.receive(timeout=max(0.0, deadline - time.monotonic()))
-                )
+                answer = _receive(link, timeout=max(0.0, deadline - time.monotonic()))
             except LinkError as err:
                 self._disconnect()
                 raise _Ambiguous("no answer to the command") from err
@@ -207,10 +196,10 @@ class ZvtTerminal:
     # -- transaction phase --------------------------------------------------------------------
     def _run(
         self, first: msg.Positive, on_status: StatusCallback, *, status_enquiry: bool = False
-    ) -> _Transaction:
+    ) -> Transaction:
         """Follow the terminal until Completion / Abort; raise `_Ambiguous` if the link breaks."""
         link = self._connect()
-        tx = _Transaction()
+        tx = Transaction()
         customer_deadline = time.monotonic() + self._timeouts.customer
         waiting_for_card = False
         del first
@@ -219,17 +208,19 @@ class ZvtTerminal:
         while True:
             if message is None:
                 try:
-                    message = msg.parse_terminal_message(
-                        link.receive(timeout=self._timeouts.silence),
-                        status_enquiry=status_enquiry,
+                    message = _receive(
+                        link, timeout=self._timeouts.silence, status_enquiry=status_enquiry
                     )
                 except LinkError as err:
                     self._disconnect()
                     raise _Ambiguous("terminal went silent") from err
-            reply = msg.ack()
+            reply: Apdu | None = msg.ack()
             if isinstance(message, msg.IntermediateStatus):
                 waiting_for_card = message.code == msg.STATUS_INSERT_CARD
                 key = msg.status_key(message.code)
+                if tx.ecr_aborted and not tx.abort_refused and key != last_key:
+                    # the terminal goes on after our abort: only its own cancel key stops it now
+                    self._abort_refused(tx, on_status)
                 if key != last_key:
                     on_status(key)
                     last_key = key
@@ -246,10 +237,21 @@ class ZvtTerminal:
                 tx.completed, tx.completion = True, message
             elif isinstance(message, msg.TerminalAbort):
                 tx.abort_code = message.result_code
-            self._reply(link, reply)
+            elif isinstance(message, (msg.Positive, msg.ErrorReply)):
+                reply = None  # an answer (to our abort), not a message to acknowledge
+                if isinstance(message, msg.ErrorReply) and tx.ecr_aborted:
+                    self._abort_refused(tx, on_status)
+            if reply is not None:
+                self._reply(link, reply)
             if tx.completed or tx.abort_code is not None:
                 return tx
             message = None
+
+    @staticmethod
+    def _abort_refused(tx: Transaction, on_status: StatusCallback) -> None:
+        tx.abort_refused = True
+        log.info("terminal refused the abort; cancel on the terminal")
+        on_status(CANCEL_ON_TERMINAL)
 
     def _reply(self, link: ApduLink, apdu: Apdu) -> None:
         try:
@@ -298,11 +300,7 @@ class ZvtTerminal:
         if amount_cents <= 0:
             raise ValueError("amount must be positive")
         self._abort.clear()
-        apdu = msg.authorisation(
-            amount_cents=amount_cents,
-            currency=_CURRENCIES[currency],
-            ecr_trace=ecr_trace(reference),
-        )
+        apdu = msg.authorisation(amount_cents=amount_cents, currency=_CURRENCIES[currency])
         log.info("payment requested", extra={"reference": reference, "amount": amount_cents})
         try:
             first = self._start(apdu)
@@ -312,46 +310,59 @@ class ZvtTerminal:
             log.warning("payment result unknown", extra={"reference": reference})
             return Unknown(reference=reference, detail=str(err))
         info = tx.info
-        if info is not None and (
-            (info.ecr_trace is not None and info.ecr_trace != ecr_trace(reference))
-            or (info.amount_cents is not None and info.amount_cents != amount_cents)
-        ):
+        if info is not None and info.amount_cents is not None and info.amount_cents != amount_cents:
             # The answer echoes another request: never attribute it to this attempt.
             log.warning(
                 "terminal answer does not match the request", extra={"reference": reference}
             )
             self._disconnect()
             return Unknown(reference=reference, detail="answer belongs to another request")
-        return self._outcome(tx, reference=reference, amount_cents=amount_cents)
+        return results.outcome(tx, reference=reference, amount_cents=amount_cents)
 
-    def _outcome(self, tx: _Transaction, *, reference: str, amount_cents: int) -> PaymentOutcome:
-        info = tx.info
-        code = tx.abort_code if tx.abort_code is not None else (info.result_code if info else None)
-        if tx.completed and info is not None and info.result_code == msg.RESULT_SUCCESS:
-            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
-        if code is None:
-            return Unknown(reference=reference, detail="completion without status information")
-        if code == msg.RESULT_ABORTED or tx.ecr_aborted:
-            return Cancelled(reference=reference, reason_code=code, timed_out=tx.customer_timed_out)
-        return Declined(reference=reference, reason_code=code, reason=msg.result_key(code))
+    def lookup(
+        self, *, reference: str, amount_cents: int, last_receipt: str | None = None
+    ) -> PaymentOutcome | None:
+        """Status enquiry until the terminal is idle, then Repeat Receipt (06 20) of its last
+        transaction, judged against `last_receipt` by `recovery.decide`.
 
-    def lookup(self, *, reference: str, amount_cents: int) -> PaymentOutcome | None:
-        apdu = msg.password_command(msg.STATUS_ENQUIRY, password=self._password)
-        tx = self._simple(apdu, status_enquiry=True)
-        info = tx.info
-        if info is None or info.ecr_trace != ecr_trace(reference):
-            return None
-        if info.amount_cents is not None and info.amount_cents != amount_cents:
-            return None
-        if info.result_code == msg.RESULT_SUCCESS:
-            return _approved(info, reference=reference, lines=tx.lines, amount=amount_cents)
-        if info.result_code == msg.RESULT_ABORTED:
-            return Cancelled(reference=reference, reason_code=info.result_code)
-        return Declined(
-            reference=reference,
-            reason_code=info.result_code,
-            reason=msg.result_key(info.result_code),
+        Raises `TerminalBusy` while a transaction still runs, `TerminalNotReachable` when silent.
+        """
+        self._wait_until_idle()
+        try:
+            tx = self._repeat_receipt()
+        except CommandRefused as err:
+            return Unknown(reference=reference, detail=f"repeat receipt refused ({err.code:02X})")
+        last = results.last_transaction(tx)
+        verdict, why = decide(baseline=last_receipt, last=last, amount_cents=amount_cents)
+        log.info("payment looked up", extra={"reference": reference, "verdict": verdict.value})
+        return results.looked_up(
+            verdict, why=why, tx=tx, reference=reference, amount_cents=amount_cents
         )
+
+    def _wait_until_idle(self) -> None:
+        for attempt in range(BUSY_RETRIES):
+            try:
+                status = self._status_enquiry()
+            except TerminalBusy:
+                status = None
+            if status is not None and status.result_code not in msg.BUSY_CODES:
+                return
+            if attempt < BUSY_RETRIES - 1:
+                time.sleep(self._timeouts.ack / BUSY_RETRIES)
+        raise TerminalBusy("a transaction still runs on the terminal", device=DEVICE)
+
+    def _repeat_receipt(self) -> Transaction:
+        """06 20: the terminal's last transaction, its status information and receipt."""
+        return self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
+
+    def last_receipt(self) -> str | None:
+        try:
+            last = results.last_transaction(self._repeat_receipt())
+        except CommandRefused:
+            return None
+        if last is None:
+            return ""
+        return last.receipt_number or None
 
     def status_enquiry(self) -> TerminalStatus:
         """05 01; a terminal that says "initialisation required" (0x51) is initialised once."""
@@ -388,7 +399,7 @@ class ZvtTerminal:
         tx = self._simple(msg.password_command(msg.DIAGNOSIS, password=self._password))
         return tx.abort_code is None
 
-    def _simple(self, apdu: Apdu, *, status_enquiry: bool = False) -> _Transaction:
+    def _simple(self, apdu: Apdu, *, status_enquiry: bool = False) -> Transaction:
         """A command that cannot move money: an ambiguous ending is just 'not reachable'."""
         try:
             return self._run(self._start(apdu), _ignore, status_enquiry=status_enquiry)
@@ -411,43 +422,35 @@ class ZvtTerminal:
             tx = self._run(self._start(apdu), _ignore)
         except _Ambiguous as err:
             return Unknown(reference=reference, detail=str(err))
-        outcome = self._outcome(tx, reference=reference, amount_cents=amount_cents)
+        outcome = results.outcome(tx, reference=reference, amount_cents=amount_cents)
         if isinstance(outcome, Approved) and tx.info and tx.info.amount_cents is not None:
             outcome = replace(outcome, amount_cents=tx.info.amount_cents)
         return outcome
 
     def end_of_day(self) -> EndOfDay:
+        """06 50: the terminal settles with the host; totals per card group from BMP 60."""
         tx = self._simple(msg.password_command(msg.END_OF_DAY, password=self._password))
         code = tx.abort_code if tx.abort_code is not None else msg.RESULT_SUCCESS
         if tx.info is not None and tx.abort_code is None:
             code = tx.info.result_code
-        return EndOfDay(
-            approved=code == msg.RESULT_SUCCESS,
-            result_code=code,
-            total_cents=tx.info.amount_cents if tx.info else None,
-            receipt_lines=tuple(tx.lines),
-        )
+        return results.closing(tx, result_code=code)
 
     def repeat_receipt(self) -> tuple[str, ...]:
-        tx = self._simple(msg.password_command(msg.REPEAT_RECEIPT, password=self._password))
-        return tuple(tx.lines)
+        return tuple(self._repeat_receipt().lines)
 
 
 def _ignore(key: str) -> None:
     del key
 
 
-def _approved(
-    info: msg.StatusInformation, *, reference: str, lines: list[str], amount: int
-) -> Approved:
-    return Approved(
-        amount_cents=info.amount_cents if info.amount_cents is not None else amount,
-        reference=reference,
-        auth_code=info.auth_code,
-        receipt_number=f"{info.receipt_number:04d}" if info.receipt_number is not None else "",
-        masked_pan=info.masked_pan,
-        card_brand=info.card_brand,
-        receipt_lines=tuple(lines),
-        terminal_id=info.terminal_id,
-        trace=f"{info.trace:06d}" if info.trace is not None else "",
-    )
+def _receive(
+    link: ApduLink, *, timeout: float, status_enquiry: bool = False
+) -> msg.TerminalMessage:
+    """The next terminal message; one that is well framed but unreadable (bad BCD, broken TLV...)
+    is a corrupted line, never guessed at: what it said may have been the approval."""
+    apdu = link.receive(timeout=timeout)
+    try:
+        return msg.parse_terminal_message(apdu, status_enquiry=status_enquiry)
+    except CodecError as err:
+        log.warning("unreadable terminal message", extra={"cls": apdu.cls, "instr": apdu.instr})
+        raise Corrupted(str(err)) from err

@@ -26,6 +26,8 @@ from hardware.payment.zvt.codec import (
     encode_tlv,
     encode_var_length,
 )
+from hardware.payment.zvt.prompts import TerminalPrompt, prompt, prompt_key
+from hardware.payment.zvt.totals import IndividualTotals, decode_totals, encode_totals
 
 CURRENCY_EUR = 978
 TEXT_ENCODING = "cp437"
@@ -75,34 +77,17 @@ RECEIPT_MERCHANT = 0x01
 RECEIPT_CUSTOMER = 0x02
 RECEIPT_ADMINISTRATION = 0x03
 
-# Intermediate status codes (04 FF) → translation keys shown to the resident.
-_STATUS_KEYS: dict[int, str] = {
-    0x00: "payment.status.confirm_amount",
-    0x01: "payment.status.enter_pin",
-    0x02: "payment.status.enter_pin",
-    0x03: "payment.status.card_not_accepted",
-    0x04: "payment.status.processing",
-    0x07: "payment.status.card_not_accepted",
-    0x08: "payment.status.card_not_accepted",
-    0x09: "payment.status.card_expired",
-    0x0A: "payment.status.insert_card",
-    0x0B: "payment.status.remove_card",
-    0x0C: "payment.status.card_not_readable",
-    0x0E: "payment.status.processing",
-    0x10: "payment.status.card_not_accepted",
-    0x15: "payment.status.wrong_pin",
-    0x17: "payment.status.processing",
-}
-STATUS_INSERT_CARD = 0x0A
-STATUS_ENTER_PIN = 0x01
-STATUS_PLEASE_WAIT = 0x0E
-STATUS_REMOVE_CARD = 0x0B
+# Intermediate status codes (04 FF): the catalogue and its translation keys are in `prompts`.
+STATUS_INSERT_CARD = TerminalPrompt.INSERT_CARD
+STATUS_ENTER_PIN = TerminalPrompt.WATCH_PIN_PAD
+STATUS_PLEASE_WAIT = TerminalPrompt.PLEASE_WAIT
+STATUS_REMOVE_CARD = TerminalPrompt.REMOVE_CARD
 
 _CARD_TYPES: dict[int, str] = {5: "girocard", 6: "Mastercard", 10: "Visa", 46: "Maestro"}
 
 
 def status_key(code: int) -> str:
-    return _STATUS_KEYS.get(code, "payment.status.processing")
+    return prompt_key(prompt(code))
 
 
 def result_key(code: int) -> str:
@@ -155,13 +140,12 @@ def registration(*, password: str, config_byte: int = 0xBE, currency: int = CURR
     return Apdu(cls=0x06, instr=0x00, data=data)
 
 
-def authorisation(*, amount_cents: int, currency: int, ecr_trace: int) -> Apdu:
-    bmps = [
-        amount_bmp(amount_cents),
-        currency_bmp(currency),
-        Bmp(tag=0x0B, value=encode_bcd(ecr_trace, size=3)),
-    ]
-    return Apdu(cls=0x06, instr=0x01, data=encode_bmps(bmps))
+def authorisation(*, amount_cents: int, currency: int) -> Apdu:
+    """06 01: amount and currency only. The specification lists no ECR trace number (BMP 0B) here,
+    so none is sent; an attempt is recognised afterwards by its receipt number (see `recovery`)."""
+    return Apdu(
+        cls=0x06, instr=0x01, data=encode_bmps([amount_bmp(amount_cents), currency_bmp(currency)])
+    )
 
 
 def reversal(*, password: str, receipt_number: int) -> Apdu:
@@ -257,7 +241,7 @@ class StatusInformation:
     result_code: int
     amount_cents: int | None = None
     trace: int | None = None
-    ecr_trace: int | None = None
+    original_trace: int | None = None  # BMP 37: the reversed transaction's trace
     receipt_number: int | None = None
     turnover: int | None = None
     terminal_id: str = ""
@@ -266,6 +250,7 @@ class StatusInformation:
     card_type: int | None = None
     card_name: str = ""
     currency: int | None = None
+    totals: IndividualTotals | None = None  # BMP 60, end-of-day
 
     @property
     def card_brand(self) -> str:
@@ -297,8 +282,8 @@ def status_information(info: StatusInformation) -> Apdu:
         bmps.append(amount_bmp(info.amount_cents))
     if info.trace is not None:
         bmps.append(Bmp(tag=0x0B, value=encode_bcd(info.trace, size=3)))
-    if info.ecr_trace is not None:
-        bmps.append(Bmp(tag=0x37, value=encode_bcd(info.ecr_trace, size=3)))
+    if info.original_trace is not None:
+        bmps.append(Bmp(tag=0x37, value=encode_bcd(info.original_trace, size=3)))
     if info.terminal_id:
         bmps.append(Bmp(tag=0x29, value=encode_bcd(int(info.terminal_id), size=4)))
     if info.auth_code:
@@ -315,6 +300,8 @@ def status_information(info: StatusInformation) -> Apdu:
         bmps.append(Bmp(tag=0x8A, value=bytes([info.card_type])))
     if info.card_name:
         bmps.append(Bmp(tag=0x8B, value=info.card_name.encode("ascii")))
+    if info.totals is not None:
+        bmps.append(Bmp(tag=0x60, value=encode_totals(info.totals)))
     return Apdu(cls=0x04, instr=0x0F, data=encode_bmps(bmps))
 
 
@@ -332,7 +319,7 @@ def parse_status_information(apdu: Apdu) -> StatusInformation:
         result_code=fields.get(0x27, bytes([RESULT_SUCCESS]))[0],
         amount_cents=_bcd_opt(fields, 0x04),
         trace=_bcd_opt(fields, 0x0B),
-        ecr_trace=_bcd_opt(fields, 0x37),
+        original_trace=_bcd_opt(fields, 0x37),
         receipt_number=_bcd_opt(fields, 0x87),
         turnover=_bcd_opt(fields, 0x88),
         terminal_id=f"{decode_bcd(fields[0x29]):08d}" if 0x29 in fields else "",
@@ -341,6 +328,7 @@ def parse_status_information(apdu: Apdu) -> StatusInformation:
         card_type=fields[0x8A][0] if 0x8A in fields else None,
         card_name=_ascii(fields.get(0x8B, b"")),
         currency=_bcd_opt(fields, 0x49),
+        totals=decode_totals(fields[0x60]) if fields.get(0x60) else None,
     )
 
 

@@ -16,7 +16,7 @@ class TerminalRecord:
     trace: int
     amount_cents: int
     result: int
-    ecr_trace: int | None = None
+    ecr_trace: int | None = None  # kept for journals written by older versions; never echoed
     auth_code: str = ""
     masked_pan: str = ""
     brand: str = ""
@@ -100,12 +100,13 @@ class TerminalJournal:
         with self._lock:
             return tuple(self._records)
 
-    def close_day(self) -> tuple[int, int]:
-        """Totals (count, cents) of approved, unreversed payments since the last closure."""
+    def close_day(self) -> tuple[TerminalRecord, ...]:
+        """Approved, unreversed payments since the last closure (what the closure settles)."""
         with self._lock:
             pending = self._records[self._closed_upto :]
-            approved = [r for r in pending if r.kind == "payment" and r.result == 0]
-            total = sum(r.amount_cents for r in approved if not r.reversed)
+            settled = tuple(
+                r for r in pending if r.kind == "payment" and r.result == 0 and not r.reversed
+            )
             self._closed_upto = len(self._records)
             self._save()
-            return (len(approved), total)
+            return settled

@@ -31,6 +31,7 @@ from types import TracebackType
 
 from hardware.payment.transport import LinkError
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt import totals
 from hardware.payment.zvt.codec import Apdu, FrameReceived, Transport, TransportByte
 from hardware.payment.zvt.link import LinkTimeouts, TcpApduLink, ZvtLink
 from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
@@ -61,6 +62,7 @@ class Scenario(StrEnum):
     POWER_LOSS = "power_loss"  # approved and journaled, then dead until `restart()`
     REBOOT = "reboot"  # approved and journaled, then silent for `reboot_time`
     CABLE_PULL = "cable_pull"  # approved and journaled, then the master fd closes
+    NO_ECR_ABORT = "no_ecr_abort"  # PIN entry refuses the ECR's abort; the red key ends it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,7 +297,10 @@ class TerminalSimulator:
         self.journal = TerminalJournal(self._journal_path)
         self.config_byte = 0xBE  # until an ECR registers with its own
         self.terminal_status = msg.TERMINAL_READY  # 0x51 makes the ECR initialise the terminal
+        self.card = ("Bancontact", "670300******1234")  # brand and masked PAN of the next payments
+        self.pin_prompts = 20  # PIN prompts of `NO_ECR_ABORT` before the resident goes on
         self.commands: deque[tuple[int, int]] = deque(maxlen=200)
+        self.received: deque[Apdu] = deque(maxlen=200)  # the ECR's commands, as sent
         # What the ECR answered to terminal messages (80 00 00, or 06 B0 to abort).
         self.ecr_answers: deque[tuple[int, int]] = deque(maxlen=200)
         self.bytes_written = 0
@@ -511,6 +516,7 @@ class TerminalSimulator:
         if apdu.cls in (msg.ACK_CLASS, msg.ERROR_CLASS):
             return  # a late answer to a dialogue the terminal already gave up
         self.commands.append(apdu.command)
+        self.received.append(apdu)
         command = msg.parse_ecr_command(apdu)
         if self.scenario is Scenario.BUSY and command.command != msg.STATUS_ENQUIRY:
             link.send(msg.error_reply(msg.RESULT_RECEIVER_NOT_READY))
@@ -577,9 +583,6 @@ class TerminalSimulator:
 
     def _status_enquiry(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
-        last = self.journal.last(kind="payment")
-        if last is not None:
-            self._say(link, msg.status_information(_info(last)))
         version = None if command.service_byte == 0x02 else SOFTWARE_VERSION
         self._finish(
             link,
@@ -605,10 +608,27 @@ class TerminalSimulator:
             if time.monotonic() >= deadline:
                 return msg.RESULT_ABORTED
             self._pause(self.timing.status_interval)
+        if scenario is Scenario.NO_ECR_ABORT:
+            return self._pin_without_ecr_abort(link)
         for status in (msg.STATUS_ENTER_PIN, msg.STATUS_PLEASE_WAIT):
             answer = self._say(link, msg.intermediate_status(status))
             if answer.command == msg.ECR_ABORT:
                 return msg.RESULT_ABORTED
+        return None
+
+    def _pin_without_ecr_abort(self, link: _SimLink) -> int | None:
+        """PIN entry that only the terminal's own cancel key stops: an ECR abort is refused
+        (84 83), and the resident, told so, presses the red key at the next prompt."""
+        refused = False
+        for _ in range(self.pin_prompts):
+            answer = self._say(link, msg.intermediate_status(msg.STATUS_ENTER_PIN))
+            if refused:
+                return msg.RESULT_ABORTED
+            if answer.command == msg.ECR_ABORT:
+                link.send(msg.error_reply(msg.RESULT_FUNCTION_NOT_POSSIBLE))
+                refused = True
+            else:
+                self._pause(self.timing.status_interval)
         return None
 
     def _arm_faults(self, link: _SimLink, scenario: Scenario) -> None:
@@ -626,28 +646,25 @@ class TerminalSimulator:
         amount = command.amount_cents or 0
         link.send(msg.ack())
         abort_code = self._card_phase(link, scenario)
+        if abort_code is not None:  # no card was charged: no receipt number is used
+            self._finish(link, msg.pt_abort(abort_code))
+            return
         receipt, trace = self.journal.next_numbers()
         if abort_code is None and scenario is Scenario.SLOW:
             self._pause(self.timing.slow_delay)
         result = msg.RESULT_DECLINED if scenario is Scenario.DECLINE else msg.RESULT_SUCCESS
-        if abort_code is not None:
-            result = abort_code
         record = TerminalRecord(
             kind="payment",
             receipt=receipt,
             trace=trace,
             amount_cents=amount,
             result=result,
-            ecr_trace=command.ecr_trace,
             auth_code=f"A{trace:05d}" if result == msg.RESULT_SUCCESS else "",
-            masked_pan="670300******1234",
-            brand="Bancontact",
+            masked_pan=self.card[1],
+            brand=self.card[0],
             lines=_receipt_lines(amount=amount, receipt=receipt, trace=trace, result=result),
         )
         self.journal.add(record)
-        if abort_code is not None:
-            self._finish(link, msg.pt_abort(abort_code))
-            return
         self._crash_point(scenario)
         self._say(link, msg.status_information(_info(record)))
         self._print(link, record.lines, copies=(msg.RECEIPT_MERCHANT, msg.RECEIPT_CUSTOMER))
@@ -757,24 +774,53 @@ class TerminalSimulator:
 
     def _end_of_day(self, link: _SimLink, command: msg.EcrCommand) -> None:
         link.send(msg.ack())
-        count, total = self.journal.close_day()
+        settled = self.journal.close_day()
+        total = sum(r.amount_cents for r in settled)
         info = msg.StatusInformation(
-            result_code=msg.RESULT_SUCCESS, amount_cents=total, terminal_id=TERMINAL_ID
+            result_code=msg.RESULT_SUCCESS,
+            amount_cents=total,
+            terminal_id=TERMINAL_ID,
+            totals=_totals(settled),
         )
         self._say(link, msg.status_information(info))
         self._print(
-            link, ("END OF DAY", f"COUNT {count}", f"TOTAL EUR {total / 100:.2f}"), admin=True
+            link,
+            ("END OF DAY", f"COUNT {len(settled)}", f"TOTAL EUR {total / 100:.2f}"),
+            admin=True,
         )
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
     def _repeat_receipt(self, link: _SimLink, command: msg.EcrCommand) -> None:
+        """06 20: the status information and receipt of the last transaction, of any kind."""
         link.send(msg.ack())
-        last = self.journal.last(kind="payment")
+        last = self.journal.last()
         if last is None:
             self._finish(link, msg.pt_abort(msg.RESULT_FUNCTION_NOT_POSSIBLE))
             return
+        self._say(link, msg.status_information(_info(last)))
         self._print(link, last.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
+
+
+# The card group (BMP 60) each brand the simulator knows is counted under.
+_GROUPS = {"girocard": "girocard", "Visa": "Visa", "Mastercard": "Eurocard", "Amex": "Amex"}
+
+
+def _totals(settled: tuple[TerminalRecord, ...]) -> totals.IndividualTotals:
+    counts: dict[str, tuple[int, int]] = {}
+    for record in settled:
+        group = _GROUPS.get(record.brand, "other")
+        count, amount = counts.get(group, (0, 0))
+        counts[group] = (count + 1, amount + record.amount_cents)
+    receipts = [r.receipt for r in settled]
+    return totals.IndividualTotals(
+        first_receipt=min(receipts, default=0),
+        last_receipt=max(receipts, default=0),
+        groups=tuple(
+            totals.GroupTotal(group=name, count=count, amount_cents=amount)
+            for name, (count, amount) in counts.items()
+        ),
+    )
 
 
 def _receipt_lines(*, amount: int, receipt: int, trace: int, result: int) -> tuple[str, ...]:
@@ -794,7 +840,6 @@ def _info(record: TerminalRecord) -> msg.StatusInformation:
         result_code=record.result,
         amount_cents=record.amount_cents,
         trace=record.trace,
-        ecr_trace=record.ecr_trace,
         receipt_number=record.receipt,
         terminal_id=TERMINAL_ID,
         auth_code=record.auth_code,
