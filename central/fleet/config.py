@@ -31,6 +31,8 @@ MANAGED_SECTIONS: Final = frozenset(
     {"kiosk", "commune", "prices", "documents", "timeouts", "staff", "texts", "ui"}
 )
 _MAX_SETTINGS_BYTES: Final = 64 * 1024
+LOCAL_ONLY_KEYS: Final = frozenset({("kiosk", "id"), ("kiosk", "mode")})
+"""Keys of managed sections that stay the kiosk's own (its identity, its production mode)."""
 
 
 class ConfigInvalid(StoreError):
@@ -53,6 +55,8 @@ def validate(settings: dict[str, object]) -> None:
         for key in body:
             if not isinstance(key, str) or not key or len(key) > 64:
                 raise ConfigInvalid(f"section {section!r} has an invalid key")
+            if (section, key) in LOCAL_ONLY_KEYS:
+                raise ConfigInvalid(f"{section}.{key} is set on the kiosk only")
     prices = settings.get("prices", {})
     if isinstance(prices, dict):
         for name, cents in prices.items():

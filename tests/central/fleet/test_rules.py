@@ -126,6 +126,8 @@ def test_an_override_replaces_keys_of_a_section_and_the_etag_follows_the_content
         {"prices": {"household": -1}},
         {"prices": {"household": "2.50"}},
         {"prices": []},
+        {"kiosk": {"id": "another-kiosk"}},
+        {"kiosk": {"mode": "demo"}},
     ],
 )
 def test_settings_outside_the_managed_shape_are_refused(settings: dict[str, object]) -> None:
