@@ -149,9 +149,20 @@ class ConfigBook:
         assert saved is not None
         return saved
 
-    def document(self, kiosk_id: str) -> KioskConfigDocument | None:
+    def document(
+        self, kiosk_id: str, *, connection: sa.Connection | None = None
+    ) -> KioskConfigDocument | None:
         """The kiosk's merged configuration, or None when neither default nor override exists."""
-        default, override = self.scope(DEFAULT_SCOPE), self.scope(kiosk_id)
+        query = sa.select(t.fleet_config).where(
+            t.fleet_config.c.scope.in_((DEFAULT_SCOPE, kiosk_id))
+        )
+        if connection is not None:
+            rows = connection.execute(query).all()
+        else:
+            with self._db.read("the configuration") as reading:
+                rows = reading.execute(query).all()
+        scopes = {row.scope: _scope(row) for row in rows}
+        default, override = scopes.get(DEFAULT_SCOPE), scopes.get(kiosk_id)
         if default is None and override is None:
             return None
         settings = merge(default.settings if default else {}, override.settings if override else {})

@@ -160,8 +160,9 @@ def overview(
     after: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     online: bool | None = None,
+    alerting: bool | None = None,
 ) -> OverviewPage:
-    return _fleet(request).overview(after=after, limit=limit, online=online)
+    return _fleet(request).overview(after=after, limit=limit, online=online, alerting=alerting)
 
 
 @operator_router.get("/api/v1/kiosks/{kiosk_id}/timeline")
