@@ -88,7 +88,7 @@ class _Load:
                     f"{url}/api/v1/heartbeat", content=_body(kiosk_id), headers=_KIOSK
                 )
                 ok = answer.status_code == 200
-            except httpx.HTTPError:
+            except (httpx.HTTPError, RuntimeError):
                 ok = False
             if ok:
                 self.latencies.append((time.monotonic() - due) * 1000)
@@ -134,7 +134,10 @@ async def _run(urls: list[str], *, kiosks: int, seconds: float, silent: int) -> 
     offline_after = float(_env_int("BENCH_FLEET_OFFLINE_AFTER_S", 90))
     load = _Load(urls, kiosks, interval)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=30.0) as client,
+        httpx.AsyncClient(timeout=60.0) as operator,
+    ):
         start = time.monotonic()
         stop = start + seconds + offline_after + 30
         tasks = [asyncio.create_task(load.kiosk(client, i, start, stop)) for i in range(kiosks)]
@@ -142,8 +145,8 @@ async def _run(urls: list[str], *, kiosks: int, seconds: float, silent: int) -> 
         loaded = list(load.latencies)
         rate = len(loaded) / seconds
         load.silent = set(load.kiosks[-silent:])
-        delays = await _offline_delays(client, urls[0], load.silent, stop)
-        overview = await _overview_ms(client, urls[0])
+        delays = await _offline_delays(operator, urls[0], load.silent, stop)
+        overview = await _overview_ms(operator, urls[0])
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
