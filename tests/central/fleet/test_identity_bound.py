@@ -26,7 +26,7 @@ from offline_queue.wire import (
     EnrollmentState,
 )
 from tests.central.databases import database_url
-from tests.central.fleet.conftest import heartbeat
+from tests.central.fleet.conftest import heartbeat, valid_settings
 
 pytestmark = pytest.mark.central
 
@@ -103,7 +103,7 @@ def test_a_kiosk_cannot_answer_read_or_report_for_another_kiosk(
         assert posted.status_code == 403, claimed
     requests.put(
         f"{url}/api/v1/config",
-        json={"settings": {"prices": {"life": 0}}},
+        json={"settings": valid_settings()},
         headers=OPERATOR,
         timeout=10,
     ).raise_for_status()
