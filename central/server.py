@@ -269,10 +269,8 @@ def _install_kiosk_routes(app: FastAPI) -> None:
     @app.post("/api/v1/heartbeat")
     def heartbeat(hb: Heartbeat, caller: KioskServices, http: Request) -> HeartbeatAck:
         caller.check_kiosk(hb.kiosk_id)
-        services = caller.services
         _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
         now = datetime.now(tz=UTC)
-        services.store.record_heartbeat(hb, received_at=now)
         logger.info(
             "heartbeat",
             extra={"kiosk_id": hb.kiosk_id, "version": hb.version, "backlog": hb.outbox_backlog},

@@ -2,8 +2,8 @@
 sections of `kiosk.toml`, merged per section, served with a strong ETag.
 
 The ETag is a hash of the merged settings' canonical JSON, so it changes exactly when what the
-kiosk would apply changes. Until the kiosk's shared validator is available here, `validate`
-checks the shape the central needs: known sections, each a table of short keys.
+kiosk would apply changes. Settings are validated with the kiosk's own validator
+(`offline_queue.managed_config`), so the central saves only what a kiosk would apply.
 A kiosk's report (applied, or refused with a reason) goes to its timeline; a refusal opens a
 `config_refused` alert that the next applied report resolves.
 """
@@ -24,12 +24,11 @@ from central.fleet.alerts import AlertKind
 from central.fleet.base import FleetDb
 from central.fleet.mail import AlertMail
 from central.fleet.models import ConfigScope
+from offline_queue.managed_config import MANAGED_KEYS, ManagedConfigError, validate_managed
 from offline_queue.wire import ConfigReport, KioskConfigDocument, contains_national_number
+from printing.documents import CATALOGUE
 
 DEFAULT_SCOPE: Final = "*"
-MANAGED_SECTIONS: Final = frozenset(
-    {"kiosk", "commune", "prices", "documents", "timeouts", "staff", "texts", "ui"}
-)
 _MAX_SETTINGS_BYTES: Final = 64 * 1024
 
 
@@ -42,22 +41,25 @@ class ConfigInvalid(StoreError):
 
 
 def validate(settings: dict[str, object]) -> None:
-    """Refuse settings outside the central-managed sections or of the wrong shape."""
+    """Refuse what a kiosk would refuse: the kiosk's own validator of the managed settings
+    (`offline_queue.managed_config`, against the documents' catalogue), and oversized settings."""
     if len(json.dumps(settings, default=str)) > _MAX_SETTINGS_BYTES:
         raise ConfigInvalid("settings too large")
+    try:
+        validate_managed(settings, catalogue=CATALOGUE)
+    except ManagedConfigError as err:
+        raise ConfigInvalid(str(err)) from err
+
+
+def validate_part(settings: dict[str, object]) -> None:
+    """An override alone: only managed sections and keys (the merge is validated in full)."""
     for section, body in settings.items():
-        if section not in MANAGED_SECTIONS:
-            raise ConfigInvalid(f"section {section[:40]!r} is not managed by the central")
-        if not isinstance(body, dict):
-            raise ConfigInvalid(f"section {section!r} must be a table")
-        for key in body:
-            if not isinstance(key, str) or not key or len(key) > 64:
-                raise ConfigInvalid(f"section {section!r} has an invalid key")
-    prices = settings.get("prices", {})
-    if isinstance(prices, dict):
-        for name, cents in prices.items():
-            if not isinstance(cents, int) or isinstance(cents, bool) or not 0 <= cents <= 100_000:
-                raise ConfigInvalid(f"price {name!r} must be whole cents between 0 and 100000")
+        keys = MANAGED_KEYS.get(section, ())
+        if section not in MANAGED_KEYS or not isinstance(body, dict):
+            raise ConfigInvalid(f"configuration key '{section[:40]}': not a managed section")
+        unknown = [key for key in body if keys is not None and key not in keys]
+        if unknown:
+            raise ConfigInvalid(f"configuration key '{section}.{unknown[0][:40]}': not managed")
 
 
 def merge(default: dict[str, object], override: dict[str, object]) -> dict[str, object]:
@@ -101,9 +103,12 @@ class ConfigBook:
 
     def put(self, scope: str, settings: dict[str, object], *, actor: str) -> ConfigScope:
         """Save the default (`*`) or a kiosk's override, after validating it and its merge."""
-        validate(settings)
-        other = None if scope == DEFAULT_SCOPE else self.scope(DEFAULT_SCOPE)
-        validate(merge(other.settings if other else {}, settings))
+        if scope == DEFAULT_SCOPE:
+            validate(settings)
+        else:
+            validate_part(settings)
+            default = self.scope(DEFAULT_SCOPE)
+            validate(merge(default.settings if default else {}, settings))
         c = t.fleet_config.c
         now = self._db.clock()
         body = json.dumps(settings, sort_keys=True)
@@ -145,9 +150,20 @@ class ConfigBook:
         assert saved is not None
         return saved
 
-    def document(self, kiosk_id: str) -> KioskConfigDocument | None:
+    def document(
+        self, kiosk_id: str, *, connection: sa.Connection | None = None
+    ) -> KioskConfigDocument | None:
         """The kiosk's merged configuration, or None when neither default nor override exists."""
-        default, override = self.scope(DEFAULT_SCOPE), self.scope(kiosk_id)
+        query = sa.select(t.fleet_config).where(
+            t.fleet_config.c.scope.in_((DEFAULT_SCOPE, kiosk_id))
+        )
+        if connection is not None:
+            rows = connection.execute(query).all()
+        else:
+            with self._db.read("the configuration") as reading:
+                rows = reading.execute(query).all()
+        scopes = {row.scope: _scope(row) for row in rows}
+        default, override = scopes.get(DEFAULT_SCOPE), scopes.get(kiosk_id)
         if default is None and override is None:
             return None
         settings = merge(default.settings if default else {}, override.settings if override else {})

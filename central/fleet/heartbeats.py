@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from central import db as central_db
 from central.fleet import tables as t
 from central.fleet.alertbook import AlertBook
 from central.fleet.alerts import (
@@ -115,8 +116,16 @@ class HeartbeatLog:
     def _mark_online(
         self, connection: sa.Connection, kiosk_id: str, *, now: float, days: float | None
     ) -> bool:
-        """Update the kiosk's status; True when it was offline (or never seen) until now."""
+        """Update the kiosk's status (one statement while it stays online); True when it was
+        offline until now."""
         c = t.fleet_status.c
+        still = connection.execute(
+            sa.update(t.fleet_status)
+            .where(c.kiosk_id == kiosk_id, c.online == sa.true())
+            .values(last_seen=now, days_until_empty=days)
+        ).rowcount
+        if still:
+            return False
         back = connection.execute(
             sa.update(t.fleet_status)
             .where(c.kiosk_id == kiosk_id, c.online == sa.false())
@@ -136,18 +145,25 @@ class HeartbeatLog:
         ).scalar_one_or_none()
         if inserted is not None:
             self._db.event(connection, kiosk_id=kiosk_id, kind="first_seen", at=now)
-            return False
+        return False
+
+    def remember_latest(self, connection: sa.Connection, hb: Heartbeat, *, now: float) -> None:
+        """The kiosk's last heartbeat in the server's `kiosks` table (the kiosk list), in the same
+        transaction as the fleet's own rows."""
+        insert = self._db.insert(central_db.kiosks).values(
+            kiosk_id=hb.kiosk_id,
+            received_at=datetime.fromtimestamp(now, tz=UTC).isoformat(),
+            heartbeat_json=hb.model_dump_json(),
+        )
         connection.execute(
-            sa.update(t.fleet_status)
-            .where(c.kiosk_id == kiosk_id)
-            .values(
-                last_seen=sa.func.max(c.last_seen, now)
-                if self._db.dialect == "sqlite"
-                else sa.func.greatest(c.last_seen, now),
-                days_until_empty=days,
+            insert.on_conflict_do_update(
+                index_elements=["kiosk_id"],
+                set_={
+                    "received_at": insert.excluded.received_at,
+                    "heartbeat_json": insert.excluded.heartbeat_json,
+                },
             )
         )
-        return False
 
     def sweep(self, connection: sa.Connection, *, now: float) -> list[AlertMail]:
         """Mark kiosks silent for `offline_after_s` offline and raise their `offline` alert."""

@@ -36,7 +36,13 @@ from central.fleet.models import (
 )
 from central.fleet.service import FleetService
 from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, Role
-from offline_queue.wire import CommandResult, ConfigReport, ErrorBody, ErrorCode
+from offline_queue.wire import (
+    CommandResult,
+    ConfigReport,
+    ErrorBody,
+    ErrorCode,
+    KioskConfigDocument,
+)
 
 _SMALL: Final = 16 * 1024
 _CONFIG_BODY: Final = 128 * 1024
@@ -85,11 +91,21 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or f'"{etag}"' in tags
 
 
-kiosk_router = APIRouter()
-operator_router = APIRouter()
+_ERROR_ANSWERS: Final[dict[int | str, dict[str, object]]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422)
+}
+kiosk_router = APIRouter(responses=_ERROR_ANSWERS)
+operator_router = APIRouter(responses=_ERROR_ANSWERS)
 
 
-@kiosk_router.get("/api/v1/kiosks/{kiosk_id}/config", response_model=None)
+@kiosk_router.get(
+    "/api/v1/kiosks/{kiosk_id}/config",
+    response_model=None,
+    responses={
+        200: {"model": KioskConfigDocument},
+        304: {"description": "the kiosk already has this configuration (If-None-Match)"},
+    },
+)
 def kiosk_config(
     kiosk_id: str,
     request: Request,
@@ -144,8 +160,9 @@ def overview(
     after: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     online: bool | None = None,
+    alerting: bool | None = None,
 ) -> OverviewPage:
-    return _fleet(request).overview(after=after, limit=limit, online=online)
+    return _fleet(request).overview(after=after, limit=limit, online=online, alerting=alerting)
 
 
 @operator_router.get("/api/v1/kiosks/{kiosk_id}/timeline")

@@ -143,13 +143,15 @@ class FleetService:
     # -- kiosk side ----------------------------------------------------------------------------
 
     def heartbeat(self, hb: Heartbeat, *, received_at: datetime | None = None) -> HeartbeatAck:
-        """Ingest a heartbeat; the answer carries the pending commands and the config's ETag."""
+        """Ingest a heartbeat (one transaction, with the server's kiosk list); the answer carries
+        the pending commands and the configuration's ETag."""
         now = received_at.timestamp() if received_at is not None else self.db.clock()
         with self.db.write("the heartbeat") as connection:
+            self.heartbeats.remember_latest(connection, hb, now=now)
             outcome = self.heartbeats.ingest(connection, hb, now=now)
             commands = self.commands.deliver(connection, kiosk_id=hb.kiosk_id, now=now)
+            document = self.config.document(hb.kiosk_id, connection=connection)
         self._mail(outcome.mails)
-        document = self.config.document(hb.kiosk_id)
         return HeartbeatAck(
             received_at=datetime.fromtimestamp(now, tz=UTC),
             next_poll_seconds=self._settings.heartbeat_interval_s,
@@ -162,6 +164,12 @@ class FleetService:
         review = [r for r in records if r.operation_id in accepted and needs_review(r)]
         if not review:
             return
+        try:
+            self._mail(self._review(review))
+        except StoreError as err:  # the records are stored: the review shows in reconciliation
+            logger.warning("payment review not recorded", extra={"error": str(err)[:200]})
+
+    def _review(self, review: list[IssuanceRecord]) -> list[AlertMail]:
         now = self.db.clock()
         mails: list[AlertMail] = []
         with self.db.write("the payment review") as connection:
@@ -182,7 +190,7 @@ class FleetService:
                 )
                 if mail is not None:
                     mails.append(mail)
-        self._mail(mails)
+        return mails
 
     def command_result(self, result: CommandResult, *, caller_kiosk: str | None) -> bool:
         return self.commands.record_result(result, caller_kiosk=caller_kiosk)
@@ -254,8 +262,10 @@ class FleetService:
         after: str | None = None,
         limit: int = 100,
         online: bool | None = None,
+        alerting: bool | None = None,
     ) -> OverviewPage:
-        """Every kiosk seen, in id order, with status, paper forecast and active alerts."""
+        """Every kiosk seen, in id order, with status, paper forecast and active alerts;
+        filtered on being online, and on having active alerts."""
         limit = page_limit(limit)
         s, a = t.fleet_status.c, t.fleet_alerts.c
         active = (
@@ -275,6 +285,8 @@ class FleetService:
             query = query.where(s.kiosk_id > after)
         if online is not None:
             query = query.where(s.online == (sa.true() if online else sa.false()))
+        if alerting is not None:
+            query = query.where(active > 0 if alerting else active == 0)
         with self.db.read("the fleet") as connection:
             rows = connection.execute(query.order_by(s.kiosk_id).limit(limit + 1)).all()
         kiosks = tuple(_overview(row) for row in rows[:limit])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from aiosmtpd.controller import Controller
 from central.fleet import FleetService
 from central.settings import CentralSettings
 from central.store import SqlCentralStore
+from offline_queue.managed_config import managed_subset
 from offline_queue.wire import DeviceHealth, Heartbeat, IssuanceRecord, PaymentStatus
 from tests.sync.conftest import FakeClock
 
@@ -140,3 +143,9 @@ def record(
         amount_cents=amount_cents,
         payment_status=payment_status,
     )
+
+
+def valid_settings() -> dict[str, object]:
+    """The central-managed settings of the demo `kiosk.toml`: a configuration a kiosk applies."""
+    data = tomllib.loads((Path(__file__).resolve().parents[3] / "kiosk.toml").read_text("utf-8"))
+    return managed_subset(data)

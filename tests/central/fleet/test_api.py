@@ -34,7 +34,13 @@ from offline_queue.wire import (
     contains_national_number,
 )
 from tests.central.databases import BACKENDS, database_url
-from tests.central.fleet.conftest import Mailbox, heartbeat, record, running_mailbox
+from tests.central.fleet.conftest import (
+    Mailbox,
+    heartbeat,
+    record,
+    running_mailbox,
+    valid_settings,
+)
 
 pytestmark = pytest.mark.central
 
@@ -223,9 +229,7 @@ def test_unauthenticated_or_wrong_role_calls_are_refused_before_the_body(
 def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
     api: Api, kiosk_id: str
 ) -> None:
-    default = {
-        "settings": {"prices": {"household": 250, "life": 0}, "kiosk": {"languages": ["fr"]}}
-    }
+    default = {"settings": valid_settings()}
     assert api.operator("PUT", "/api/v1/config", json=default).status_code == 200
     override = {"settings": {"prices": {"household": 300}}}
     saved = api.operator("PUT", f"/api/v1/kiosks/{kiosk_id}/config", json=override)
@@ -233,7 +237,7 @@ def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
     served = api.kiosk("GET", f"/api/v1/kiosks/{kiosk_id}/config")
     assert served.status_code == 200
     document = KioskConfigDocument.model_validate_json(served.content)
-    assert document.settings["prices"] == {"household": 300, "life": 0}
+    assert document.settings["prices"] == {**valid_settings()["prices"], "household": 300}  # type: ignore[dict-item]
     assert served.headers["ETag"] == f'"{document.etag}"'
     again = api.kiosk(
         "GET",
@@ -246,7 +250,7 @@ def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
         "PUT", f"/api/v1/kiosks/{kiosk_id}/config", json={"settings": {"prices": {"life": -5}}}
     )
     assert bad.status_code == 422
-    assert "price" in ErrorBody.model_validate_json(bad.content).message
+    assert "prices.life" in ErrorBody.model_validate_json(bad.content).message
     report = ConfigReport(
         kiosk_id=kiosk_id, etag=document.etag, applied=False, reason="languages: 'xx' unknown"
     )

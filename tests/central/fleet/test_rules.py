@@ -26,7 +26,7 @@ from central.fleet.reconcile import reconcile
 from central.fleet.texts import LANGUAGES, catalogue
 from kiosk.staff_auth import CodeHash
 from offline_queue.wire import DeviceHealth, Heartbeat, PaymentStatus
-from tests.central.fleet.conftest import record
+from tests.central.fleet.conftest import record, valid_settings
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -120,17 +120,21 @@ def test_an_override_replaces_keys_of_a_section_and_the_etag_follows_the_content
 
 
 @pytest.mark.parametrize(
-    "settings",
+    "change",
     [
         {"payment": {"port": "/dev/ttyS0"}},
         {"prices": {"household": -1}},
         {"prices": {"household": "2.50"}},
-        {"prices": []},
+        {"prices": {"no_such_document": 100}},
+        {"kiosk": {"id": "another-kiosk"}},
+        {"kiosk": {"mode": "demo"}},
+        {"kiosk": {"languages": ["xx"]}},
     ],
 )
-def test_settings_outside_the_managed_shape_are_refused(settings: dict[str, object]) -> None:
+def test_settings_a_kiosk_would_refuse_are_refused(change: dict[str, object]) -> None:
+    validate(valid_settings())
     with pytest.raises(ConfigInvalid):
-        validate(settings)
+        validate(merge(valid_settings(), change))
 
 
 def test_the_maintenance_code_hash_is_checked_by_the_kiosks_staff_login() -> None:

@@ -107,6 +107,9 @@ def test_heartbeat_conditions_open_their_alert_and_the_next_good_heartbeat_resol
     )
     assert _kinds(fleet, kiosk_id) == ["printer_fault"]
     assert fleet.list_alerts(kiosk_id=kiosk_id).alerts[0].detail == "state=jammed"
+    fleet.heartbeat(heartbeat("kiosk-fine", at=clock.now))
+    assert [k.kiosk_id for k in fleet.overview(alerting=True).kiosks] == [kiosk_id]
+    assert [k.active_alerts for k in fleet.overview(alerting=False).kiosks] == [0]
     skewed = heartbeat(kiosk_id, at=clock.now - 180)
     fleet.heartbeat(skewed)
     assert _kinds(fleet, kiosk_id) == ["clock_skew"]
