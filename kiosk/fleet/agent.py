@@ -182,19 +182,18 @@ class FleetAgent:
 
     def receive(self, command: Command) -> None:
         """Sync thread: schedule `command` once; a known one is not run again."""
-        known = self._store.result_of(command.command_id)
+        with self._lock:
+            if command.command_id in self._running:
+                return
+            known = self._store.result_of(command.command_id)
+            fresh = known is None and self._store.begin(command.command_id)
+            if fresh:
+                self._running.add(command.command_id)
         if known is not None:
             log.info("fleet_command_repeated", extra={"command_id": command.command_id})
             self._store.finish(known)  # the central did not get it: report it again
             return
-        with self._lock:
-            if command.command_id in self._running:
-                return
-            if not self._store.begin(command.command_id):
-                interrupted = True
-            else:
-                interrupted = False
-                self._running.add(command.command_id)
+        interrupted = not fresh
         if interrupted:
             self._finish(
                 command,
