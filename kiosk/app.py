@@ -222,6 +222,24 @@ def token_config(config: KioskConfig) -> TokenConfig:
     )
 
 
+def communes_of(config: KioskConfig) -> dict[str, Commune]:
+    """The commune's texts per certificate language, as printed on the documents."""
+    return {
+        language: Commune(
+            name=config.commune.name,
+            address=config.commune.address,
+            service=config.commune.service_in(language),
+            official_title=config.commune.official_title_in(language),
+            logo_path=config.commune.logo
+            if config.commune.logo and config.commune.logo.exists()
+            else None,
+            kingdom=config.commune.kingdom,
+            province=config.commune.province_in(language),
+        )
+        for language in config.document_languages
+    }
+
+
 def journey_settings(config: KioskConfig) -> JourneySettings:
     offered = {k: v for k, v in config.prices_cents.items() if k in CATALOGUE}
     for missing in sorted(set(config.prices_cents) - set(offered)):
@@ -317,20 +335,7 @@ def build(
         acknowledged_path=config.payment.journal.with_suffix(".acknowledged.json"),
         health_board=board,
     )
-    communes = {
-        language: Commune(
-            name=config.commune.name,
-            address=config.commune.address,
-            service=config.commune.service_in(language),
-            official_title=config.commune.official_title_in(language),
-            logo_path=config.commune.logo
-            if config.commune.logo and config.commune.logo.exists()
-            else None,
-            kingdom=config.commune.kingdom,
-            province=config.commune.province_in(language),
-        )
-        for language in config.document_languages
-    }
+    communes = communes_of(config)
     commune = communes[config.document_languages[0]]
     issuer = SealedDocumentIssuer(
         runner=runners["signer"],
@@ -378,6 +383,13 @@ def build(
         on_ack=fleet.agent.on_ack,
     )
     staff = staff_authenticator(config)
+
+    def commune_texts(changed: KioskConfig) -> None:
+        texts = communes_of(changed)
+        for adapter in (issuer, printer):
+            adapter.use_communes(texts[changed.document_languages[0]], texts)
+
+    fleet.on_applied.append(commune_texts)
     install_handlers(fleet, sync=sync, printer=printer, payment=payment, staff=staff)
     ports = Ports(
         card=card,

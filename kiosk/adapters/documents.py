@@ -152,6 +152,10 @@ class SealedDocumentIssuer:
         self._spool = spool_dir
         self._clock = clock
 
+    def use_communes(self, commune: Commune, by_language: Mapping[str, Commune]) -> None:
+        """The commune's texts changed (central configuration): used from the next document."""
+        self._commune, self._communes = commune, dict(by_language)
+
     def preflight(self) -> Future[None]:
         """Check the token can seal, and warm the pipeline up with a specimen certificate.
 
@@ -279,6 +283,10 @@ class CupsPrinterAdapter:
         self._kiosk_id = kiosk_id
         self._health = health_board
         self._clock = clock
+
+    def use_communes(self, commune: Commune, by_language: Mapping[str, Commune]) -> None:
+        """The commune's texts changed (central configuration): used from the next document."""
+        self._commune, self._communes = commune, dict(by_language)
 
     def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
         return self._runner.submit(self._print, document)

@@ -63,6 +63,8 @@ class Fleet:
     make_settings: Callable[[KioskConfig], JourneySettings]
     started: float = field(default_factory=time.monotonic)
     controller: JourneyController | None = None
+    on_applied: list[Callable[[KioskConfig], None]] = field(default_factory=list)
+    """Called (journey thread) with each configuration applied from the central."""
     exit_code: int | None = None
     quit: Callable[[int], None] | None = None
     """Ends the application with the given code (the UI's event loop); None: only remembered."""
@@ -106,6 +108,8 @@ class Fleet:
         """Journey thread, between residents: run the central's configuration from now on."""
         self.config = with_managed(self.config, managed)
         self.journey = self.make_settings(self.config)
+        for listener in self.on_applied:
+            listener(self.config)
         if self.controller is not None:
             self.controller.apply_settings(self.journey)
 
