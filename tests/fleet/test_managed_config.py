@@ -212,3 +212,34 @@ def test_any_price_out_of_range_is_refused(document: dict[str, Any], cents: int)
     with pytest.raises(ManagedConfigError) as caught:
         validate_managed(bad, catalogue=CATALOGUE)
     assert caught.value.key == f"prices.{name}"
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    managed_documents(),
+    st.sampled_from(["kiosk", "prices", "timeouts", "staff", "commune"]),
+    st.sampled_from(["languages", "documents", "pin", "allow", "service", "household", "name"]),
+    _json,
+)
+def test_whatever_the_central_sends_is_accepted_or_refused_by_name(
+    document: dict[str, Any], section: str, key: str, value: Any
+) -> None:
+    bad = copy.deepcopy(document)
+    bad.setdefault(section, {})
+    if isinstance(bad[section], dict):
+        bad[section][key] = value
+    refused: list[str] = []
+    try:
+        validate_managed(bad, catalogue=CATALOGUE)
+    except ManagedConfigError as err:  # anything else escaping would be a crash of the kiosk
+        refused.append(err.key)
+    assert all(key.split(".")[0].split("[")[0] in (section, "kiosk") for key in refused)
