@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from hardware.payment.model import EndOfDay
 from kiosk import health
@@ -27,7 +27,7 @@ from kiosk.fleet.store import FleetStore
 from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator, StaffCodeFormatError
-from offline_queue.managed_config import ManagedSettings
+from offline_queue.managed_config import ManagedSettings, layered, settings_document
 from offline_queue.wire import Command, CommandKind, CommandOutcome, DayCounters, UpdateChannel
 from printing.paper import PaperTracker
 
@@ -234,11 +234,17 @@ def build_fleet(
     def apply(managed: ManagedSettings) -> None:
         holder[0].apply(managed)
 
+    own = settings_document(config.managed) if config.managed is not None else {}
+
+    def validate(settings: Mapping[str, Any]) -> ManagedSettings:
+        # the central sends what its operators set: laid over this kiosk's own managed keys
+        return validated_managed(layered(own, settings))
+
     agent = FleetAgent(
         kiosk_id=config.kiosk_id,
         store=store,
         gate=BetweenResidents(),
-        validate=validated_managed,
+        validate=validate,
         apply=apply,
     )
     kept = agent.restore()

@@ -17,6 +17,7 @@ from offline_queue.managed_config import (
     TIMEOUT_SCREENS,
     ManagedConfigError,
     StaffRole,
+    layered,
     managed_subset,
     national_number_is_valid,
     settings_document,
@@ -243,3 +244,15 @@ def test_whatever_the_central_sends_is_accepted_or_refused_by_name(
     except ManagedConfigError as err:  # anything else escaping would be a crash of the kiosk
         refused.append(err.key)
     assert all(key.split(".")[0].split("[")[0] in (section, "kiosk") for key in refused)
+
+
+def test_what_the_central_sets_is_laid_over_the_file_s_own_keys(demo: dict[str, Any]) -> None:
+    own = settings_document(validate_managed(demo, catalogue=CATALOGUE))
+    managed = validate_managed(
+        layered(own, {"prices": {"household": 400}, "commune": {"name": "Borne-sur-Lesse"}}),
+        catalogue=CATALOGUE,
+    )
+    assert managed.prices_cents["household"] == 400
+    assert managed.prices_cents["residence_history"] == 300  # the file's, kept
+    assert managed.commune.name == "Borne-sur-Lesse"
+    assert managed.commune.service["nl"] == "Dienst Bevolking en Burgerlijke Stand"
