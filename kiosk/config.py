@@ -209,6 +209,8 @@ def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
             address=managed.commune.address,
             service=managed.commune.service,
             official_title=managed.commune.official_title,
+            kingdom=managed.commune.kingdom,
+            province=managed.commune.province or None,
         ),
         managed=managed,
     )
