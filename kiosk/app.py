@@ -28,12 +28,15 @@ from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
+from kiosk.fleet.wiring import Fleet, build_fleet, install_handlers
 from kiosk.flows.storage import KEY_ALERT_STORAGE_FULL, REASON_STORAGE_FULL
 from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.journey import (
+    DEFAULT_TIMEOUTS_S,
     KEY_ALERT_MANUAL_REVIEW,
     KEY_ALERT_PAYMENT_UNKNOWN,
+    JourneyController,
     JourneySettings,
     JourneyView,
 )
@@ -84,6 +87,16 @@ class Kiosk:
     """The documents sealed whose order is not settled yet (start-up recovery reads it)."""
     keep_issued: bool = False
     """The demo keeps the sealed PDFs it hands over in `var/spool`; a kiosk keeps none."""
+    fleet: Fleet | None = None
+    staff: StaffAuthenticator | None = None
+
+    def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
+        """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
+        controller.on_change(self.observe)
+        self.observe(controller.view)
+        if self.fleet is not None:
+            self.fleet.quit = quit_app
+            self.fleet.attach(controller)
 
     def ready(self) -> tuple[StaffAlert, ...]:
         """Resolve unfinished payments, load the seal key and open the outbox.
@@ -209,17 +222,41 @@ def token_config(config: KioskConfig) -> TokenConfig:
     )
 
 
+def communes_of(config: KioskConfig) -> dict[str, Commune]:
+    """The commune's texts per certificate language, as printed on the documents."""
+    return {
+        language: Commune(
+            name=config.commune.name,
+            address=config.commune.address,
+            service=config.commune.service_in(language),
+            official_title=config.commune.official_title_in(language),
+            logo_path=config.commune.logo
+            if config.commune.logo and config.commune.logo.exists()
+            else None,
+            kingdom=config.commune.kingdom,
+            province=config.commune.province_in(language),
+        )
+        for language in config.document_languages
+    }
+
+
 def journey_settings(config: KioskConfig) -> JourneySettings:
     offered = {k: v for k, v in config.prices_cents.items() if k in CATALOGUE}
     for missing in sorted(set(config.prices_cents) - set(offered)):
         log.warning(
             "document_not_offered", extra={"document_type": missing, "reason": "no template"}
         )
+    managed = config.managed
+    timeouts = dict(DEFAULT_TIMEOUTS_S)
+    if managed is not None:
+        timeouts.update({SessionState(k): v for k, v in managed.timeouts_s.items()})
     return JourneySettings(
         commune_name=config.commune.name,
         catalogue=Catalogue(prices_cents=offered, languages=config.document_languages),
         kiosk_id=config.kiosk_id,
         languages=config.languages,
+        timeouts_s=timeouts,
+        timeout_warning_s=managed.timeout_warning_s if managed is not None else 20.0,
     )
 
 
@@ -253,6 +290,13 @@ def build(
     for runner in runners.values():
         runner.start()
     board = HealthBoard()
+    paper = (
+        PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
+        if config.printing.paper_state is not None
+        else None
+    )
+    fleet = build_fleet(config=config, make_settings=journey_settings, board=board, paper=paper)
+    config = fleet.config  # the last good configuration from the central, when one is kept
 
     trust = (
         TrustStore.with_test_root(config.eid.test_roots)
@@ -291,20 +335,7 @@ def build(
         acknowledged_path=config.payment.journal.with_suffix(".acknowledged.json"),
         health_board=board,
     )
-    communes = {
-        language: Commune(
-            name=config.commune.name,
-            address=config.commune.address,
-            service=config.commune.service_in(language),
-            official_title=config.commune.official_title_in(language),
-            logo_path=config.commune.logo
-            if config.commune.logo and config.commune.logo.exists()
-            else None,
-            kingdom=config.commune.kingdom,
-            province=config.commune.province_in(language),
-        )
-        for language in config.document_languages
-    }
+    communes = communes_of(config)
     commune = communes[config.document_languages[0]]
     issuer = SealedDocumentIssuer(
         runner=runners["signer"],
@@ -316,11 +347,6 @@ def build(
         health_board=board,
         commune_by_language=communes,
         issuance_log=issued,
-    )
-    paper = (
-        PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
-        if config.printing.paper_state is not None
-        else None
     )
     receipt_queue = config.printing.receipt_queue
     printer = CupsPrinterAdapter(
@@ -353,7 +379,18 @@ def build(
         key_file=config.central.key_file,
         enrollment_code=config.central.enrollment_code,
         issuance_log=issued,
+        heartbeat_facts=fleet.facts,
+        on_ack=fleet.agent.on_ack,
     )
+    staff = staff_authenticator(config)
+
+    def commune_texts(changed: KioskConfig) -> None:
+        texts = communes_of(changed)
+        for adapter in (issuer, printer):
+            adapter.use_communes(texts[changed.document_languages[0]], texts)
+
+    fleet.on_applied.append(commune_texts)
+    install_handlers(fleet, sync=sync, printer=printer, payment=payment, staff=staff)
     ports = Ports(
         card=card,
         register=sync,
@@ -366,7 +403,7 @@ def build(
     return Kiosk(
         config=config,
         ports=ports,
-        settings=journey_settings(config),
+        settings=fleet.journey,
         card=card,
         payment=payment,
         issuer=issuer,
@@ -375,6 +412,8 @@ def build(
         printer=printer,
         issued=issued,
         keep_issued=keep_issued,
+        fleet=fleet,
+        staff=staff,
         runners=[
             (runners["storage"], None),
             (runners["sync"], sync.close),
@@ -411,8 +450,8 @@ def run_autoplay(
         ports=kiosk.ports,
         settings=kiosk.settings,
         alerts=kiosk.alerts,
-        on_view=kiosk.observe,
-        staff=staff_authenticator(kiosk.config),
+        on_start=kiosk.start_journey,
+        staff=kiosk.staff or staff_authenticator(kiosk.config),
         autoplay=AutoplayScript(
             language=language, pin=pin, documents=documents, document_language=document_language
         ),
@@ -423,21 +462,23 @@ def run_autoplay(
     return result.as_dict()
 
 
-def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> None:
-    """The kiosk for residents, until the window is closed."""
+def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> int:
+    """The kiosk for residents, until the window is closed; returns the exit code (a restart
+    asked from the central: `kiosk.fleet.wiring.EXIT_RESTART`)."""
     from ui.app import run_kiosk  # noqa: PLC0415
 
     run_kiosk(
         ports=kiosk.ports,
         settings=kiosk.settings,
         alerts=kiosk.alerts,
-        on_view=kiosk.observe,
+        on_start=kiosk.start_journey,
         autoplay=None,
         fullscreen=fullscreen,
-        staff=staff_authenticator(kiosk.config),
+        staff=kiosk.staff or staff_authenticator(kiosk.config),
         screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),
         dpi=kiosk.config.ui.dpi,
     )
+    return (kiosk.fleet.exit_code or 0) if kiosk.fleet is not None else 0
 
 
 def staff_authenticator(config: KioskConfig) -> StaffAuthenticator:

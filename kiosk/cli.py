@@ -87,10 +87,10 @@ def run(*, config_path: Path | None) -> int:
     kiosk = app.build(config, token=app.token_config(config))
     try:
         kiosk.ready()
-        app.run_interactive(kiosk, fullscreen=True)
+        code = app.run_interactive(kiosk, fullscreen=True)
     finally:
         kiosk.stop()
-    return EXIT_OK
+    return code
 
 
 # -- selftest ---------------------------------------------------------------------------------

@@ -138,6 +138,8 @@ class CentralConfig:
     instead of sending the shared `token`."""
     enrollment_code: str | None = None
     """One-time code from the operator (`python -m central kiosks code`) to enroll the key."""
+    channel: str = "stable"
+    """The update channel the heartbeat announces: `stable` or `canary`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,6 +209,8 @@ def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
             address=managed.commune.address,
             service=managed.commune.service,
             official_title=managed.commune.official_title,
+            kingdom=managed.commune.kingdom,
+            province=managed.commune.province or None,
         ),
         managed=managed,
     )
@@ -366,6 +370,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             enrollment_code=env.get("BORNE_CENTRAL_ENROLLMENT_CODE")
             or r.text("central.enrollment_code", default="", allow_empty=True)
             or None,
+            channel=r.choice("central.channel", ("stable", "canary"), default="stable"),
         ),
         logging=LoggingConfig(
             directory=r.path("logging.dir", default="var/log"),

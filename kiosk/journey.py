@@ -236,6 +236,7 @@ class JourneyController:
         self._s = self._new_session()
         self._started = False
         self._change_listeners: list[Callable[[JourneyView], None]] = []
+        self._idle_hooks: list[Callable[[], None]] = []
         self._report_listeners: list[Callable[[JourneyReport], None]] = []
         self._reports: deque[JourneyReport] = deque(maxlen=REPORTS_KEPT)
         self._storage = StorageWatch(
@@ -274,6 +275,29 @@ class JourneyController:
 
     def on_change(self, listener: Callable[[JourneyView], None]) -> None:
         self._change_listeners.append(listener)
+
+    def on_idle(self, hook: Callable[[], None]) -> None:
+        """`hook` runs at each tick while no resident is served (attract or out of service)."""
+        self._idle_hooks.append(hook)
+
+    @property
+    def between_residents(self) -> bool:
+        return self.state in (S.ATTRACT, S.OUT_OF_SERVICE) and not self._orphans
+
+    def apply_settings(self, settings: JourneySettings) -> None:
+        """New documents, prices, languages or time-outs; only between residents."""
+        if not self.between_residents:
+            raise ValueError("settings change only between residents")
+        self._settings = settings
+        self._refresh()
+
+    def remote_service(self, *, out: bool, alert: StaffAlert) -> None:
+        """The operator puts the kiosk out of service (`alert`) or back in service."""
+        if out:
+            if not self._staff.has_alert(alert.reason):
+                self.raise_alert(alert)
+        elif self._staff.clear(alert.reason) and self.state is S.OUT_OF_SERVICE:
+            self._go(S.ATTRACT, reason="remote_back_in_service")
 
     def on_report(self, listener: Callable[[JourneyReport], None]) -> None:
         self._report_listeners.append(listener)
@@ -522,6 +546,11 @@ class JourneyController:
         state = self.state
         if state in (S.ATTRACT, S.OUT_OF_SERVICE):
             self._storage.poll(self._storage_polled)
+        if self.between_residents:
+            for hook in list(self._idle_hooks):
+                hook()
+            if self.state is not state:
+                return
         limit = self._settings.timeouts_s.get(state)
         if limit is None:
             return

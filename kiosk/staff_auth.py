@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hardware.errors import BorneError
@@ -106,6 +107,14 @@ class StaffAuthenticator:
         self._failures = 0
         self._locks = 0
         self._locked_until = 0.0
+        self._expires_at: datetime | None = None
+
+    def install_code(self, code_hash: str, *, expires_at: datetime) -> None:
+        """A one-time code issued from the central, valid until `expires_at` (raises
+        `StaffCodeFormatError` for a hash this module cannot check)."""
+        self._hash = CodeHash.parse(code_hash)
+        self._expires_at = expires_at
+        log.info("staff_code_installed", extra={"expires_at": expires_at.isoformat()})
 
     @property
     def configured(self) -> bool:
@@ -126,6 +135,8 @@ class StaffAuthenticator:
     def _check(self, code: str) -> LoginResult:
         if self._hash is None:
             return LoginResult.NOT_CONFIGURED
+        if self._expires_at is not None and datetime.now(tz=UTC) >= self._expires_at:
+            return LoginResult.USED
         if self.locked_for_s() > 0:
             return LoginResult.LOCKED
         if not code or not self._hash.matches(code):

@@ -39,6 +39,8 @@ from offline_queue.wire import (
     AuthRequest,
     AuthToken,
     BatchAck,
+    CommandResult,
+    ConfigReport,
     EnrollmentRequest,
     EnrollmentState,
     EnrollmentStatus,
@@ -46,6 +48,7 @@ from offline_queue.wire import (
     ErrorCode,
     Heartbeat,
     HeartbeatAck,
+    KioskConfigDocument,
     RecordBatch,
     RegisterExtractRequest,
     RegisterExtractResponse,
@@ -61,6 +64,9 @@ REGISTER_EXTRACT_PATH: Final = "/api/v1/register/extract"
 HEARTBEAT_PATH: Final = "/api/v1/heartbeat"
 ENROLL_PATH: Final = "/api/v1/enroll"
 AUTH_TOKEN_PATH: Final = "/api/v1/auth/token"  # noqa: S105 (a path)
+CONFIG_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config"
+CONFIG_REPORT_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config/report"
+COMMAND_RESULT_PATH: Final = "/api/v1/commands/{command_id}/result"
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
@@ -240,6 +246,30 @@ class CentralClient:
     def heartbeat(self, hb: Heartbeat) -> HeartbeatAck:
         return self._post(HEARTBEAT_PATH, hb, HeartbeatAck)
 
+    def fetch_config(self, *, etag: str) -> KioskConfigDocument | None:
+        """This kiosk's configuration document; None when the central answers 304 (unchanged).
+
+        The document holds the staff allow-list's national numbers: it is never logged.
+        """
+        path = CONFIG_PATH.format(kiosk_id=self.kiosk_id)
+        headers = {"If-None-Match": f'"{etag}"'} if etag else {}
+        response = self._call("GET", path, headers=headers, body=None)
+        with response:
+            if response.status_code == 304:
+                return None
+            if response.status_code >= 400:
+                raise self._error(response, path)
+            return self._decode(response, path, KioskConfigDocument)
+
+    def report_config(self, report: ConfigReport) -> None:
+        """Tell the central whether a configuration was applied (and why not)."""
+        path = CONFIG_REPORT_PATH.format(kiosk_id=self.kiosk_id)
+        self._send_only(path, report)
+
+    def report_command(self, result: CommandResult) -> None:
+        """Report what became of a command; the central acknowledges with 2xx."""
+        self._send_only(COMMAND_RESULT_PATH.format(command_id=result.command_id), result)
+
     def enroll(self, enrollment_code: str) -> EnrollmentState:
         """Ask to be enrolled with the kiosk key and a one-time code; pending until accepted."""
         if self._key is None:
@@ -279,15 +309,55 @@ class CentralClient:
     def _post_once(
         self, path: str, body: BaseModel, answer: type[_Model], *, authenticated: bool
     ) -> _Model:
+        response = self._request("POST", path, body=body, authenticated=authenticated)
+        with response:
+            if response.status_code >= 400:
+                raise self._error(response, path)
+            return self._decode(response, path, answer)
+
+    def _send_only(self, path: str, body: BaseModel) -> None:
+        """POST `body` where the answer's content does not matter, only its status."""
+        with self._call("POST", path, body=body) as response:
+            if response.status_code >= 400:
+                raise self._error(response, path)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """An authenticated request; with a kiosk key, signs in again once after a 401."""
+        response = self._request(method, path, body=body, headers=headers)
+        if response.status_code == 401 and self._key is not None:
+            response.close()
+            self._token_renew_at = 0.0
+            response = self._request(method, path, body=body, headers=headers)
+        return response
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: BaseModel | None,
+        headers: dict[str, str] | None = None,
+        authenticated: bool = True,
+    ) -> requests.Response:
         url = self.base_url + path
-        headers = {"Content-Type": "application/json"}
+        sent = dict(headers or {})
+        if body is not None:
+            sent["Content-Type"] = "application/json"
         if authenticated:
-            headers["Authorization"] = self._authorization()
+            sent["Authorization"] = self._authorization()
         try:
-            response = self._session.post(
+            return self._session.request(
+                method,
                 url,
-                data=body.model_dump_json().encode(),
-                headers=headers,
+                data=body.model_dump_json().encode() if body is not None else None,
+                headers=sent,
                 timeout=self._timeout,
                 verify=self._verify,
             )
@@ -295,16 +365,16 @@ class CentralClient:
             raise CentralUnavailable("central server timed out", params={"path": path}) from err
         except requests.RequestException as err:
             raise CentralUnavailable("central server unreachable", params={"path": path}) from err
-        with response:
-            if response.status_code >= 400:
-                raise self._error(response, path)
-            try:
-                return answer.model_validate_json(response.content)
-            except ValidationError as err:
-                raise CentralUnavailable(
-                    "unreadable answer from the central server",
-                    params={"path": path, "status": str(response.status_code)},
-                ) from err
+
+    @staticmethod
+    def _decode(response: requests.Response, path: str, answer: type[_Model]) -> _Model:
+        try:
+            return answer.model_validate_json(response.content)
+        except ValidationError as err:
+            raise CentralUnavailable(
+                "unreadable answer from the central server",
+                params={"path": path, "status": str(response.status_code)},
+            ) from err
 
     @staticmethod
     def _error(response: requests.Response, path: str) -> Exception:

@@ -186,8 +186,25 @@ def validate_managed(settings: Mapping[str, Any], *, catalogue: Collection[str])
     )
 
 
+def layered(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with each section of `over` laid over it: a section's keys replace the base's.
+
+    The central distributes only what its operators set; the kiosk lays it over the managed keys
+    of its own `kiosk.toml`, the same way the central lays a kiosk's override over the default.
+    """
+    merged = dict(base)
+    for section, body in over.items():
+        below = merged.get(section)
+        if isinstance(below, Mapping) and isinstance(body, Mapping):
+            merged[section] = {**below, **body}
+        else:
+            merged[section] = body
+    return merged
+
+
 def settings_document(managed: ManagedSettings) -> dict[str, Any]:
-    """The JSON-ready settings that `validate_managed` turns back into `managed`."""
+    """The JSON-ready settings that `validate_managed` turns back into `managed` (the documents
+    offered are the priced ones, in order, so `kiosk.documents` is not needed)."""
 
     def localized(texts: Mapping[str, str]) -> str | dict[str, str]:
         return texts[""] if "" in texts else dict(texts)
@@ -197,7 +214,6 @@ def settings_document(managed: ManagedSettings) -> dict[str, Any]:
             "languages": list(managed.languages),
             "default_language": managed.default_language,
             "document_languages": list(managed.document_languages),
-            "documents": list(managed.prices_cents),
         },
         "prices": dict(managed.prices_cents),
         "timeouts": {**managed.timeouts_s, WARNING_KEY: managed.timeout_warning_s},

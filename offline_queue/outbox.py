@@ -367,6 +367,15 @@ class Outbox:
         ).fetchone()
         return int(row[0])
 
+    def oldest_pending_at(self) -> datetime | None:
+        """When the oldest undelivered message was queued; None when nothing waits."""
+        self._confine()
+        row = self._db.execute(
+            "SELECT MIN(created_at) FROM outbox WHERE state IN (?, ?)",
+            (OutboxState.PENDING.value, OutboxState.IN_FLIGHT.value),
+        ).fetchone()
+        return None if row[0] is None else datetime.fromisoformat(row[0])
+
     def counts(self) -> dict[OutboxState, int]:
         self._confine()
         result = dict.fromkeys(OutboxState, 0)

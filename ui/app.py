@@ -76,6 +76,7 @@ def run_kiosk(
     autoplay_timeout_s: float = 300.0,
     alerts: Sequence[StaffAlert] = (),
     on_view: Callable[[JourneyView], None] | None = None,
+    on_start: Callable[[JourneyController, Callable[[int], None]], None] | None = None,
     staff: StaffAuthenticator | None = None,
     screen_size: tuple[int, int] = (1080, 1920),
     dpi: float | None = None,
@@ -84,7 +85,8 @@ def run_kiosk(
 
     With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
     thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
-    `on_view` follows every view change; `staff` checks the staff login's codes; `screen_size` and
+    `on_view` follows every view change; `on_start` gets the journey and a function ending the
+    application with an exit code; `staff` checks the staff login's codes; `screen_size` and
     `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
     Must be called on the main thread.
     """
@@ -105,6 +107,8 @@ def run_kiosk(
     if on_view is not None:
         controller.on_change(on_view)
         on_view(controller.view)
+    if on_start is not None:
+        on_start(controller, app.exit)
 
     def on_card(kind: CardEventKind) -> None:  # any thread
         poster.post(lambda: controller.card_event(kind))

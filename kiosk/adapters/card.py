@@ -70,6 +70,8 @@ class EidCardAdapter:
             if self._health is not None:
                 lost = event in (CardEventKind.READER_LOST, CardEventKind.READER_UNAVAILABLE)
                 self._health.set(health.CARD_READER, "lost" if lost else "present")
+                if event in (CardEventKind.INSERTED, CardEventKind.REMOVED):
+                    self._health.set(health.CARD, event.value)
             if event is CardEventKind.READER_RESTORED and not self._forward_restored:
                 return
             on_event(event)

@@ -6,7 +6,7 @@ import hashlib
 import io
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -152,6 +152,10 @@ class SealedDocumentIssuer:
         self._spool = spool_dir
         self._clock = clock
 
+    def use_communes(self, commune: Commune, by_language: Mapping[str, Commune]) -> None:
+        """The commune's texts changed (central configuration): used from the next document."""
+        self._commune, self._communes = commune, dict(by_language)
+
     def preflight(self) -> Future[None]:
         """Check the token can seal, and warm the pipeline up with a specimen certificate.
 
@@ -168,11 +172,15 @@ class SealedDocumentIssuer:
         try:
             self._ensure_sealer()
             assert self._sealer is not None
-            self._sealer.preflight()
+            token = self._sealer.preflight()
         except BorneError:
             self._seen("unavailable")
             raise
         self._seen("ok")
+        if self._health is not None and token.certificate_not_after is not None:
+            self._health.set_detail(
+                health.SEAL_TOKEN, certificate_not_after=token.certificate_not_after
+            )
 
     def _seen(self, state: str) -> None:
         if self._health is not None:
@@ -276,11 +284,30 @@ class CupsPrinterAdapter:
         self._health = health_board
         self._clock = clock
 
+    def use_communes(self, commune: Commune, by_language: Mapping[str, Commune]) -> None:
+        """The commune's texts changed (central configuration): used from the next document."""
+        self._commune, self._communes = commune, dict(by_language)
+
     def print_document(self, document: IssuedDocument) -> Future[PrintOutcome]:
         return self._runner.submit(self._print, document)
 
     def print_receipt(self, receipt: ReceiptRequest) -> Future[PrintOutcome]:
         return self._runner.submit(self._print_receipt, receipt)
+
+    def print_test_page(self, *, lines: Sequence[str]) -> Future[PrintOutcome]:
+        """A one-page test print (no personal data), on the receipt printer when there is one."""
+
+        def job() -> PrintOutcome:
+            result = receipts.print_claim_slip(
+                receipt_printer=self._receipt_printer,
+                document_printer=self._printer,
+                timeout=self._timeout,
+                title="Borne — test page",
+                lines=list(lines),
+            )
+            return self._outcome(result, what="test_page", operation_id="test-page")
+
+        return self._runner.submit(job)
 
     def print_claim_slip(self, slip: ClaimSlip, *, language: str) -> Future[PrintOutcome]:
         return self._runner.submit(self._print_claim_slip, slip, language)

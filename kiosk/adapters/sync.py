@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -101,13 +101,22 @@ class SyncService:
         key_file: Path | None = None,
         enrollment_code: str | None = None,
         issuance_log: IssuanceLog | None = None,
+        heartbeat_facts: Callable[[], Mapping[str, object]] | None = None,
+        on_ack: Callable[[CentralClient, wire.HeartbeatAck], float] | None = None,
     ) -> None:
         """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
 
         With `key_file` the kiosk has its own key: it enrolls with `enrollment_code` (once; the
         central keeps it pending until an operator accepts) and signs in with short-lived tokens
         instead of sending the shared `token`.
+
+        `heartbeat_facts` adds fields to each heartbeat (versions, channel, health, counters);
+        `on_ack` handles the central's answer on this thread and returns the seconds until the
+        next heartbeat (`next_poll_seconds`, bounded by the caller).
         """
+        self._facts = heartbeat_facts
+        self._on_ack = on_ack
+        self._next_beat_at = time.monotonic()
         self._key_file = key_file
         self._issued = issuance_log
         self._enrollment_code = enrollment_code
@@ -170,12 +179,12 @@ class SyncService:
         log.info("enrollment_sent", extra={"state": self.enrollment.value})
 
     def _tick(self) -> None:
-        next_beat = time.monotonic()
         while True:
             now = time.monotonic()
             try:
-                if self._health is not None and now >= next_beat:
-                    next_beat = now + self._heartbeat_s
+                if self._health is not None and now >= self._next_beat_at:
+                    # provisional: the central's next_poll_seconds moves it once answered
+                    self._next_beat_at = now + self._heartbeat_s
                     self._runner.submit(self._heartbeat)
                 else:
                     self._runner.submit(self._deliver)
@@ -183,7 +192,7 @@ class SyncService:
                 return
             wait = self._interval
             if self._health is not None:
-                wait = max(0.0, min(wait, next_beat - time.monotonic()))
+                wait = max(0.0, min(wait, self._next_beat_at - time.monotonic()))
             if self._stop.wait(wait):
                 return
 
@@ -256,24 +265,36 @@ class SyncService:
     def heartbeat_message(self) -> wire.Heartbeat:
         """Owner thread: device states and the outbox backlog; never personal data."""
         board = self._health
-        return wire.Heartbeat(
-            kiosk_id=self._kiosk_id,
-            version=__version__,
-            sent_at=self._clock(),
-            devices=dict(board.snapshot()) if board is not None else {},
-            outbox_backlog=self._require_outbox().pending_count(),
-            mode=board.mode if board is not None else "in_service",
-        )
+        outbox = self._require_outbox()
+        now = self._clock()
+        oldest = outbox.oldest_pending_at()
+        fields: dict[str, object] = {
+            "kiosk_id": self._kiosk_id,
+            "version": __version__,
+            "sent_at": now,
+            "devices": dict(board.snapshot()) if board is not None else {},
+            "outbox_backlog": outbox.pending_count(),
+            "outbox_oldest_age_s": None
+            if oldest is None
+            else max(0, int((now - oldest).total_seconds())),
+            "mode": board.mode if board is not None else "in_service",
+        }
+        if self._facts is not None:
+            fields.update(self._facts())
+        return wire.Heartbeat.model_validate(fields)
 
     def _heartbeat(self) -> wire.Heartbeat:
         message = self.heartbeat_message()
         assert self._client is not None
         try:
-            self._client.heartbeat(message)
+            ack = self._client.heartbeat(message)
         except SyncError as err:
             log.warning("heartbeat_not_sent", extra={"reason": err.translation_key})
             return message
         self.last_heartbeat = message
+        if self._on_ack is not None:
+            delay = self._on_ack(self._client, ack)
+            self._next_beat_at = time.monotonic() + delay
         log.info("heartbeat_sent", extra={"backlog": message.outbox_backlog})
         self._deliver()
         return message

@@ -1,0 +1,6 @@
+"""The fleet tests on the real stack reuse the journey's rig (pcscd, ZVT simulator, SoftHSM2,
+cupsd and the central server on loopback)."""
+
+from tests.journey.conftest import base_config, rig, stack, var_dir
+
+__all__ = ["base_config", "rig", "stack", "var_dir"]
