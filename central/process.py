@@ -128,6 +128,7 @@ def start_central(
     log_path: Path | None = None,
     register_path: Path | None = None,
     seal_roots: tuple[Path, ...] = (),
+    citizen_roots: tuple[Path, ...] = (),
     max_body_bytes: int | None = None,
     tls: tuple[Path, Path] | None = None,
     env: dict[str, str] | None = None,
@@ -166,6 +167,8 @@ def start_central(
         command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     for root in seal_roots:
         command += ["--seal-root", str(root)]
+    for root in citizen_roots:
+        command += ["--citizen-root", str(root)]
     child_env = dict(os.environ if env is None else env)
     child_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])

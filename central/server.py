@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central import citizen_proof
 from central.errors import StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
@@ -32,7 +33,6 @@ from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
 from central.verify_page import judge, render_verify_page
-from hardware.national_number import mask_national_number
 from offline_queue.wire import (
     MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
@@ -49,8 +49,6 @@ from offline_queue.wire import (
     KioskList,
     RecordBatch,
     RecordPage,
-    RegisterExtractRequest,
-    RegisterExtractResponse,
     contains_national_number,
 )
 from printing.verify import verify_pdf
@@ -250,22 +248,6 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         http.app.state.fleet.records_received(batch.records, set(ack.accepted))
         return ack
 
-    @app.post("/api/v1/register/extract")
-    def register_extract(
-        request: RegisterExtractRequest, caller: KioskServices
-    ) -> RegisterExtractResponse:
-        services = caller.services
-        masked = mask_national_number(request.national_number)
-        extract = services.register.extract(request.national_number)
-        if extract is None:
-            logger.info("register lookup: unknown", extra={"national_number": masked})
-            raise ApiError(status=404, code=ErrorCode.NOT_IN_REGISTER, message="not in register")
-        logger.info(
-            "register lookup",
-            extra={"national_number": masked, "household_id": extract.household_id},
-        )
-        return extract
-
     @app.post("/api/v1/heartbeat")
     def heartbeat(hb: Heartbeat, caller: KioskServices, http: Request) -> HeartbeatAck:
         caller.check_kiosk(hb.kiosk_id)
@@ -449,6 +431,12 @@ def create_app(
     _install_operator_routes(app)
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
+    citizen_proof.install(
+        app,
+        citizen_proof.CitizenProofs(
+            sql_store.engine, trust=citizen_proof.citizen_trust(settings.citizen_roots)
+        ),
+    )
     app.add_middleware(
         RequestGuard,
         rules={**_guard_rules(settings), **fleet_rules},
@@ -470,6 +458,7 @@ def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
             role=Role.KIOSK, max_body_bytes=_SMALL_BODY
         ),
         ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
+        ("POST", citizen_proof.CHALLENGE_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=64),
         ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("POST", "/api/v1/enroll"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),

@@ -78,6 +78,8 @@ class CentralSettings:
     """Addresses per alert kind (`offline`, `paper_low`, …); `*` receives every kind."""
     alert_languages: tuple[str, ...] = ("fr", "nl", "en")
     """Languages of the alert mails' "what to do" text, in order."""
+    citizen_roots: tuple[Path, ...] = ()
+    """TEST eID roots trusted beside the real Belgian ones for citizen proofs (demo and tests)."""
 
     @classmethod
     def from_env(
@@ -86,6 +88,7 @@ class CentralSettings:
         db_url: str,
         register_path: Path | None = None,
         seal_roots: tuple[Path, ...] = (),
+        citizen_roots: tuple[Path, ...] = (),
         max_body_bytes: int = 1024 * 1024,
         environ: Mapping[str, str] | None = None,
     ) -> CentralSettings:
@@ -98,6 +101,7 @@ class CentralSettings:
             kiosk_token=env.get(KIOSK_TOKEN_ENV) or DEMO_KIOSK_TOKEN,
             operator_token=env.get(OPERATOR_TOKEN_ENV) or DEMO_OPERATOR_TOKEN,
             seal_roots=seal_roots,
+            citizen_roots=citizen_roots,
             max_body_bytes=max_body_bytes,
             token_secret=env.get(TOKEN_SECRET_ENV) or None,
             accept_shared_kiosk_token=env.get(SHARED_KIOSK_TOKEN_ENV, "1") != "0",

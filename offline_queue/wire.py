@@ -347,11 +347,41 @@ class RecordPage(WireModel):
     next_after: int | None = None
 
 
+CITIZEN_NONCE_PATTERN: Final = r"^[0-9a-f]{64}$"
+_Base64Der = Annotated[str, Field(min_length=1, max_length=8000, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
+
+
+class CitizenChallenge(WireModel):
+    """A single-use nonce for the card of the resident at this kiosk to sign (expires soon)."""
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    nonce: Annotated[str, Field(pattern=CITIZEN_NONCE_PATTERN)]
+    expires_at: AwareDatetime
+
+
+class CitizenProofWire(WireModel):
+    """The card's signature over a `CitizenChallenge` nonce with the Authentication key.
+
+    Base64 of the raw signature and of the DER certificates as read from the card.
+    """
+
+    schema_version: SchemaVersion = SCHEMA_VERSION
+    nonce: Annotated[str, Field(pattern=CITIZEN_NONCE_PATTERN)]
+    signature: Annotated[str, Field(min_length=1, max_length=2000)]
+    certificate: _Base64Der
+    ca_certificate: _Base64Der
+    applet_version: Annotated[int, Field(ge=0, le=255)]
+
+
 class RegisterExtractRequest(WireModel):
-    """Ask the population register about the resident holding this national number."""
+    """Ask the population register about the resident holding this national number.
+
+    The central releases the extract only with a fresh citizen proof naming that person.
+    """
 
     schema_version: SchemaVersion = SCHEMA_VERSION
     national_number: NationalNumber
+    proof: CitizenProofWire | None = None
 
 
 class WireAddress(WireModel):
@@ -411,6 +441,9 @@ class ErrorCode(enum.StrEnum):
     REPLAYED = "auth.replayed"
     ENROLLMENT_REFUSED = "enrollment.refused"
     DOCUMENT_ID_TAKEN = "records.document_id_taken"
+    PROOF_REQUIRED = "register.proof_required"
+    PROOF_REFUSED = "register.proof_refused"
+    RATE_LIMITED = "request.rate_limited"
 
 
 MAX_ERROR_FIELDS: Final = 20

@@ -11,7 +11,14 @@ from hardware.eid.errors import NoCard
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
-from kiosk.ports import CardEventKind, CardHolder, PinOutcome, PinResult, PostalAddress
+from kiosk.ports import (
+    CardEventKind,
+    CardHolder,
+    PinOutcome,
+    PinResult,
+    PostalAddress,
+    Presence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +93,9 @@ class EidCardAdapter:
     def verify_pin(self, pin: bytearray) -> Future[PinResult]:
         return self._runner.submit(self._verify, pin)
 
+    def prove_presence(self, nonce: str) -> Future[Presence]:
+        return self._runner.submit(self._prove, nonce)
+
     def end_session(self) -> Future[None]:
         return self._runner.submit(self._end)
 
@@ -118,6 +128,11 @@ class EidCardAdapter:
             return pin_result(self._current().verify_pin(pin))
         finally:
             pin[:] = bytes(len(pin))
+
+    def _prove(self, nonce: str) -> Presence:
+        # the PIN was verified in this session: the card signs without asking again
+        proof = self._current().prove_presence(bytes.fromhex(nonce), None)
+        return Presence(nonce=nonce, proof=proof)
 
     def _end(self) -> None:
         session, self._session = self._session, None

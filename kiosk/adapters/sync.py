@@ -18,9 +18,9 @@ from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
 from kiosk import __version__
 from kiosk.health import HealthBoard
-from kiosk.ports import IssuanceRecord, RegisterExtract
+from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
 from offline_queue import wire
-from offline_queue.client import CentralClient, SoftwareKioskKey
+from offline_queue.client import CentralClient, SoftwareKioskKey, proof_to_wire
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
@@ -181,8 +181,11 @@ class SyncService:
                 return
 
     # -- ports ------------------------------------------------------------------------------
-    def extract(self, national_number: str) -> Future[RegisterExtract]:
-        return self._runner.submit(self._extract, national_number)
+    def challenge(self) -> Future[str]:
+        return self._runner.submit(self._challenge)
+
+    def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]:
+        return self._runner.submit(self._extract, national_number, presence)
 
     def record(self, record: IssuanceRecord) -> Future[None]:
         return self._runner.submit(self._record, record)
@@ -204,10 +207,16 @@ class SyncService:
         assert self._outbox is not None
         return self._outbox
 
-    def _extract(self, national_number: str) -> RegisterExtract:
+    def _challenge(self) -> str:
         self._require_outbox()
         assert self._client is not None
-        return extract_from_wire(self._client.register_extract(national_number))
+        return self._client.citizen_challenge().nonce
+
+    def _extract(self, national_number: str, presence: Presence) -> RegisterExtract:
+        self._require_outbox()
+        assert self._client is not None
+        proof = proof_to_wire(presence.proof, nonce=presence.nonce)
+        return extract_from_wire(self._client.register_extract(national_number, proof))
 
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))
