@@ -252,6 +252,7 @@ def build(
         health_board=board,
         key_file=config.central.key_file,
         enrollment_code=config.central.enrollment_code,
+        ca_file=config.central.ca_file,
     )
     ports = Ports(
         card=card, register=sync, payment=payment, issuer=issuer, printer=printer, outbox=sync

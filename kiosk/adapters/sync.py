@@ -95,13 +95,15 @@ class SyncService:
         health_board: HealthBoard | None = None,
         key_file: Path | None = None,
         enrollment_code: str | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
 
         With `key_file` the kiosk has its own key: it enrolls with `enrollment_code` (once; the
         central keeps it pending until an operator accepts) and signs in with short-lived tokens
-        instead of sending the shared `token`.
+        instead of sending the shared `token`. `ca_file` pins the central's CA.
         """
+        self._ca_file = ca_file
         self._key_file = key_file
         self._enrollment_code = enrollment_code
         self.enrollment: wire.EnrollmentState | None = None
@@ -147,6 +149,7 @@ class SyncService:
             token=self._token,
             timeout=self._timeout,
             key=key,
+            ca_file=self._ca_file,
         )
         if key is not None and self._enrollment_code:
             self._enroll(self._client, self._enrollment_code)
