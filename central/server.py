@@ -368,14 +368,17 @@ def _install_public_routes(app: FastAPI) -> None:
     def verify(document_id: str, request: Request, h: str | None = None) -> HTMLResponse:
         document_id = document_id[:_DOCUMENT_ID_MAX]
         presented = h[:_CODE_MAX] if h is not None else None
-        issue = _services(request).store.find_document(document_id)
+        services = _services(request)
+        issue = services.store.find_document(document_id)
         verdict = judge(issue, presented)
         logger.info(
             "verify",
             extra={"document_id": document_id, "found": issue is not None, "verdict": verdict},
         )
         return HTMLResponse(
-            render_verify_page(document_id, issue, presented=presented),
+            render_verify_page(
+                document_id, issue, presented=presented, commune=services.register.commune_name
+            ),
             status_code=200 if issue else 404,
         )
 

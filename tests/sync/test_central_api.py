@@ -147,7 +147,9 @@ def test_verify_page_tells_whether_a_document_was_issued(
     for lang in ("fr", "nl", "de", "en"):
         assert f'lang="{lang}"' in found.text
     assert kiosk_id in found.text
-    assert "2026-11-23 10:30" in found.text
+    assert "2026-11-23 11:30" in found.text  # 10:30 UTC, shown in Brussels time
+    assert found.text.count("<dd>Démo-sur-Meuse</dd>") == 4  # the demo register's commune
+    assert "residence_certificate" in found.text  # a type without a name is shown as it is
 
     missing = http.get(f"{central.url}/verify/DOC-<script>", timeout=5)
     assert missing.status_code == 404
