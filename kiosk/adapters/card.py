@@ -7,7 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
-from hardware.eid.errors import NoCard
+from hardware.eid.errors import NoAuthenticationCertificate, NoCard
+from hardware.eid.reader import DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
@@ -118,7 +119,13 @@ class EidCardAdapter:
         self._end()
         self._session = self._reader.open_session()
         try:
-            return holder_from_card(self._session.read())
+            holder = holder_from_card(self._session.read())
+            # the register needs the card's citizen proof: a card without an Authentication key
+            # (a Kids-ID) is told so before any PIN is asked
+            certificate = self._session.read_file(DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE, der=True)
+            if not certificate or not certificate[0]:
+                raise NoAuthenticationCertificate("the card has no authentication certificate")
+            return holder
         except Exception:
             self._end()
             raise

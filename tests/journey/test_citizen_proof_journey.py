@@ -133,3 +133,26 @@ def test_a_proof_the_central_does_not_trust_ends_with_a_translated_error(
             if stack.card is not None:
                 stack.card.remove()
             rig.kiosk.stop()
+
+
+def test_a_card_without_an_authentication_key_is_told_before_the_pin(rig: Rig) -> None:
+    """A Kids-ID has no Authentication key: it cannot prove its holder, so no PIN is asked."""
+    card = rig.stack.card
+    assert card is not None
+    card.swap("emma")
+    rig.stack.remove_card()
+    seen: list[S] = []
+    rig.controller.on_change(lambda view: seen.append(view.state))
+    try:
+        c = rig.controller
+        c.touch()
+        rig.state(S.LANGUAGE)
+        c.choose_language("de")
+        rig.state(S.INSERT_CARD)
+        rig.stack.insert_card()
+        view = rig.state(S.ERROR)
+        assert view.error_key == "eid.error.no_authentication_certificate"
+        assert S.PIN not in seen
+    finally:
+        card.swap(rig.stack.persona)
+        rig.stack.remove_card()
