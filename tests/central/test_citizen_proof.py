@@ -31,6 +31,7 @@ from tests.central.kiosks import (
     card_for,
     citizen_proof,
     citizen_roots,
+    enroll_key,
     enrolled_client,
     sign_nonce,
 )
@@ -211,3 +212,23 @@ def test_an_expired_nonce_is_refused(store: SqlCentralStore) -> None:
             sa.select(sa.func.count()).select_from(cp.citizen_nonces)
         ).scalar()
     assert kept == 2
+
+
+def test_a_nonce_is_single_use_across_two_servers_on_one_postgresql(tmp_path: Path) -> None:
+    """Kiosks alternate between processes behind no shared memory: the database holds the nonces."""
+    url = database_url("postgresql", tmp_path)
+    roots = citizen_roots()
+    kiosk_id = f"kiosk-{uuid.uuid4().hex[:8]}"
+    with (
+        start_central(db_url=url, log_path=tmp_path / "a.log", citizen_roots=roots) as first,
+        start_central(db_url=url, log_path=tmp_path / "b.log", citizen_roots=roots) as second,
+    ):
+        key = enroll_key(first, kiosk_id)
+        with (
+            CentralClient(base_url=first.url, kiosk_id=kiosk_id, key=key, timeout=10.0) as one,
+            CentralClient(base_url=second.url, kiosk_id=kiosk_id, key=key, timeout=10.0) as two,
+        ):
+            proof = citizen_proof(one, MARIE)  # the nonce comes from the first process
+            assert two.register_extract(MARIE, proof).household_id
+            with pytest.raises(CitizenProofRefused):
+                one.register_extract(MARIE, proof)
