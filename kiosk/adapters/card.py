@@ -122,7 +122,9 @@ class EidCardAdapter:
             holder = holder_from_card(self._session.read())
             # the register needs the card's citizen proof: a card without an Authentication key
             # (a Kids-ID) is told so before any PIN is asked
-            certificate = self._session.read_file(DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE, der=True)
+            certificate = self._session.read_file(
+                DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE, der=True
+            )
             if not certificate or not certificate[0]:
                 raise NoAuthenticationCertificate("the card has no authentication certificate")
             return holder
