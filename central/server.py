@@ -1,7 +1,8 @@
 """The central server's web application (FastAPI).
 
-Kiosks deliver their issuance records, ask the population register for extracts and send
-heartbeats, with the kiosk bearer token. Operators list records and kiosks with the operator token.
+Kiosks deliver their issuance records, ask the population register for extracts (against the
+card's citizen proof, `central.citizen_proof`) and send heartbeats, each with its own short-lived
+token obtained with its enrolled key (`central.identity`). Operators list records and kiosks with the operator token.
 Anyone may open `/verify/{document_id}?h={code}` (the certificate's QR code) to check that a
 document was issued and that the verification code on their paper matches it.
 
