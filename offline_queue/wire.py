@@ -15,14 +15,16 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-SCHEMA_VERSION: Final = 1
-"""Version of the messages in this module."""
-
-SchemaVersion = Literal[1]
+# re-exported (explicitly, for mypy): every message is imported from this module
+from offline_queue.wire_base import SCHEMA_VERSION as SCHEMA_VERSION  # noqa: PLC0414
+from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0414
+from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
+from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
+from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
 
 MAX_BATCH_RECORDS = 500
 
@@ -71,12 +73,6 @@ def format_verification_code(code: str) -> str:
     """A normalised code in its printed form: `1A2B-3C4D-5E6F`."""
     upper = code.upper()
     return f"{upper[0:4]}-{upper[4:8]}-{upper[8:12]}"
-
-
-class WireModel(BaseModel):
-    """Base of every sync message: immutable, unknown fields rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PaymentStatus(enum.StrEnum):
@@ -345,32 +341,6 @@ class RecordPage(WireModel):
     schema_version: SchemaVersion = SCHEMA_VERSION
     records: tuple[StoredRecord, ...]
     next_after: int | None = None
-
-
-CITIZEN_NONCE_PATTERN: Final = r"^[0-9a-f]{64}$"
-_Base64Der = Annotated[str, Field(min_length=1, max_length=8000, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
-
-
-class CitizenChallenge(WireModel):
-    """A single-use nonce for the card of the resident at this kiosk to sign (expires soon)."""
-
-    schema_version: SchemaVersion = SCHEMA_VERSION
-    nonce: Annotated[str, Field(pattern=CITIZEN_NONCE_PATTERN)]
-    expires_at: AwareDatetime
-
-
-class CitizenProofWire(WireModel):
-    """The card's signature over a `CitizenChallenge` nonce with the Authentication key.
-
-    Base64 of the raw signature and of the DER certificates as read from the card.
-    """
-
-    schema_version: SchemaVersion = SCHEMA_VERSION
-    nonce: Annotated[str, Field(pattern=CITIZEN_NONCE_PATTERN)]
-    signature: Annotated[str, Field(min_length=1, max_length=2000)]
-    certificate: _Base64Der
-    ca_certificate: _Base64Der
-    applet_version: Annotated[int, Field(ge=0, le=255)]
 
 
 class RegisterExtractRequest(WireModel):
