@@ -381,6 +381,7 @@ def build(
         issuance_log=issued,
         heartbeat_facts=fleet.facts,
         on_ack=fleet.agent.on_ack,
+        ca_file=config.central.ca_file,
     )
     staff = staff_authenticator(config)
 

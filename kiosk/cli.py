@@ -213,8 +213,11 @@ def _check_printer(config: KioskConfig) -> str:
 def _check_central(config: KioskConfig) -> str:
     import requests  # noqa: PLC0415
 
+    ca = config.central.ca_file
     response = requests.get(
-        f"{config.central.url.rstrip('/')}/healthz", timeout=config.central.timeout_s
+        f"{config.central.url.rstrip('/')}/healthz",
+        timeout=config.central.timeout_s,
+        verify=str(ca) if ca is not None else True,  # the pinned CA, as the sync client does
     )
     response.raise_for_status()
     return f"{config.central.url} answers {response.status_code}"
