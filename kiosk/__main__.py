@@ -71,10 +71,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from kiosk.cli import StopRequested, stop_on_signals  # noqa: PLC0415
     from kiosk.config import ConfigError  # noqa: PLC0415 - keep --version instant
 
     try:
+        if args.command in ("run", "demo"):
+            with stop_on_signals():
+                return _dispatch(args)
         return _dispatch(args)
+    except StopRequested:
+        return EXIT_OK
     except ConfigError as err:
         print(f"kiosk: configuration error: {err}", file=sys.stderr)
         return EXIT_CONFIG

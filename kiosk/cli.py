@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, load_config
@@ -40,6 +43,31 @@ def _logging(config: KioskConfig, *, console: bool) -> None:
         level=config.logging.level,
         console=console and config.logging.console,
     )
+
+
+# -- stopping -----------------------------------------------------------------------------------
+class StopRequested(BaseException):
+    """SIGTERM/SIGINT outside the Qt main loop: unwinds through every `finally` (daemons stop)."""
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    # once: a second signal must not interrupt the clean-up the first one started
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_IGN)
+    log.info("stop_signal_received", extra={"signal": signal.Signals(signum).name})
+    raise StopRequested(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT end the command cleanly; the Qt main loop takes them over while it runs
+    (`ui.stop_signals`), and the command then returns normally."""
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 # -- the kiosk ----------------------------------------------------------------------------------
@@ -87,7 +115,7 @@ def run(*, config_path: Path | None) -> int:
     kiosk = app.build(config, token=app.token_config(config))
     try:
         kiosk.ready()
-        app.run_interactive(kiosk, fullscreen=True)
+        app.run_interactive(kiosk, fullscreen=True, locked=True)
     finally:
         kiosk.stop()
     return EXIT_OK
