@@ -63,9 +63,7 @@ def test_sigterm_during_headless_journeys_stops_every_daemon_and_exits_0(
         assert notify.recv(4096).decode().startswith("READY=1")
         assert notify.recv(4096).decode() == "WATCHDOG=1"
         wait_for(
-            lambda: any(
-                r.get("to") == "pin" for r in log_events(var_dir, "state_change")
-            ),
+            lambda: any(r.get("to") == "pin" for r in log_events(var_dir, "state_change")),
             timeout=120,
             what="a resident to reach the PIN screen",
         )
