@@ -231,6 +231,7 @@ class KioskWindow(QWidget):
         if isinstance(app, QApplication):
             app.removeEventFilter(self._system_keys)
             app.restoreOverrideCursor()
+            app.setQuitOnLastWindowClosed(True)
         self.unsetCursor()
 
     def staff_exit(self) -> None:

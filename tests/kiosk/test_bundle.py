@@ -170,8 +170,11 @@ def test_the_bundle_passes_its_selftest_and_plays_a_journey_against_the_simulato
             summary = json.loads(played.stdout.splitlines()[-1])
             assert summary["outcome"] == "completed"
             assert summary["payment"]["status"] == "approved"
-            (printed,) = summary["printed_pdfs"]
-            assert Path(printed).read_bytes()[:5] == b"%PDF-"
+            (handed,) = summary["printed_pdfs"]
+            assert not Path(handed).exists()  # the product keeps no sealed copy after printing
+            printed = list(Path(stack.endpoints.print_output).rglob("*.pdf"))
+            assert len(printed) == 1
+            assert printed[0].read_bytes()[:5] == b"%PDF-"
             assert hand.requests == ["insert", "remove"]
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
