@@ -149,7 +149,12 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
-        # Staff acknowledge alerts only through the staff login, opened by the staff gesture.
+        self._install_doors(controller, staff)
+
+    def _install_doors(
+        self, controller: JourneyController, staff: StaffAuthenticator | None
+    ) -> None:
+        # Staff acknowledge alerts (or leave) only through the staff login, opened by the gesture.
         self.staff_auth = staff or StaffAuthenticator(
             code_hash=None, used_file=None, clock=lambda: 0
         )
