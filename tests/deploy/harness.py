@@ -397,7 +397,7 @@ def cage() -> Iterator[dict[str, str]]:
     try:
         socket_path = wait_for(
             lambda: next(iter(runtime.glob("wayland-[0-9]")), None) or process.poll() is not None,
-            timeout=20,
+            timeout=90,
             what="cage's Wayland socket",
         )
         if process.poll() is not None:
