@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -417,13 +418,22 @@ class SimStack:
         self._stops.append(lambda: eid_transport.unplug(transport.reader_name))
 
     def _free_slot(self) -> tuple[int, str]:
-        """The first vpcd slot with no card in it: a pcscd already running may serve others too."""
+        """The first vpcd slot with no card in it and not reserved by another stack on this host.
+
+        A pcscd already running may serve other stacks too; each stack reserves its slot for its
+        lifetime (`VpcdSlotReservation`), so two stacks whose cards are both out at start-up do not
+        pick the same slot.
+        """
         assert self.pcscd is not None
         names = sorted(n for n in list_readers() if n.startswith(self.pcscd.reader_prefix))
         for slot, name in enumerate(names):
-            if not reader_shows_card(name, present=True, timeout=0.0):
+            if reader_shows_card(name, present=True, timeout=0.0):
+                continue
+            reservation = VpcdSlotReservation.take(slot)
+            if reservation is not None:
+                self._stops.append(reservation.release)
                 return slot, name
-        msg = f"every vpcd slot holds a card ({len(names)} readers)"
+        msg = f"every vpcd slot holds a card or is reserved by another stack ({len(names)} readers)"
         raise RuntimeError(msg)
 
     def _step(
@@ -498,6 +508,30 @@ class SimStack:
 
 
 REINSERT_GAP_S = 0.6
+
+
+class VpcdSlotReservation:
+    """A vpcd slot held by one stack: an abstract Unix socket bound under the slot's name.
+
+    Abstract sockets belong to the network namespace, as vpcd's TCP ports do; the kernel frees
+    the name when the holder exits, even after SIGKILL, so no stale reservation survives.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    @classmethod
+    def take(cls, slot: int) -> VpcdSlotReservation | None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(f"\0borne-vpcd-slot-{slot}")
+        except OSError:
+            sock.close()
+            return None
+        return cls(sock)
+
+    def release(self) -> None:
+        self._sock.close()
 
 
 def reader_shows_card(reader_prefix: str, *, present: bool, timeout: float) -> bool:

@@ -217,8 +217,11 @@ def demo(
         stack.stop()
     summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
     summary["fallbacks"] = list(endpoints.fallbacks)
+    if run.get("stopped_by"):
+        summary["outcome"] = "stopped"
+        summary["stopped_by"] = run["stopped_by"]
     _emit(summary)
-    return EXIT_OK if summary["outcome"] == "completed" else EXIT_FAILED
+    return EXIT_OK if summary["outcome"] in ("completed", "stopped") else EXIT_FAILED
 
 
 def selftest_stack(config: KioskConfig) -> tuple[KioskConfig, TokenConfig | None, object | None]:

@@ -504,6 +504,22 @@ class JourneyController:
             still_failing=self.raise_alert,
         )
 
+    def shut_down(self) -> None:
+        """The process is stopping (SIGTERM/SIGINT): wipe the session, keep nothing personal.
+
+        A payment in flight is asked to abort; its journal row stays for the start-up recovery,
+        which settles it with the terminal before the next resident is served. Results still in
+        flight are dropped.
+        """
+        state = self.state
+        if state is S.PAYMENT:
+            log.warning("shutdown_payment_in_flight", extra={"operation_id": self._s.operation_id})
+            self._ports.payment.cancel()
+        self._wipe_pin()
+        self._s.wipe_personal()
+        self._steps.new_epoch()
+        log.info("session_wiped_on_shutdown", extra={"state": state.value})
+
     def retry(self) -> None:
         target = self._s.retry_target
         if self.state is not S.ERROR or target is None:
