@@ -315,16 +315,6 @@ def load_config(
 def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
     mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
     managed = validated_managed(managed_subset(r.data))
-    eid = EidConfig(
-        reader_prefix=r.text("eid.reader_prefix"),
-        test_roots=r.optional_path("eid.test_roots"),
-    )
-    if mode is Mode.PRODUCTION and eid.test_roots is not None:
-        raise ConfigError(
-            key="eid.test_roots",
-            value=str(eid.test_roots),
-            expected="no test root in production mode",
-        )
     signing = _signing(r, mode=mode, env=env)
     return KioskConfig(
         kiosk_id=r.text("kiosk.id"),
@@ -333,16 +323,8 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         default_language=managed.default_language,
         document_languages=managed.document_languages,
         prices_cents=managed.prices_cents,
-        commune=CommuneConfig(
-            name=managed.commune.name,
-            address=managed.commune.address,
-            service=managed.commune.service,
-            official_title=managed.commune.official_title,
-            logo=r.optional_path("commune.logo"),
-            kingdom=managed.commune.kingdom,
-            province=managed.commune.province or None,
-        ),
-        eid=eid,
+        commune=_commune(r, managed),
+        eid=_eid(r, mode=mode),
         payment=PaymentConfig(
             protocol=r.choice("payment.protocol", payment_protocols()),
             port=_terminal_address(r, "payment.port"),
@@ -351,16 +333,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             timeout_scale=r.get("payment.timeout_scale", float, default=1.0),
         ),
         signing=signing,
-        printing=PrintingConfig(
-            queue=r.text("printing.queue"),
-            server=r.text("printing.server", default="", allow_empty=True) or None,
-            output_dir=r.optional_path("printing.output_dir"),
-            job_timeout_s=r.get("printing.job_timeout_s", float, default=60.0),
-            receipt_queue=r.text("printing.receipt_queue", default="", allow_empty=True) or None,
-            paper_state=r.path("printing.paper_state", default="var/data/paper.json"),
-            tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
-            sweep_dirs=_paths(r, "printing.sweep_dirs"),
-        ),
+        printing=_printing(r),
         central=_central(r, mode=mode, env=env),
         logging=LoggingConfig(
             directory=r.path("logging.dir", default="var/log"),
@@ -373,6 +346,45 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
         ui=_ui(r),
         managed=managed,
         storage=StorageConfig(min_free_mb=int(r.positive("storage.min_free_mb", int, default=64))),
+    )
+
+
+def _commune(r: _Reader, managed: ManagedSettings) -> CommuneConfig:
+    return CommuneConfig(
+        name=managed.commune.name,
+        address=managed.commune.address,
+        service=managed.commune.service,
+        official_title=managed.commune.official_title,
+        logo=r.optional_path("commune.logo"),
+        kingdom=managed.commune.kingdom,
+        province=managed.commune.province or None,
+    )
+
+
+def _eid(r: _Reader, *, mode: Mode) -> EidConfig:
+    eid = EidConfig(
+        reader_prefix=r.text("eid.reader_prefix"),
+        test_roots=r.optional_path("eid.test_roots"),
+    )
+    if mode is Mode.PRODUCTION and eid.test_roots is not None:
+        raise ConfigError(
+            key="eid.test_roots",
+            value=str(eid.test_roots),
+            expected="no test root in production mode",
+        )
+    return eid
+
+
+def _printing(r: _Reader) -> PrintingConfig:
+    return PrintingConfig(
+        queue=r.text("printing.queue"),
+        server=r.text("printing.server", default="", allow_empty=True) or None,
+        output_dir=r.optional_path("printing.output_dir"),
+        job_timeout_s=r.get("printing.job_timeout_s", float, default=60.0),
+        receipt_queue=r.text("printing.receipt_queue", default="", allow_empty=True) or None,
+        paper_state=r.path("printing.paper_state", default="var/data/paper.json"),
+        tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
+        sweep_dirs=_paths(r, "printing.sweep_dirs"),
     )
 
 

@@ -30,7 +30,12 @@ OPERATOR = {"Authorization": "Bearer demo-operator-token"}
 
 def operator(rig: Rig, method: str, path: str, body: Any = None) -> Any:
     response = requests.request(
-        method, rig.kiosk.config.central.url + path, json=body, headers=OPERATOR, timeout=10
+        method,
+        rig.kiosk.config.central.url + path,
+        json=body,
+        headers=OPERATOR,
+        timeout=10,
+        verify=str(rig.kiosk.config.central.ca_file),  # the central's CA the kiosk pins
     )
     response.raise_for_status()
     return response.json() if response.content else None

@@ -59,6 +59,7 @@ def test_the_heartbeat_carries_versions_health_backlog_and_today_s_counters(rig:
         f"{rig.kiosk.config.central.url}/api/v1/kiosks",
         headers={"Authorization": "Bearer demo-operator-token"},
         timeout=5,
+        verify=str(rig.kiosk.config.central.ca_file),  # the central's CA the kiosk pins
     )
     response.raise_for_status()
     (status,) = [
