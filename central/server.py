@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
@@ -447,6 +448,7 @@ def create_app(
     _install_operator_routes(app)
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
+    install_console(app, store=sql_store, identities=identities)
     app.add_middleware(
         RequestGuard,
         rules={**_guard_rules(settings), **fleet_rules},

@@ -1,0 +1,309 @@
+"""What the console's fleet pages show, read from the central database (no web, no templates).
+
+The overview is paged on the server: filters (status, version, mode) become SQL conditions and
+only one page of heartbeats is parsed, so it stays fast with ten thousand kiosks. A kiosk is
+online when its last heartbeat arrived less than `OFFLINE_AFTER_S` ago.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from central import db
+from central.store import SqlCentralStore
+from offline_queue.wire import EnrollmentState, Heartbeat, IssuanceRecord, StoredRecord
+
+OFFLINE_AFTER_S: Final = 90
+PAGE_SIZE: Final = 50
+PAPER_LOW_DAYS: Final = 1.0
+LOCAL_TZ: Final = ZoneInfo("Europe/Brussels")
+
+
+class StatusFilter(enum.StrEnum):
+    ALL = "all"
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaperForecast:
+    level_pct: int | None
+    pages_left: int | None
+    days_left: float | None
+    """Days until empty at today's pace (pages printed today over the hours elapsed)."""
+
+    @property
+    def low(self) -> bool:
+        return self.days_left is not None and self.days_left < PAPER_LOW_DAYS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KioskRow:
+    kiosk_id: str
+    online: bool
+    last_seen: datetime
+    version: str
+    mode: str
+    paper: PaperForecast
+    open_alerts: int | None
+    heartbeat: Heartbeat
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Enrollment:
+    state: EnrollmentState
+    requested_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OverviewPage:
+    rows: tuple[KioskRow, ...]
+    total: int
+    page: int
+    pages: int
+    versions: tuple[str, ...]
+    online: int
+    offline: int
+
+
+def _json_field(column: sa.ColumnElement[str], key: str, dialect: str) -> sa.ColumnElement[str]:
+    """A top-level string field of a JSON text column, in this database's dialect."""
+    if dialect == "postgresql":
+        field: sa.ColumnElement[str] = sa.cast(column, JSONB)[key].astext
+        return field
+    return sa.func.json_extract(column, f"$.{key}", type_=sa.String())
+
+
+_OPENING_DAY_H: Final = 8.0
+"""Today's pace counts at least a working day's hours, so an early morning does not alarm."""
+
+
+def paper_forecast(heartbeat: Heartbeat, *, now: datetime) -> PaperForecast:
+    """Days until the printer is empty at today's pace (documents today over the hours elapsed)."""
+    printer = heartbeat.health.get("printer")
+    if printer is None:
+        return PaperForecast(level_pct=None, pages_left=None, days_left=None)
+    days: float | None = None
+    counters = heartbeat.counters
+    if printer.pages_left == 0:
+        days = 0.0
+    elif printer.pages_left is not None and counters is not None and counters.documents > 0:
+        local = now.astimezone(LOCAL_TZ)
+        hours = max(_OPENING_DAY_H, local.hour + local.minute / 60)
+        per_day = counters.documents * 24 / hours
+        days = round(printer.pages_left / per_day, 1)
+    return PaperForecast(
+        level_pct=printer.paper_level_pct, pages_left=printer.pages_left, days_left=days
+    )
+
+
+class FleetView:
+    """Read-only queries behind the console's pages."""
+
+    def __init__(self, store: SqlCentralStore) -> None:
+        self._engine = store.engine
+        self._dialect = self._engine.dialect.name
+
+    def overview(
+        self,
+        *,
+        now: datetime,
+        status: StatusFilter = StatusFilter.ALL,
+        version: str | None = None,
+        mode: str | None = None,
+        page: int = 1,
+        page_size: int = PAGE_SIZE,
+        alerts: dict[str, int] | None = None,
+    ) -> OverviewPage:
+        table = db.kiosks
+        cutoff = (now - timedelta(seconds=OFFLINE_AFTER_S)).isoformat()
+        version_of = _json_field(table.c.heartbeat_json, "version", self._dialect)
+        mode_of = _json_field(table.c.heartbeat_json, "mode", self._dialect)
+        conditions: list[sa.ColumnElement[bool]] = []
+        if status is StatusFilter.ONLINE:
+            conditions.append(table.c.received_at >= cutoff)
+        elif status is StatusFilter.OFFLINE:
+            conditions.append(table.c.received_at < cutoff)
+        if version:
+            conditions.append(version_of == version)
+        if mode:
+            conditions.append(mode_of == mode)
+        with self._engine.connect() as connection:
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(*conditions)
+            ).scalar_one()
+            pages = max(1, math.ceil(total / page_size))
+            page = max(1, min(page, pages))
+            rows = connection.execute(
+                sa.select(table.c.kiosk_id, table.c.received_at, table.c.heartbeat_json)
+                .where(*conditions)
+                .order_by(table.c.kiosk_id)
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            ).all()
+            versions = connection.execute(
+                sa.select(version_of).distinct().order_by(version_of).limit(100)
+            ).scalars()
+            version_list = tuple(str(v) for v in versions if v)
+            online = connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.received_at >= cutoff)
+            ).scalar_one()
+            everyone = connection.execute(
+                sa.select(sa.func.count()).select_from(table)
+            ).scalar_one()
+        return OverviewPage(
+            rows=tuple(
+                self._row(r.kiosk_id, r.received_at, r.heartbeat_json, now, alerts) for r in rows
+            ),
+            total=int(total),
+            page=page,
+            pages=pages,
+            versions=version_list,
+            online=int(online),
+            offline=int(everyone) - int(online),
+        )
+
+    def _row(
+        self,
+        kiosk_id: str,
+        received_at: str,
+        body: str,
+        now: datetime,
+        alerts: dict[str, int] | None,
+    ) -> KioskRow:
+        heartbeat = Heartbeat.model_validate_json(body)
+        last_seen = datetime.fromisoformat(received_at)
+        return KioskRow(
+            kiosk_id=kiosk_id,
+            online=(now - last_seen).total_seconds() < OFFLINE_AFTER_S,
+            last_seen=last_seen,
+            version=heartbeat.version,
+            mode=heartbeat.mode,
+            paper=paper_forecast(heartbeat, now=now),
+            open_alerts=None if alerts is None else alerts.get(kiosk_id, 0),
+            heartbeat=heartbeat,
+        )
+
+    def kiosk(self, kiosk_id: str, *, now: datetime) -> KioskRow | None:
+        table = db.kiosks
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(table.c.received_at, table.c.heartbeat_json).where(
+                    table.c.kiosk_id == kiosk_id
+                )
+            ).first()
+        if row is None:
+            return None
+        return self._row(kiosk_id, row.received_at, row.heartbeat_json, now, None)
+
+    def enrollment(self, kiosk_id: str) -> Enrollment | None:
+        table = db.kiosk_identities
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(table.c.state, table.c.requested_at, table.c.decided_at).where(
+                    table.c.kiosk_id == kiosk_id
+                )
+            ).first()
+        if row is None:
+            return None
+        return Enrollment(
+            state=EnrollmentState(row.state),
+            requested_at=datetime.fromisoformat(row.requested_at),
+            decided_at=datetime.fromisoformat(row.decided_at) if row.decided_at else None,
+        )
+
+    def records(
+        self, *, kiosk_id: str | None = None, before: int | None = None, limit: int = PAGE_SIZE
+    ) -> tuple[list[StoredRecord], int | None]:
+        """Records newest first, and the `before` of the next (older) page if there is one."""
+        table = db.records
+        query = sa.select(table.c.seq, table.c.received_at, table.c.record_json)
+        if kiosk_id:
+            query = query.where(table.c.kiosk_id == kiosk_id)
+        if before is not None:
+            query = query.where(table.c.seq < before)
+        query = query.order_by(table.c.seq.desc()).limit(limit + 1)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        page = [
+            StoredRecord(
+                seq=row.seq,
+                received_at=datetime.fromisoformat(row.received_at),
+                record=IssuanceRecord.model_validate_json(row.record_json),
+            )
+            for row in rows[:limit]
+        ]
+        return page, (page[-1].seq if len(rows) > limit else None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Advice:
+    """One thing an operator should do about a kiosk: a translation key and its values."""
+
+    key: str
+    severity: str
+    """`danger`, `warning` or `info` (the colour on the page)."""
+    values: dict[str, str]
+
+
+_FAULTY: Final = frozenset({"fault", "absent", "error", "offline", "jammed"})
+
+
+def advice(row: KioskRow, *, now: datetime, last_seen_text: str) -> list[Advice]:
+    """What to do about this kiosk, most urgent first (empty when all is well)."""
+    found: list[Advice] = []
+    hb = row.heartbeat
+    if not row.online:
+        found.append(
+            Advice(key="advice.offline", severity="danger", values={"last_seen": last_seen_text})
+        )
+    printer = hb.health.get("printer")
+    if printer is not None and printer.state in _FAULTY:
+        found.append(
+            Advice(key="advice.printer_fault", severity="danger", values={"state": printer.state})
+        )
+    if row.paper.low or (printer is not None and printer.state == "paper_low"):
+        pages = "?" if row.paper.pages_left is None else str(row.paper.pages_left)
+        found.append(Advice(key="advice.paper_low", severity="warning", values={"pages": pages}))
+    terminal = hb.health.get("terminal")
+    if terminal is not None and terminal.state in _FAULTY:
+        found.append(
+            Advice(key="advice.terminal_fault", severity="danger", values={"state": terminal.state})
+        )
+    reader = hb.health.get("reader")
+    if reader is not None and reader.state in _FAULTY:
+        found.append(
+            Advice(key="advice.reader_fault", severity="danger", values={"state": reader.state})
+        )
+    signer = hb.health.get("signer")
+    if signer is not None and signer.certificate_not_after is not None:
+        days = (signer.certificate_not_after - now).days
+        if days < 30:
+            found.append(
+                Advice(
+                    key="advice.seal_expiring",
+                    severity="warning",
+                    values={"days": str(max(days, 0))},
+                )
+            )
+    if hb.outbox_oldest_age_s is not None and hb.outbox_oldest_age_s > 3600:
+        hours = str(hb.outbox_oldest_age_s // 3600)
+        found.append(
+            Advice(
+                key="advice.backlog",
+                severity="warning",
+                values={"hours": hours, "count": str(hb.outbox_backlog)},
+            )
+        )
+    if hb.mode != "in_service":
+        found.append(Advice(key="advice.out_of_service", severity="info", values={}))
+    return found

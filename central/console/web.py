@@ -1,0 +1,590 @@
+"""The fleet console's pages: server-rendered HTML (Jinja2), usable without JavaScript.
+
+`install_console(app, …)` adds the routes under `/console` (and `/` → the console). Every page
+needs a signed-in operator whose role allows it; every POST form carries the session's CSRF token;
+every operator action (login, decision, code) is written to the audit trail. Cookies are HttpOnly,
+SameSite=Strict, and Secure when the console is served over TLS.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from central.console.accounts import (
+    AuditEntry,
+    LoginOutcome,
+    OperatorRole,
+    OperatorStore,
+    Session,
+    same_token,
+    valid_name,
+)
+from central.console.fleet_view import (
+    LOCAL_TZ,
+    Enrollment,
+    FleetView,
+    KioskRow,
+    StatusFilter,
+    advice,
+)
+from central.console.i18n import LANG_COOKIE, LANGUAGES, catalogue, negotiate, translate
+from central.identity import IdentityError, IdentityStore
+from central.store import SqlCentralStore
+from offline_queue.wire import EnrollmentState, StoredRecord
+
+logger = logging.getLogger(__name__)
+
+PREFIX: Final = "/console"
+SESSION_COOKIE: Final = "borne_console_session"
+LOGIN_CSRF_COOKIE: Final = "borne_console_login"
+_HERE: Final = Path(__file__).resolve().parent
+_FORM_MAX: Final = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Console:
+    operators: OperatorStore
+    identities: IdentityStore
+    fleet: FleetView
+    templates: jinja2.Environment
+    clock: Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Viewer:
+    """The signed-in operator of a request, with the language it is answered in."""
+
+    console: Console
+    session: Session
+    lang: str
+
+
+class _Redirect(Exception):
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class _Denied(Exception):
+    def __init__(self, *, status: int, reason: str, viewer: Viewer | None, action: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.viewer = viewer
+        self.action = action
+
+
+def _console(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+def _lang(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
+
+
+def _local_path(value: str | None) -> str:
+    """A redirect target inside the console only (never another site)."""
+    if value and value.startswith(PREFIX) and not value.startswith("//") and "\\" not in value:
+        return value
+    return f"{PREFIX}/"
+
+
+def requires(role: OperatorRole) -> Callable[[Request], Viewer]:
+    def dependency(request: Request) -> Viewer:
+        console = _console(request)
+        session = console.operators.session(request.cookies.get(SESSION_COOKIE, ""))
+        if session is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise _Redirect(f"{PREFIX}/login?next={quote(target)}")
+        viewer = Viewer(console=console, session=session, lang=_lang(request))
+        if not session.operator.role.allows(role):
+            raise _Denied(
+                status=403, reason="error.forbidden", viewer=viewer, action=request.url.path
+            )
+        return viewer
+
+    return dependency
+
+
+AnyOperator = Annotated[Viewer, Depends(requires(OperatorRole.VIEWER))]
+Operator = Annotated[Viewer, Depends(requires(OperatorRole.OPERATOR))]
+Admin = Annotated[Viewer, Depends(requires(OperatorRole.ADMIN))]
+
+
+async def _form(request: Request, viewer: Viewer | None, *, action: str) -> dict[str, str]:
+    """The POSTed form, refused (403) unless it carries this session's CSRF token."""
+    form = await request.form()
+    fields = {k: str(v)[:_FORM_MAX] for k, v in form.items() if isinstance(v, str)}
+    expected = viewer.session.csrf_token if viewer else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not same_token(fields.get("csrf", ""), expected):
+        raise _Denied(status=403, reason="error.csrf", viewer=viewer, action=action)
+    return fields
+
+
+def _when(now: datetime, moment: datetime | None) -> str:
+    """A moment in Brussels time: the time alone today, else with its date."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(LOCAL_TZ)
+    today = now.astimezone(LOCAL_TZ).date()
+    return local.strftime("%H:%M:%S" if local.date() == today else "%Y-%m-%d %H:%M")
+
+
+def _ago(lang: str, now: datetime, moment: datetime) -> str:
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 120:
+        return translate(lang, "time.seconds_ago", n=seconds)
+    if seconds < 7200:
+        return translate(lang, "time.minutes_ago", n=seconds // 60)
+    if seconds < 172800:
+        return translate(lang, "time.hours_ago", n=seconds // 3600)
+    return translate(lang, "time.days_ago", n=seconds // 86400)
+
+
+def _label(lang: str, prefix: str, value: str) -> str:
+    """The translation of `prefix.value`, or the value itself when it has none (a device state)."""
+    key = f"{prefix}.{value}"
+    return translate(lang, key) if key in catalogue(lang) else value
+
+
+def _render(
+    request: Request,
+    template: str,
+    *,
+    viewer: Viewer | None,
+    lang: str | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    console = _console(request)
+    language = viewer.lang if viewer else (lang or _lang(request))
+    now = console.clock()
+    notice = request.query_params.get("notice", "")
+    html = console.templates.get_template(template).render(
+        t=partial(translate, language),
+        lang=language,
+        languages=LANGUAGES,
+        viewer=viewer,
+        operator=viewer.session.operator if viewer else None,
+        csrf=viewer.session.csrf_token if viewer else "",
+        path=request.url.path,
+        here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        now=now,
+        when=partial(_when, now),
+        ago=partial(_ago, language, now),
+        can_operate=viewer is not None
+        and viewer.session.operator.role.allows(OperatorRole.OPERATOR),
+        is_admin=viewer is not None and viewer.session.operator.role.allows(OperatorRole.ADMIN),
+        label=partial(_label, language),
+        notice=notice if notice.startswith("notice.") and notice in catalogue(language) else "",
+        notice_target=request.query_params.get("target", "")[:128],
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _back(location: str, **query: str) -> RedirectResponse:
+    suffix = ("&" if "?" in location else "?") + urlencode(query) if query else ""
+    return RedirectResponse(location + suffix, status_code=303)
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _install_handlers(app: FastAPI) -> None:
+    async def redirect(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, _Redirect)
+        return RedirectResponse(exc.location, status_code=303)
+
+    async def denied(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, _Denied)
+        viewer = exc.viewer
+        if viewer is not None and request.method == "POST":
+            viewer.console.operators.record(
+                operator=viewer.session.operator.name,
+                action=exc.action[:64],
+                outcome="forbidden" if exc.reason == "error.forbidden" else "csrf_refused",
+            )
+        logger.info(
+            "console refused",
+            extra={"path": request.url.path, "why": exc.reason, "status": exc.status},
+        )
+        return _render(request, "error.html", viewer=viewer, status=exc.status, reason=exc.reason)
+
+    app.add_exception_handler(_Redirect, redirect)
+    app.add_exception_handler(_Denied, denied)
+
+
+def _install_session_routes(app: FastAPI) -> None:
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/", status_code=303)
+
+    @app.get(f"{PREFIX}/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+        return _login_form(request, next_path=_local_path(next), error="")
+
+    @app.post(f"{PREFIX}/login", include_in_schema=False)
+    async def login(request: Request) -> Response:
+        console = _console(request)
+        fields = await _form(request, None, action="login")
+        name = fields.get("name", "").strip()
+        next_path = _local_path(fields.get("next"))
+        client = request.client.host if request.client else "?"
+        outcome, token = console.operators.login(name, fields.get("password", ""), client=client)
+        audited = name if valid_name(name) else "?"
+        console.operators.record(operator=audited, action="login", outcome=outcome.value)
+        logger.info("console login", extra={"outcome": outcome.value})
+        if outcome is not LoginOutcome.OK or token is None:
+            error = "login.throttled" if outcome is LoginOutcome.THROTTLED else "login.refused"
+            status = 429 if outcome is LoginOutcome.THROTTLED else 401
+            return _login_form(request, next_path=next_path, error=error, status=status)
+        response = RedirectResponse(next_path, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/",
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path=f"{PREFIX}/login")
+        return response
+
+    @app.post(f"{PREFIX}/logout", include_in_schema=False)
+    async def logout(request: Request, viewer: AnyOperator) -> Response:
+        await _form(request, viewer, action="logout")
+        viewer.console.operators.logout(request.cookies.get(SESSION_COOKIE, ""))
+        viewer.console.operators.record(
+            operator=viewer.session.operator.name, action="logout", outcome="ok"
+        )
+        response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get(f"{PREFIX}/lang/{{language}}", include_in_schema=False)
+    def switch_language(request: Request, language: str, next: str | None = None) -> Response:
+        response = RedirectResponse(_local_path(next), status_code=303)
+        if language in LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE,
+                language,
+                max_age=365 * 86400,
+                httponly=True,
+                samesite="strict",
+                secure=_secure(request),
+                path="/",
+            )
+        return response
+
+
+def _login_form(request: Request, *, next_path: str, error: str, status: int = 200) -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)
+    response = _render(
+        request,
+        "login.html",
+        viewer=None,
+        status=status,
+        login_csrf=csrf,
+        next_path=next_path,
+        error=error,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=f"{PREFIX}/login",
+    )
+    return response
+
+
+def _page_links(query: Mapping[str, str], page: int, pages: int) -> dict[str, str | None]:
+    def link(number: int) -> str:
+        return "?" + urlencode({**query, "page": str(number)})
+
+    return {
+        "first": link(1) if page > 1 else None,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+        "last": link(pages) if page < pages else None,
+    }
+
+
+def _install_fleet_pages(app: FastAPI) -> None:
+    @app.get(f"{PREFIX}/", response_class=HTMLResponse, include_in_schema=False)
+    def overview(
+        request: Request,
+        viewer: AnyOperator,
+        *,
+        status: Annotated[str, Query(max_length=16)] = "all",
+        version: Annotated[str, Query(max_length=64)] = "",
+        mode: Annotated[str, Query(max_length=32)] = "",
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    ) -> HTMLResponse:
+        chosen = StatusFilter(status) if status in set(StatusFilter) else StatusFilter.ALL
+        now = viewer.console.clock()
+        result = viewer.console.fleet.overview(
+            now=now, status=chosen, version=version or None, mode=mode or None, page=page
+        )
+        query = {
+            k: v for k, v in {"status": chosen.value, "version": version, "mode": mode}.items() if v
+        }
+        return _render(
+            request,
+            "overview.html",
+            viewer=viewer,
+            result=result,
+            status_filter=chosen.value,
+            statuses=[s.value for s in StatusFilter],
+            version=version,
+            mode=mode,
+            links=_page_links(query, result.page, result.pages),
+            advice_of=lambda row: advice(row, now=now, last_seen_text=_when(now, row.last_seen)),
+        )
+
+    @app.get(f"{PREFIX}/kiosks/{{kiosk_id}}", response_class=HTMLResponse, include_in_schema=False)
+    def kiosk_detail(request: Request, viewer: AnyOperator, kiosk_id: str) -> HTMLResponse:
+        kiosk_id = kiosk_id[:128]
+        console = viewer.console
+        now = console.clock()
+        row = console.fleet.kiosk(kiosk_id, now=now)
+        identity = console.fleet.enrollment(kiosk_id)
+        if row is None and identity is None:
+            return _render(
+                request, "error.html", viewer=viewer, status=404, reason="error.no_kiosk"
+            )
+        records, _ = console.fleet.records(kiosk_id=kiosk_id, limit=10)
+        actions = console.operators.audit_page(target=kiosk_id, limit=20)
+        return _render(
+            request,
+            "kiosk.html",
+            viewer=viewer,
+            kiosk_id=kiosk_id,
+            row=row,
+            identity=identity,
+            records=records,
+            timeline=_timeline(row, identity, records, actions),
+            advice=advice(row, now=now, last_seen_text=_when(now, row.last_seen)) if row else [],
+        )
+
+    @app.get(f"{PREFIX}/records", response_class=HTMLResponse, include_in_schema=False)
+    def records_page(
+        request: Request,
+        viewer: AnyOperator,
+        kiosk: Annotated[str, Query(max_length=128)] = "",
+        before: Annotated[int | None, Query(ge=1)] = None,
+    ) -> HTMLResponse:
+        records, older = viewer.console.fleet.records(kiosk_id=kiosk or None, before=before)
+        query = {"kiosk": kiosk} if kiosk else {}
+        older_link = "?" + urlencode({**query, "before": str(older)}) if older else None
+        return _render(
+            request,
+            "records.html",
+            viewer=viewer,
+            records=records,
+            kiosk=kiosk,
+            older_link=older_link,
+        )
+
+    @app.get(f"{PREFIX}/audit", response_class=HTMLResponse, include_in_schema=False)
+    def audit_page(
+        request: Request,
+        viewer: Admin,
+        before: Annotated[int | None, Query(ge=1)] = None,
+    ) -> HTMLResponse:
+        entries = viewer.console.operators.audit_page(before=before, limit=50)
+        older_link = f"?before={entries[-1].seq}" if len(entries) == 50 else None
+        return _render(request, "audit.html", viewer=viewer, entries=entries, older_link=older_link)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimelineEvent:
+    at: datetime
+    key: str
+    values: dict[str, str]
+
+
+def _timeline(
+    row: KioskRow | None,
+    identity: Enrollment | None,
+    records: list[StoredRecord],
+    actions: list[AuditEntry],
+) -> list[TimelineEvent]:
+    events: list[TimelineEvent] = []
+    if row is not None:
+        events.append(
+            TimelineEvent(
+                at=row.last_seen,
+                key="timeline.heartbeat",
+                values={"version": row.version},
+            )
+        )
+    if identity is not None:
+        events.append(
+            TimelineEvent(at=identity.requested_at, key="timeline.enrollment_requested", values={})
+        )
+        if identity.decided_at is not None:
+            events.append(
+                TimelineEvent(
+                    at=identity.decided_at,
+                    key="timeline.enrollment_decided",
+                    values={"state": identity.state.value},
+                )
+            )
+    for stored in records:
+        events.append(
+            TimelineEvent(
+                at=stored.received_at,
+                key="timeline.record",
+                values={
+                    "outcome": stored.record.outcome,
+                    "documents": str(len(stored.record.document_ids)),
+                },
+            )
+        )
+    for entry in actions:
+        events.append(
+            TimelineEvent(
+                at=entry.at,
+                key="timeline.operator_action",
+                values={
+                    "operator": entry.operator,
+                    "action": entry.action,
+                    "outcome": entry.outcome,
+                },
+            )
+        )
+    return sorted(events, key=lambda e: e.at, reverse=True)
+
+
+_DECISIONS: Final = {
+    "accept": (EnrollmentState.ACCEPTED, OperatorRole.OPERATOR),
+    "reject": (EnrollmentState.REJECTED, OperatorRole.OPERATOR),
+    "revoke": (EnrollmentState.REVOKED, OperatorRole.ADMIN),
+}
+_STATES: Final = ("pending", "accepted", "rejected", "revoked", "all")
+
+
+def _install_enrollment_pages(app: FastAPI) -> None:
+    @app.get(f"{PREFIX}/enrollments", response_class=HTMLResponse, include_in_schema=False)
+    def enrollments(
+        request: Request,
+        viewer: AnyOperator,
+        state: Annotated[str, Query(max_length=16)] = "pending",
+        after: Annotated[str | None, Query(max_length=128)] = None,
+    ) -> HTMLResponse:
+        chosen = EnrollmentState(state) if state in set(EnrollmentState) else None
+        page = viewer.console.identities.list_identities(state=chosen, after=after, limit=51)
+        next_link = (
+            "?" + urlencode({"state": state, "after": page[49].kiosk_id})
+            if len(page) > 50
+            else None
+        )
+        return _render(
+            request,
+            "enrollments.html",
+            viewer=viewer,
+            identities=page[:50],
+            state=chosen.value if chosen else "all",
+            states=_STATES,
+            next_link=next_link,
+            new_code=None,
+        )
+
+    @app.post(f"{PREFIX}/enrollments/code", include_in_schema=False)
+    async def new_code(request: Request, viewer: Operator) -> HTMLResponse:
+        await _form(request, viewer, action="enrollment_code")
+        code = viewer.console.identities.new_enrollment_code()
+        viewer.console.operators.record(
+            operator=viewer.session.operator.name, action="enrollment_code", outcome="ok"
+        )
+        page = viewer.console.identities.list_identities(state=EnrollmentState.PENDING, limit=50)
+        return _render(
+            request,
+            "enrollments.html",
+            viewer=viewer,
+            identities=page,
+            state="pending",
+            states=_STATES,
+            next_link=None,
+            new_code=code,
+        )
+
+    @app.post(f"{PREFIX}/enrollments/{{kiosk_id}}/{{decision}}", include_in_schema=False)
+    async def decide(request: Request, viewer: Operator, kiosk_id: str, decision: str) -> Response:
+        action = f"enrollment_{decision[:16]}"
+        if decision not in _DECISIONS:
+            raise _Denied(status=404, reason="error.not_found", viewer=viewer, action=action)
+        state, role = _DECISIONS[decision]
+        if not viewer.session.operator.role.allows(role):
+            raise _Denied(status=403, reason="error.forbidden", viewer=viewer, action=action)
+        await _form(request, viewer, action=action)
+        name = viewer.session.operator.name
+        try:
+            viewer.console.identities.decide(kiosk_id[:128], state)
+        except IdentityError:
+            viewer.console.operators.record(
+                operator=name, action=action, target=kiosk_id, outcome="wrong_state"
+            )
+            return _back(f"{PREFIX}/enrollments", notice="notice.wrong_state", target=kiosk_id)
+        viewer.console.operators.record(operator=name, action=action, target=kiosk_id, outcome="ok")
+        logger.info("enrollment decided", extra={"kiosk_id": kiosk_id, "state": state.value})
+        return _back(f"{PREFIX}/enrollments", notice=f"notice.{state.value}", target=kiosk_id)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def install_console(
+    app: FastAPI,
+    *,
+    store: SqlCentralStore,
+    identities: IdentityStore,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
+    """Add the fleet console to the central server's application."""
+    now = clock or (lambda: datetime.now(tz=UTC))
+    app.state.console = Console(
+        operators=OperatorStore(store.engine, clock=lambda: now().timestamp()),
+        identities=identities,
+        fleet=FleetView(store),
+        templates=_environment(),
+        clock=now,
+    )
+    _install_handlers(app)
+    _install_session_routes(app)
+    _install_fleet_pages(app)
+    _install_enrollment_pages(app)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")
