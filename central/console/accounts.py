@@ -3,8 +3,9 @@
 Passwords are hashed with argon2id (argon2-cffi); only a session token's SHA-256 is kept, with the
 session's CSRF token and its expiry, so every server process sharing the database knows every
 session and a stolen database holds no usable cookie. Failed logins are counted per operator name
-and per client address in the database (shared by all processes); past `MAX_FAILURES` in
-`FAILURE_WINDOW_S` further attempts are refused without checking the password. The audit trail
+and per client address in the database (shared by all processes); past `MAX_FAILURES` for a
+name (or `MAX_FAILURES_PER_ADDRESS` for an address) in `FAILURE_WINDOW_S`, further attempts are
+refused without checking the password. The audit trail
 records who did what to which target and how it ended, never personal data.
 """
 
@@ -30,6 +31,9 @@ from central.errors import CentralError, StoreError
 SESSION_TTL_S: Final = 8 * 3600
 """A console session lasts one working day at most."""
 MAX_FAILURES: Final = 5
+"""Failed logins of one operator name within the window before further attempts are refused."""
+MAX_FAILURES_PER_ADDRESS: Final = 20
+"""Failed logins from one client address (an office behind one NAT holds several operators)."""
 FAILURE_WINDOW_S: Final = 300
 NAME_MAX: Final = 64
 PASSWORD_MIN: Final = 10
@@ -193,7 +197,8 @@ class OperatorStore:
                 connection.execute(
                     sa.delete(login_failures).where(login_failures.c.at < now - FAILURE_WINDOW_S)
                 )
-                if any(self._failures(connection, s, now) >= MAX_FAILURES for s in subjects):
+                limits = zip(subjects, (MAX_FAILURES, MAX_FAILURES_PER_ADDRESS), strict=True)
+                if any(self._failures(connection, s, now) >= n for s, n in limits):
                     return LoginOutcome.THROTTLED, None
                 row = connection.execute(
                     sa.select(operators.c.password_hash, operators.c.disabled).where(

@@ -79,12 +79,23 @@ class _Redirect(Exception):
 
 
 class _Denied(Exception):
-    def __init__(self, *, status: int, reason: str, viewer: Viewer | None, action: str) -> None:
+    def __init__(
+        self, *, status: int, reason: str, viewer: Viewer | None, action: str, target: str = ""
+    ) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.viewer = viewer
         self.action = action
+        self.target = target
+
+
+def _ensure(viewer: Viewer, role: OperatorRole, *, action: str, target: str = "") -> None:
+    """Refuse (403, audited) an action the viewer's role does not allow."""
+    if not viewer.session.operator.role.allows(role):
+        raise _Denied(
+            status=403, reason="error.forbidden", viewer=viewer, action=action, target=target
+        )
 
 
 def _console(request: Request) -> Console:
@@ -121,7 +132,6 @@ def requires(role: OperatorRole) -> Callable[[Request], Viewer]:
 
 
 AnyOperator = Annotated[Viewer, Depends(requires(OperatorRole.VIEWER))]
-Operator = Annotated[Viewer, Depends(requires(OperatorRole.OPERATOR))]
 Admin = Annotated[Viewer, Depends(requires(OperatorRole.ADMIN))]
 
 
@@ -226,6 +236,7 @@ def _install_handlers(app: FastAPI) -> None:
             viewer.console.operators.record(
                 operator=viewer.session.operator.name,
                 action=exc.action[:64],
+                target=exc.target,
                 outcome="forbidden" if exc.reason == "error.forbidden" else "csrf_refused",
             )
         logger.info(
@@ -517,7 +528,8 @@ def _install_enrollment_pages(app: FastAPI) -> None:
         )
 
     @app.post(f"{PREFIX}/enrollments/code", include_in_schema=False)
-    async def new_code(request: Request, viewer: Operator) -> HTMLResponse:
+    async def new_code(request: Request, viewer: AnyOperator) -> HTMLResponse:
+        _ensure(viewer, OperatorRole.OPERATOR, action="enrollment_code")
         await _form(request, viewer, action="enrollment_code")
         code = viewer.console.identities.new_enrollment_code()
         viewer.console.operators.record(
@@ -536,17 +548,19 @@ def _install_enrollment_pages(app: FastAPI) -> None:
         )
 
     @app.post(f"{PREFIX}/enrollments/{{kiosk_id}}/{{decision}}", include_in_schema=False)
-    async def decide(request: Request, viewer: Operator, kiosk_id: str, decision: str) -> Response:
+    async def decide(
+        request: Request, viewer: AnyOperator, kiosk_id: str, decision: str
+    ) -> Response:
         action = f"enrollment_{decision[:16]}"
+        kiosk_id = kiosk_id[:128]
         if decision not in _DECISIONS:
             raise _Denied(status=404, reason="error.not_found", viewer=viewer, action=action)
         state, role = _DECISIONS[decision]
-        if not viewer.session.operator.role.allows(role):
-            raise _Denied(status=403, reason="error.forbidden", viewer=viewer, action=action)
+        _ensure(viewer, role, action=action, target=kiosk_id)
         await _form(request, viewer, action=action)
         name = viewer.session.operator.name
         try:
-            viewer.console.identities.decide(kiosk_id[:128], state)
+            viewer.console.identities.decide(kiosk_id, state)
         except IdentityError:
             viewer.console.operators.record(
                 operator=name, action=action, target=kiosk_id, outcome="wrong_state"
