@@ -15,7 +15,6 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 from central import db
 from central.store import SqlCentralStore
@@ -75,12 +74,18 @@ class OverviewPage:
     offline: int
 
 
-def _json_field(column: sa.ColumnElement[str], key: str, dialect: str) -> sa.ColumnElement[str]:
-    """A top-level string field of a JSON text column, in this database's dialect."""
+_MAX_VERSIONS: Final = 100
+_JSON_KEYS: Final = frozenset({"version", "mode"})
+
+
+def _json_field(key: str, dialect: str) -> sa.ColumnElement[str]:
+    """A top-level string field of the stored heartbeat, written exactly as the expression
+    indexes of migration 0005 are (a bound parameter would not match them)."""
+    if key not in _JSON_KEYS:
+        raise ValueError(f"no index on heartbeat field {key!r}")
     if dialect == "postgresql":
-        field: sa.ColumnElement[str] = sa.cast(column, JSONB)[key].astext
-        return field
-    return sa.func.json_extract(column, f"$.{key}", type_=sa.String())
+        return sa.literal_column(f"((kiosks.heartbeat_json)::jsonb ->> '{key}')", sa.String())
+    return sa.literal_column(f"json_extract(kiosks.heartbeat_json, '$.{key}')", sa.String())
 
 
 _OPENING_DAY_H: Final = 8.0
@@ -126,8 +131,8 @@ class FleetView:
     ) -> OverviewPage:
         table = db.kiosks
         cutoff = (now - timedelta(seconds=OFFLINE_AFTER_S)).isoformat()
-        version_of = _json_field(table.c.heartbeat_json, "version", self._dialect)
-        mode_of = _json_field(table.c.heartbeat_json, "mode", self._dialect)
+        version_of = _json_field("version", self._dialect)
+        mode_of = _json_field("mode", self._dialect)
         conditions: list[sa.ColumnElement[bool]] = []
         if status is StatusFilter.ONLINE:
             conditions.append(table.c.received_at >= cutoff)
@@ -150,10 +155,7 @@ class FleetView:
                 .offset((page - 1) * page_size)
                 .limit(page_size)
             ).all()
-            versions = connection.execute(
-                sa.select(version_of).distinct().order_by(version_of).limit(100)
-            ).scalars()
-            version_list = tuple(str(v) for v in versions if v)
+            version_list = self._versions(connection)
             online = connection.execute(
                 sa.select(sa.func.count()).select_from(table).where(table.c.received_at >= cutoff)
             ).scalar_one()
@@ -171,6 +173,31 @@ class FleetView:
             online=int(online),
             offline=int(everyone) - int(online),
         )
+
+    def _versions(self, connection: sa.Connection) -> tuple[str, ...]:
+        """The versions the fleet runs (for the filter), read from the index, not the rows."""
+        if self._dialect == "postgresql":
+            # PostgreSQL's DISTINCT reads every row: walk the expression index instead
+            field = "((kiosks.heartbeat_json)::jsonb ->> 'version')"
+            found = connection.execute(
+                sa.text(
+                    f"WITH RECURSIVE v(x, n) AS ("  # noqa: S608 (fixed text, no input)
+                    f" SELECT min({field}), 1 FROM kiosks"
+                    f" UNION ALL SELECT (SELECT min({field}) FROM kiosks WHERE {field} > v.x),"
+                    f" n + 1 FROM v WHERE v.x IS NOT NULL AND n < {_MAX_VERSIONS})"
+                    " SELECT x FROM v WHERE x IS NOT NULL"
+                )
+            ).scalars()
+        else:
+            version_of = _json_field("version", self._dialect)
+            found = connection.execute(
+                sa.select(version_of)
+                .select_from(db.kiosks)
+                .distinct()
+                .order_by(version_of)
+                .limit(_MAX_VERSIONS)
+            ).scalars()
+        return tuple(str(v) for v in found if v)
 
     def _row(
         self,

@@ -1,4 +1,5 @@
-"""The fleet console's operators, their sessions, failed logins (rate limiting) and audit.
+"""The fleet console's operators, their sessions, failed logins (rate limiting) and audit;
+indexes for the fleet table's filters.
 
 Revision ID: 0005
 Revises: 0004
@@ -49,8 +50,23 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(200), nullable=False, server_default=""),
     )
 
+    # the fleet table's filters and counts: by arrival time, and by version and mode (read from
+    # the stored heartbeat with the very expression `central.console.fleet_view` queries)
+    op.create_index("ix_kiosks_received_at", "kiosks", ["received_at"])
+    for key in ("version", "mode"):
+        op.execute(f"CREATE INDEX ix_kiosks_{key} ON kiosks ({_json_field(key)})")
+
+
+def _json_field(key: str) -> str:
+    if op.get_bind().dialect.name == "postgresql":
+        return f"((heartbeat_json::jsonb ->> '{key}'))"
+    return f"json_extract(heartbeat_json, '$.{key}')"
+
 
 def downgrade() -> None:
+    for key in ("version", "mode"):
+        op.execute(f"DROP INDEX ix_kiosks_{key}")
+    op.drop_index("ix_kiosks_received_at", table_name="kiosks")
     op.drop_table("console_audit")
     op.drop_table("console_login_failures")
     op.drop_table("console_sessions")
