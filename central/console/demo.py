@@ -120,7 +120,7 @@ def seed(*, base_url: str, db_url: str, now: datetime | None = None) -> None:
             arrived = moment - timedelta(seconds=kiosk.seen_ago_s)
             store.record_heartbeat(_heartbeat(kiosk, moment), received_at=arrived)
             for number in range(3, 0, -1):
-                record = _record(kiosk.kiosk_id, number, moment)
+                record = _record(kiosk.kiosk_id, number, arrived)
                 store.add_records(
                     RecordBatch(
                         batch_id=f"batch-{kiosk.kiosk_id}-{number}",
