@@ -17,10 +17,11 @@ import pytest
 from central.process import start_central
 from central.settings import DEMO_KIOSK_TOKEN
 from central.store import SqlCentralStore
-from offline_queue.wire import Heartbeat
+from offline_queue.wire import Heartbeat, RecordBatch
 from tests.central.console.conftest import PASSWORD, ConsoleCentral, start_console_central
 from tests.central.databases import BACKENDS
 from tests.central.test_tls import _pki
+from tests.sync.factories import issuance_record
 
 pytestmark = pytest.mark.central
 
@@ -203,3 +204,33 @@ def test_the_session_cookie_is_secure_over_tls(tmp_path: Path) -> None:
             answer = _sign_in(client, name)
         assert answer.status_code == 303
         assert "secure" in answer.headers["set-cookie"].lower()
+
+
+def test_records_are_listed_newest_first_for_a_kiosk(central: ConsoleCentral) -> None:
+    kiosk_id = f"rec-{uuid.uuid4().hex[:6]}"
+    records = tuple(
+        issuance_record(kiosk_id=kiosk_id, operation_id=f"op-{kiosk_id}-{n}") for n in range(3)
+    )
+    answer = httpx.post(
+        f"{central.url}/api/v1/records",
+        headers={
+            "Authorization": f"Bearer {DEMO_KIOSK_TOKEN}",
+            "Content-Type": "application/json",
+        },
+        content=RecordBatch(
+            batch_id=f"b-{kiosk_id}", kiosk_id=kiosk_id, records=records
+        ).model_dump_json(),
+    )
+    assert answer.status_code == 200, answer.text
+    with _client(central) as client:
+        assert _sign_in(client, central.add_operator("viewer")).status_code == 303
+        page = client.get("/console/records", params={"kiosk": kiosk_id})
+    assert page.status_code == 200
+    listed = re.findall(
+        r"<td>(\d+)</td>\s*<td>[^<]*</td>\s*<td><a href=\"/console/kiosks/([^\"]+)\"", page.text
+    )
+    assert [kiosk for _, kiosk in listed] == [kiosk_id] * 3
+    sequence = [int(seq) for seq, _ in listed]
+    assert sequence == sorted(sequence, reverse=True)
+    assert "5.00 €" in page.text
+    assert "residence_certificate" in page.text
