@@ -448,7 +448,7 @@ def create_app(
     _install_operator_routes(app)
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
-    install_console(app, store=sql_store, identities=identities)
+    install_console(app, store=sql_store, identities=identities, fleet=fleet)
     app.add_middleware(
         RequestGuard,
         rules={**_guard_rules(settings), **fleet_rules},

@@ -10,13 +10,14 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from central import db
+from central.fleet import tables as fleet_tables
 from central.store import SqlCentralStore
 from offline_queue.wire import EnrollmentState, Heartbeat, IssuanceRecord, StoredRecord
 
@@ -54,6 +55,13 @@ class KioskRow:
     paper: PaperForecast
     open_alerts: int | None
     heartbeat: Heartbeat
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _FleetState:
+    online: bool
+    days_until_empty: float | None
+    active_alerts: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,17 +135,17 @@ class FleetView:
         mode: str | None = None,
         page: int = 1,
         page_size: int = PAGE_SIZE,
-        alerts: dict[str, int] | None = None,
     ) -> OverviewPage:
         table = db.kiosks
-        cutoff = (now - timedelta(seconds=OFFLINE_AFTER_S)).isoformat()
         version_of = _json_field("version", self._dialect)
         mode_of = _json_field("mode", self._dialect)
         conditions: list[sa.ColumnElement[bool]] = []
+        status_table = fleet_tables.fleet_status
+        online_ids = sa.select(status_table.c.kiosk_id).where(status_table.c.online.is_(True))
         if status is StatusFilter.ONLINE:
-            conditions.append(table.c.received_at >= cutoff)
+            conditions.append(table.c.kiosk_id.in_(online_ids))
         elif status is StatusFilter.OFFLINE:
-            conditions.append(table.c.received_at < cutoff)
+            conditions.append(table.c.kiosk_id.not_in(online_ids))
         if version:
             conditions.append(version_of == version)
         if mode:
@@ -157,14 +165,17 @@ class FleetView:
             ).all()
             version_list = self._versions(connection)
             online = connection.execute(
-                sa.select(sa.func.count()).select_from(table).where(table.c.received_at >= cutoff)
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.kiosk_id.in_(online_ids))
             ).scalar_one()
+            states = self._fleet_states(connection, [r.kiosk_id for r in rows])
             everyone = connection.execute(
                 sa.select(sa.func.count()).select_from(table)
             ).scalar_one()
         return OverviewPage(
             rows=tuple(
-                self._row(r.kiosk_id, r.received_at, r.heartbeat_json, now, alerts) for r in rows
+                self._row(r.kiosk_id, r.received_at, r.heartbeat_json, now, states) for r in rows
             ),
             total=int(total),
             page=page,
@@ -199,24 +210,60 @@ class FleetView:
             ).scalars()
         return tuple(str(v) for v in found if v)
 
+    def _fleet_states(
+        self, connection: sa.Connection, kiosk_ids: list[str]
+    ) -> dict[str, _FleetState]:
+        """The central's own view of these kiosks: online, paper forecast, active alerts."""
+        if not kiosk_ids:
+            return {}
+        st, al = fleet_tables.fleet_status.c, fleet_tables.fleet_alerts.c
+        active = (
+            sa.select(sa.func.count())
+            .where(al.kiosk_id == st.kiosk_id, al.open_key.is_not(None))
+            .scalar_subquery()
+        )
+        rows = connection.execute(
+            sa.select(st.kiosk_id, st.online, st.days_until_empty, active).where(
+                st.kiosk_id.in_(kiosk_ids)
+            )
+        ).all()
+        return {
+            str(r[0]): _FleetState(
+                online=bool(r[1]),
+                days_until_empty=float(r[2]) if r[2] is not None else None,
+                active_alerts=int(r[3]),
+            )
+            for r in rows
+        }
+
     def _row(
         self,
         kiosk_id: str,
         received_at: str,
         body: str,
         now: datetime,
-        alerts: dict[str, int] | None,
+        states: dict[str, _FleetState],
     ) -> KioskRow:
         heartbeat = Heartbeat.model_validate_json(body)
         last_seen = datetime.fromisoformat(received_at)
+        state = states.get(kiosk_id)
+        paper = paper_forecast(heartbeat, now=now)
+        if state is not None and state.days_until_empty is not None:
+            paper = PaperForecast(
+                level_pct=paper.level_pct,
+                pages_left=paper.pages_left,
+                days_left=round(state.days_until_empty, 1),
+            )
         return KioskRow(
             kiosk_id=kiosk_id,
-            online=(now - last_seen).total_seconds() < OFFLINE_AFTER_S,
+            online=state.online
+            if state is not None
+            else (now - last_seen).total_seconds() < OFFLINE_AFTER_S,
             last_seen=last_seen,
             version=heartbeat.version,
             mode=heartbeat.mode,
-            paper=paper_forecast(heartbeat, now=now),
-            open_alerts=None if alerts is None else alerts.get(kiosk_id, 0),
+            paper=paper,
+            open_alerts=state.active_alerts if state is not None else None,
             heartbeat=heartbeat,
         )
 
@@ -228,9 +275,10 @@ class FleetView:
                     table.c.kiosk_id == kiosk_id
                 )
             ).first()
+            states = self._fleet_states(connection, [kiosk_id]) if row is not None else {}
         if row is None:
             return None
-        return self._row(kiosk_id, row.received_at, row.heartbeat_json, now, None)
+        return self._row(kiosk_id, row.received_at, row.heartbeat_json, now, states)
 
     def enrollment(self, kiosk_id: str) -> Enrollment | None:
         table = db.kiosk_identities

@@ -41,9 +41,13 @@ from central.console.fleet_view import (
     advice,
 )
 from central.console.i18n import LANG_COOKIE, LANGUAGES, catalogue, negotiate, translate
+from central.fleet import FleetService
+from central.fleet import texts as fleet_texts
+from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
+from central.fleet.models import EventView
 from central.identity import IdentityError, IdentityStore
 from central.store import SqlCentralStore
-from offline_queue.wire import EnrollmentState, StoredRecord
+from offline_queue.wire import CommandKind, EnrollmentState, StoredRecord
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ class Console:
     operators: OperatorStore
     identities: IdentityStore
     fleet: FleetView
+    service: FleetService
     templates: jinja2.Environment
     clock: Callable[[], datetime]
 
@@ -391,6 +396,9 @@ def _install_fleet_pages(app: FastAPI) -> None:
             )
         records, _ = console.fleet.records(kiosk_id=kiosk_id, limit=10)
         actions = console.operators.audit_page(target=kiosk_id, limit=20)
+        commands = console.service.list_commands(kiosk_id, limit=100).commands
+        events = console.service.timeline(kiosk_id, limit=30).events
+        alerts = console.service.list_alerts(kiosk_id=kiosk_id, active=True, limit=50).alerts
         return _render(
             request,
             "kiosk.html",
@@ -399,7 +407,11 @@ def _install_fleet_pages(app: FastAPI) -> None:
             row=row,
             identity=identity,
             records=records,
-            timeline=_timeline(row, identity, records, actions),
+            timeline=_timeline(row, identity, records, actions, events),
+            commands=sorted(commands, key=lambda c: c.issued_at, reverse=True)[:20],
+            command_kinds=[k.value for k in _COMMANDS],
+            alerts=alerts,
+            fleet_text=partial(_fleet_text, viewer.lang),
             advice=advice(row, now=now, last_seen_text=_when(now, row.last_seen)) if row else [],
         )
 
@@ -445,8 +457,16 @@ def _timeline(
     identity: Enrollment | None,
     records: list[StoredRecord],
     actions: list[AuditEntry],
+    fleet_events: tuple[EventView, ...] = (),
 ) -> list[TimelineEvent]:
-    events: list[TimelineEvent] = []
+    events: list[TimelineEvent] = [
+        TimelineEvent(
+            at=e.at,
+            key="timeline.fleet_event",
+            values={"kind": e.kind, "detail": e.detail[:120]},
+        )
+        for e in fleet_events
+    ]
     if row is not None:
         events.append(
             TimelineEvent(
@@ -571,6 +591,76 @@ def _install_enrollment_pages(app: FastAPI) -> None:
         return _back(f"{PREFIX}/enrollments", notice=f"notice.{state.value}", target=kiosk_id)
 
 
+_COMMANDS: Final = tuple(CommandKind)
+
+
+def _fleet_text(lang: str, key: str) -> str:
+    return fleet_texts.text(key, lang if lang in fleet_texts.LANGUAGES else "fr")
+
+
+def _install_operations_pages(app: FastAPI) -> None:
+    @app.get(f"{PREFIX}/alerts", response_class=HTMLResponse, include_in_schema=False)
+    def alerts_page(
+        request: Request,
+        viewer: AnyOperator,
+        show: Annotated[str, Query(max_length=16)] = "active",
+    ) -> HTMLResponse:
+        active = show != "all"
+        page = viewer.console.service.list_alerts(active=active, limit=200)
+        alerts = sorted(page.alerts, key=lambda a: a.opened_at, reverse=True)
+        return _render(
+            request,
+            "alerts.html",
+            viewer=viewer,
+            alerts=alerts,
+            show="active" if active else "all",
+            fleet_text=partial(_fleet_text, viewer.lang),
+        )
+
+    @app.post(f"{PREFIX}/alerts/{{alert_id}}/acknowledge", include_in_schema=False)
+    async def acknowledge(request: Request, viewer: AnyOperator, alert_id: int) -> Response:
+        action = "alert_acknowledge"
+        _ensure(viewer, OperatorRole.OPERATOR, action=action, target=str(alert_id))
+        await _form(request, viewer, action=action)
+        name = viewer.session.operator.name
+        try:
+            alert = viewer.console.service.acknowledge_alert(alert_id, actor=name)
+        except (AlertNotFound, AlertTransitionRefused):
+            viewer.console.operators.record(
+                operator=name, action=action, target=str(alert_id), outcome="wrong_state"
+            )
+            return _back(f"{PREFIX}/alerts", notice="notice.alert_wrong_state")
+        viewer.console.operators.record(
+            operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
+        )
+        return _back(f"{PREFIX}/alerts", notice="notice.alert_acknowledged", target=alert.kiosk_id)
+
+    @app.post(f"{PREFIX}/kiosks/{{kiosk_id}}/commands", include_in_schema=False)
+    async def send_command(request: Request, viewer: AnyOperator, kiosk_id: str) -> Response:
+        kiosk_id = kiosk_id[:128]
+        action = "command_queue"
+        _ensure(viewer, OperatorRole.OPERATOR, action=action, target=kiosk_id)
+        fields = await _form(request, viewer, action=action)
+        kind = fields.get("kind", "")
+        name = viewer.session.operator.name
+        location = f"{PREFIX}/kiosks/{quote(kiosk_id)}"
+        if kind not in set(CommandKind):
+            return _back(location, notice="notice.command_unknown")
+        queued = viewer.console.service.queue_command(kiosk_id, CommandKind(kind), actor=name)
+        viewer.console.operators.record(
+            operator=name, action=action, target=kiosk_id, outcome="ok", detail=kind
+        )
+        if queued.maintenance_code:
+            return _render(
+                request,
+                "code.html",
+                viewer=viewer,
+                kiosk_id=kiosk_id,
+                code=queued.maintenance_code,
+            )
+        return _back(location, notice="notice.command_queued", target=kiosk_id)
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
@@ -586,6 +676,7 @@ def install_console(
     *,
     store: SqlCentralStore,
     identities: IdentityStore,
+    fleet: FleetService,
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Add the fleet console to the central server's application."""
@@ -594,6 +685,7 @@ def install_console(
         operators=OperatorStore(store.engine, clock=lambda: now().timestamp()),
         identities=identities,
         fleet=FleetView(store),
+        service=fleet,
         templates=_environment(),
         clock=now,
     )
@@ -601,4 +693,5 @@ def install_console(
     _install_session_routes(app)
     _install_fleet_pages(app)
     _install_enrollment_pages(app)
+    _install_operations_pages(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")

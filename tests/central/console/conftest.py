@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -96,9 +97,12 @@ class ConsoleCentral:
         return [(r[0], r[1], r[2]) for r in rows]
 
 
-def start_console_central(backend: str, folder: Path) -> Iterator[ConsoleCentral]:
+def start_console_central(
+    backend: str, folder: Path, *, env: dict[str, str] | None = None
+) -> Iterator[ConsoleCentral]:
     url = database_url(backend, folder)
-    with start_central(db_url=url, log_path=folder / "central.log") as server:
+    child_env = {**os.environ, **(env or {})}
+    with start_central(db_url=url, log_path=folder / "central.log", env=child_env) as server:
         yield ConsoleCentral(server=server, db_url=url, folder=folder)
 
 

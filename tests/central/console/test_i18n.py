@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from central.console.i18n import CATALOGUE_DIR, LANGUAGES, catalogue, negotiate
+from offline_queue.wire import CommandKind
 
 _CONSOLE = CATALOGUE_DIR.parent
 _LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""")
@@ -69,6 +70,7 @@ def test_every_dynamic_key_family_is_complete() -> None:
         "enrollment.state.": ("pending", "accepted", "rejected", "revoked", "all"),
         "enrollments.": ("accept", "reject", "revoke"),
         "notice.": ("accepted", "rejected", "revoked", "wrong_state"),
+        "command.": tuple(k.value for k in CommandKind),
     }
     found = set()
     for template in (_CONSOLE / "templates").glob("*.html"):
