@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from central.console.accounts import OperatorRole, OperatorStore
+from central.fleet import FleetService
 from central.identity import IdentityStore
+from central.settings import CentralSettings
 from central.store import SqlCentralStore
 from offline_queue.wire import (
     DayCounters,
@@ -113,12 +115,15 @@ def seed(*, base_url: str, db_url: str, now: datetime | None = None) -> None:
     """Fill a fresh central database (served at `base_url`) with the demo fleet."""
     moment = now or datetime.now(tz=UTC)
     store = SqlCentralStore(db_url)
+    fleet = FleetService(store.engine, settings=CentralSettings(db_url=db_url))
     try:
         OperatorStore(store.engine).add(DEMO_ADMIN, DEMO_PASSWORD, OperatorRole.ADMIN)
         OperatorStore(store.engine).add("guichet", DEMO_PASSWORD, OperatorRole.VIEWER)
         for kiosk in _FLEET:
             arrived = moment - timedelta(seconds=kiosk.seen_ago_s)
-            store.record_heartbeat(_heartbeat(kiosk, moment), received_at=arrived)
+            heartbeat = _heartbeat(kiosk, moment)
+            store.record_heartbeat(heartbeat, received_at=arrived)
+            fleet.heartbeat(heartbeat, received_at=arrived)
             for number in range(3, 0, -1):
                 record = _record(kiosk.kiosk_id, number, arrived)
                 store.add_records(

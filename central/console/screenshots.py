@@ -23,6 +23,7 @@ _PAGES: Final = (
     ("overview-offline", "/console/?status=offline"),
     ("kiosk-detail", "/console/kiosks/schaerbeek-hall-01"),
     ("kiosk-offline", "/console/kiosks/ixelles-hall-01"),
+    ("alerts", "/console/alerts"),
     ("enrollments", "/console/enrollments"),
     ("records", "/console/records"),
     ("audit", "/console/audit"),

@@ -19,6 +19,7 @@ _PAGES = (
     "overview-offline",
     "kiosk-detail",
     "kiosk-offline",
+    "alerts",
     "enrollments",
     "records",
     "audit",
