@@ -24,6 +24,7 @@ _PAGES: Final = (
     ("kiosk-detail", "/console/kiosks/schaerbeek-hall-01"),
     ("kiosk-offline", "/console/kiosks/ixelles-hall-01"),
     ("alerts", "/console/alerts"),
+    ("config", "/console/config"),
     ("enrollments", "/console/enrollments"),
     ("records", "/console/records"),
     ("audit", "/console/audit"),

@@ -8,6 +8,8 @@ SameSite=Strict, and Secure when the console is served over TLS.
 
 from __future__ import annotations
 
+import difflib
+import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -42,6 +44,7 @@ from central.console.fleet_view import (
 )
 from central.console.i18n import LANG_COOKIE, LANGUAGES, catalogue, negotiate, translate
 from central.fleet import FleetService
+from central.fleet import config as fleet_config
 from central.fleet import texts as fleet_texts
 from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
 from central.fleet.models import EventView
@@ -661,6 +664,79 @@ def _install_operations_pages(app: FastAPI) -> None:
         return _back(location, notice="notice.command_queued", target=kiosk_id)
 
 
+def _config_text(settings: dict[str, object]) -> str:
+    return json.dumps(settings, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _parse_config(text: str) -> tuple[dict[str, object] | None, str]:
+    """The settings typed by the operator, or None and why they are refused (shown as is)."""
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as err:
+        return None, f"JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+    if not isinstance(settings, dict):
+        return None, "JSON: the configuration must be an object of sections"
+    try:
+        fleet_config.validate(settings)
+    except fleet_config.ConfigInvalid as err:
+        return None, err.reason
+    return settings, ""
+
+
+def _install_config_pages(app: FastAPI) -> None:
+    def page(
+        request: Request, viewer: Viewer, *, text: str | None, error: str, diff: list[str]
+    ) -> HTMLResponse:
+        current = viewer.console.service.config.scope(fleet_config.DEFAULT_SCOPE)
+        saved = _config_text(current.settings) if current else "{}"
+        return _render(
+            request,
+            "config.html",
+            viewer=viewer,
+            status=422 if error else 200,
+            current=current,
+            text=saved if text is None else text,
+            error=error,
+            diff=diff,
+            revision=str(current.revision) if current else "0",
+        )
+
+    @app.get(f"{PREFIX}/config", response_class=HTMLResponse, include_in_schema=False)
+    def config_page(request: Request, viewer: AnyOperator) -> HTMLResponse:
+        return page(request, viewer, text=None, error="", diff=[])
+
+    @app.post(f"{PREFIX}/config", include_in_schema=False)
+    async def config_post(request: Request, viewer: AnyOperator) -> Response:
+        action = "config_edit"
+        _ensure(viewer, OperatorRole.ADMIN, action=action, target="fleet")
+        form = await request.form()
+        text = str(form.get("settings", ""))[: 256 * 1024]
+        if not same_token(str(form.get("csrf", "")), viewer.session.csrf_token):
+            raise _Denied(status=403, reason="error.csrf", viewer=viewer, action=action)
+        settings, error = _parse_config(text)
+        if settings is None:
+            return page(request, viewer, text=text, error=error, diff=[])
+        current = viewer.console.service.config.scope(fleet_config.DEFAULT_SCOPE)
+        before = _config_text(current.settings) if current else "{}"
+        after = _config_text(settings)
+        if str(form.get("confirm", "")) != "save":
+            diff = list(
+                difflib.unified_diff(
+                    before.splitlines(), after.splitlines(), "saved", "new", lineterm=""
+                )
+            )
+            return page(request, viewer, text=text, error="", diff=diff or ["(no change)"])
+        if str(form.get("revision", "")) != (str(current.revision) if current else "0"):
+            return _back(f"{PREFIX}/config", notice="notice.config_changed_meanwhile")
+        name = viewer.session.operator.name
+        try:
+            viewer.console.service.put_config(fleet_config.DEFAULT_SCOPE, settings, actor=name)
+        except fleet_config.ConfigInvalid as err:
+            return page(request, viewer, text=text, error=err.reason, diff=[])
+        viewer.console.operators.record(operator=name, action=action, target="fleet", outcome="ok")
+        return _back(f"{PREFIX}/config", notice="notice.config_saved")
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
@@ -694,4 +770,5 @@ def install_console(
     _install_fleet_pages(app)
     _install_enrollment_pages(app)
     _install_operations_pages(app)
+    _install_config_pages(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")

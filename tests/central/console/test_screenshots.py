@@ -20,6 +20,7 @@ _PAGES = (
     "kiosk-detail",
     "kiosk-offline",
     "alerts",
+    "config",
     "enrollments",
     "records",
     "audit",
