@@ -14,7 +14,7 @@ APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig softhsm2 cups printer
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 libxcb-cursor0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxkbcommon-x11-0 xvfb xauth cage chromium espeak-ng
 
-.PHONY: help setup system-packages venv pki test lint typecheck contracts pytest demo bench soak bundle sim-up sim-down clean
+.PHONY: help setup system-packages venv pki test lint typecheck contracts pytest demo bench soak bundle bundle-test sim-up sim-down clean
 
 help:
 	@echo "make demo    set up everything and run the kiosk on simulated hardware (autoplay: make demo AUTOPLAY=1)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench   run the benchmarks and write bench/RESULTS.md"
 	@echo "make soak    500 scripted residents through the simulated stack: memory, fds, threads (SOAK_SESSIONS=n)"
 	@echo "make bundle  build the one-folder PyInstaller bundle in dist/kiosk"
+	@echo "make bundle-test  build it and smoke-test it: selftest and a headless journey on the simulators"
 
 setup: system-packages venv pki
 
@@ -86,6 +87,9 @@ soak: setup
 
 bundle: venv
 	$(VENV)/bin/pyinstaller --noconfirm --clean kiosk.spec
+
+bundle-test: setup
+	BORNE_REQUIRE_REAL_STACK=1 QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -p no:cacheprovider tests/kiosk/test_bundle.py
 
 clean:
 	rm -rf build dist $(VAR) .mypy_cache .ruff_cache .pytest_cache

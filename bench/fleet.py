@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import statistics
 import tempfile
 import time
@@ -28,12 +29,23 @@ import httpx
 
 from bench.common import Figure
 from central.db import sqlite_url
+from central.identity import TokenIssuer
 from central.pgcluster import PgCluster
 from central.process import start_central
-from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
+from central.settings import DEMO_OPERATOR_TOKEN, TOKEN_SECRET_ENV
 from offline_queue.wire import DeviceHealth, Heartbeat
 
-_KIOSK = {"Authorization": f"Bearer {DEMO_KIOSK_TOKEN}", "Content-Type": "application/json"}
+_TOKEN_SECRET = secrets.token_hex(32)
+"""The servers' token HMAC key: each simulated kiosk gets its own short-lived token, as an enrolled
+kiosk would after its signed sign-in (the sign-in itself is not what this benchmark measures)."""
+_TOKENS = TokenIssuer(_TOKEN_SECRET.encode())
+
+
+def _kiosk_headers(kiosk_id: str) -> dict[str, str]:
+    token, _ = _TOKENS.issue(kiosk_id)
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 _OPERATOR = {"Authorization": f"Bearer {DEMO_OPERATOR_TOKEN}"}
 
 
@@ -81,11 +93,12 @@ class _Load:
         kiosk_id = self.kiosks[index]
         url = self.urls[index % len(self.urls)]
         due = start + index * self.interval / len(self.kiosks)
+        headers = _kiosk_headers(kiosk_id)
         while due < stop and kiosk_id not in self.silent:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             try:
                 answer = await client.post(
-                    f"{url}/api/v1/heartbeat", content=_body(kiosk_id), headers=_KIOSK
+                    f"{url}/api/v1/heartbeat", content=_body(kiosk_id), headers=headers
                 )
                 ok = answer.status_code == 200
             except (httpx.HTTPError, RuntimeError):
@@ -206,6 +219,7 @@ def run() -> list[Figure]:
         env = {
             **os.environ,
             "BORNE_CENTRAL_OFFLINE_AFTER_S": os.environ.get("BENCH_FLEET_OFFLINE_AFTER_S", "90"),
+            TOKEN_SECRET_ENV: _TOKEN_SECRET,
         }
         for backend in backends:
             base = Path(folder) / backend

@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="municipal CA certificate (PEM) that document seals are verified against; repeatable",
     )
+    serve.add_argument(
+        "--citizen-root",
+        type=Path,
+        action="append",
+        default=[],
+        help="TEST eID root certificates (PEM) trusted for citizen proofs beside the Belgian roots",
+    )
     kiosks = commands.add_parser("kiosks", help="enrolment of kiosks: list, decide, make codes")
     kiosks.add_argument("--db", default=None, help="database URL or SQLite file (as for serve)")
     actions = kiosks.add_subparsers(dest="action", required=True)
@@ -169,6 +176,7 @@ def serve(
     db: str | None,
     register: Path,
     seal_roots: tuple[Path, ...] = (),
+    citizen_roots: tuple[Path, ...] = (),
     max_body_bytes: int = 1024 * 1024,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
@@ -180,6 +188,7 @@ def serve(
         db_url=url,
         register_path=register,
         seal_roots=seal_roots,
+        citizen_roots=citizen_roots,
         max_body_bytes=max_body_bytes,
     )
     app = create_app(settings)
@@ -227,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db=args.db,
         register=args.register,
         seal_roots=tuple(p.resolve() for p in args.seal_root),
+        citizen_roots=tuple(p.resolve() for p in args.citizen_root),
         max_body_bytes=args.max_body_bytes,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,

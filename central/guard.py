@@ -33,9 +33,6 @@ DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 PRINCIPAL_KEY: Final = "borne_principal"
 """Where the guard leaves who called (in the request's state) for the routes."""
 
-SHARED_KIOSK: Final = "@shared-kiosk-token"
-"""The principal of a request made with the fleet's shared kiosk token (no kiosk identity)."""
-
 
 class Role(enum.Enum):
     KIOSK = "kiosk"

@@ -50,11 +50,14 @@ class RunningCentral:
         url: str,
         db_path: Path | None,
         log_path: Path,
+        db_url: str | None = None,
     ) -> None:
         self._process = process
         self.url = url
         self.pid = process.pid
         self.db_path = db_path
+        self.db_url = db_url
+        """The database's SQLAlchemy URL (the operator commands work on it directly)."""
         self.log_path = log_path
         assert process.stdout is not None
         self._drainer = threading.Thread(
@@ -128,6 +131,7 @@ def start_central(
     log_path: Path | None = None,
     register_path: Path | None = None,
     seal_roots: tuple[Path, ...] = (),
+    citizen_roots: tuple[Path, ...] = (),
     max_body_bytes: int | None = None,
     tls: tuple[Path, Path] | None = None,
     env: dict[str, str] | None = None,
@@ -166,6 +170,8 @@ def start_central(
         command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     for root in seal_roots:
         command += ["--seal-root", str(root)]
+    for root in citizen_roots:
+        command += ["--citizen-root", str(root)]
     child_env = dict(os.environ if env is None else env)
     child_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])
@@ -188,4 +194,5 @@ def start_central(
         raise CentralStartError(
             f"the central server did not start ({type(err).__name__})", log_tail=_log_tail(log)
         ) from err
-    return RunningCentral(process=process, url=url, db_path=db_path, log_path=log)
+    database = db_url if db_url is not None else f"sqlite:///{Path(str(db_path)).resolve()}"
+    return RunningCentral(process=process, url=url, db_path=db_path, log_path=log, db_url=database)

@@ -19,6 +19,10 @@ from offline_queue.wire import AddressPeriod, RegisterExtractResponse, RegisterM
 
 
 class RegisterConnector(Protocol):
+    @property
+    def commune_name(self) -> str | None:
+        """The municipality whose register this is (shown on the verification page)."""
+
     def extract(self, national_number: str) -> RegisterExtractResponse | None:
         """The resident's household, or None when the register does not know them."""
 
@@ -49,8 +53,15 @@ def _household(raw: Mapping[str, Any]) -> RegisterExtractResponse:
 class DemoRegister:
     """The demo register, loaded once from its JSON file and indexed by national number."""
 
-    def __init__(self, households: Mapping[str, RegisterExtractResponse]) -> None:
+    def __init__(
+        self, households: Mapping[str, RegisterExtractResponse], *, commune: str | None = None
+    ) -> None:
         self._by_national_number = dict(households)
+        self._commune = commune
+
+    @property
+    def commune_name(self) -> str | None:
+        return self._commune
 
     @classmethod
     def load(cls, path: Path) -> DemoRegister:
@@ -63,7 +74,8 @@ class DemoRegister:
         for household in households:
             for member in household.members:
                 index[member.national_number] = household
-        return cls(index)
+        commune = data.get("commune")
+        return cls(index, commune=str(commune["name"]) if isinstance(commune, dict) else None)
 
     def national_numbers(self) -> tuple[str, ...]:
         return tuple(self._by_national_number)

@@ -1,7 +1,8 @@
 """The central server's web application (FastAPI).
 
-Kiosks deliver their issuance records, ask the population register for extracts and send
-heartbeats, with the kiosk bearer token. Operators list records and kiosks with the operator token.
+Kiosks deliver their issuance records, ask the population register for extracts (against the
+card's citizen proof, `central.citizen_proof`) and send heartbeats, each with its own short-lived
+token obtained with its enrolled key (`central.identity`). Operators list records and kiosks with the operator token.
 Anyone may open `/verify/{document_id}?h={code}` (the certificate's QR code) to check that a
 document was issued and that the verification code on their paper matches it.
 
@@ -23,17 +24,17 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central import citizen_proof
 from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
-from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, RequestGuard, Role
+from central.guard import PRINCIPAL_KEY, GuardRule, RequestGuard, Role
 from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
 from central.verify_page import judge, render_verify_page
-from hardware.national_number import mask_national_number
 from offline_queue.wire import (
     MAX_ERROR_FIELDS,
     SCHEMA_VERSION,
@@ -50,8 +51,6 @@ from offline_queue.wire import (
     KioskList,
     RecordBatch,
     RecordPage,
-    RegisterExtractRequest,
-    RegisterExtractResponse,
     contains_national_number,
 )
 from printing.verify import verify_pdf
@@ -90,12 +89,12 @@ def _services(request: Request) -> _Services:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KioskCaller:
     services: _Services
-    kiosk_id: str | None
-    """The kiosk named by the caller's token; None for the fleet's shared kiosk token."""
+    kiosk_id: str
+    """The kiosk named by the caller's token (an enrolled kiosk's own credential)."""
 
     def check_kiosk(self, kiosk_id: str) -> None:
         """Refuse (403) a message about a kiosk other than the caller."""
-        if self.kiosk_id is not None and kiosk_id != self.kiosk_id:
+        if kiosk_id != self.kiosk_id:
             raise ApiError(
                 status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
             )
@@ -110,9 +109,7 @@ def _principal(request: Request) -> str:
 
 def kiosk_auth(request: Request) -> KioskCaller:
     principal = _principal(request)
-    return KioskCaller(
-        services=_services(request), kiosk_id=None if principal == SHARED_KIOSK else principal
-    )
+    return KioskCaller(services=_services(request), kiosk_id=principal)
 
 
 def operator_auth(request: Request) -> _Services:
@@ -251,22 +248,6 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         http.app.state.fleet.records_received(batch.records, set(ack.accepted))
         return ack
 
-    @app.post("/api/v1/register/extract")
-    def register_extract(
-        request: RegisterExtractRequest, caller: KioskServices
-    ) -> RegisterExtractResponse:
-        services = caller.services
-        masked = mask_national_number(request.national_number)
-        extract = services.register.extract(request.national_number)
-        if extract is None:
-            logger.info("register lookup: unknown", extra={"national_number": masked})
-            raise ApiError(status=404, code=ErrorCode.NOT_IN_REGISTER, message="not in register")
-        logger.info(
-            "register lookup",
-            extra={"national_number": masked, "household_id": extract.household_id},
-        )
-        return extract
-
     @app.post("/api/v1/heartbeat")
     def heartbeat(hb: Heartbeat, caller: KioskServices, http: Request) -> HeartbeatAck:
         caller.check_kiosk(hb.kiosk_id)
@@ -387,14 +368,17 @@ def _install_public_routes(app: FastAPI) -> None:
     def verify(document_id: str, request: Request, h: str | None = None) -> HTMLResponse:
         document_id = document_id[:_DOCUMENT_ID_MAX]
         presented = h[:_CODE_MAX] if h is not None else None
-        issue = _services(request).store.find_document(document_id)
+        services = _services(request)
+        issue = services.store.find_document(document_id)
         verdict = judge(issue, presented)
         logger.info(
             "verify",
             extra={"document_id": document_id, "found": issue is not None, "verdict": verdict},
         )
         return HTMLResponse(
-            render_verify_page(document_id, issue, presented=presented),
+            render_verify_page(
+                document_id, issue, presented=presented, commune=services.register.commune_name
+            ),
             status_code=200 if issue else 404,
         )
 
@@ -420,10 +404,7 @@ def create_app(
     )
 
     def kiosk_principal(token: str) -> str | None:
-        if settings.accept_shared_kiosk_token and hmac.compare_digest(
-            token.encode(), settings.kiosk_token.encode()
-        ):
-            return SHARED_KIOSK
+        # only enrolled kiosks' own short-lived tokens: no token is shared by the fleet
         return services.tokens.kiosk_of(token)
 
     def operator_principal(token: str) -> str | None:
@@ -449,6 +430,12 @@ def create_app(
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
     install_console(app, store=sql_store, identities=identities, fleet=fleet)
+    citizen_proof.install(
+        app,
+        citizen_proof.CitizenProofs(
+            sql_store.engine, trust=citizen_proof.citizen_trust(settings.citizen_roots)
+        ),
+    )
     app.add_middleware(
         RequestGuard,
         rules={**_guard_rules(settings), **fleet_rules},
@@ -470,6 +457,7 @@ def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
             role=Role.KIOSK, max_body_bytes=_SMALL_BODY
         ),
         ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
+        ("POST", citizen_proof.CHALLENGE_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=64),
         ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("POST", "/api/v1/enroll"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),

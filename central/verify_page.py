@@ -10,20 +10,49 @@ compares it with the code the kiosk reported when it issued the document:
 - no code recorded (documents reported by older kiosks): only that the document was issued.
 
 Shows the answer in French, Dutch, German and English. No personal data: only the document id,
-its type, the kiosk, the date and time of issue and the verification code.
+its type (named in each language), the commune, the kiosk, the date and time of issue in Belgian
+local time (Europe/Brussels) and the verification code.
 """
 
 from __future__ import annotations
 
 import enum
 import hmac
+import json
 from dataclasses import dataclass
-from datetime import UTC
+from functools import cache
 from html import escape
+from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from central.store import DocumentIssue
 from offline_queue.wire import format_verification_code, normalise_verification_code
+
+LOCAL_TIME: Final = ZoneInfo("Europe/Brussels")
+_I18N_DIR: Final = Path(__file__).resolve().parent.parent / "assets" / "i18n"
+
+
+@cache
+def _document_names(lang: str) -> dict[str, str]:
+    """The documents' names in `lang`, as the kiosk shows them (`document.<type>`)."""
+    try:
+        texts = json.loads((_I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    prefix = "document."
+    return {
+        key[len(prefix) :]: str(value)
+        for key, value in texts.items()
+        if key.startswith(prefix) and key.count(".") == 1
+    }
+
+
+def document_name(document_type: str | None, lang: str) -> str:
+    """A document type's name in `lang` (the type itself when it has none)."""
+    if not document_type:
+        return "-"
+    return _document_names(lang).get(document_type, document_type)
 
 
 class Verdict(enum.StrEnum):
@@ -66,6 +95,7 @@ class _Texts:
     document_type: str
     kiosk: str
     issued_at: str
+    commune: str
 
 
 _TEXTS: Final[tuple[_Texts, ...]] = (
@@ -87,7 +117,8 @@ _TEXTS: Final[tuple[_Texts, ...]] = (
         document="Numéro",
         document_type="Type",
         kiosk="Borne",
-        issued_at="Délivré le (UTC)",
+        issued_at="Délivré le",
+        commune="Commune",
     ),
     _Texts(
         lang="nl",
@@ -110,7 +141,8 @@ _TEXTS: Final[tuple[_Texts, ...]] = (
         document="Nummer",
         document_type="Soort",
         kiosk="Zuil",
-        issued_at="Uitgereikt op (UTC)",
+        issued_at="Uitgereikt op",
+        commune="Gemeente",
     ),
     _Texts(
         lang="de",
@@ -133,7 +165,8 @@ _TEXTS: Final[tuple[_Texts, ...]] = (
         document="Nummer",
         document_type="Art",
         kiosk="Terminal",
-        issued_at="Ausgestellt am (UTC)",
+        issued_at="Ausgestellt am",
+        commune="Gemeinde",
     ),
     _Texts(
         lang="en",
@@ -153,7 +186,8 @@ _TEXTS: Final[tuple[_Texts, ...]] = (
         document="Number",
         document_type="Type",
         kiosk="Kiosk",
-        issued_at="Issued on (UTC)",
+        issued_at="Issued on",
+        commune="Commune",
     ),
 )
 
@@ -167,7 +201,7 @@ _STYLE: Final = (
 
 def _answer(texts: _Texts, issue: DocumentIssue, verdict: Verdict, issued: str) -> str:
     if verdict is Verdict.MATCH:
-        line = texts.match.format(issued_at=f"{issued} UTC", kiosk=issue.kiosk_id)
+        line = texts.match.format(issued_at=issued, kiosk=issue.kiosk_id)
         return f'<p class="ok" data-verdict="{verdict}">{escape(line)}</p>'
     if verdict is Verdict.MISMATCH:
         return f'<p class="ko" data-verdict="{verdict}">{escape(texts.mismatch)}</p>'
@@ -183,17 +217,24 @@ def _answer(texts: _Texts, issue: DocumentIssue, verdict: Verdict, issued: str) 
     return f'{found}<p data-code="none">{escape(texts.no_code)}</p>'
 
 
-def _section(texts: _Texts, document_id: str, issue: DocumentIssue | None, verdict: Verdict) -> str:
+def _section(
+    texts: _Texts,
+    document_id: str,
+    issue: DocumentIssue | None,
+    verdict: Verdict,
+    commune: str | None,
+) -> str:
     if issue is None:
         return (
             f'<section lang="{texts.lang}"><h2>{escape(texts.title)}</h2>'
             f'<p class="ko" data-verdict="{Verdict.NOT_FOUND}">{escape(texts.not_found)}</p>'
             f"<dl><dt>{escape(texts.document)}</dt><dd>{escape(document_id)}</dd></dl></section>"
         )
-    issued = issue.issued_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    issued = issue.issued_at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
     rows = [
         (texts.document, issue.document_id),
-        (texts.document_type, issue.document_type or "-"),
+        (texts.document_type, document_name(issue.document_type, texts.lang)),
+        *([(texts.commune, commune)] if commune else []),
         (texts.kiosk, issue.kiosk_id),
         (texts.issued_at, issued),
     ]
@@ -205,15 +246,19 @@ def _section(texts: _Texts, document_id: str, issue: DocumentIssue | None, verdi
 
 
 def render_verify_page(
-    document_id: str, issue: DocumentIssue | None, *, presented: str | None = None
+    document_id: str,
+    issue: DocumentIssue | None,
+    *,
+    presented: str | None = None,
+    commune: str | None = None,
 ) -> str:
     """The whole HTML page for `document_id`; `issue` is None when no such document was issued.
 
     `presented` is the request's `h` (the code on the paper), None when absent. It is compared with
-    the recorded code (see `judge`) and never echoed.
+    the recorded code (see `judge`) and never echoed. `commune`: the municipality that issued it.
     """
     answer = judge(issue, presented)
-    sections = "".join(_section(texts, document_id, issue, answer) for texts in _TEXTS)
+    sections = "".join(_section(texts, document_id, issue, answer, commune) for texts in _TEXTS)
     return (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -1,10 +1,13 @@
 """A private cupsd with a cups-pdf queue, for tests, demonstrations and the kiosk's dry-run mode.
 
 The daemon runs in the foreground under our supervision with its own ServerRoot, spool, cache,
-state and logs under `base_dir`, listening only on `base_dir/cups.sock`. The cups-pdf backend reads
-its settings from `/etc/cups/cups-pdf-<name>.conf` where `<name>` is the path of the device URI
-`cups-pdf:/<name>` (the directory is compiled into it): each instance uses a unique queue name as
-that name, writes the file and removes it on stop. Requires root (cups-pdf runs as root).
+state and logs under `base_dir`, listening only on `base_dir/cups.sock`. Nothing is written outside
+`base_dir`: the cups-pdf backend reads its settings from `/etc/cups/cups-pdf-<name>.conf` (`<name>`
+is the path of the device URI `cups-pdf:/<name>`; the directory is compiled into the backend, and
+the Debian build reads nothing else), so the private ServerBin runs it through a wrapper that gives
+it a mount namespace of its own in which this cupsd's ServerRoot is bind-mounted on `/etc/cups`.
+The file therefore lives in the ServerRoot, and two instances with the same queue name on one host
+do not see each other's. Requires root (cups-pdf runs as root; the wrapper needs CAP_SYS_ADMIN).
 
 Filters run as the `lp` user: `base_dir` and its parents must be traversable by others (0755); a
 pytest `tmp_path` is not (its root is 0700), so use `tempfile.mkdtemp()` and chmod it.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import socket
 import stat
@@ -31,7 +35,9 @@ _log = logging.getLogger(__name__)
 CUPSD = "/usr/sbin/cupsd"
 LPADMIN = "/usr/sbin/lpadmin"
 CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd")
-CUPS_PDF_CONF_DIR = Path("/etc/cups")
+CUPS_PDF_CONF_DIR = Path("/etc/cups")  # compiled into the backend; shadowed by the wrapper
+CUPS_PDF_BACKEND = "cups-pdf"
+UNSHARE = "/usr/bin/unshare"
 START_TIMEOUT = 15.0
 SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
 FAULT_BACKEND = "borne-fault"
@@ -65,6 +71,14 @@ case "$mode" in
 esac
 """
 
+_CUPS_PDF_WRAPPER = """#!/bin/sh
+# Borne: run the cups-pdf backend with this cupsd's ServerRoot on /etc/cups, in a mount namespace
+# of its own, so it reads its queue configuration from there and nothing is written to /etc/cups.
+if [ $# -eq 0 ]; then exec {backend}; fi
+exec {unshare} --mount --propagation private -- \\
+  /bin/sh -c 'mount --bind "$0" {conf_dir} && exec "$@"' {server_root} {backend} "$@"
+"""
+
 
 def _traversable_by_others(path: Path) -> bool:
     return all(part.stat().st_mode & stat.S_IXOTH for part in (path, *path.parents))
@@ -81,7 +95,7 @@ class CupsdService:
         self._etc = self.base_dir / "etc"
         self._logs = self.base_dir / "log"
         self._process: subprocess.Popen[bytes] | None = None
-        self._queue_conf = CUPS_PDF_CONF_DIR / f"cups-pdf-{self.printer_name}.conf"
+        self._queue_conf = self._etc / f"cups-pdf-{self.printer_name}.conf"
         self._stopped = threading.Event()
         self.server_bin = self.base_dir / "serverbin"
         self.fault_dir = self.base_dir / "faults"
@@ -201,8 +215,20 @@ class CupsdService:
                 link.symlink_to(entry)
         for entry in (SYSTEM_SERVER_BIN / "backend").iterdir():
             link = backends / entry.name
-            if not link.exists():
+            if entry.name != CUPS_PDF_BACKEND and not link.exists():
                 link.symlink_to(entry)
+        wrapper = backends / CUPS_PDF_BACKEND
+        wrapper.unlink(missing_ok=True)
+        wrapper.write_text(
+            _CUPS_PDF_WRAPPER.format(
+                backend=shlex.quote(str(SYSTEM_SERVER_BIN / "backend" / CUPS_PDF_BACKEND)),
+                unshare=UNSHARE,
+                conf_dir=shlex.quote(str(CUPS_PDF_CONF_DIR)),
+                server_root=shlex.quote(str(self._etc)),
+            ),
+            encoding="utf-8",
+        )
+        wrapper.chmod(0o700)  # as the real backend: cupsd runs it as root
         script = backends / FAULT_BACKEND
         script.write_text(_FAULT_BACKEND_SCRIPT, encoding="utf-8")
         script.chmod(0o755)  # not 0700: it runs as the unprivileged lp user
@@ -305,7 +331,6 @@ class CupsdService:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
-        self._queue_conf.unlink(missing_ok=True)
         self._stopped.set()
 
     @property

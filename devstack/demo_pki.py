@@ -1,4 +1,4 @@
-"""A TEST municipal PKI: a root CA and the commune's electronic-seal certificate.
+"""A TEST municipal PKI: a root CA and the commune's electronic-seal certificate; the central's TLS.
 
 Only for demonstrations and tests. In production the seal certificate comes from a qualified trust
 service provider and the key is generated inside the HSM; nothing here is meant for that.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import ipaddress
 import logging
 import os
 from dataclasses import dataclass
@@ -91,10 +92,12 @@ def _key_pem(key: _PrivateKey) -> bytes:
     )
 
 
-def _make_root(root_key_path: Path, root_cert_path: Path) -> tuple[_PrivateKey, x509.Certificate]:
+def _make_root(
+    root_key_path: Path, root_cert_path: Path, *, common_name: str = ROOT_COMMON_NAME
+) -> tuple[_PrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP384R1())
     now = datetime.now(tz=UTC)
-    name = _name(ROOT_COMMON_NAME)
+    name = _name(common_name)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
         x509.CertificateBuilder()
@@ -236,6 +239,85 @@ def ensure_municipal_pki(out_dir: Path, *, key_type: KeyType = KeyType.EC) -> Mu
         seal_cert_path=seal_cert_path,
         seal_key_path=seal_key_path,
     )
+
+
+CENTRAL_CA_COMMON_NAME = "Borne TEST central CA"
+CENTRAL_SERVER_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CentralTls:
+    """The central server's TEST TLS material: the CA a kiosk pins, and the server's pair."""
+
+    ca_cert_path: Path
+    cert_path: Path
+    key_path: Path
+
+
+def _server_names() -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for name in CENTRAL_SERVER_NAMES:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def _make_central_server(
+    ca_key: _PrivateKey, ca_cert: x509.Certificate, *, cert_path: Path, key_path: Path
+) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(tz=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Borne TEST central server"))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_server_names(), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA384())
+    )
+    _write_private(key_path, _key_pem(key))
+    _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _server_is_usable(cert_path: Path, key_path: Path, ca_cert: x509.Certificate) -> bool:
+    if not (cert_path.is_file() and key_path.is_file()):
+        return False
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except ValueError:
+        return False
+    fresh = cert.not_valid_after_utc > datetime.now(tz=UTC) + timedelta(days=7)
+    return fresh and cert.issuer == ca_cert.subject
+
+
+def ensure_central_tls(out_dir: Path) -> CentralTls:
+    """Create (or reuse) the TEST central CA and a server certificate for localhost / 127.0.0.1.
+
+    The kiosk pins `ca_cert_path`; `python -m central serve --tls-cert --tls-key` serves the pair.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ca_key_path, ca_cert_path = out_dir / "ca.key.pem", out_dir / "ca.cert.pem"
+    if ca_key_path.is_file() and ca_cert_path.is_file():
+        ca_key, ca_cert = _load_root(ca_key_path, ca_cert_path)
+    else:
+        ca_key, ca_cert = _make_root(ca_key_path, ca_cert_path, common_name=CENTRAL_CA_COMMON_NAME)
+        _log.info("central test CA created", extra={"pki_dir": str(out_dir)})
+    cert_path, key_path = out_dir / "server.cert.pem", out_dir / "server.key.pem"
+    if not _server_is_usable(cert_path, key_path, ca_cert):
+        _make_central_server(ca_key, ca_cert, cert_path=cert_path, key_path=key_path)
+    return CentralTls(ca_cert_path=ca_cert_path, cert_path=cert_path, key_path=key_path)
 
 
 def main(argv: list[str] | None = None) -> int:

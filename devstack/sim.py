@@ -2,7 +2,8 @@
 
 `SimStack` starts, in order, the test PKI and the SoftHSM2 seal token, pcscd with the vpcd reader
 and the virtual eID card, the ZVT terminal simulator on a pty, a private cupsd with a cups-pdf
-queue, and the central server on a free loopback port. Tests, `kiosk demo` and `kiosk sim up` all
+queue, and the central server over HTTPS (TEST CA) on a free loopback port, with the kiosk
+enrolled under its own key (`devstack.enrollment`). Tests, `kiosk demo` and `kiosk sim up` all
 use it, so what is tested is what is demonstrated. A part that fails to start stops the parts
 already started and raises `SimStartError` naming the part, the reason and its log tail.
 
@@ -22,6 +23,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,9 +36,11 @@ from typing import Any
 
 from smartcard import scard
 
+from central.db import sqlite_url
 from central.process import RunningCentral, start_central
 from devstack.cupsd import CupsdService
-from devstack.demo_pki import MunicipalPki, ensure_municipal_pki
+from devstack.demo_pki import MunicipalPki, ensure_central_tls, ensure_municipal_pki
+from devstack.enrollment import DEMO_KIOSK_ID, enroll_demo_kiosk, kiosk_key_path
 from devstack.folder_printer import FolderPrinter
 from devstack.register import DEMO_REGISTER
 from devstack.softhsm import ensure_token
@@ -198,6 +202,11 @@ class SimEndpoints:
     pid: int
     fallbacks: tuple[str, ...] = ()
     """Parts simulated in-process (see `FALLBACK_PARTS`); empty on the real stack."""
+    central_ca: str = ""
+    """The central's TEST CA, which the kiosk pins (the central is served over HTTPS)."""
+    kiosk_id: str = ""
+    kiosk_key: str = ""
+    """The enrolled kiosk's own key file (0600): the kiosk signs in with it, no shared token."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -240,8 +249,10 @@ class SimStack:
         persona: str = "marie",
         card_inserted: bool = False,
         require_real: bool | None = None,
+        kiosk_id: str = DEMO_KIOSK_ID,
     ) -> None:
         self.var_dir = var_dir.resolve()
+        self.kiosk_id = kiosk_id
         self.persona = persona
         self._card_inserted_at_start = card_inserted
         self._require_real = require_real
@@ -327,16 +338,33 @@ class SimStack:
             printer, cups_server = self.cupsd.printer_name, self.cupsd.server
             print_output = self.cupsd.output_dir
 
+        tls = self._step(
+            "central TLS", lambda: ensure_central_tls(self.var_dir / "pki" / "central")
+        )
+        central_db = self.var_dir / "data" / "central.sqlite"
         self.central = self._step(
             "central server",
             lambda: start_central(
-                db_path=self.var_dir / "data" / "central.sqlite",
+                db_path=central_db,
                 log_path=self.var_dir / "log" / "central.log",
                 register_path=DEMO_REGISTER,
                 seal_roots=(municipal_root,),
+                citizen_roots=(card_roots,),
+                tls=(tls.cert_path, tls.key_path),
             ),
         )
         self._stops.append(self.central.stop)
+        central_url = self.central.url
+        self._step(
+            "kiosk enrollment",
+            lambda: enroll_demo_kiosk(
+                central_url=central_url,
+                db_url=sqlite_url(central_db),
+                kiosk_id=self.kiosk_id,
+                key_path=kiosk_key_path(self.var_dir),
+                ca_file=tls.ca_cert_path,
+            ),
+        )
 
         self.endpoints = SimEndpoints(
             persona=self.persona,
@@ -348,6 +376,9 @@ class SimStack:
             cups_server=cups_server,
             print_output=str(print_output),
             central_url=self.central.url,
+            central_ca=str(tls.ca_cert_path),
+            kiosk_id=self.kiosk_id,
+            kiosk_key=str(kiosk_key_path(self.var_dir)),
             card_test_roots=str(card_roots),
             municipal_root=str(municipal_root),
             softhsm_conf="" if self.token is None else str(self.token.conf_path),
@@ -387,13 +418,22 @@ class SimStack:
         self._stops.append(lambda: eid_transport.unplug(transport.reader_name))
 
     def _free_slot(self) -> tuple[int, str]:
-        """The first vpcd slot with no card in it: a pcscd already running may serve others too."""
+        """The first vpcd slot with no card in it and not reserved by another stack on this host.
+
+        A pcscd already running may serve other stacks too; each stack reserves its slot for its
+        lifetime (`VpcdSlotReservation`), so two stacks whose cards are both out at start-up do not
+        pick the same slot.
+        """
         assert self.pcscd is not None
         names = sorted(n for n in list_readers() if n.startswith(self.pcscd.reader_prefix))
         for slot, name in enumerate(names):
-            if not reader_shows_card(name, present=True, timeout=0.0):
+            if reader_shows_card(name, present=True, timeout=0.0):
+                continue
+            reservation = VpcdSlotReservation.take(slot)
+            if reservation is not None:
+                self._stops.append(reservation.release)
                 return slot, name
-        msg = f"every vpcd slot holds a card ({len(names)} readers)"
+        msg = f"every vpcd slot holds a card or is reserved by another stack ({len(names)} readers)"
         raise RuntimeError(msg)
 
     def _step(
@@ -470,6 +510,30 @@ class SimStack:
 REINSERT_GAP_S = 0.6
 
 
+class VpcdSlotReservation:
+    """A vpcd slot held by one stack: an abstract Unix socket bound under the slot's name.
+
+    Abstract sockets belong to the network namespace, as vpcd's TCP ports do; the kernel frees
+    the name when the holder exits, even after SIGKILL, so no stale reservation survives.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    @classmethod
+    def take(cls, slot: int) -> VpcdSlotReservation | None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(f"\0borne-vpcd-slot-{slot}")
+        except OSError:
+            sock.close()
+            return None
+        return cls(sock)
+
+    def release(self) -> None:
+        self._sock.close()
+
+
 def reader_shows_card(reader_prefix: str, *, present: bool, timeout: float) -> bool:
     """Wait until pcscd reports a card present (or absent) in the first reader named so."""
     code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
@@ -502,7 +566,7 @@ def state_file(var_dir: Path) -> Path:
     return var_dir / "run" / "sim.json"
 
 
-def serve(*, var_dir: Path, persona: str) -> int:
+def serve(*, var_dir: Path, persona: str, kiosk_id: str = DEMO_KIOSK_ID) -> int:
     """Run the stack in this process until SIGTERM/SIGINT, with the card inserted."""
     stopping = threading.Event()
 
@@ -511,7 +575,7 @@ def serve(*, var_dir: Path, persona: str) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    stack = SimStack(var_dir=var_dir, persona=persona, card_inserted=True)
+    stack = SimStack(var_dir=var_dir, persona=persona, card_inserted=True, kiosk_id=kiosk_id)
     endpoints = stack.start()
     path = state_file(var_dir)
     try:

@@ -2,7 +2,8 @@
 
     python -m kiosk --version
     python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N]
-    python -m kiosk run                      # the kiosk on the configured (real) devices
+    python -m kiosk run                      # the kiosk on the configured (real) devices, locked down
+    python -m kiosk run --autoplay           # scripted residents headless (demo/test configuration)
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
     python -m kiosk sim down
     python -m kiosk selftest                 # config, devices, signer, printer, central
@@ -45,7 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--document-language", default=None, help="fr, nl or de")
     demo.add_argument("--sessions", type=int, default=1, help="number of journeys to play")
 
-    sub.add_parser("run", help="run the kiosk on the configured devices")
+    run = sub.add_parser("run", help="run the kiosk on the configured devices")
+    run.add_argument(
+        "--autoplay",
+        action="store_true",
+        help="scripted residents headless (not in production; BORNE_AUTOPLAY_PIN, BORNE_AUTOPLAY_HAND)",
+    )
+    run.add_argument("--documents", default="household", help="comma-separated document types")
+    run.add_argument("--sessions", type=int, default=1, help="number of journeys to play")
 
     sim = sub.add_parser("sim", help="simulated hardware stack")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)
@@ -71,10 +79,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from kiosk.cli import StopRequested, stop_on_signals  # noqa: PLC0415
     from kiosk.config import ConfigError  # noqa: PLC0415 - keep --version instant
 
     try:
+        if args.command in ("run", "demo"):
+            with stop_on_signals():
+                return _dispatch(args)
         return _dispatch(args)
+    except StopRequested:
+        return EXIT_OK
     except ConfigError as err:
         print(f"kiosk: configuration error: {err}", file=sys.stderr)
         return EXIT_CONFIG
@@ -85,7 +99,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     from kiosk import cli as commands  # noqa: PLC0415
 
     if args.command == "run":
-        return commands.run(config_path=args.config)
+        return commands.run(
+            config_path=args.config,
+            autoplay=args.autoplay,
+            documents=tuple(d for d in args.documents.split(",") if d),
+            sessions=args.sessions,
+        )
     if args.command == "screenshots":
         return commands.screenshots(config_path=args.config, out=args.out)
     if args.command == "staff-hash":
@@ -99,6 +118,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         from kiosk import demo  # noqa: PLC0415 - the development stack, demo mode only
     except ImportError as err:
+        if args.command == "selftest":  # a build without it: the product's checks, as configured
+            return commands.selftest(config_path=args.config)
         print(f"kiosk: {args.command}: no development stack in this build ({err})", file=sys.stderr)
         return EXIT_CONFIG
     return _dispatch_demo(args, demo)

@@ -65,6 +65,8 @@ from printing.token import TokenConfig
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT_S = 60.0
+FLUSH_TIMEOUT_S = 5.0
+"""How long `Kiosk.stop()` tries to hand the outbox to the central before the process ends."""
 
 
 @dataclass(slots=True)
@@ -178,7 +180,14 @@ class Kiosk:
         out = view.state is SessionState.OUT_OF_SERVICE
         self.health.set_mode(OUT_OF_SERVICE if out else IN_SERVICE)
 
-    def stop(self) -> None:
+    def stop(self, *, flush_timeout_s: float = FLUSH_TIMEOUT_S) -> None:
+        """Flush the outbox (bounded: what is not delivered stays in it for the next start), then
+        stop every device runner."""
+        try:
+            sent = self.sync.deliver_now().result(timeout=flush_timeout_s)
+            log.info("outbox_flushed_on_stop", extra={"delivered": sent})
+        except Exception as err:  # noqa: BLE001 - the records stay queued, nothing is lost
+            log.warning("outbox_flush_on_stop_failed", extra={"error": type(err).__name__})
         for runner, close in reversed(self.runners):
             runner.stop(close=close)
         if self.issued is not None:
@@ -381,6 +390,7 @@ def build(
         issuance_log=issued,
         heartbeat_facts=fleet.facts,
         on_ack=fleet.agent.on_ack,
+        ca_file=config.central.ca_file,
     )
     staff = staff_authenticator(config)
 
@@ -462,12 +472,13 @@ def run_autoplay(
     return result.as_dict()
 
 
-def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> int:
-    """The kiosk for residents, until the window is closed; returns the exit code (a restart
-    asked from the central: `kiosk.fleet.wiring.EXIT_RESTART`)."""
+def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> int:
+    """The kiosk for residents, until the window is closed, staff leave a locked kiosk, or a stop
+    signal ends it (the session wiped first); returns the exit code (a restart asked from the
+    central: `kiosk.fleet.wiring.EXIT_RESTART`; 0 otherwise, a stop signal included)."""
     from ui.app import run_kiosk  # noqa: PLC0415
 
-    run_kiosk(
+    result = run_kiosk(
         ports=kiosk.ports,
         settings=kiosk.settings,
         alerts=kiosk.alerts,
@@ -477,7 +488,10 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool) -> int:
         staff=kiosk.staff or staff_authenticator(kiosk.config),
         screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),
         dpi=kiosk.config.ui.dpi,
+        locked=locked,
     )
+    if result.stopped_by:
+        return 0
     return (kiosk.fleet.exit_code or 0) if kiosk.fleet is not None else 0
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, load_config
@@ -22,6 +26,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_CONFIG = 2
 EXIT_COMPONENT = 3
 
 
@@ -40,6 +45,31 @@ def _logging(config: KioskConfig, *, console: bool) -> None:
         level=config.logging.level,
         console=console and config.logging.console,
     )
+
+
+# -- stopping -----------------------------------------------------------------------------------
+class StopRequested(BaseException):
+    """SIGTERM/SIGINT outside the Qt main loop: unwinds through every `finally` (daemons stop)."""
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    # once: a second signal must not interrupt the clean-up the first one started
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_IGN)
+    log.info("stop_signal_received", extra={"signal": signal.Signals(signum).name})
+    raise StopRequested(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT end the command cleanly; the Qt main loop takes them over while it runs
+    (`ui.stop_signals`), and the command then returns normally."""
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 # -- the kiosk ----------------------------------------------------------------------------------
@@ -78,19 +108,84 @@ def autoplay_summary(run: dict[str, Any], *, spool: Path, sessions: int) -> dict
     }
 
 
-def run(*, config_path: Path | None) -> int:
+AUTOPLAY_PIN_ENV = "BORNE_AUTOPLAY_PIN"
+AUTOPLAY_HAND_ENV = "BORNE_AUTOPLAY_HAND"
+HAND_TIMEOUT_S = 60.0
+
+
+class CardHand:
+    """The resident's hand for `kiosk run --autoplay`: whoever holds the card listens on a Unix
+    stream socket; one request line per connection (`insert` or `remove`), one line back (`ok`).
+
+    This lets a build without the development stack (the production bundle) play a scripted
+    resident on a machine where another program moves the card (a smoke test, a training stand).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _ask(self, request: str) -> None:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(HAND_TIMEOUT_S)
+            sock.connect(str(self.path))
+            sock.sendall(f"{request}\n".encode())
+            reply = sock.makefile("r", encoding="utf-8").readline().strip()
+        if reply != "ok":
+            msg = f"the card hand answered {reply!r} to {request!r}"
+            raise RuntimeError(msg)
+
+    def insert(self) -> None:
+        self._ask("insert")
+
+    def remove(self) -> None:
+        self._ask("remove")
+
+
+def run(
+    *,
+    config_path: Path | None,
+    autoplay: bool = False,
+    documents: tuple[str, ...] = ("household",),
+    sessions: int = 1,
+) -> int:
+    """The kiosk on the configured devices, locked down full screen; with `autoplay`, scripted
+    residents headless instead (not in production), the PIN and the card hand from the
+    environment (`BORNE_AUTOPLAY_PIN`, `BORNE_AUTOPLAY_HAND`), one JSON line at the end."""
     from kiosk import app  # noqa: PLC0415
 
     config = _config(config_path)
+    if autoplay:
+        pin, hand = os.environ.get(AUTOPLAY_PIN_ENV), os.environ.get(AUTOPLAY_HAND_ENV)
+        if config.mode.value == "production" or not pin or not hand:
+            sys.stderr.write(
+                f"kiosk: run --autoplay needs a demo or test configuration, {AUTOPLAY_PIN_ENV} "
+                f"and {AUTOPLAY_HAND_ENV}\n"
+            )
+            return EXIT_CONFIG
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.umask(PRIVATE_UMASK)  # records, logs and keys are the kiosk user's alone
-    _logging(config, console=True)
+    _logging(config, console=not autoplay)
     kiosk = app.build(config, token=app.token_config(config))
     try:
         kiosk.ready()
-        code = app.run_interactive(kiosk, fullscreen=True)
+        if not autoplay:
+            return app.run_interactive(kiosk, fullscreen=True, locked=True)
+        card = CardHand(Path(hand or ""))
+        played = app.run_autoplay(
+            kiosk,
+            language=config.default_language,
+            pin=pin or "",
+            documents=documents,
+            document_language=config.document_languages[0],
+            sessions=sessions,
+            insert_card=card.insert,
+            remove_card=card.remove,
+        )
     finally:
         kiosk.stop()
-    return code
+    summary = autoplay_summary(played, spool=config.var_dir / "spool", sessions=sessions)
+    _emit(summary)
+    return EXIT_OK if summary["outcome"] == "completed" else EXIT_FAILED
 
 
 # -- selftest ---------------------------------------------------------------------------------
@@ -213,8 +308,11 @@ def _check_printer(config: KioskConfig) -> str:
 def _check_central(config: KioskConfig) -> str:
     import requests  # noqa: PLC0415
 
+    ca = config.central.ca_file
     response = requests.get(
-        f"{config.central.url.rstrip('/')}/healthz", timeout=config.central.timeout_s
+        f"{config.central.url.rstrip('/')}/healthz",
+        timeout=config.central.timeout_s,
+        verify=str(ca) if ca is not None else True,  # the pinned CA, as the sync client does
     )
     response.raise_for_status()
     return f"{config.central.url} answers {response.status_code}"

@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from hardware.errors import BorneError
 from hardware.payment.registry import protocols as payment_protocols
@@ -140,6 +140,8 @@ class CentralConfig:
     """One-time code from the operator (`python -m central kiosks code`) to enroll the key."""
     channel: str = "stable"
     """The update channel the heartbeat announces: `stable` or `canary`."""
+    ca_file: Path | None = None
+    """The central's CA (PEM), pinned: the system's bundle is not trusted for the central."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -359,19 +361,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
             tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
             sweep_dirs=_paths(r, "printing.sweep_dirs"),
         ),
-        central=CentralConfig(
-            url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),
-            token=env.get("BORNE_CENTRAL_TOKEN")
-            or r.text("central.token", default="", allow_empty=True),
-            outbox=r.path("central.outbox"),
-            timeout_s=r.get("central.timeout_s", float, default=5.0),
-            heartbeat_s=float(r.positive("central.heartbeat_s", float, default=60.0)),
-            key_file=r.optional_path("central.key_file"),
-            enrollment_code=env.get("BORNE_CENTRAL_ENROLLMENT_CODE")
-            or r.text("central.enrollment_code", default="", allow_empty=True)
-            or None,
-            channel=r.choice("central.channel", ("stable", "canary"), default="stable"),
-        ),
+        central=_central(r, mode=mode, env=env),
         logging=LoggingConfig(
             directory=r.path("logging.dir", default="var/log"),
             level=r.choice("logging.level", ("DEBUG", "INFO", "WARNING", "ERROR"), default="INFO"),
@@ -469,3 +459,41 @@ def _hex(r: _Reader, key: str, *, default: str) -> bytes:
         return bytes.fromhex(raw)
     except ValueError as err:
         raise ConfigError(key=key, value=raw, expected="hexadecimal bytes, e.g. 01") from err
+
+
+DEMO_CENTRAL_TOKEN: Final = "demo-kiosk-token"  # noqa: S105 (the public demo value, refused below)
+
+
+def _central(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> CentralConfig:
+    """The central server's settings; production talks HTTPS to a pinned CA with the kiosk's key."""
+    central = CentralConfig(
+        url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),
+        token=env.get("BORNE_CENTRAL_TOKEN")
+        or r.text("central.token", default="", allow_empty=True),
+        outbox=r.path("central.outbox"),
+        timeout_s=r.get("central.timeout_s", float, default=5.0),
+        heartbeat_s=float(r.positive("central.heartbeat_s", float, default=60.0)),
+        key_file=r.optional_path("central.key_file"),
+        enrollment_code=env.get("BORNE_CENTRAL_ENROLLMENT_CODE")
+        or r.text("central.enrollment_code", default="", allow_empty=True)
+        or None,
+        ca_file=r.optional_path("central.ca_file"),
+        channel=r.choice("central.channel", ("stable", "canary"), default="stable"),
+    )
+    if mode is not Mode.PRODUCTION:
+        return central
+    if not central.url.lower().startswith("https://"):
+        raise ConfigError(key="central.url", value=central.url, expected="an https:// URL")
+    if central.ca_file is None:
+        raise ConfigError(
+            key="central.ca_file", value=None, expected="the central's CA pinned in production"
+        )
+    if central.key_file is None:
+        raise ConfigError(
+            key="central.key_file", value=None, expected="the kiosk's own key in production"
+        )
+    if central.token == DEMO_CENTRAL_TOKEN:
+        raise ConfigError(
+            key="central.token", value="(demo)", expected="no demo token in production"
+        )
+    return central

@@ -104,7 +104,7 @@ def sim_serve(*, config_path: Path | None, persona: str) -> int:
 
     config = _config(config_path)
     _logging(config, console=True)
-    return sim.serve(var_dir=config.var_dir, persona=persona)
+    return sim.serve(var_dir=config.var_dir, persona=persona, kiosk_id=config.kiosk_id)
 
 
 # -- the demo ---------------------------------------------------------------------------------
@@ -124,7 +124,14 @@ def _with_endpoints(config: KioskConfig, endpoints: Any) -> KioskConfig:
             server=endpoints.cups_server,
             output_dir=Path(endpoints.print_output),
         ),
-        central=dataclasses.replace(config.central, url=endpoints.central_url),
+        kiosk_id=endpoints.kiosk_id or config.kiosk_id,
+        central=dataclasses.replace(
+            config.central,
+            url=endpoints.central_url,
+            ca_file=Path(endpoints.central_ca) if endpoints.central_ca else config.central.ca_file,
+            key_file=Path(endpoints.kiosk_key) if endpoints.kiosk_key else config.central.key_file,
+            token="",
+        ),
         signing=dataclasses.replace(
             config.signing,
             softhsm_conf=Path(endpoints.softhsm_conf),
@@ -166,7 +173,12 @@ def demo(
             "kiosk: a simulated stack from `kiosk sim up` is running; stop it with `kiosk sim down`\n"
         )
         return EXIT_COMPONENT
-    stack = sim.SimStack(var_dir=config.var_dir, persona=persona, card_inserted=not autoplay)
+    stack = sim.SimStack(
+        var_dir=config.var_dir,
+        persona=persona,
+        card_inserted=not autoplay,
+        kiosk_id=config.kiosk_id,
+    )
     try:
         endpoints = stack.start()
     except sim.SimStartError as err:
@@ -205,8 +217,11 @@ def demo(
         stack.stop()
     summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
     summary["fallbacks"] = list(endpoints.fallbacks)
+    if run.get("stopped_by"):
+        summary["outcome"] = "stopped"
+        summary["stopped_by"] = run["stopped_by"]
     _emit(summary)
-    return EXIT_OK if summary["outcome"] == "completed" else EXIT_FAILED
+    return EXIT_OK if summary["outcome"] in ("completed", "stopped") else EXIT_FAILED
 
 
 def selftest_stack(config: KioskConfig) -> tuple[KioskConfig, TokenConfig | None, object | None]:

@@ -65,6 +65,7 @@ from kiosk.ports import (
     PinOutcome,
     PinResult,
     Ports,
+    Presence,
     PrintOutcome,
     ReceiptItem,
     ReceiptRequest,
@@ -503,6 +504,22 @@ class JourneyController:
             still_failing=self.raise_alert,
         )
 
+    def shut_down(self) -> None:
+        """The process is stopping (SIGTERM/SIGINT): wipe the session, keep nothing personal.
+
+        A payment in flight is asked to abort; its journal row stays for the start-up recovery,
+        which settles it with the terminal before the next resident is served. Results still in
+        flight are dropped.
+        """
+        state = self.state
+        if state is S.PAYMENT:
+            log.warning("shutdown_payment_in_flight", extra={"operation_id": self._s.operation_id})
+            self._ports.payment.cancel()
+        self._wipe_pin()
+        self._s.wipe_personal()
+        self._steps.new_epoch()
+        log.info("session_wiped_on_shutdown", extra={"state": state.value})
+
     def retry(self) -> None:
         target = self._s.retry_target
         if self.state is not S.ERROR or target is None:
@@ -606,12 +623,7 @@ class JourneyController:
             if holder is None:  # pragma: no cover - read_holder always precedes the PIN
                 self._error(KEY_GENERIC, outcome="failed")
                 return
-            number = holder.national_number
-            self._await(
-                lambda: self._ports.register.extract(number),
-                step="register_extract",
-                then=self._extract_loaded,
-            )
+            self._await(self._ports.register.challenge, step="citizen_challenge", then=self._prove)
         elif result.outcome is PinOutcome.BLOCKED or s.tries_left == 0:
             self._error(KEY_PIN_BLOCKED, outcome="failed")
         else:
@@ -620,6 +632,26 @@ class JourneyController:
             elif result.outcome is PinOutcome.TIMED_OUT:
                 s.notice_key = KEY_PIN_TIMED_OUT
             self._go(S.PIN, reason=f"pin_{result.outcome.value}")
+
+    def _prove(self, nonce: str) -> None:
+        """The card signs the central's nonce: only the citizen present gets the register's data."""
+        self._await(
+            lambda: self._ports.card.prove_presence(nonce),
+            step="citizen_proof",
+            then=self._proved,
+        )
+
+    def _proved(self, presence: Presence) -> None:
+        holder = self._s.holder
+        if holder is None:  # pragma: no cover - read_holder always precedes the PIN
+            self._error(KEY_GENERIC, outcome="failed")
+            return
+        number = holder.national_number
+        self._await(
+            lambda: self._ports.register.extract(number, presence),
+            step="register_extract",
+            then=self._extract_loaded,
+        )
 
     def _extract_loaded(self, extract: RegisterExtract) -> None:
         self._s.extract = extract

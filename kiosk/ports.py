@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from hardware.eid.model import CitizenProof
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
@@ -74,6 +75,10 @@ class CardPort(Protocol):
     def verify_pin(self, pin: bytearray) -> Future[PinResult]:
         """Verify on the card; the adapter wipes `pin` once the command is built."""
 
+    def prove_presence(self, nonce: str) -> Future[Presence]:
+        """After the PIN: the card signs the central's `nonce` (hex) with its Authentication key."""
+        ...
+
     def end_session(self) -> Future[None]:
         """LOG OFF and disconnect; personal data of the session is forgotten."""
 
@@ -92,8 +97,22 @@ class RegisterExtract:
     members: tuple[HouseholdMember, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Presence:
+    """The card's signature over the central's nonce: the holder of the card is at the kiosk."""
+
+    nonce: str
+    proof: CitizenProof
+
+
 class RegisterPort(Protocol):
-    def extract(self, national_number: str) -> Future[RegisterExtract]: ...
+    def challenge(self) -> Future[str]:
+        """A fresh single-use nonce (hex) from the central, for `CardPort.prove_presence`."""
+        ...
+
+    def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]:
+        """The register's data, released by the central only against `presence`."""
+        ...
 
 
 class PaymentStatus(enum.Enum):

@@ -28,17 +28,21 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ValidationError
 
+from hardware.eid.model import CitizenProof
 from hardware.national_number import mask_national_number
 from offline_queue.errors import (
     CentralRejected,
     CentralUnauthorized,
     CentralUnavailable,
+    CitizenProofRefused,
     NotInRegister,
 )
 from offline_queue.wire import (
     AuthRequest,
     AuthToken,
     BatchAck,
+    CitizenChallenge,
+    CitizenProofWire,
     CommandResult,
     ConfigReport,
     EnrollmentRequest,
@@ -62,6 +66,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 RECORDS_PATH: Final = "/api/v1/records"
 REGISTER_EXTRACT_PATH: Final = "/api/v1/register/extract"
 HEARTBEAT_PATH: Final = "/api/v1/heartbeat"
+CITIZEN_CHALLENGE_PATH: Final = "/api/v1/citizen/challenge"
 ENROLL_PATH: Final = "/api/v1/enroll"
 AUTH_TOKEN_PATH: Final = "/api/v1/auth/token"  # noqa: S105 (a path)
 CONFIG_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config"
@@ -70,6 +75,7 @@ COMMAND_RESULT_PATH: Final = "/api/v1/commands/{command_id}/result"
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
+_PROOF_CODES: Final = frozenset({ErrorCode.PROOF_REQUIRED.value, ErrorCode.PROOF_REFUSED.value})
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -153,6 +159,21 @@ def signed_auth_request(
     return AuthRequest(kiosk_id=kiosk_id, timestamp=at, nonce=nonce, signature=signature)
 
 
+class _Empty(BaseModel):
+    """A request without content."""
+
+
+def proof_to_wire(proof: CitizenProof, *, nonce: str) -> CitizenProofWire:
+    """The card's citizen proof over `nonce` (hex, as the central issued it) for the wire."""
+    return CitizenProofWire(
+        nonce=nonce,
+        signature=base64.b64encode(proof.signature).decode(),
+        certificate=base64.b64encode(proof.certificate).decode(),
+        ca_certificate=base64.b64encode(proof.ca_certificate).decode(),
+        applet_version=proof.applet_version,
+    )
+
+
 class CentralClient:
     """Calls the central server's kiosk API; every failure is a typed `SyncError`."""
 
@@ -213,11 +234,20 @@ class CentralClient:
         )
         return ack
 
-    def register_extract(self, national_number: str) -> RegisterExtractResponse:
-        """The register's data on the resident's household; `NotInRegister` when unknown."""
+    def citizen_challenge(self) -> CitizenChallenge:
+        """A single-use nonce for the resident's card to sign (the central's proof of presence)."""
+        return self._post(CITIZEN_CHALLENGE_PATH, _Empty(), CitizenChallenge)
+
+    def register_extract(
+        self, national_number: str, proof: CitizenProofWire | None = None
+    ) -> RegisterExtractResponse:
+        """The register's data on the resident's household; `NotInRegister` when unknown.
+
+        The central answers only with `proof`, the card's signature over a fresh challenge.
+        """
         masked = mask_national_number(national_number)
         try:
-            request = RegisterExtractRequest(national_number=national_number)
+            request = RegisterExtractRequest(national_number=national_number, proof=proof)
         except ValidationError as err:
             raise NotInRegister(
                 "malformed national number",
@@ -234,6 +264,16 @@ class CentralClient:
                     "not in the population register",
                     status=err.status,
                     code=err.code,
+                    params={"national_number": masked},
+                ) from err
+            raise
+        except CentralUnauthorized as err:
+            if err.params.get("code") in _PROOF_CODES:
+                logger.warning("citizen proof refused", extra={"national_number": masked})
+                raise CitizenProofRefused(
+                    "citizen proof refused",
+                    status=403,
+                    code=err.params["code"],
                     params={"national_number": masked},
                 ) from err
             raise
@@ -390,6 +430,7 @@ class CentralClient:
             extra={"path": path, "status": status, "code": code, "retry_after": retry_after},
         )
         if status in (401, 403):
+            params["code"] = code
             return CentralUnauthorized(
                 "central server refused the kiosk token", retry_after=retry_after, params=params
             )

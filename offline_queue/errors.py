@@ -69,3 +69,9 @@ class CentralRejected(SyncError):
 
 class NotInRegister(CentralRejected):
     translation_key = "error.not_in_register"
+
+
+class CitizenProofRefused(CentralRejected):
+    """The central did not accept the card's proof that its holder is at the kiosk."""
+
+    translation_key = "error.citizen_proof_refused"

@@ -17,12 +17,14 @@ import re
 from datetime import date
 from typing import Annotated, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-SCHEMA_VERSION: Final = 1
-"""Version of the messages in this module."""
-
-SchemaVersion = Literal[1]
+# re-exported (explicitly, for mypy): every message is imported from this module
+from offline_queue.wire_base import SCHEMA_VERSION as SCHEMA_VERSION  # noqa: PLC0414
+from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0414
+from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
+from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
+from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
 
 MAX_BATCH_RECORDS = 500
 
@@ -71,12 +73,6 @@ def format_verification_code(code: str) -> str:
     """A normalised code in its printed form: `1A2B-3C4D-5E6F`."""
     upper = code.upper()
     return f"{upper[0:4]}-{upper[4:8]}-{upper[8:12]}"
-
-
-class WireModel(BaseModel):
-    """Base of every sync message: immutable, unknown fields rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PaymentStatus(enum.StrEnum):
@@ -348,10 +344,14 @@ class RecordPage(WireModel):
 
 
 class RegisterExtractRequest(WireModel):
-    """Ask the population register about the resident holding this national number."""
+    """Ask the population register about the resident holding this national number.
+
+    The central releases the extract only with a fresh citizen proof naming that person.
+    """
 
     schema_version: SchemaVersion = SCHEMA_VERSION
     national_number: NationalNumber
+    proof: CitizenProofWire | None = None
 
 
 class WireAddress(WireModel):
@@ -417,6 +417,9 @@ class ErrorCode(enum.StrEnum):
     REPLAYED = "auth.replayed"
     ENROLLMENT_REFUSED = "enrollment.refused"
     DOCUMENT_ID_TAKEN = "records.document_id_taken"
+    PROOF_REQUIRED = "register.proof_required"
+    PROOF_REFUSED = "register.proof_refused"
+    RATE_LIMITED = "request.rate_limited"
 
 
 MAX_ERROR_FIELDS: Final = 20

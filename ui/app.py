@@ -20,6 +20,8 @@ from kiosk.staff_auth import StaffAuthenticator
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
+from ui.sdnotify import MainLoopNotifier
+from ui.stop_signals import StopSignals
 from ui.theme import configure_screen
 from ui.watchdog import EventLoopWatchdog
 
@@ -32,9 +34,11 @@ class RunResult:
     max_stall_ms: float
     stalls_over_threshold: int
     finished: bool  # autoplay: every session ended in time; interactive: the window was closed
+    stopped_by: str | None = None  # "SIGTERM" or "SIGINT" when a stop signal ended the run
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "stopped_by": self.stopped_by,
             "reports": [r.as_dict() for r in self.reports],
             "max_stall_ms": self.max_stall_ms,
             "stalls_over_threshold": self.stalls_over_threshold,
@@ -80,6 +84,7 @@ def run_kiosk(
     staff: StaffAuthenticator | None = None,
     screen_size: tuple[int, int] = (1080, 1920),
     dpi: float | None = None,
+    locked: bool = False,
 ) -> RunResult:
     """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
 
@@ -88,11 +93,87 @@ def run_kiosk(
     `on_view` follows every view change; `on_start` gets the journey and a function ending the
     application with an exit code; `staff` checks the staff login's codes; `screen_size` and
     `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
+    `locked` puts the window in lockdown (`KioskWindow.lock_down`): only the staff door leaves.
+    SIGTERM/SIGINT end the run cleanly (the session is wiped first, `RunResult.stopped_by`), and
+    systemd hears READY/WATCHDOG/STOPPING when `$NOTIFY_SOCKET` is set (`ui.sdnotify`).
     Must be called on the main thread.
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
     app = _application(headless=autoplay is not None)
+    quitters: list[Callable[[], None]] = [app.quit]
+    on_stop: list[Callable[[], None]] = []
+
+    def stop_requested(_signal: str) -> None:
+        for action in (*on_stop, *quitters):
+            action()
+
+    # before any event is processed: a stop signal must never land inside a Qt callback
+    stop_signals = StopSignals(stop_requested).install()
+    try:
+        reports, watchdog, finished = _run(
+            app=app,
+            on_stop=on_stop,
+            quitters=quitters,
+            stop_signals=stop_signals,
+            ports=ports,
+            settings=settings,
+            autoplay=autoplay,
+            sessions=sessions,
+            insert_card=insert_card,
+            remove_card=remove_card,
+            fullscreen=fullscreen,
+            autoplay_timeout_s=autoplay_timeout_s,
+            alerts=alerts,
+            on_view=on_view,
+            on_start=on_start,
+            staff=staff,
+            screen_size=screen_size,
+            dpi=dpi,
+            locked=locked,
+        )
+    finally:
+        stop_signals.uninstall()
+    result = RunResult(
+        reports=reports,
+        max_stall_ms=watchdog.max_stall_ms,
+        stalls_over_threshold=watchdog.stalls_over_threshold,
+        finished=finished and stop_signals.received is None,
+        stopped_by=stop_signals.received,
+    )
+    log.info(
+        "kiosk_run_done",
+        extra={
+            "sessions": len(result.reports),
+            "max_stall_ms": result.max_stall_ms,
+            "stopped_by": result.stopped_by,
+        },
+    )
+    return result
+
+
+def _run(
+    *,
+    app: QApplication,
+    on_stop: list[Callable[[], None]],
+    quitters: list[Callable[[], None]],
+    stop_signals: StopSignals,
+    ports: Ports,
+    settings: JourneySettings,
+    autoplay: AutoplayScript | None,
+    sessions: int,
+    insert_card: Callable[[], None] | None,
+    remove_card: Callable[[], None] | None,
+    fullscreen: bool,
+    autoplay_timeout_s: float,
+    alerts: Sequence[StaffAlert],
+    on_view: Callable[[JourneyView], None] | None,
+    on_start: Callable[[JourneyController, Callable[[int], None]], None] | None,
+    staff: StaffAuthenticator | None,
+    screen_size: tuple[int, int],
+    dpi: float | None,
+    locked: bool,
+) -> tuple[tuple[JourneyReport, ...], EventLoopWatchdog, bool]:
     if binding_loses_none_references():
         log.error("qt_binding_refcount_bug", extra={"binding": "PySide6", "python": sys.version})
     poster = QtPoster()
@@ -104,6 +185,7 @@ def run_kiosk(
         ids=lambda: uuid.uuid4().hex,
         alerts=alerts,
     )
+    on_stop.append(controller.shut_down)
     if on_view is not None:
         controller.on_change(on_view)
         on_view(controller.view)
@@ -115,20 +197,21 @@ def run_kiosk(
 
     ports.card.watch(on_card)
     configure_screen(dpi=dpi)
-    window = KioskWindow(controller, staff=staff)
-    if fullscreen:
-        window.showFullScreen()
-    else:
-        window.resize(*screen_size)
-        window.show()
-    window.warm_up()
-    app.processEvents()
+    window = _show_window(
+        controller, staff=staff, locked=locked, fullscreen=fullscreen, screen_size=screen_size
+    )
+    on_stop.append(window.release)
     watchdog = EventLoopWatchdog()
-    watchdog.start()
+    systemd = MainLoopNotifier()
     finished = True
     try:
+        app.processEvents()
+        watchdog.start()
+        systemd.ready()
         if autoplay is not None and insert_card is not None and remove_card is not None:
             finished = _play(
+                quitters=quitters,
+                stop_requested=lambda: stop_signals.received is not None,
                 window=window,
                 controller=controller,
                 script=autoplay,
@@ -137,29 +220,45 @@ def run_kiosk(
                 remove_card=remove_card,
                 timeout_s=autoplay_timeout_s,
             )
-        else:
+        elif stop_signals.received is None:
             app.exec()
     finally:
+        systemd.stopping()
         watchdog.stop()
+        window.release()
         poster.close()
         window.ticker.stop()
         window.close()
         window.deleteLater()
-    result = RunResult(
-        reports=controller.reports,
-        max_stall_ms=watchdog.max_stall_ms,
-        stalls_over_threshold=watchdog.stalls_over_threshold,
-        finished=finished,
-    )
-    log.info(
-        "kiosk_run_done",
-        extra={"sessions": len(result.reports), "max_stall_ms": result.max_stall_ms},
-    )
-    return result
+    return controller.reports, watchdog, finished
+
+
+def _show_window(
+    controller: JourneyController,
+    *,
+    staff: StaffAuthenticator | None,
+    locked: bool,
+    fullscreen: bool,
+    screen_size: tuple[int, int],
+) -> KioskWindow:
+    window = KioskWindow(controller, staff=staff)
+    if locked:
+        window.lock_down()
+    if fullscreen:
+        # without a window manager nobody honours the full-screen state: take the screen ourselves
+        window.setGeometry(window.screen().geometry())
+        window.showFullScreen()
+    else:
+        window.resize(*screen_size)
+        window.show()
+    window.warm_up()
+    return window
 
 
 def _play(
     *,
+    quitters: list[Callable[[], None]],
+    stop_requested: Callable[[], bool],
     window: KioskWindow,
     controller: JourneyController,
     script: AutoplayScript,
@@ -177,13 +276,15 @@ def _play(
         remove_card=remove_card,
     )
     loop = QEventLoop()
+    quitters.append(loop.quit)
     driver.finished.connect(loop.quit)
     guard = QTimer()
     guard.setSingleShot(True)
     guard.timeout.connect(loop.quit)
     guard.start(round(timeout_s * 1000))
     driver.start()
-    loop.exec()
+    if not stop_requested():
+        loop.exec()
     guard.stop()
     driver.shutdown()
     if not driver.done:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -59,6 +62,43 @@ _SCREENS: dict[SessionState, type[Screen]] = {
 
 TICK_MS = 1000
 
+log = logging.getLogger(__name__)
+
+_ALT = Qt.KeyboardModifier.AltModifier
+_CTRL = Qt.KeyboardModifier.ControlModifier
+_SYSTEM_KEYS = {
+    (_ALT, Qt.Key.Key_F4),  # close the window
+    (_ALT, Qt.Key.Key_Tab),  # switch windows
+    (_ALT, Qt.Key.Key_Backtab),
+    (_CTRL | _ALT, Qt.Key.Key_Backspace),  # zap the X server (when it passes the key on)
+    (_CTRL | _ALT, Qt.Key.Key_Delete),
+    (_CTRL, Qt.Key.Key_Q),
+    (_CTRL, Qt.Key.Key_W),
+}
+
+
+def is_system_key(event: QKeyEvent) -> bool:
+    """A key chord that would leave the kiosk screen (the modifiers must match exactly)."""
+    mods = event.modifiers() & (_ALT | _CTRL | Qt.KeyboardModifier.ShiftModifier)
+    key = Qt.Key(event.key())
+    if key is Qt.Key.Key_Backtab:
+        mods = mods & ~Qt.KeyboardModifier.ShiftModifier
+    return (mods, key) in _SYSTEM_KEYS
+
+
+class SystemKeyFilter(QObject):
+    """Swallows the system chords (Alt+F4, Alt+Tab, Ctrl+Alt+Backspace...) that reach the app."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            return False
+        if not isinstance(event, QKeyEvent) or not is_system_key(event):
+            return False
+        if kind is QEvent.Type.KeyPress:
+            log.info("system_key_ignored", extra={"key": int(event.key())})
+        return True
+
 
 class KioskWindow(QWidget):
     """Shows the controller's view; never calls a device itself."""
@@ -73,6 +113,9 @@ class KioskWindow(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.setObjectName("kiosk")
+        self.setWindowTitle("Borne")
+        self._locked = False
+        self._system_keys = SystemKeyFilter(self)
         self.setStyleSheet(STYLESHEET)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -106,7 +149,12 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
-        # Staff acknowledge alerts only through the staff login, opened by the staff gesture.
+        self._install_doors(controller, staff)
+
+    def _install_doors(
+        self, controller: JourneyController, staff: StaffAuthenticator | None
+    ) -> None:
+        # Staff acknowledge alerts (or leave) only through the staff login, opened by the gesture.
         self.staff_auth = staff or StaffAuthenticator(
             code_hash=None, used_file=None, clock=lambda: 0
         )
@@ -114,6 +162,7 @@ class KioskWindow(QWidget):
             self.staff_auth,
             language=lambda: controller.view.language,
             on_accepted=controller.staff_acknowledge,
+            on_exit=self.staff_exit,
             parent=self,
         )
         self.staff_door = StaffDoor(self, on_open=self.staff_login.open_login)
@@ -153,3 +202,69 @@ class KioskWindow(QWidget):
             focus = screen.first_focus()
             if focus is not None:
                 focus.setFocus()
+
+    # -- lockdown ---------------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def lock_down(self) -> None:
+        """Full screen for residents: frameless, on top, no cursor, no way out but the staff door.
+
+        Call before the window is shown (window flags apply when it is mapped).
+        """
+        self._locked = True
+        self.setWindowFlags(
+            self.windowFlags()
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+        )
+        self.setCursor(Qt.CursorShape.BlankCursor)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+            app.setQuitOnLastWindowClosed(False)
+            app.installEventFilter(self._system_keys)
+        log.info("kiosk_locked_down")
+
+    def release(self) -> None:
+        """Lift the lockdown (staff exit, or the process stopping): the window may close again."""
+        if not self._locked:
+            return
+        self._locked = False
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.removeEventFilter(self._system_keys)
+            app.restoreOverrideCursor()
+            app.setQuitOnLastWindowClosed(True)
+        self.unsetCursor()
+
+    def staff_exit(self) -> None:
+        """An accepted staff code asked to leave the kiosk screen: quit the application."""
+        log.info("staff_exit_to_system")
+        self.release()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._locked:
+            screen = self.screen().geometry()
+            log.info(
+                "kiosk_window_geometry",
+                extra={
+                    "fullscreen": self.isFullScreen(),
+                    "width": event.size().width(),
+                    "height": event.size().height(),
+                    "screen_width": screen.width(),
+                    "screen_height": screen.height(),
+                },
+            )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._locked:
+            log.info("close_request_ignored")
+            event.ignore()
+            return
+        super().closeEvent(event)

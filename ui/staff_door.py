@@ -4,7 +4,8 @@ The gesture is a long press (3 s) in the top-left corner of the window, then, wi
 in each of the other corners clockwise (top-right, bottom-right, bottom-left). A corner is a square
 of the minimum touch target (2 cm). Nothing is shown while the gesture is made, and a resident who
 taps a corner by chance only starts it. The login asks for the one-time maintenance code
-(`kiosk.staff_auth`); an accepted code calls `on_accepted` (today: acknowledge the staff alerts).
+(`kiosk.staff_auth`); an accepted code calls `on_accepted` (acknowledge the staff alerts), or
+`on_exit` when staff chose to leave the kiosk screen for the system.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ class StaffLogin(QWidget):
         *,
         language: Callable[[], str],
         on_accepted: Callable[[], None],
+        on_exit: Callable[[], None] | None = None,
         parent: QWidget,
     ) -> None:
         super().__init__(parent)
@@ -140,6 +142,7 @@ class StaffLogin(QWidget):
         self._auth = auth
         self._language = language
         self._on_accepted = on_accepted
+        self._on_exit = on_exit
         layout = QVBoxLayout(self)
         layout.setContentsMargins(56, 56, 56, 56)
         layout.setSpacing(24)
@@ -165,7 +168,10 @@ class StaffLogin(QWidget):
         footer = QHBoxLayout()
         self.cancel = action_button("staff_cancel", self.close_login, parent=self, role="secondary")
         self.ok = action_button("staff_ok", self.submit, parent=self)
+        self.exit = action_button("staff_exit", self.submit_exit, parent=self, role="secondary")
+        self.exit.setVisible(on_exit is not None)
         footer.addWidget(self.cancel)
+        footer.addWidget(self.exit)
         footer.addWidget(self.ok)
         layout.addLayout(footer)
         self.hide()
@@ -179,6 +185,7 @@ class StaffLogin(QWidget):
         self.code.setPlaceholderText(translate("staff.login.code", lang))
         set_text(self.ok, translate("staff.login.ok", lang))
         set_text(self.cancel, translate("common.cancel", lang))
+        set_text(self.exit, translate("staff.login.exit", lang))
         self.message.hide()
         self.code.clear()
         parent = self.parentWidget()
@@ -193,12 +200,20 @@ class StaffLogin(QWidget):
         self.hide()
 
     def submit(self) -> None:
+        self._submit(self._on_accepted)
+
+    def submit_exit(self) -> None:
+        """The code, then leave the kiosk screen (exit to the system) instead of acknowledging."""
+        if self._on_exit is not None:
+            self._submit(self._on_exit)
+
+    def _submit(self, action: Callable[[], None]) -> None:
         code = self.code.text()
         self.code.clear()
         result = self._auth.login(code)
         if result is LoginResult.ACCEPTED:
             self.hide()
-            self._on_accepted()
+            action()
             return
         lang = self._language()
         self.message.setText(translate(f"staff.login.{result.value}", lang))

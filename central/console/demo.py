@@ -1,7 +1,8 @@
 """Demonstration data for the console's screenshots: a small fleet in various states.
 
 Heartbeats and records go straight into the store (with back-dated arrival times, so some kiosks
-are offline); enrollments go through the running server's enrollment route, like a real kiosk's.
+are offline); every kiosk enrolls through the running server's enrollment route with its own key,
+like a real kiosk, and the fleet's kiosks are accepted (the last ones wait for an operator).
 Nothing here is personal data.
 """
 
@@ -24,6 +25,7 @@ from offline_queue.wire import (
     DayCounters,
     DeviceHealth,
     EnrollmentRequest,
+    EnrollmentState,
     Heartbeat,
     IssuanceRecord,
     PaymentStatus,
@@ -111,6 +113,26 @@ def _record(kiosk_id: str, number: int, now: datetime) -> IssuanceRecord:
     )
 
 
+def _enroll(base_url: str, identities: IdentityStore, kiosk_id: str) -> None:
+    """Enroll `kiosk_id` with a fresh key through the server's route, like a real kiosk."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    request = EnrollmentRequest(
+        kiosk_id=kiosk_id,
+        public_key_pem=pem.decode(),
+        enrollment_code=identities.new_enrollment_code(),
+    )
+    answer = requests.post(
+        f"{base_url}/api/v1/enroll",
+        data=request.model_dump_json(),
+        timeout=10,
+        headers={"Content-Type": "application/json"},
+    )
+    answer.raise_for_status()
+
+
 def seed(*, base_url: str, db_url: str, now: datetime | None = None) -> None:
     """Fill a fresh central database (served at `base_url`) with the demo fleet."""
     moment = now or datetime.now(tz=UTC)
@@ -135,22 +157,10 @@ def seed(*, base_url: str, db_url: str, now: datetime | None = None) -> None:
                     received_at=record.occurred_at + timedelta(seconds=4),
                 )
         identities = IdentityStore(store.engine)
+        for kiosk in _FLEET:
+            _enroll(base_url, identities, kiosk.kiosk_id)
+            identities.decide(kiosk.kiosk_id, EnrollmentState.ACCEPTED)
         for kiosk_id in _PENDING:
-            key = ec.generate_private_key(ec.SECP256R1())
-            pem = key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            request = EnrollmentRequest(
-                kiosk_id=kiosk_id,
-                public_key_pem=pem.decode(),
-                enrollment_code=identities.new_enrollment_code(),
-            )
-            answer = requests.post(
-                f"{base_url}/api/v1/enroll",
-                data=request.model_dump_json(),
-                timeout=10,
-                headers={"Content-Type": "application/json"},
-            )
-            answer.raise_for_status()
+            _enroll(base_url, identities, kiosk_id)
     finally:
         store.close()

@@ -35,7 +35,7 @@ from central.fleet.models import (
     TimelinePage,
 )
 from central.fleet.service import FleetService
-from central.guard import PRINCIPAL_KEY, SHARED_KIOSK, GuardRule, Role
+from central.guard import PRINCIPAL_KEY, GuardRule, Role
 from offline_queue.wire import (
     CommandResult,
     ConfigReport,
@@ -69,11 +69,10 @@ def _principal(request: Request) -> str:
     return principal
 
 
-def _caller_kiosk(request: Request, kiosk_id: str) -> str | None:
-    """The calling kiosk (None for the shared token); 403 when it speaks for another kiosk."""
-    principal = _principal(request)
-    caller = None if principal == SHARED_KIOSK else principal
-    if caller is not None and caller != kiosk_id:
+def _caller_kiosk(request: Request, kiosk_id: str) -> str:
+    """The calling (enrolled) kiosk; 403 when it speaks for another kiosk."""
+    caller = _principal(request)
+    if caller != kiosk_id:
         raise FleetApiError(
             status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
         )

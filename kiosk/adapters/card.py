@@ -7,11 +7,19 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
-from hardware.eid.errors import NoCard
+from hardware.eid.errors import NoAuthenticationCertificate, NoCard
+from hardware.eid.reader import DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
-from kiosk.ports import CardEventKind, CardHolder, PinOutcome, PinResult, PostalAddress
+from kiosk.ports import (
+    CardEventKind,
+    CardHolder,
+    PinOutcome,
+    PinResult,
+    PostalAddress,
+    Presence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +96,9 @@ class EidCardAdapter:
     def verify_pin(self, pin: bytearray) -> Future[PinResult]:
         return self._runner.submit(self._verify, pin)
 
+    def prove_presence(self, nonce: str) -> Future[Presence]:
+        return self._runner.submit(self._prove, nonce)
+
     def end_session(self) -> Future[None]:
         return self._runner.submit(self._end)
 
@@ -110,7 +121,15 @@ class EidCardAdapter:
         self._end()
         self._session = self._reader.open_session()
         try:
-            return holder_from_card(self._session.read())
+            holder = holder_from_card(self._session.read())
+            # the register needs the card's citizen proof: a card without an Authentication key
+            # (a Kids-ID) is told so before any PIN is asked
+            certificate = self._session.read_file(
+                DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE, der=True
+            )
+            if not certificate or not certificate[0]:
+                raise NoAuthenticationCertificate("the card has no authentication certificate")
+            return holder
         except Exception:
             self._end()
             raise
@@ -120,6 +139,11 @@ class EidCardAdapter:
             return pin_result(self._current().verify_pin(pin))
         finally:
             pin[:] = bytes(len(pin))
+
+    def _prove(self, nonce: str) -> Presence:
+        # the PIN was verified in this session: the card signs without asking again
+        proof = self._current().prove_presence(bytes.fromhex(nonce), None)
+        return Presence(nonce=nonce, proof=proof)
 
     def _end(self) -> None:
         session, self._session = self._session, None

@@ -20,10 +20,10 @@ from hardware.runner import DeviceRunner
 from kiosk import __version__
 from kiosk.health import HealthBoard
 from kiosk.issued import IssuanceLog
-from kiosk.ports import IssuanceRecord, RegisterExtract
+from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
 from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
-from offline_queue.client import CentralClient, SoftwareKioskKey
+from offline_queue.client import CentralClient, SoftwareKioskKey, proof_to_wire
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
@@ -103,12 +103,13 @@ class SyncService:
         issuance_log: IssuanceLog | None = None,
         heartbeat_facts: Callable[[], Mapping[str, object]] | None = None,
         on_ack: Callable[[CentralClient, wire.HeartbeatAck], float] | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
 
         With `key_file` the kiosk has its own key: it enrolls with `enrollment_code` (once; the
         central keeps it pending until an operator accepts) and signs in with short-lived tokens
-        instead of sending the shared `token`.
+        instead of sending the shared `token`. `ca_file` pins the central's CA.
 
         `heartbeat_facts` adds fields to each heartbeat (versions, channel, health, counters);
         `on_ack` handles the central's answer on this thread and returns the seconds until the
@@ -117,6 +118,7 @@ class SyncService:
         self._facts = heartbeat_facts
         self._on_ack = on_ack
         self._next_beat_at = time.monotonic()
+        self._ca_file = ca_file
         self._key_file = key_file
         self._issued = issuance_log
         self._enrollment_code = enrollment_code
@@ -163,6 +165,7 @@ class SyncService:
             token=self._token,
             timeout=self._timeout,
             key=key,
+            ca_file=self._ca_file,
         )
         if key is not None and self._enrollment_code:
             self._enroll(self._client, self._enrollment_code)
@@ -197,8 +200,11 @@ class SyncService:
                 return
 
     # -- ports ------------------------------------------------------------------------------
-    def extract(self, national_number: str) -> Future[RegisterExtract]:
-        return self._runner.submit(self._extract, national_number)
+    def challenge(self) -> Future[str]:
+        return self._runner.submit(self._challenge)
+
+    def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]:
+        return self._runner.submit(self._extract, national_number, presence)
 
     def record(self, record: IssuanceRecord) -> Future[None]:
         return self._runner.submit(self._record, record)
@@ -229,10 +235,16 @@ class SyncService:
         assert self._outbox is not None
         return self._outbox
 
-    def _extract(self, national_number: str) -> RegisterExtract:
+    def _challenge(self) -> str:
         self._require_outbox()
         assert self._client is not None
-        return extract_from_wire(self._client.register_extract(national_number))
+        return self._client.citizen_challenge().nonce
+
+    def _extract(self, national_number: str, presence: Presence) -> RegisterExtract:
+        self._require_outbox()
+        assert self._client is not None
+        proof = proof_to_wire(presence.proof, nonce=presence.nonce)
+        return extract_from_wire(self._client.register_extract(national_number, proof))
 
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))

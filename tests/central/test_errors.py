@@ -11,13 +11,13 @@ import pytest
 import requests
 
 from central.process import RunningCentral, start_central
-from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
+from central.settings import DEMO_OPERATOR_TOKEN
 from offline_queue.wire import MAX_ERROR_FIELDS, ErrorBody
+from tests.central.kiosks import kiosk_token
 
 pytestmark = pytest.mark.central
 
 NATIONAL_NUMBER = "85031412401"
-_KIOSK = {"Authorization": f"Bearer {DEMO_KIOSK_TOKEN}"}
 _LIMIT = 64 * 1024
 
 
@@ -26,6 +26,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCentral]
     folder = tmp_path_factory.mktemp("errors")
     with start_central(db_path=folder / "central.sqlite3", max_body_bytes=_LIMIT) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def kiosk(server: RunningCentral) -> dict[str, str]:
+    """The authorization of an enrolled kiosk (its own short-lived token)."""
+    return {"Authorization": f"Bearer {kiosk_token(server, 'k-personal')}"}
 
 
 def _error(response: requests.Response, status: int, code: str) -> ErrorBody:
@@ -59,17 +65,22 @@ def test_a_large_body_without_a_token_is_refused_before_it_is_sent(server: Runni
     assert answer.startswith(b"HTTP/1.1 401 ")
 
 
-def test_a_declared_large_body_with_the_token_is_refused_with_413(server: RunningCentral) -> None:
+def test_a_declared_large_body_with_the_token_is_refused_with_413(
+    server: RunningCentral, kiosk: dict[str, str]
+) -> None:
     head = (
         b"POST /api/v1/records HTTP/1.1\r\nHost: central\r\nContent-Type: application/json\r\n"
-        b"Authorization: Bearer " + DEMO_KIOSK_TOKEN.encode() + b"\r\n"
-        b"Content-Length: 52428800\r\n\r\n"
+        + b"Authorization: "
+        + kiosk["Authorization"].encode()
+        + b"\r\nContent-Length: 52428800\r\n\r\n"
     )
     answer = _raw_exchange(server.url, head)
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
-def test_a_body_sent_without_length_is_cut_at_the_limit(server: RunningCentral) -> None:
+def test_a_body_sent_without_length_is_cut_at_the_limit(
+    server: RunningCentral, kiosk: dict[str, str]
+) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"batch_id": "b", "kiosk_id": "k", "records": ['
         for _ in range(2 * _LIMIT // 1024):
@@ -77,17 +88,19 @@ def test_a_body_sent_without_length_is_cut_at_the_limit(server: RunningCentral) 
         yield b"]}"
 
     response = requests.post(
-        f"{server.url}/api/v1/records", data=chunks(), headers=_KIOSK, timeout=10
+        f"{server.url}/api/v1/records", data=chunks(), headers=kiosk, timeout=10
     )
     _error(response, 413, "request.too_large")
 
 
-def test_many_field_errors_are_listed_structured_and_truncated(server: RunningCentral) -> None:
+def test_many_field_errors_are_listed_structured_and_truncated(
+    server: RunningCentral, kiosk: dict[str, str]
+) -> None:
     records = [{"operation_id": "", "kiosk_id": "k"} for _ in range(100)]
     response = requests.post(
         f"{server.url}/api/v1/records",
         json={"batch_id": "b", "kiosk_id": "k", "records": records},
-        headers=_KIOSK,
+        headers=kiosk,
         timeout=10,
     )
     body = _error(response, 422, "request.invalid")
@@ -98,7 +111,7 @@ def test_many_field_errors_are_listed_structured_and_truncated(server: RunningCe
 
 
 def test_a_national_number_as_a_map_key_is_neither_stored_nor_echoed(
-    server: RunningCentral,
+    server: RunningCentral, kiosk: dict[str, str]
 ) -> None:
     hb = {
         "kiosk_id": "k-personal",
@@ -107,11 +120,11 @@ def test_a_national_number_as_a_map_key_is_neither_stored_nor_echoed(
         "devices": {NATIONAL_NUMBER: "ok"},
     }
     accepted_shape = requests.post(
-        f"{server.url}/api/v1/heartbeat", json=hb, headers=_KIOSK, timeout=10
+        f"{server.url}/api/v1/heartbeat", json=hb, headers=kiosk, timeout=10
     )
     _error(accepted_shape, 422, "request.personal_data")
     hb["devices"] = {NATIONAL_NUMBER: "Not A Token!"}
-    invalid = requests.post(f"{server.url}/api/v1/heartbeat", json=hb, headers=_KIOSK, timeout=10)
+    invalid = requests.post(f"{server.url}/api/v1/heartbeat", json=hb, headers=kiosk, timeout=10)
     body = _error(invalid, 422, "request.invalid")
     assert [f.loc for f in body.fields] == ["body.devices.*"]
 
@@ -142,11 +155,13 @@ def test_every_error_is_a_json_error_body(
     _error(response, status, code)
 
 
-def test_a_malformed_json_body_is_a_json_error(server: RunningCentral) -> None:
+def test_a_malformed_json_body_is_a_json_error(
+    server: RunningCentral, kiosk: dict[str, str]
+) -> None:
     response = requests.post(
         f"{server.url}/api/v1/heartbeat",
         data=b"{not json",
-        headers={**_KIOSK, "Content-Type": "application/json"},
+        headers={**kiosk, "Content-Type": "application/json"},
         timeout=10,
     )
     _error(response, 422, "request.invalid")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -19,7 +18,6 @@ import requests
 
 from central.__main__ import main as central_cli
 from central.process import RunningCentral, start_central
-from central.settings import DEMO_KIOSK_TOKEN
 from offline_queue.client import CentralClient, SoftwareKioskKey, signed_auth_request
 from offline_queue.errors import CentralRejected, CentralUnauthorized
 from offline_queue.wire import AuthToken, EnrollmentState, ErrorBody, Heartbeat, RecordBatch
@@ -28,7 +26,7 @@ from tests.sync.factories import issuance_record
 
 pytestmark = pytest.mark.central
 
-_NO_SHARED_TOKEN = {"BORNE_CENTRAL_SHARED_KIOSK_TOKEN": "0"}
+_FORMER_SHARED_TOKEN = "demo-kiosk-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +47,6 @@ class Central:
         return done.stdout.strip()
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, **_NO_SHARED_TOKEN}
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def central(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -60,7 +54,7 @@ def central(
     """One server per back-end for this module; tests isolate themselves with unique kiosk ids."""
     folder = tmp_path_factory.mktemp(f"identity-{request.param}")
     url = database_url(str(request.param), folder)
-    with start_central(db_url=url, log_path=folder / "central.log", env=_env()) as server:
+    with start_central(db_url=url, log_path=folder / "central.log") as server:
         yield Central(server=server, db_url=url)
 
 
@@ -210,7 +204,10 @@ def test_without_the_shared_token_a_kiosk_must_enroll(central: Central) -> None:
     response = requests.post(
         f"{central.server.url}/api/v1/heartbeat",
         data=_heartbeat("k1").model_dump_json(),
-        headers={"Authorization": f"Bearer {DEMO_KIOSK_TOKEN}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {_FORMER_SHARED_TOKEN}",
+            "Content-Type": "application/json",
+        },
         timeout=10,
     )
     assert response.status_code == 401
@@ -239,8 +236,8 @@ def test_the_operator_command_lists_pending_kiosks(central: Central, tmp_path: P
 def test_tokens_and_nonces_hold_across_two_servers_on_one_postgresql(tmp_path: Path) -> None:
     url = database_url("postgresql", tmp_path)
     with (
-        start_central(db_url=url, log_path=tmp_path / "a.log", env=_env()) as first,
-        start_central(db_url=url, log_path=tmp_path / "b.log", env=_env()) as second,
+        start_central(db_url=url, log_path=tmp_path / "a.log") as first,
+        start_central(db_url=url, log_path=tmp_path / "b.log") as second,
     ):
         central = Central(server=first, db_url=url)
         client = _enrolled(central, tmp_path)

@@ -23,6 +23,7 @@ from offline_queue.wire import (
     RecordPage,
 )
 from tests.central.databases import database_url
+from tests.central.kiosks import enroll_key
 from tests.sync.conftest import make_client
 from tests.sync.factories import issuance_record
 
@@ -72,7 +73,8 @@ def test_two_servers_on_one_postgresql_store_every_record_exactly_once(
     lock = threading.Lock()
 
     def kiosk_life(index: int, kiosk_id: str) -> None:
-        clients = [make_client(url, kiosk_id) for url in servers]
+        key = enroll_key(two_servers[index % 2], kiosk_id)
+        clients = [make_client(two_servers[0], kiosk_id, key=key, url=url) for url in servers]
         try:
             for round_number in range(6):
                 records = tuple(issuance_record(kiosk_id=kiosk_id) for _ in range(3))
@@ -112,7 +114,7 @@ def test_a_kiosk_list_is_the_same_through_either_server(
     first, second = two_servers
     kiosks = sorted(f"kiosk-{uuid.uuid4().hex[:8]}" for _ in range(3))
     for n, kiosk_id in enumerate(kiosks):
-        with make_client((first, second)[n % 2].url, kiosk_id) as client:
+        with make_client((first, second)[n % 2], kiosk_id) as client:
             client.heartbeat(
                 Heartbeat(kiosk_id=kiosk_id, version="1.0", sent_at=datetime.now(tz=UTC))
             )

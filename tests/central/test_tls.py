@@ -1,4 +1,5 @@
-"""The REAL central server over HTTPS: the kiosk pins the central's CA; curl checks /healthz."""
+"""The REAL central server over HTTPS with the TEST PKI's server certificate (127.0.0.1 and
+localhost): the enrolled kiosk pins the central's CA, another CA is refused; curl checks /healthz."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from central.process import start_central
-from central.settings import DEMO_KIOSK_TOKEN
+from devstack.demo_pki import ensure_central_tls
 from offline_queue.client import CentralClient
 from offline_queue.errors import CentralUnavailable
 from offline_queue.wire import Heartbeat
+from tests.central.kiosks import enroll_key
 
 pytestmark = pytest.mark.central
 
@@ -72,28 +74,33 @@ def _pki(folder: Path) -> tuple[Path, Path, Path]:
 
 
 def test_the_central_serves_https_to_a_kiosk_that_pins_its_ca(tmp_path: Path) -> None:
-    ca, cert, key = _pki(tmp_path)
+    tls = ensure_central_tls(tmp_path / "pki")
+    ca = tls.ca_cert_path
     (tmp_path / "other").mkdir()
     other_ca, _, _ = _pki(tmp_path / "other")
-    with start_central(db_path=tmp_path / "central.sqlite3", tls=(cert, key)) as server:
+    with start_central(
+        db_path=tmp_path / "central.sqlite3", tls=(tls.cert_path, tls.key_path)
+    ) as server:
         assert server.url.startswith("https://127.0.0.1:")
         kiosk_id = f"kiosk-{uuid.uuid4().hex[:8]}"
         hb = Heartbeat(kiosk_id=kiosk_id, version="1", sent_at=dt.datetime.now(tz=dt.UTC))
+        key = enroll_key(server, kiosk_id, ca_file=ca)
         with CentralClient(
-            base_url=server.url, kiosk_id=kiosk_id, token=DEMO_KIOSK_TOKEN, timeout=10.0, ca_file=ca
+            base_url=server.url, kiosk_id=kiosk_id, key=key, timeout=10.0, ca_file=ca
         ) as pinned:
             assert pinned.heartbeat(hb).next_poll_seconds > 0
         with (
             CentralClient(
-                base_url=server.url,
-                kiosk_id=kiosk_id,
-                token=DEMO_KIOSK_TOKEN,
-                timeout=10.0,
-                ca_file=other_ca,
+                base_url=server.url, kiosk_id=kiosk_id, key=key, timeout=10.0, ca_file=other_ca
             ) as wrong,
             pytest.raises(CentralUnavailable),
         ):
             wrong.heartbeat(hb)
+        localhost = server.url.replace("127.0.0.1", "localhost")
+        with CentralClient(
+            base_url=localhost, kiosk_id=kiosk_id, key=key, timeout=10.0, ca_file=ca
+        ) as by_name:
+            assert by_name.heartbeat(hb).next_poll_seconds > 0
 
         if shutil.which("curl") is not None:
             done = subprocess.run(

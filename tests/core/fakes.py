@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
+from hardware.eid.model import CitizenProof
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip, SlipLine, claim_code
 from hardware.payment.errors import PaymentsSuspended
@@ -35,6 +36,7 @@ from kiosk.ports import (
     PinResult,
     Ports,
     PostalAddress,
+    Presence,
     PrintOutcome,
     ReceiptRequest,
     RegisterExtract,
@@ -90,6 +92,7 @@ class FakeCard:
         self.wiped_after_use = True
         self.read_error: BorneError | None = None
         self.end_sessions = 0
+        self.proved: list[str] = []
         self._watchers: list[Callable[[CardEventKind], None]] = []
 
     # CardPort
@@ -125,6 +128,19 @@ class FakeCard:
 
         return self._c.run(work)
 
+    def prove_presence(self, nonce: str) -> Future[Presence]:
+        def work() -> Presence:
+            self.proved.append(nonce)
+            proof = CitizenProof(
+                signature=b"signature",
+                certificate=b"cert",
+                ca_certificate=b"ca",
+                applet_version=0x18,
+            )
+            return Presence(nonce=nonce, proof=proof)
+
+        return self._c.run(work)
+
     def end_session(self) -> Future[None]:
         def work() -> None:
             self.end_sessions += 1
@@ -148,9 +164,23 @@ class FakeRegister:
     def __init__(self, completer: Completer) -> None:
         self._c = completer
         self.asked: list[str] = []
+        self.nonces: list[str] = []
+        self.proof_error: BorneError | None = None
 
-    def extract(self, national_number: str) -> Future[RegisterExtract]:
+    def challenge(self) -> Future[str]:
+        def work() -> str:
+            nonce = f"{len(self.nonces):064x}"
+            self.nonces.append(nonce)
+            return nonce
+
+        return self._c.run(work)
+
+    def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]:
         def work() -> RegisterExtract:
+            if presence.nonce not in self.nonces:
+                raise AssertionError("a proof over a nonce the register did not issue")
+            if self.proof_error is not None:
+                raise self.proof_error
             self.asked.append(national_number)
             member = HouseholdMember(
                 national_number=NATIONAL_NUMBER,

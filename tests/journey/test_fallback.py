@@ -128,7 +128,7 @@ def test_the_stack_records_what_runs_in_process(fallback_stack: SimStack) -> Non
     assert fallback_stack.cupsd is None
     assert fallback_stack.token is None
     assert fallback_stack.terminal is not None  # the ZVT simulator on a pty is always real
-    assert endpoints.central_url.startswith("http://127.0.0.1:")
+    assert endpoints.central_url.startswith("https://127.0.0.1:")
     assert endpoints.reader_prefix == fallback_stack.reader_name
 
 

@@ -87,6 +87,13 @@ def pdf_text(path: Path) -> str:
     ).stdout
 
 
+def pinned_ca(kiosk: app.Kiosk) -> str:
+    """The central's TEST CA, as the kiosk pins it (the demo central speaks only HTTPS)."""
+    assert kiosk.config.central.url.startswith("https://")
+    assert kiosk.config.central.ca_file is not None
+    return str(kiosk.config.central.ca_file)
+
+
 def central_records(rig: Rig) -> list[IssuanceRecord]:
     return records_of(rig.kiosk)
 
@@ -97,6 +104,7 @@ def records_of(kiosk: app.Kiosk) -> list[IssuanceRecord]:
         f"{kiosk.config.central.url}/api/v1/records",
         headers={"Authorization": "Bearer demo-operator-token"},
         timeout=5,
+        verify=pinned_ca(kiosk),
     )
     response.raise_for_status()
     page = RecordPage.model_validate(response.json())
@@ -184,6 +192,7 @@ def verify_page(rig: Rig, document_id: str, *, h: str | None) -> requests.Respon
         f"{rig.kiosk.config.central.url}/verify/{document_id}",
         params={"h": h} if h is not None else {},
         timeout=5,
+        verify=pinned_ca(rig.kiosk),
     )
 
 
@@ -194,6 +203,7 @@ def verify_on_central(rig: Rig, pdf: bytes) -> dict[str, object]:
         data=pdf,
         headers={"Content-Type": "application/pdf"},
         timeout=10,
+        verify=pinned_ca(rig.kiosk),
     )
     response.raise_for_status()
     answer: dict[str, object] = response.json()
@@ -375,6 +385,7 @@ def test_heartbeat_reports_device_health_without_personal_data(rig: Rig) -> None
         f"{rig.kiosk.config.central.url}/api/v1/kiosks",
         headers={"Authorization": "Bearer demo-operator-token"},
         timeout=5,
+        verify=pinned_ca(rig.kiosk),
     )
     response.raise_for_status()
     kiosks = KioskList.model_validate(response.json()).kiosks

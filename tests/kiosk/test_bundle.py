@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PyInstaller.archive.readers import pkg_archive_contents
+
+from devstack.sim import SimStack
+from tests.deploy.harness import lp_readable_dir
 
 REPO = Path(__file__).resolve().parents[2]
 LEFT_OUT = ("devstack", "hardware.simulators", "central")
@@ -69,3 +76,117 @@ def test_bundle_runs_and_refuses_the_demo_commands_clearly(bundle: Path) -> None
     )
     assert demo.returncode == 2
     assert "no development stack in this build" in demo.stderr
+
+
+class _Hand:
+    """The card hand `kiosk run --autoplay` asks (`kiosk.cli.CardHand`): moves the stack's card."""
+
+    def __init__(self, path: Path, stack: SimStack) -> None:
+        self.requests: list[str] = []
+        self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._server.bind(str(path))
+        self._server.listen()
+        self._stack = stack
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            with conn:
+                request = conn.makefile("r", encoding="utf-8").readline().strip()
+                self.requests.append(request)
+                move = {"insert": self._stack.insert_card, "remove": self._stack.remove_card}
+                try:
+                    move[request]()
+                    conn.sendall(b"ok\n")
+                except Exception as err:  # noqa: BLE001 - reported to the kiosk, which fails
+                    conn.sendall(f"error {type(err).__name__}\n".encode())
+
+    def close(self) -> None:
+        self._server.close()
+
+
+@pytest.mark.pcsc
+@pytest.mark.cups
+@pytest.mark.central
+@pytest.mark.hsm
+def test_the_bundle_passes_its_selftest_and_plays_a_journey_against_the_simulators(
+    bundle: Path, tmp_path: Path
+) -> None:
+    var_dir = lp_readable_dir("borne-bundle-")
+    try:
+        with SimStack(var_dir=var_dir, persona="marie") as stack:
+            assert stack.endpoints is not None
+            assert stack.token is not None
+            env = {
+                **os.environ,
+                "BORNE_CONFIG": str(bundle / "_internal" / "kiosk.toml"),
+                "BORNE_VAR_DIR": str(var_dir),
+                "BORNE_CENTRAL_URL": stack.endpoints.central_url,
+                "BORNE_SEAL_PIN": stack.token.user_pin,
+                "CUPS_SERVER": stack.endpoints.cups_server,
+                "QT_QPA_PLATFORM": "offscreen",
+            }
+            env.pop("DISPLAY", None)
+            selftest = subprocess.run(
+                [str(bundle / "kiosk"), "selftest"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            lines = [json.loads(line) for line in selftest.stdout.splitlines()]
+            assert selftest.returncode == 0, selftest.stdout + selftest.stderr[-2000:]
+            assert {c["check"] for c in lines if c.get("ok")} >= {
+                "config",
+                "card_reader",
+                "payment_terminal",
+                "signer",
+                "printer",
+                "central",
+            }
+            hand = _Hand(tmp_path / "hand.sock", stack)
+            try:
+                played = subprocess.run(
+                    [str(bundle / "kiosk"), "run", "--autoplay", "--documents", "household"],
+                    env={
+                        **env,
+                        "BORNE_AUTOPLAY_PIN": stack.pin,
+                        "BORNE_AUTOPLAY_HAND": str(tmp_path / "hand.sock"),
+                    },
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                )
+            finally:
+                hand.close()
+            assert played.returncode == 0, played.stderr[-3000:]
+            summary = json.loads(played.stdout.splitlines()[-1])
+            assert summary["outcome"] == "completed"
+            assert summary["payment"]["status"] == "approved"
+            (handed,) = summary["printed_pdfs"]
+            assert not Path(handed).exists()  # the product keeps no sealed copy after printing
+            printed = [
+                p
+                for p in Path(stack.endpoints.print_output).rglob("*.pdf")
+                if "receipt" not in p.name  # the receipt may come out as a job of its own
+            ]
+            assert len(printed) == 1
+            assert printed[0].read_bytes()[:5] == b"%PDF-"
+            assert hand.requests == ["insert", "remove"]
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def test_the_bundle_carries_the_qt_platform_plugins_and_the_translations(bundle: Path) -> None:
+    files = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*")}
+    plugins = {Path(f).name for f in files if "/plugins/platforms/" in f}
+    assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= plugins
+    for lang in ("fr", "nl", "de", "en"):
+        assert f"_internal/assets/i18n/{lang}.json" in files

@@ -76,7 +76,9 @@ def test_sim_up_reports_every_part_selftest_passes_and_sim_down_stops_it(
     assert endpoints["persona"] == "jan"
     assert endpoints["reader_prefix"].startswith("Virtual PCD")
     assert Path(endpoints["payment_port"]).exists()
-    assert endpoints["central_url"].startswith("http://127.0.0.1:")
+    assert endpoints["central_url"].startswith("https://127.0.0.1:")
+    assert Path(endpoints["central_ca"]).is_file()
+    assert Path(endpoints["kiosk_key"]).stat().st_mode & 0o777 == 0o600
     assert Path(endpoints["cups_server"]).exists()
     supervisor = endpoints["pid"]
 

@@ -112,6 +112,7 @@ def test_production_refuses_test_roots_and_pin_in_file(
     del demo["signing"]["pin"]
     with pytest.raises(ConfigError, match="BORNE_SEAL_PIN"):
         load_config(_write(tmp_path, demo), environ={})
+    demo["central"]["url"] = "https://central.example.be"
     config = load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "4321"})
     assert config.signing.pin == "4321"
     assert not config.mode.trusts_test_roots
@@ -141,3 +142,29 @@ def test_commune_texts_follow_the_certificate_language(
     with pytest.raises(ConfigError) as caught:
         load_config(_write(tmp_path, demo), environ={})
     assert caught.value.key == "commune.service.xx"
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"url": "http://central.example.be"}, "central.url"),
+        ({"ca_file": None}, "central.ca_file"),
+        ({"key_file": None}, "central.key_file"),
+        ({"token": "demo-kiosk-token"}, "central.token"),
+    ],
+)
+def test_production_talks_https_to_a_pinned_central_with_its_own_key(
+    tmp_path: Path, demo: dict[str, Any], change: dict[str, str | None], key: str
+) -> None:
+    demo["kiosk"]["mode"] = "production"
+    del demo["eid"]["test_roots"]
+    demo["central"]["url"] = "https://central.example.be"
+    for name, value in change.items():
+        if value is None:
+            del demo["central"][name]
+        else:
+            demo["central"][name] = value
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
+    assert caught.value.key == key
+    assert "demo-kiosk-token" not in str(caught.value)

@@ -10,11 +10,12 @@ import pytest
 import requests
 
 from central.process import RunningCentral, start_central
-from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
-from offline_queue.client import CentralClient
+from central.settings import DEMO_OPERATOR_TOKEN
+from offline_queue.client import CentralClient, KioskKey
 from offline_queue.outbox import Outbox
 from offline_queue.wire import RecordPage
 from tests.central.databases import BACKENDS, database_url
+from tests.central.kiosks import citizen_roots, enroll_key
 
 
 class FakeClock:
@@ -48,7 +49,9 @@ def central(
     """One central server per database back-end; tests isolate themselves with unique kiosk ids."""
     folder = tmp_path_factory.mktemp(f"central-{request.param}")
     url = database_url(str(request.param), folder)
-    with start_central(db_url=url, log_path=folder / "central.log") as server:
+    with start_central(
+        db_url=url, log_path=folder / "central.log", citizen_roots=citizen_roots()
+    ) as server:
         yield server
         assert server.running, "the central server died during the tests"
 
@@ -58,13 +61,22 @@ def kiosk_id() -> str:
     return f"kiosk-{uuid.uuid4().hex[:12]}"
 
 
-def make_client(url: str, kiosk_id: str, *, token: str = DEMO_KIOSK_TOKEN) -> CentralClient:
-    return CentralClient(base_url=url, kiosk_id=kiosk_id, token=token, timeout=5.0)
+def make_client(
+    server: RunningCentral, kiosk_id: str, *, key: KioskKey | None = None, url: str | None = None
+) -> CentralClient:
+    """A client of `kiosk_id` signing in with its own key (enrolled and accepted unless given);
+    `url`: another server on the same database."""
+    return CentralClient(
+        base_url=url or server.url,
+        kiosk_id=kiosk_id,
+        key=key or enroll_key(server, kiosk_id),
+        timeout=5.0,
+    )
 
 
 @pytest.fixture
 def client(central: RunningCentral, kiosk_id: str) -> Iterator[CentralClient]:
-    with make_client(central.url, kiosk_id) as c:
+    with make_client(central, kiosk_id) as c:
         yield c
 
 

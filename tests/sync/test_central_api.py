@@ -18,6 +18,7 @@ from central.settings import DEMO_OPERATOR_TOKEN, DEMO_REGISTER_PATH
 from offline_queue.client import CentralClient
 from offline_queue.errors import NotInRegister
 from offline_queue.wire import ErrorBody, Heartbeat, KioskList, RecordBatch, RecordPage
+from tests.central.kiosks import citizen_proof, kiosk_token
 from tests.sync.factories import issuance_record
 
 pytestmark = pytest.mark.central
@@ -44,7 +45,7 @@ def _operator() -> dict[str, str]:
 def test_register_extract_for_every_demo_resident(
     client: CentralClient, national_number: str, household_id: str
 ) -> None:
-    extract = client.register_extract(national_number)
+    extract = client.register_extract(national_number, citizen_proof(client, national_number))
     assert extract.household_id == household_id
     assert national_number in {m.national_number for m in extract.members}
     raw = next(h for h in _REGISTER["households"] if h["id"] == household_id)
@@ -60,19 +61,19 @@ def test_register_extract_for_every_demo_resident(
 
 def test_unknown_resident_is_not_in_register(client: CentralClient) -> None:
     with pytest.raises(NotInRegister) as caught:
-        client.register_extract("00010100155")
+        client.register_extract("00010100155", citizen_proof(client, "00010100155"))
     assert caught.value.status == 404
     assert caught.value.code == "register.not_found"
     assert caught.value.params["national_number"] == "***********"
 
 
 def test_invalid_requests_do_not_echo_the_national_number(
-    central: RunningCentral, http: requests.Session
+    central: RunningCentral, http: requests.Session, kiosk_id: str
 ) -> None:
     response = http.post(
         f"{central.url}/api/v1/register/extract",
         json={"schema_version": 1, "national_number": "85031412401", "surname": "x"},
-        headers={"Authorization": "Bearer demo-kiosk-token"},
+        headers={"Authorization": f"Bearer {kiosk_token(central, kiosk_id)}"},
         timeout=5,
     )
     assert response.status_code == 422
@@ -85,6 +86,7 @@ def test_missing_or_wrong_tokens_are_refused(
 ) -> None:
     url = f"{central.url}/api/v1/records"
     assert http.get(url, timeout=5).status_code == 401
+    # the fleet's former shared token opens nothing: every kiosk signs in with its own key
     kiosk = http.get(url, headers={"Authorization": "Bearer demo-kiosk-token"}, timeout=5)
     assert kiosk.status_code == 401
     assert ErrorBody.model_validate_json(kiosk.content).code == "auth.invalid_token"
@@ -145,7 +147,9 @@ def test_verify_page_tells_whether_a_document_was_issued(
     for lang in ("fr", "nl", "de", "en"):
         assert f'lang="{lang}"' in found.text
     assert kiosk_id in found.text
-    assert "2026-11-23 10:30" in found.text
+    assert "2026-11-23 11:30" in found.text  # 10:30 UTC, shown in Brussels time
+    assert found.text.count("<dd>Démo-sur-Meuse</dd>") == 4  # the demo register's commune
+    assert "residence_certificate" in found.text  # a type without a name is shown as it is
 
     missing = http.get(f"{central.url}/verify/DOC-<script>", timeout=5)
     assert missing.status_code == 404
@@ -162,9 +166,9 @@ def test_server_logs_are_json_without_national_numbers(
     client: CentralClient, central: RunningCentral
 ) -> None:
     for national_number, _ in _PEOPLE:
-        client.register_extract(national_number)
+        client.register_extract(national_number, citizen_proof(client, national_number))
     with pytest.raises(NotInRegister):
-        client.register_extract("00010100155")
+        client.register_extract("00010100155", citizen_proof(client, "00010100155"))
     lines = central.log_path.read_text(encoding="utf-8").splitlines()
     entries = [json.loads(line) for line in lines]
     assert any(e.get("msg") == "register lookup" for e in entries)

@@ -105,11 +105,12 @@ def test_server_down_backs_off_keeps_the_record_and_delivers_later(
     first = start_central(db_path=db)
     port = urlsplit(first.url).port
     assert port is not None
+    client = make_client(first, kiosk_id)  # enrolled while the server is up
     first.stop()
 
     record = issuance_record(kiosk_id=kiosk_id)
     _enqueue(outbox, record)
-    with make_client(first.url, kiosk_id) as client:
+    with client:
         sender = _sender(outbox, client, clock)
         assert sender.run_once() == 0
         assert isinstance(_last_error(sender), CentralUnavailable)
@@ -145,7 +146,9 @@ def test_a_wrong_token_is_retried_not_dropped(
 ) -> None:
     record = issuance_record(kiosk_id=kiosk_id)
     _enqueue(outbox, record)
-    with make_client(central.url, kiosk_id, token="wrong") as client:
+    with CentralClient(
+        base_url=central.url, kiosk_id=kiosk_id, token="wrong", timeout=5.0
+    ) as client:
         sender = _sender(outbox, client, clock)
         assert sender.run_once() == 0
         assert isinstance(sender.last_error, CentralUnauthorized)

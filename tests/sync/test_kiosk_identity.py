@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import stat
 import uuid
 from pathlib import Path
@@ -30,10 +29,9 @@ def _kiosks(db_url: str, *args: str) -> str:
 
 def test_a_kiosk_enrolls_its_key_and_delivers_once_accepted(tmp_path: Path) -> None:
     db_url = database_url("sqlite", tmp_path)
-    env = {**os.environ, "BORNE_CENTRAL_SHARED_KIOSK_TOKEN": "0"}
     kiosk_id = f"kiosk-{uuid.uuid4().hex[:8]}"
     key_file = tmp_path / "kiosk" / "central-key.pem"
-    with start_central(db_url=db_url, log_path=tmp_path / "central.log", env=env) as central:
+    with start_central(db_url=db_url, log_path=tmp_path / "central.log") as central:
         runner = DeviceRunner("sync")
         runner.start()
         sync = SyncService(

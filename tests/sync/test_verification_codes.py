@@ -31,7 +31,7 @@ CODE = "1a2b3c4d5e6f"
 PRINTED = "1A2B-3C4D-5E6F"
 AT = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 
-MATCH_EN = "This paper matches the document issued on 2026-11-23 10:30 UTC by kiosk"
+MATCH_EN = "This paper matches the document issued on 2026-11-23 11:30 by kiosk"  # Brussels time
 MISMATCH_EN = "the code on this paper does not match: it may have been altered"
 
 
@@ -169,6 +169,34 @@ def test_judge(issue: DocumentIssue | None, presented: str | None, verdict: Verd
     assert judge(issue, presented) is verdict
 
 
+def test_a_third_party_sees_type_commune_kiosk_and_local_time_only() -> None:
+    summer = DocumentIssue(
+        document_id="D-7",
+        document_type="residence_history",
+        kiosk_id="k1",
+        issued_at=datetime(2026, 7, 1, 8, 5, tzinfo=UTC),
+        verification_code=CODE,
+    )
+    page = render_verify_page("D-7", summer, presented=CODE, commune="Démo-sur-Meuse")
+    # Europe/Brussels: UTC+2 in summer, UTC+1 in winter (AT is 10:30 UTC in November)
+    assert "2026-07-01 10:05" in page
+    assert "UTC" not in page
+    for name in (
+        "Certificat de résidence avec historique",
+        "Bewijs van woonst met historiek",
+        "Wohnsitzbescheinigung mit Verlauf",
+        "Certificate of residence with history",
+    ):
+        assert name in page
+    for label in (
+        "<dt>Commune</dt><dd>Démo-sur-Meuse</dd>",
+        "<dt>Gemeente</dt>",
+        "<dt>Gemeinde</dt>",
+    ):
+        assert label in page
+    assert render_verify_page("D-1", _issue(CODE)).count("11:30") == 4
+
+
 def test_a_document_without_a_recorded_code_is_only_said_issued() -> None:
     page = render_verify_page("D-1", _issue(None), presented=CODE)
     assert page.count('data-verdict="issued"') == 4
@@ -212,7 +240,7 @@ def test_verify_page_says_the_paper_matches(
     assert page.status_code == 200
     assert page.text.count('data-verdict="match"') == 4
     assert f"{MATCH_EN} {kiosk_id}." in page.text
-    assert "correspond au document délivré le 2026-11-23 10:30 UTC par la borne" in page.text
+    assert "correspond au document délivré le 2026-11-23 11:30 par la borne" in page.text
     assert "komt overeen met het document" in page.text
     assert "entspricht dem Dokument" in page.text
 

@@ -14,7 +14,6 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from central.settings import DEMO_KIOSK_TOKEN
 from offline_queue.wire import (
     CommandKind,
     CommandOutcome,
@@ -23,11 +22,20 @@ from offline_queue.wire import (
     HeartbeatAck,
 )
 from tests.central.console.conftest import PASSWORD, ConsoleCentral, start_console_central
+from tests.central.kiosks import kiosk_token
 
 pytestmark = pytest.mark.central
 
 _SHORT = {"BORNE_CENTRAL_OFFLINE_AFTER_S": "5", "BORNE_CENTRAL_SWEEP_INTERVAL_S": "0.2"}
-_HEADERS = {"Authorization": f"Bearer {DEMO_KIOSK_TOKEN}", "Content-Type": "application/json"}
+_TOKENS: dict[tuple[str, str], str] = {}
+
+
+def _headers(central: ConsoleCentral, kiosk_id: str) -> dict[str, str]:
+    """The headers of `kiosk_id`, enrolled (once per server) with its own key."""
+    token = _TOKENS.get((central.url, kiosk_id))
+    if token is None:
+        token = _TOKENS[(central.url, kiosk_id)] = kiosk_token(central.server, kiosk_id)
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +46,7 @@ def fleet_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleC
 def _heartbeat(central: ConsoleCentral, kiosk_id: str) -> HeartbeatAck:
     answer = httpx.post(
         f"{central.url}/api/v1/heartbeat",
-        headers=_HEADERS,
+        headers=_headers(central, kiosk_id),
         content=Heartbeat(
             kiosk_id=kiosk_id, version="3.1.0", sent_at=datetime.now(tz=UTC)
         ).model_dump_json(),
@@ -117,7 +125,7 @@ def test_offline_alert_acknowledged_and_a_command_run_when_the_kiosk_returns(
         )
         answer = httpx.post(
             f"{central.url}/api/v1/commands/{delivered.command_id}/result",
-            headers=_HEADERS,
+            headers=_headers(central, kiosk_id),
             content=result.model_dump_json(),
         )
         assert answer.status_code == 200, answer.text

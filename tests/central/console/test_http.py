@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from central.process import start_central
-from central.settings import DEMO_KIOSK_TOKEN
 from central.store import SqlCentralStore
 from offline_queue.wire import Heartbeat, RecordBatch
 from tests.central.console.conftest import PASSWORD, ConsoleCentral, start_console_central
 from tests.central.databases import BACKENDS
+from tests.central.kiosks import kiosk_token
 from tests.central.test_tls import _pki
 from tests.sync.factories import issuance_record
 
@@ -67,10 +67,11 @@ def test_the_fleet_table_renders_filters_and_pages_without_javascript(
     prefix = f"fleet-{uuid.uuid4().hex[:6]}"
     # two kiosks report over the API right now; 55 more reported minutes ago (offline)
     for n, version in ((0, "2.0.0"), (1, "2.1.0")):
+        token = kiosk_token(central.server, f"{prefix}-a{n}")
         answer = httpx.post(
             f"{central.url}/api/v1/heartbeat",
             headers={
-                "Authorization": f"Bearer {DEMO_KIOSK_TOKEN}",
+                "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",
             },
             content=Heartbeat(
@@ -211,10 +212,11 @@ def test_records_are_listed_newest_first_for_a_kiosk(central: ConsoleCentral) ->
     records = tuple(
         issuance_record(kiosk_id=kiosk_id, operation_id=f"op-{kiosk_id}-{n}") for n in range(3)
     )
+    token = kiosk_token(central.server, kiosk_id)
     answer = httpx.post(
         f"{central.url}/api/v1/records",
         headers={
-            "Authorization": f"Bearer {DEMO_KIOSK_TOKEN}",
+            "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
         },
         content=RecordBatch(

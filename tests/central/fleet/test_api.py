@@ -8,7 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ import requests
 
 from central.fleet.texts import text
 from central.process import RunningCentral, start_central
-from central.settings import DEMO_KIOSK_TOKEN, DEMO_OPERATOR_TOKEN
+from central.settings import DEMO_OPERATOR_TOKEN
 from kiosk.staff_auth import CodeHash
 from offline_queue.wire import (
     CommandKind,
@@ -41,11 +41,11 @@ from tests.central.fleet.conftest import (
     running_mailbox,
     valid_settings,
 )
+from tests.central.kiosks import kiosk_token
 
 pytestmark = pytest.mark.central
 
 OPERATOR = {"Authorization": f"Bearer {DEMO_OPERATOR_TOKEN}"}
-KIOSK = {"Authorization": f"Bearer {DEMO_KIOSK_TOKEN}", "Content-Type": "application/json"}
 OFFLINE_AFTER_S = 2.0
 
 
@@ -61,20 +61,43 @@ def fleet_env(mailbox: Mailbox) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Api:
-    url: str
+    server: RunningCentral
     http: requests.Session
+    tokens: dict[str, str] = field(default_factory=dict)
+    """Each test kiosk's own token: enrolled with its key the first time it speaks."""
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def as_kiosk(self, kiosk_id: str) -> dict[str, str]:
+        if kiosk_id not in self.tokens:
+            self.tokens[kiosk_id] = kiosk_token(self.server, kiosk_id)
+        return {
+            "Authorization": f"Bearer {self.tokens[kiosk_id]}",
+            "Content-Type": "application/json",
+        }
 
     def send_heartbeat(self, hb: Heartbeat) -> HeartbeatAck:
         response = self.http.post(
-            f"{self.url}/api/v1/heartbeat", data=hb.model_dump_json(), headers=KIOSK, timeout=10
+            f"{self.url}/api/v1/heartbeat",
+            data=hb.model_dump_json(),
+            headers=self.as_kiosk(hb.kiosk_id),
+            timeout=10,
         )
         assert response.status_code == 200, response.text
         return HeartbeatAck.model_validate_json(response.content)
 
     def kiosk(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, data: str = ""
+        self,
+        kiosk_id: str,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        data: str = "",
     ) -> requests.Response:
-        sent = {**KIOSK, **(headers or {})}
+        sent = {**self.as_kiosk(kiosk_id), **(headers or {})}
         return self.http.request(
             method, f"{self.url}{path}", headers=sent, data=data or None, timeout=10
         )
@@ -109,7 +132,7 @@ def api(
         start_central(db_url=url, log_path=folder / "central.log", env=env) as server,
         requests.Session() as http,
     ):
-        yield Api(url=server.url, http=http)
+        yield Api(server=server, http=http)
         assert server.running
 
 
@@ -179,14 +202,14 @@ def test_a_command_queued_for_an_offline_kiosk_is_delivered_then_its_result_stor
         detail="test page printed",
     )
     path = f"/api/v1/commands/{command_id}/result"
-    first = api.kiosk("POST", path, data=result.model_dump_json())
-    second = api.kiosk("POST", path, data=result.model_dump_json())
+    first = api.kiosk(kiosk_id, "POST", path, data=result.model_dump_json())
+    second = api.kiosk(kiosk_id, "POST", path, data=result.model_dump_json())
     assert (first.status_code, first.json()) == (200, {"stored": True})
     assert (second.status_code, second.json()) == (200, {"stored": False})
     other = result.model_copy(update={"detail": "something else"})
-    assert api.kiosk("POST", path, data=other.model_dump_json()).status_code == 409
+    assert api.kiosk(kiosk_id, "POST", path, data=other.model_dump_json()).status_code == 409
     stranger = result.model_copy(update={"kiosk_id": "kiosk-stranger"})
-    refused = api.kiosk("POST", path, data=stranger.model_dump_json())
+    refused = api.kiosk(kiosk_id, "POST", path, data=stranger.model_dump_json())
     assert refused.status_code == 403
     assert ErrorBody.model_validate_json(refused.content).code == "auth.forbidden"
     assert api.send_heartbeat(heartbeat(kiosk_id, at=_now())).commands == ()
@@ -220,7 +243,7 @@ def test_unauthenticated_or_wrong_role_calls_are_refused_before_the_body(
     assert (
         api.http.post(f"{api.url}{path}", json={"kind": "sync_now"}, timeout=10).status_code == 401
     )
-    assert api.kiosk("POST", path, data='{"kind": "sync_now"}').status_code == 401
+    assert api.kiosk(kiosk_id, "POST", path, data='{"kind": "sync_now"}').status_code == 401
     assert api.operator("GET", f"/api/v1/kiosks/{kiosk_id}/config").status_code == 401
     big = {"settings": {"commune": {"name": "x" * 200_000}}}
     assert api.operator("PUT", f"/api/v1/kiosks/{kiosk_id}/config", json=big).status_code == 413
@@ -234,12 +257,13 @@ def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
     override = {"settings": {"prices": {"household": 300}}}
     saved = api.operator("PUT", f"/api/v1/kiosks/{kiosk_id}/config", json=override)
     assert (saved.status_code, saved.json()["revision"]) == (200, 1)
-    served = api.kiosk("GET", f"/api/v1/kiosks/{kiosk_id}/config")
+    served = api.kiosk(kiosk_id, "GET", f"/api/v1/kiosks/{kiosk_id}/config")
     assert served.status_code == 200
     document = KioskConfigDocument.model_validate_json(served.content)
     assert document.settings["prices"] == {**valid_settings()["prices"], "household": 300}  # type: ignore[dict-item]
     assert served.headers["ETag"] == f'"{document.etag}"'
     again = api.kiosk(
+        kiosk_id,
         "GET",
         f"/api/v1/kiosks/{kiosk_id}/config",
         headers={"If-None-Match": served.headers["ETag"]},
@@ -255,7 +279,7 @@ def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
         kiosk_id=kiosk_id, etag=document.etag, applied=False, reason="languages: 'xx' unknown"
     )
     posted = api.kiosk(
-        "POST", f"/api/v1/kiosks/{kiosk_id}/config/report", data=report.model_dump_json()
+        kiosk_id, "POST", f"/api/v1/kiosks/{kiosk_id}/config/report", data=report.model_dump_json()
     )
     assert posted.status_code == 204
     [alert] = api.alerts(kiosk_id)
@@ -263,7 +287,9 @@ def test_configuration_is_served_with_an_etag_and_a_refusal_is_reported(
     events = api.operator("GET", f"/api/v1/kiosks/{kiosk_id}/timeline").json()["events"]
     assert (events[1]["kind"], events[1]["detail"]) == ("config_refused", "languages: 'xx' unknown")
     applied = report.model_copy(update={"applied": True, "reason": ""})
-    api.kiosk("POST", f"/api/v1/kiosks/{kiosk_id}/config/report", data=applied.model_dump_json())
+    api.kiosk(
+        kiosk_id, "POST", f"/api/v1/kiosks/{kiosk_id}/config/report", data=applied.model_dump_json()
+    )
     assert [a["state"] for a in api.alerts(kiosk_id)] == ["resolved"]
     audit = api.operator("GET", "/api/v1/audit/operators", params={"limit": "500"}).json()
     mine = [e for e in audit["entries"] if e["target"] == kiosk_id]
@@ -287,7 +313,10 @@ def test_the_days_reconciliation_compares_records_with_the_terminals_end_of_day(
         ),
     )
     batch = RecordBatch(batch_id=f"b-{uuid.uuid4().hex[:8]}", kiosk_id=kiosk_id, records=records)
-    assert api.kiosk("POST", "/api/v1/records", data=batch.model_dump_json()).status_code == 200
+    assert (
+        api.kiosk(kiosk_id, "POST", "/api/v1/records", data=batch.model_dump_json()).status_code
+        == 200
+    )
     [review] = api.alerts(kiosk_id)
     assert review["kind"] == "manual_review_payment"
     queued = api.operator(
@@ -301,7 +330,7 @@ def test_the_days_reconciliation_compares_records_with_the_terminals_end_of_day(
         finished_at=local.replace(hour=18),
         detail=json.dumps({"count": 2, "total_cents": 500}),
     )
-    api.kiosk("POST", f"/api/v1/commands/{command_id}/result", data=end.model_dump_json())
+    api.kiosk(kiosk_id, "POST", f"/api/v1/commands/{command_id}/result", data=end.model_dump_json())
     day = api.operator(
         "GET", f"/api/v1/kiosks/{kiosk_id}/reconciliation", params={"day": local.date().isoformat()}
     ).json()
@@ -325,13 +354,14 @@ def test_two_servers_on_one_postgresql_raise_one_offline_alert_and_one_mail(
         requests.Session() as http,
     ):
         servers: tuple[RunningCentral, RunningCentral] = (a, b)
+        tokens: dict[str, str] = {}  # a kiosk's token is good at either server
         for index in range(4):
-            Api(url=servers[index % 2].url, http=http).send_heartbeat(
+            Api(server=servers[index % 2], http=http, tokens=tokens).send_heartbeat(
                 heartbeat(first_kiosk, at=_now())
             )
         mailbox.wait_for(lambda ms: any(first_kiosk in str(m["Subject"]) for m in ms))
         # Both servers keep sweeping; a later kiosk's alert shows they swept past the first's.
-        Api(url=b.url, http=http).send_heartbeat(heartbeat(later_kiosk, at=_now()))
+        Api(server=b, http=http, tokens=tokens).send_heartbeat(heartbeat(later_kiosk, at=_now()))
         mailbox.wait_for(lambda ms: any(later_kiosk in str(m["Subject"]) for m in ms))
         assert [first_kiosk in s for s in mailbox.subjects()].count(True) == 1
-        assert len(Api(url=a.url, http=http).alerts(first_kiosk)) == 1
+        assert len(Api(server=a, http=http, tokens=tokens).alerts(first_kiosk)) == 1

@@ -1,0 +1,335 @@
+"""The register extract only for the citizen present: single-use nonces, the card's proof, an audit.
+
+A kiosk asks for a nonce (`POST /api/v1/citizen/challenge`); the nonce is bound to that kiosk and
+expires after `NONCE_TTL_S`. After the PIN the card signs it with its Authentication key, and the
+kiosk sends the signature and the card's certificates with its register request
+(`POST /api/v1/register/extract`). The central uses the nonce up first (so a refused proof burns
+it), then checks the proof with the card reader's own `verify_citizen_proof`: the signature over
+the nonce, the certificate chain to the pinned Belgian roots (the TEST roots too in demo), and that
+the certificate's serialNumber is the national number asked about. Only then is the register asked.
+
+Every lookup is audited in the database (kiosk, time, outcome, masked national number) and logged
+without the national number in full. Nonces are rate-limited per kiosk (429 with `Retry-After`);
+since every lookup needs a fresh nonce, so are lookups. Nonces and counts live in the database, so
+several server processes on one PostgreSQL share them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Final
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from central import db
+from central.errors import StoreError
+from central.guard import PRINCIPAL_KEY
+from central.register import RegisterConnector
+from hardware.eid.errors import CardVerificationError
+from hardware.eid.model import CitizenProof
+from hardware.eid.verify import TrustStore, verify_citizen_proof
+from hardware.national_number import mask_national_number
+from offline_queue.wire import (
+    CitizenChallenge,
+    CitizenProofWire,
+    ErrorBody,
+    ErrorCode,
+    RegisterExtractRequest,
+    RegisterExtractResponse,
+)
+
+logger = logging.getLogger(__name__)
+
+CHALLENGE_PATH: Final = "/api/v1/citizen/challenge"
+EXTRACT_PATH: Final = "/api/v1/register/extract"
+NONCE_TTL_S: Final = 120.0
+DEFAULT_CHALLENGES_PER_MINUTE: Final = 30
+_WINDOW_S: Final = 60.0
+
+citizen_nonces = sa.Table(
+    "citizen_nonces",
+    db.metadata,
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("kiosk_id", sa.String(128), nullable=False, index=True),
+    sa.Column("issued_at", sa.Float(), nullable=False, index=True),
+    sa.Column("used_at", sa.Float()),
+)
+
+register_lookups = sa.Table(
+    "register_lookups",
+    db.metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("kiosk_id", sa.String(128), nullable=False, index=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("national_number_masked", sa.String(32), nullable=False),
+)
+
+
+class ProofError(Exception):
+    """A refusal of the citizen-proof routes, answered as an `ErrorBody`."""
+
+    def __init__(
+        self, *, status: int, code: ErrorCode, message: str, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LookupAudit:
+    kiosk_id: str
+    at: datetime
+    outcome: str
+    national_number_masked: str
+
+
+def citizen_trust(roots: tuple[Path, ...]) -> TrustStore:
+    """The real Belgian roots, plus the given TEST roots (demo and tests only)."""
+    if not roots:
+        return TrustStore.production()
+    merged = {root.fingerprint(hashes.SHA256()): root for root in TrustStore.production().roots}
+    for path in roots:
+        merged.update(
+            (root.fingerprint(hashes.SHA256()), root)
+            for root in TrustStore.with_test_root(path).roots
+        )
+    return TrustStore(tuple(merged.values()), includes_test_roots=True)
+
+
+def proof_from_wire(proof: CitizenProofWire) -> CitizenProof:
+    try:
+        return CitizenProof(
+            signature=base64.b64decode(proof.signature, validate=True),
+            certificate=base64.b64decode(proof.certificate, validate=True),
+            ca_certificate=base64.b64decode(proof.ca_certificate, validate=True),
+            applet_version=proof.applet_version,
+        )
+    except (binascii.Error, ValueError) as err:
+        raise ProofError(
+            status=403, code=ErrorCode.PROOF_REFUSED, message="unreadable citizen proof"
+        ) from err
+
+
+class CitizenProofs:
+    """Nonces, proof checks and the lookup audit, in the central database."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        trust: TrustStore,
+        per_minute: int = DEFAULT_CHALLENGES_PER_MINUTE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._engine = engine
+        self._trust = trust
+        self._per_minute = per_minute
+        self._clock = clock
+
+    def challenge(self, kiosk_id: str) -> CitizenChallenge:
+        """A fresh nonce for `kiosk_id`; `ProofError(429)` past the kiosk's rate."""
+        now = self._clock()
+        nonce = secrets.token_hex(32)
+        table = citizen_nonces
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    sa.delete(table).where(table.c.issued_at < now - 2 * NONCE_TTL_S)
+                )
+                recent = connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.kiosk_id == kiosk_id, table.c.issued_at > now - _WINDOW_S)
+                ).scalar_one()
+                if recent >= self._per_minute:
+                    oldest = connection.execute(
+                        sa.select(sa.func.min(table.c.issued_at)).where(
+                            table.c.kiosk_id == kiosk_id, table.c.issued_at > now - _WINDOW_S
+                        )
+                    ).scalar_one()
+                    wait = max(1, int(float(oldest) + _WINDOW_S - now) + 1)
+                    raise ProofError(
+                        status=429,
+                        code=ErrorCode.RATE_LIMITED,
+                        message="too many register lookups from this kiosk",
+                        retry_after=wait,
+                    )
+                connection.execute(
+                    sa.insert(table).values(nonce=nonce, kiosk_id=kiosk_id, issued_at=now)
+                )
+        except sa.exc.SQLAlchemyError as err:
+            raise StoreError("cannot store the citizen nonce") from err
+        return CitizenChallenge(
+            nonce=nonce, expires_at=datetime.fromtimestamp(now + NONCE_TTL_S, tz=UTC)
+        )
+
+    def check(self, kiosk_id: str, request: RegisterExtractRequest) -> str:
+        """Use the proof's nonce up and verify the proof; returns the outcome for the audit.
+
+        Raises `ProofError(403)` for a missing, stale, used, foreign or invalid proof.
+        """
+        proof = request.proof
+        if proof is None:
+            raise ProofError(
+                status=403, code=ErrorCode.PROOF_REQUIRED, message="a citizen proof is required"
+            )
+        if not self._use_nonce(kiosk_id, proof.nonce):
+            raise ProofError(
+                status=403,
+                code=ErrorCode.PROOF_REFUSED,
+                message="unknown, expired or used nonce",
+            )
+        try:
+            verify_citizen_proof(
+                proof_from_wire(proof),
+                bytes.fromhex(proof.nonce),
+                trust=self._trust,
+                national_number=request.national_number,
+            )
+        except CardVerificationError as err:
+            raise ProofError(
+                status=403, code=ErrorCode.PROOF_REFUSED, message="citizen proof refused"
+            ) from err
+        return "proved"
+
+    def _use_nonce(self, kiosk_id: str, nonce: str) -> bool:
+        now = self._clock()
+        table = citizen_nonces
+        try:
+            with self._engine.begin() as connection:
+                used = connection.execute(
+                    sa.update(table)
+                    .where(
+                        table.c.nonce == nonce,
+                        table.c.kiosk_id == kiosk_id,
+                        table.c.used_at.is_(None),
+                        table.c.issued_at >= now - NONCE_TTL_S,
+                    )
+                    .values(used_at=now)
+                ).rowcount
+        except sa.exc.SQLAlchemyError as err:
+            raise StoreError("cannot use the citizen nonce") from err
+        return bool(used == 1)
+
+    def audit(self, *, kiosk_id: str, national_number: str, outcome: str) -> None:
+        """One audit row and one log line per lookup; never the national number in full."""
+        masked = mask_national_number(national_number)
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    sa.insert(register_lookups).values(
+                        kiosk_id=kiosk_id,
+                        at=datetime.fromtimestamp(self._clock(), tz=UTC).isoformat(),
+                        outcome=outcome,
+                        national_number_masked=masked,
+                    )
+                )
+        except sa.exc.SQLAlchemyError as err:
+            raise StoreError("cannot audit the register lookup") from err
+        logger.info(
+            "register lookup",
+            extra={"kiosk_id": kiosk_id, "national_number": masked, "outcome": outcome},
+        )
+
+    def audits(self, *, kiosk_id: str, limit: int = 100) -> list[LookupAudit]:
+        """The kiosk's latest lookups, newest first (for operators and tests)."""
+        table = register_lookups
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(table)
+                .where(table.c.kiosk_id == kiosk_id)
+                .order_by(table.c.seq.desc())
+                .limit(limit)
+            ).all()
+        return [
+            LookupAudit(
+                kiosk_id=row.kiosk_id,
+                at=datetime.fromisoformat(row.at),
+                outcome=row.outcome,
+                national_number_masked=row.national_number_masked,
+            )
+            for row in rows
+        ]
+
+
+def _kiosk(request: Request) -> str:
+    principal = getattr(request.state, PRINCIPAL_KEY, None)
+    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
+        raise ProofError(
+            status=403, code=ErrorCode.FORBIDDEN, message="an enrolled kiosk identity is required"
+        )
+    return principal
+
+
+def _proofs(request: Request) -> CitizenProofs:
+    proofs: CitizenProofs = request.app.state.citizen_proofs
+    return proofs
+
+
+def _register(request: Request) -> RegisterConnector:
+    register: RegisterConnector = request.app.state.services.register
+    return register
+
+
+Kiosk = Annotated[str, Depends(_kiosk)]
+Proofs = Annotated[CitizenProofs, Depends(_proofs)]
+Register = Annotated[RegisterConnector, Depends(_register)]
+
+router = APIRouter()
+
+
+@router.post(CHALLENGE_PATH)
+def challenge(kiosk_id: Kiosk, proofs: Proofs) -> CitizenChallenge:
+    """A single-use nonce (120 s) for the card of the resident at the calling kiosk to sign."""
+    return proofs.challenge(kiosk_id)
+
+
+@router.post(
+    EXTRACT_PATH,
+    responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+)
+def register_extract(
+    request: RegisterExtractRequest, kiosk_id: Kiosk, proofs: Proofs, register: Register
+) -> RegisterExtractResponse:
+    """The register's data on the resident's household, against a fresh proof of their card."""
+    number = request.national_number
+    try:
+        proofs.check(kiosk_id, request)
+    except ProofError as err:
+        proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=err.code.value)
+        raise
+    extract = register.extract(number)
+    proofs.audit(
+        kiosk_id=kiosk_id, national_number=number, outcome="found" if extract else "not_found"
+    )
+    if extract is None:
+        raise ProofError(status=404, code=ErrorCode.NOT_IN_REGISTER, message="not in register")
+    return extract
+
+
+def install(app: FastAPI, proofs: CitizenProofs) -> None:
+    """The nonce and register routes, and the answers of their refusals."""
+    app.state.citizen_proofs = proofs
+
+    @app.exception_handler(ProofError)
+    async def _refused(request: Request, exc: ProofError) -> JSONResponse:
+        body = ErrorBody(code=exc.code.value, message=exc.message)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status, headers=headers)
+
+    app.include_router(router)
