@@ -88,8 +88,8 @@ def test_a_fresh_proof_releases_the_extract_and_the_lookup_is_audited(central: C
             extract = kiosk.register_extract(number, proof)
             assert number in {m.national_number for m in extract.members}
         (jan, marie) = _audits(central, kiosk.kiosk_id)
-    assert (marie.outcome, marie.national_number_masked) == ("found", "850314*****")
-    assert (jan.outcome, jan.national_number_masked) == ("found", "721102*****")
+    assert (marie.outcome, marie.national_number_masked) == ("found", "***********")
+    assert (jan.outcome, jan.national_number_masked) == ("found", "***********")
     log = central.server.log_path.read_text(encoding="utf-8")
     assert MARIE not in log
     assert JAN not in log
@@ -108,7 +108,7 @@ def test_without_a_proof_the_extract_is_refused(central: Central) -> None:
         (audit,) = _audits(central, kiosk.kiosk_id)
     assert (audit.outcome, audit.national_number_masked) == (
         "register.proof_required",
-        "850314*****",
+        "***********",
     )
 
 

@@ -92,7 +92,7 @@ def test_the_register_answers_after_the_card_proves_its_holder_is_here(rig: Rig)
     rig.state(S.CHOOSE_DOCUMENTS)
     number = load_persona(rig.stack.persona).national_number
     latest = _audits(rig.stack.central, rig.kiosk.config.kiosk_id)[0]
-    assert (latest.outcome, latest.national_number_masked) == ("found", f"{number[:6]}*****")
+    assert (latest.outcome, latest.national_number_masked) == ("found", "***********")
     log = rig.stack.central.log_path.read_text(encoding="utf-8")
     assert number not in log
     rig.controller.cancel()
