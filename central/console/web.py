@@ -42,7 +42,14 @@ from central.console.fleet_view import (
     StatusFilter,
     advice,
 )
-from central.console.i18n import LANG_COOKIE, LANGUAGES, catalogue, negotiate, translate
+from central.console.i18n import (
+    DEFAULT_LANGUAGE,
+    LANG_COOKIE,
+    LANGUAGES,
+    catalogue,
+    negotiate,
+    translate,
+)
 from central.fleet import FleetService
 from central.fleet import config as fleet_config
 from central.fleet import texts as fleet_texts
@@ -465,7 +472,9 @@ def _timeline(
     events: list[TimelineEvent] = [
         TimelineEvent(
             at=e.at,
-            key="timeline.fleet_event",
+            key=f"timeline.event.{e.kind}"
+            if f"timeline.event.{e.kind}" in catalogue(DEFAULT_LANGUAGE)
+            else "timeline.fleet_event",
             values={"kind": e.kind, "detail": e.detail[:120]},
         )
         for e in fleet_events
@@ -494,7 +503,9 @@ def _timeline(
         events.append(
             TimelineEvent(
                 at=stored.received_at,
-                key="timeline.record",
+                key="timeline.record_one"
+                if len(stored.record.document_ids) == 1
+                else "timeline.record_many",
                 values={
                     "outcome": stored.record.outcome,
                     "documents": str(len(stored.record.document_ids)),
