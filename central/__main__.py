@@ -1,5 +1,9 @@
 """Command line of the central server: `python -m central serve [--host] [--port] [--db] [--register]`.
 
+`python -m central operators add --role viewer|operator|admin NAME` adds a console account
+(password from the terminal, or stdin); `python -m central screenshots --out DIR` photographs the
+console's pages.
+
 `--db` is a SQLAlchemy URL (`postgresql+psycopg://user@host:port/db`) or a SQLite file path; the
 default is `$BORNE_VAR_DIR/data/central.sqlite3` (`var/` by default).
 
@@ -20,6 +24,7 @@ from pathlib import Path
 
 import uvicorn
 
+from central.console import cli as console_cli
 from central.db import database_url, default_sqlite_path, redacted
 from central.errors import StoreError
 from central.identity import IdentityError, IdentityStore
@@ -76,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     for action in ("accept", "reject", "revoke"):
         decide = actions.add_parser(action, help=f"{action} a kiosk")
         decide.add_argument("kiosk_id")
+    console_cli.add_parsers(commands)
     return parser
 
 
@@ -214,6 +220,12 @@ def serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "operators":
+        return console_cli.operators_command(
+            db_url=_db_url(args.db), name=args.name, role=args.role
+        )
+    if args.command == "screenshots":
+        return console_cli.screenshots_command(out=args.out)
     if args.command == "kiosks":
         return kiosks_command(
             db=args.db, action=args.action, kiosk_id=getattr(args, "kiosk_id", None)

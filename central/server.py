@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import citizen_proof
+from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
@@ -428,6 +429,7 @@ def create_app(
     _install_operator_routes(app)
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
+    install_console(app, store=sql_store, identities=identities, fleet=fleet)
     citizen_proof.install(
         app,
         citizen_proof.CitizenProofs(
