@@ -193,15 +193,19 @@ def _make_seal(
     _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _seal_is_usable(cert_path: Path, key_path: Path, root_cert: x509.Certificate) -> bool:
+def _leaf_is_usable(
+    cert_path: Path, key_path: Path, issuer: x509.Certificate, *, margin: timedelta
+) -> bool:
+    """Whether the certificate and key on disk exist, were issued by `issuer` and stay valid for
+    at least `margin` (else the caller issues new ones)."""
     if not (cert_path.is_file() and key_path.is_file()):
         return False
     try:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     except ValueError:
         return False
-    fresh = cert.not_valid_after_utc > datetime.now(tz=UTC) + timedelta(days=30)
-    return fresh and cert.issuer == root_cert.subject
+    fresh = cert.not_valid_after_utc > datetime.now(tz=UTC) + margin
+    return fresh and cert.issuer == issuer.subject
 
 
 def ensure_municipal_pki(out_dir: Path, *, key_type: KeyType = KeyType.EC) -> MunicipalPki:
@@ -220,7 +224,7 @@ def ensure_municipal_pki(out_dir: Path, *, key_type: KeyType = KeyType.EC) -> Mu
         _log.info("municipal test root created", extra={"pki_dir": str(out_dir)})
     seal_key_path = out_dir / f"seal-{key_type.value}.key.pem"
     seal_cert_path = out_dir / f"seal-{key_type.value}.cert.pem"
-    if not _seal_is_usable(seal_cert_path, seal_key_path, root_cert):
+    if not _leaf_is_usable(seal_cert_path, seal_key_path, root_cert, margin=timedelta(days=30)):
         _make_seal(
             root_key=root_key,
             root_cert=root_cert,
@@ -291,17 +295,6 @@ def _make_central_server(
     _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _server_is_usable(cert_path: Path, key_path: Path, ca_cert: x509.Certificate) -> bool:
-    if not (cert_path.is_file() and key_path.is_file()):
-        return False
-    try:
-        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    except ValueError:
-        return False
-    fresh = cert.not_valid_after_utc > datetime.now(tz=UTC) + timedelta(days=7)
-    return fresh and cert.issuer == ca_cert.subject
-
-
 def ensure_central_tls(out_dir: Path) -> CentralTls:
     """Create (or reuse) the TEST central CA and a server certificate for localhost / 127.0.0.1.
 
@@ -315,7 +308,7 @@ def ensure_central_tls(out_dir: Path) -> CentralTls:
         ca_key, ca_cert = _make_root(ca_key_path, ca_cert_path, common_name=CENTRAL_CA_COMMON_NAME)
         _log.info("central test CA created", extra={"pki_dir": str(out_dir)})
     cert_path, key_path = out_dir / "server.cert.pem", out_dir / "server.key.pem"
-    if not _server_is_usable(cert_path, key_path, ca_cert):
+    if not _leaf_is_usable(cert_path, key_path, ca_cert, margin=timedelta(days=7)):
         _make_central_server(ca_key, ca_cert, cert_path=cert_path, key_path=key_path)
     return CentralTls(ca_cert_path=ca_cert_path, cert_path=cert_path, key_path=key_path)
 
