@@ -18,6 +18,7 @@ Exit codes: 0 success, 1 a journey or check failed, 2 bad configuration or usage
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command in ("run", "demo"):
+            # a crash in Qt or a driver leaves every thread's Python stack in the journal
+            faulthandler.enable(file=sys.stderr, all_threads=True)
             with stop_on_signals():
                 return _dispatch(args)
         return _dispatch(args)

@@ -223,6 +223,7 @@ def _run(
         elif stop_signals.received is None:
             app.exec()
     finally:
+        stop_signals.dispatch()  # a signal that came before or after the loop still wipes
         systemd.stopping()
         watchdog.stop()
         window.release()

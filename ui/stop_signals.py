@@ -23,12 +23,13 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class StopSignals(QObject):
-    """While installed, SIGTERM/SIGINT call `on_stop(signal_name)` once, on the main thread."""
+    """While installed, SIGTERM/SIGINT call `on_stop(signal_name)` once, from the event loop."""
 
     def __init__(self, on_stop: Callable[[str], None], *, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._on_stop = on_stop
         self.received: str | None = None
+        self._dispatched = False
         self._reader, self._writer = socket.socketpair()
         self._reader.setblocking(False)
         self._writer.setblocking(False)
@@ -55,17 +56,29 @@ class StopSignals(QObject):
         self._reader.close()
         self._writer.close()
 
+    def dispatch(self) -> None:
+        """Call `on_stop` now if a signal came and it has not run yet (idempotent).
+
+        The socket notifier calls this from the event loop; the run calls it too when the loop
+        never started or already ended, so a signal is never left unanswered.
+        """
+        if self.received is not None and not self._dispatched:
+            self._dispatched = True
+            self._on_stop(self.received)
+
     def _handler(self, signum: int, _frame: FrameType | None) -> None:
-        # Runs on the main thread as soon as the interpreter is back; the loop may be in C++.
+        # Runs between two Python bytecodes of whatever the main thread executes, possibly inside
+        # a Qt callback (a resize, a paint): only note the signal. The clean-up runs from the
+        # notifier, as an event of its own (`_drain`).
         if self.received is None:
             self.received = signal.Signals(signum).name
             log.info("stop_signal_received", extra={"signal": self.received})
-            self._on_stop(self.received)
 
     def _drain(self) -> None:
         with contextlib.suppress(BlockingIOError, OSError):
             while self._reader.recv(64):
                 pass
+        self.dispatch()
 
 
 def _ignore(signum: int, _frame: FrameType | None) -> None:
