@@ -77,7 +77,7 @@ def run_kiosk(
     insert_card: Callable[[], None] | None = None,
     remove_card: Callable[[], None] | None = None,
     fullscreen: bool = False,
-    autoplay_timeout_s: float = 300.0,
+    autoplay_timeout_s: float = 120.0,
     alerts: Sequence[StaffAlert] = (),
     on_view: Callable[[JourneyView], None] | None = None,
     on_start: Callable[[JourneyController, Callable[[int], None]], None] | None = None,
@@ -90,7 +90,8 @@ def run_kiosk(
 
     With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
     thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
-    `on_view` follows every view change; `on_start` gets the journey and a function ending the
+    `autoplay_timeout_s` bounds each scripted resident (the run's limit is that times
+    `sessions`); `on_view` follows every view change; `on_start` gets the journey and a function ending the
     application with an exit code; `staff` checks the staff login's codes; `screen_size` and
     `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
     `locked` puts the window in lockdown (`KioskWindow.lock_down`): only the staff door leaves.
@@ -218,7 +219,7 @@ def _run(
                 sessions=sessions,
                 insert_card=insert_card,
                 remove_card=remove_card,
-                timeout_s=autoplay_timeout_s,
+                timeout_s=autoplay_timeout_s * max(1, sessions),
             )
         elif stop_signals.received is None:
             app.exec()
