@@ -3,7 +3,8 @@
 What an operator does for a real kiosk, done here for the demonstration: make a one-time code
 (`python -m central kiosks code`), let the kiosk ask to be enrolled with its key and the code over
 HTTPS, accept it (`python -m central kiosks accept ID`), and check that the kiosk can then sign in.
-The key is a software key file (0600) under `var/kiosk/`; no shared token is involved.
+The key is made and kept in the demo's kiosk token (SoftHSM2, `devstack.kiosk_token`), or, where
+SoftHSM2 is missing, a software key file (0600) under `var/kiosk/`; no shared token is involved.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from central import db
 from central.identity import IdentityStore
 from central.store import SqlCentralStore
-from offline_queue.client import CentralClient, SoftwareKioskKey
+from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey
 from offline_queue.wire import EnrollmentState, Heartbeat
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,19 @@ def enroll_demo_kiosk(
     central_url: str,
     db_url: str,
     kiosk_id: str,
-    key_path: Path,
+    key_path: Path | None = None,
+    key: KioskKey | None = None,
     ca_file: Path | None,
 ) -> None:
-    """Enroll and accept `kiosk_id` with the key in `key_path` (made, 0600, when absent).
+    """Enroll and accept `kiosk_id` with `key`, or the key in `key_path` (made, 0600, when absent).
 
     Idempotent: a kiosk already accepted with this key is left as it is. A kiosk id known with
     another key (its key file was deleted), rejected or revoked, is enrolled afresh.
     """
-    key = SoftwareKioskKey.load_or_create(key_path)
+    if key is None:
+        if key_path is None:
+            raise ValueError("enroll_demo_kiosk needs a key or a key file")
+        key = SoftwareKioskKey.load_or_create(key_path)
     store = SqlCentralStore(db_url)
     try:
         identities = IdentityStore(store.engine)
@@ -60,7 +65,10 @@ def enroll_demo_kiosk(
             client.heartbeat(Heartbeat(kiosk_id=kiosk_id, version="sim", sent_at=datetime.now(UTC)))
     finally:
         store.close()
-    log.info("demo_kiosk_enrolled", extra={"kiosk_id": kiosk_id, "key": str(key_path)})
+    log.info(
+        "demo_kiosk_enrolled",
+        extra={"kiosk_id": kiosk_id, "key": "token" if key_path is None else str(key_path)},
+    )
 
 
 def _state_with_key(

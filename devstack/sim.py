@@ -42,6 +42,7 @@ from devstack.cupsd import CupsdService
 from devstack.demo_pki import MunicipalPki, ensure_central_tls, ensure_municipal_pki
 from devstack.enrollment import DEMO_KIOSK_ID, enroll_demo_kiosk, kiosk_key_path
 from devstack.folder_printer import FolderPrinter
+from devstack.kiosk_token import ensure_kiosk_token
 from devstack.register import DEMO_REGISTER
 from devstack.softhsm import ensure_token
 from devstack.software_seal import SoftwareSealer
@@ -56,6 +57,7 @@ from hardware.simulators.eid import (
 )
 from hardware.simulators.pcscd import PcscdService, list_readers
 from hardware.simulators.zvt import TerminalSimulator
+from kiosk.adapters.kiosk_key import Pkcs11KioskKey
 from printing.seal import Sealer
 from printing.token import TokenConfig
 
@@ -206,7 +208,10 @@ class SimEndpoints:
     """The central's TEST CA, which the kiosk pins (the central is served over HTTPS)."""
     kiosk_id: str = ""
     kiosk_key: str = ""
-    """The enrolled kiosk's own key file (0600): the kiosk signs in with it, no shared token."""
+    """The enrolled kiosk's own key file (0600), where SoftHSM2 is missing: the kiosk signs in with
+    it, no shared token."""
+    kiosk_key_token: str = ""
+    """The PKCS#11 token (in `softhsm_conf`) holding the enrolled kiosk's own key."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -355,13 +360,17 @@ class SimStack:
         )
         self._stops.append(self.central.stop)
         central_url = self.central.url
+        kiosk_token = None
+        if self.token is not None:
+            kiosk_token = self._step(
+                "kiosk key token", lambda: ensure_kiosk_token(base_dir=self.var_dir / "hsm")
+            )
         self._step(
             "kiosk enrollment",
-            lambda: enroll_demo_kiosk(
+            lambda: self._enroll(
                 central_url=central_url,
                 db_url=sqlite_url(central_db),
-                kiosk_id=self.kiosk_id,
-                key_path=kiosk_key_path(self.var_dir),
+                token=kiosk_token,
                 ca_file=tls.ca_cert_path,
             ),
         )
@@ -378,7 +387,8 @@ class SimStack:
             central_url=self.central.url,
             central_ca=str(tls.ca_cert_path),
             kiosk_id=self.kiosk_id,
-            kiosk_key=str(kiosk_key_path(self.var_dir)),
+            kiosk_key="" if kiosk_token is not None else str(kiosk_key_path(self.var_dir)),
+            kiosk_key_token="" if kiosk_token is None else kiosk_token.token_label,
             card_test_roots=str(card_roots),
             municipal_root=str(municipal_root),
             softhsm_conf="" if self.token is None else str(self.token.conf_path),
@@ -387,6 +397,24 @@ class SimStack:
         )
         log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
         return self.endpoints
+
+    def _enroll(
+        self, *, central_url: str, db_url: str, token: TokenConfig | None, ca_file: Path
+    ) -> None:
+        """Enroll the kiosk with the key its token makes, or with a key file without SoftHSM2."""
+        key = None if token is None else Pkcs11KioskKey.open_or_create(token)
+        try:
+            enroll_demo_kiosk(
+                central_url=central_url,
+                db_url=db_url,
+                kiosk_id=self.kiosk_id,
+                key_path=kiosk_key_path(self.var_dir) if key is None else None,
+                key=key,
+                ca_file=ca_file,
+            )
+        finally:
+            if key is not None:
+                key.close()
 
     def _start_card_on_pcscd(self, card_roots: Path) -> None:
         self.pcscd = PcscdService(

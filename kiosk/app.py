@@ -25,6 +25,7 @@ from hardware.payment.service import PaymentService
 from hardware.runner import DeviceRunner
 from kiosk.adapters.card import EidCardAdapter
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
+from kiosk.adapters.kiosk_key import KIOSK_KEY_ID
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
@@ -231,6 +232,20 @@ def token_config(config: KioskConfig) -> TokenConfig:
     )
 
 
+def kiosk_key_token(config: KioskConfig) -> TokenConfig | None:
+    """Where the kiosk keeps its own key: a token beside the seal's (same module), if configured."""
+    if config.central.key_token is None or config.central.key_pin is None:
+        return None
+    return TokenConfig(
+        module_path=config.signing.module,
+        conf_path=config.signing.softhsm_conf,
+        token_label=config.central.key_token,
+        key_label=config.central.key_label,
+        key_id=KIOSK_KEY_ID,
+        user_pin=config.central.key_pin,
+    )
+
+
 def communes_of(config: KioskConfig) -> dict[str, Commune]:
     """The commune's texts per certificate language, as printed on the documents."""
     return {
@@ -386,6 +401,7 @@ def build(
         heartbeat_s=config.central.heartbeat_s,
         health_board=board,
         key_file=config.central.key_file,
+        key_token=kiosk_key_token(config),
         enrollment_code=config.central.enrollment_code,
         issuance_log=issued,
         heartbeat_facts=fleet.facts,

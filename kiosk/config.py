@@ -19,7 +19,7 @@ import enum
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -142,6 +142,11 @@ class CentralConfig:
     """The update channel the heartbeat announces: `stable` or `canary`."""
     ca_file: Path | None = None
     """The central's CA (PEM), pinned: the system's bundle is not trusted for the central."""
+    key_token: str | None = None
+    """The PKCS#11 token (module `signing.module`) in which the kiosk makes and keeps its own key;
+    preferred to `key_file`. Its PIN comes from `BORNE_KIOSK_KEY_PIN`."""
+    key_label: str = "kiosk"
+    key_pin: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -491,6 +496,9 @@ def _central(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> CentralConfig
         or None,
         ca_file=r.optional_path("central.ca_file"),
         channel=r.choice("central.channel", ("stable", "canary"), default="stable"),
+        key_token=r.text("central.key_token", default="", allow_empty=True) or None,
+        key_label=r.text("central.key_label", default="kiosk"),
+        key_pin=env.get("BORNE_KIOSK_KEY_PIN") or None,
     )
     if mode is not Mode.PRODUCTION:
         return central
@@ -500,9 +508,15 @@ def _central(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> CentralConfig
         raise ConfigError(
             key="central.ca_file", value=None, expected="the central's CA pinned in production"
         )
-    if central.key_file is None:
+    if central.key_file is None and central.key_token is None:
         raise ConfigError(
-            key="central.key_file", value=None, expected="the kiosk's own key in production"
+            key="central.key_token", value=None, expected="the kiosk's own key in production"
+        )
+    if central.key_token is not None and central.key_pin is None:
+        raise ConfigError(
+            key="central.key_token",
+            value="(set)",
+            expected="BORNE_KIOSK_KEY_PIN in the environment",
         )
     if central.token == DEMO_CENTRAL_TOKEN:
         raise ConfigError(

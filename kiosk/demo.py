@@ -110,6 +110,8 @@ def sim_serve(*, config_path: Path | None, persona: str) -> int:
 # -- the demo ---------------------------------------------------------------------------------
 def _with_endpoints(config: KioskConfig, endpoints: Any) -> KioskConfig:
     """The configuration pointed at the simulated stack's parts."""
+    from devstack.kiosk_token import kiosk_token_pin  # noqa: PLC0415
+
     return dataclasses.replace(
         config,
         eid=dataclasses.replace(
@@ -129,7 +131,11 @@ def _with_endpoints(config: KioskConfig, endpoints: Any) -> KioskConfig:
             config.central,
             url=endpoints.central_url,
             ca_file=Path(endpoints.central_ca) if endpoints.central_ca else config.central.ca_file,
-            key_file=Path(endpoints.kiosk_key) if endpoints.kiosk_key else config.central.key_file,
+            key_file=Path(endpoints.kiosk_key) if endpoints.kiosk_key else None,
+            key_token=endpoints.kiosk_key_token or None,
+            key_pin=kiosk_token_pin(Path(endpoints.softhsm_conf).parent)
+            if endpoints.kiosk_key_token
+            else None,
             token="",
         ),
         signing=dataclasses.replace(

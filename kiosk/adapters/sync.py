@@ -18,16 +18,18 @@ from pathlib import Path
 from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
 from kiosk import __version__
+from kiosk.adapters.kiosk_key import Pkcs11KioskKey
 from kiosk.health import HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
 from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
-from offline_queue.client import CentralClient, SoftwareKioskKey, proof_to_wire
+from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey, proof_to_wire
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
 from printing.model import Address, AddressPeriod, Person
+from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,7 @@ class SyncService:
         heartbeat_s: float = 60.0,
         health_board: HealthBoard | None = None,
         key_file: Path | None = None,
+        key_token: TokenConfig | None = None,
         enrollment_code: str | None = None,
         issuance_log: IssuanceLog | None = None,
         heartbeat_facts: Callable[[], Mapping[str, object]] | None = None,
@@ -107,7 +110,8 @@ class SyncService:
     ) -> None:
         """Every `heartbeat_s` a `wire.Heartbeat` carries `health_board`'s device states.
 
-        With `key_file` the kiosk has its own key: it enrolls with `enrollment_code` (once; the
+        With `key_token` (its PKCS#11 token) or `key_file` (the software fallback) the kiosk has
+        its own key: it enrolls with `enrollment_code` (once; the
         central keeps it pending until an operator accepts) and signs in with short-lived tokens
         instead of sending the shared `token`. `ca_file` pins the central's CA.
 
@@ -120,6 +124,8 @@ class SyncService:
         self._next_beat_at = time.monotonic()
         self._ca_file = ca_file
         self._key_file = key_file
+        self._key_token = key_token
+        self._token_key: Pkcs11KioskKey | None = None
         self._issued = issuance_log
         self._enrollment_code = enrollment_code
         self.enrollment: wire.EnrollmentState | None = None
@@ -154,11 +160,18 @@ class SyncService:
             self._outbox.close()
         if self._client is not None:
             self._client.close()
+        if self._token_key is not None:
+            self._token_key.close()
         self._outbox = self._client = self._sender = None
+        self._token_key = None
 
     def _open(self) -> None:
         self._outbox_path.parent.mkdir(parents=True, exist_ok=True)
-        key = SoftwareKioskKey.load_or_create(self._key_file) if self._key_file else None
+        key: KioskKey | None = None
+        if self._key_token is not None:
+            key = self._token_key = Pkcs11KioskKey.open_or_create(self._key_token)
+        elif self._key_file is not None:
+            key = SoftwareKioskKey.load_or_create(self._key_file)
         self._client = CentralClient(
             base_url=self._base_url,
             kiosk_id=self._kiosk_id,

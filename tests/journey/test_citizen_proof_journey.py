@@ -25,6 +25,7 @@ from devstack.enrollment import enroll_demo_kiosk
 from devstack.sim import SimStack
 from hardware.simulators.eid import load_persona
 from kiosk import app
+from kiosk.adapters.kiosk_key import Pkcs11KioskKey
 from kiosk.config import KioskConfig
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
@@ -105,20 +106,25 @@ def test_a_proof_the_central_does_not_trust_ends_with_a_translated_error(
     assert stack.central is not None
     central = base_config.central
     assert central.ca_file is not None
-    assert central.key_file is not None
+    token = app.kiosk_key_token(base_config)
+    assert token is not None  # the demo kiosk's key lives in its SoftHSM2 token
     tls_dir = central.ca_file.parent
     with start_central(
         db_path=tmp_path / "strict.sqlite3",
         tls=(tls_dir / "server.cert.pem", tls_dir / "server.key.pem"),
     ) as strict:
         assert strict.db_url is not None
-        enroll_demo_kiosk(
-            central_url=strict.url,
-            db_url=strict.db_url,
-            kiosk_id=base_config.kiosk_id,
-            key_path=central.key_file,
-            ca_file=central.ca_file,
-        )
+        key = Pkcs11KioskKey.open_or_create(token)
+        try:
+            enroll_demo_kiosk(
+                central_url=strict.url,
+                db_url=strict.db_url,
+                kiosk_id=base_config.kiosk_id,
+                key=key,
+                ca_file=central.ca_file,
+            )
+        finally:
+            key.close()
         config = replace(base_config, central=replace(central, url=strict.url))
         rig = _rig(stack, config)
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PyInstaller.archive.readers import pkg_archive_contents
 
+from devstack.kiosk_token import kiosk_token_pin
 from devstack.sim import SimStack
 from tests.deploy.harness import lp_readable_dir
 
@@ -128,6 +129,7 @@ def test_the_bundle_passes_its_selftest_and_plays_a_journey_against_the_simulato
                 "BORNE_VAR_DIR": str(var_dir),
                 "BORNE_CENTRAL_URL": stack.endpoints.central_url,
                 "BORNE_SEAL_PIN": stack.token.user_pin,
+                "BORNE_KIOSK_KEY_PIN": kiosk_token_pin(var_dir / "hsm") or "",
                 "CUPS_SERVER": stack.endpoints.cups_server,
                 "QT_QPA_PLATFORM": "offscreen",
             }

@@ -78,7 +78,10 @@ def test_sim_up_reports_every_part_selftest_passes_and_sim_down_stops_it(
     assert Path(endpoints["payment_port"]).exists()
     assert endpoints["central_url"].startswith("https://127.0.0.1:")
     assert Path(endpoints["central_ca"]).is_file()
-    assert Path(endpoints["kiosk_key"]).stat().st_mode & 0o777 == 0o600
+    # the kiosk's own key is made inside its SoftHSM2 token: no key file on disk
+    assert endpoints["kiosk_key_token"] == "borne-kiosk"
+    assert endpoints["kiosk_key"] == ""
+    assert not (Path(sim_var["BORNE_VAR_DIR"]) / "kiosk" / "kiosk-key.pem").exists()
     assert Path(endpoints["cups_server"]).exists()
     supervisor = endpoints["pid"]
 

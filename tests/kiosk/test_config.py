@@ -113,7 +113,9 @@ def test_production_refuses_test_roots_and_pin_in_file(
     with pytest.raises(ConfigError, match="BORNE_SEAL_PIN"):
         load_config(_write(tmp_path, demo), environ={})
     demo["central"]["url"] = "https://central.example.be"
-    config = load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "4321"})
+    config = load_config(
+        _write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "4321", "BORNE_KIOSK_KEY_PIN": "1"}
+    )
     assert config.signing.pin == "4321"
     assert not config.mode.trusts_test_roots
 
@@ -149,7 +151,7 @@ def test_commune_texts_follow_the_certificate_language(
     [
         ({"url": "http://central.example.be"}, "central.url"),
         ({"ca_file": None}, "central.ca_file"),
-        ({"key_file": None}, "central.key_file"),
+        ({"key_file": None, "key_token": None}, "central.key_token"),
         ({"token": "demo-kiosk-token"}, "central.token"),
     ],
 )
@@ -165,6 +167,25 @@ def test_production_talks_https_to_a_pinned_central_with_its_own_key(
         else:
             demo["central"][name] = value
     with pytest.raises(ConfigError) as caught:
-        load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
+        load_config(
+            _write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1", "BORNE_KIOSK_KEY_PIN": "2"}
+        )
     assert caught.value.key == key
     assert "demo-kiosk-token" not in str(caught.value)
+
+
+def test_production_keeps_the_kiosk_key_in_its_token_with_the_pin_from_the_environment(
+    tmp_path: Path, demo: dict[str, Any]
+) -> None:
+    demo["kiosk"]["mode"] = "production"
+    del demo["eid"]["test_roots"]
+    demo["central"]["url"] = "https://central.example.be"
+    path = _write(tmp_path, demo)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={"BORNE_SEAL_PIN": "1"})
+    assert caught.value.key == "central.key_token"
+    assert "BORNE_KIOSK_KEY_PIN" in str(caught.value)
+    config = load_config(path, environ={"BORNE_SEAL_PIN": "1", "BORNE_KIOSK_KEY_PIN": "24680"})
+    assert (config.central.key_token, config.central.key_label) == ("borne-kiosk", "kiosk")
+    assert config.central.key_pin == "24680"
+    assert "24680" not in repr(config)
