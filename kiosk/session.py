@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -81,6 +81,11 @@ INTERACTIVE_STATES: frozenset[SessionState] = frozenset(
         S.REMOVE_CARD,
         S.ERROR,
     }
+)
+
+#: States the resident's Cancel ends (the session is closed; PAYMENT asks the terminal to abort).
+CANCELLABLE_STATES: frozenset[SessionState] = frozenset(
+    {S.LANGUAGE, S.INSERT_CARD, S.READING, S.PIN, S.VERIFYING, S.CHOOSE_DOCUMENTS, S.SUMMARY}
 )
 
 #: States that hold personal data of the resident (wiped on card removal).
@@ -206,6 +211,54 @@ class SessionData:
     recorded: bool = False
     checking_printer: bool = False
     receipt_printed: bool | None = None
+
+    @classmethod
+    def begin(
+        cls,
+        *,
+        operation_id: str,
+        started_at: float,
+        language: str,
+        document_languages: Sequence[str],
+    ) -> SessionData:
+        """A new session in `language`; its documents in that language when they exist in it."""
+        return cls(
+            operation_id=operation_id,
+            started_at=started_at,
+            language=language,
+            document_language=language if language in document_languages else document_languages[0],
+        )
+
+    def choose_language(self, code: str, *, document_languages: Sequence[str]) -> None:
+        """The resident's language; the documents follow it when they exist in it."""
+        self.language = code
+        if code in document_languages:
+            self.document_language = code
+
+    def toggle_document(self, document_type: str, *, offered: Sequence[str]) -> bool:
+        """Select or unselect `document_type`, kept in the order `offered`; False if not offered."""
+        if document_type not in offered:
+            return False
+        if document_type in self.selected:
+            self.selected.remove(document_type)
+        else:
+            self.selected.append(document_type)
+            self.selected.sort(key=list(offered).index)
+        return True
+
+    def show_error(
+        self,
+        key: str,
+        *,
+        outcome: str,
+        retry: SessionState | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """The session ends on the error screen `key` (Retry goes to `retry`, when given)."""
+        self.outcome = outcome
+        self.error_key = key
+        self.error_params = dict(params or {})
+        self.retry_target = retry
 
     def wipe_personal(self) -> None:
         self.holder = None

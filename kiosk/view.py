@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
 from kiosk.ports import Catalogue
 from kiosk.session import SessionData, SessionState
@@ -80,14 +81,20 @@ class JourneyView:
     """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ViewSettings:
+class ViewSettings(Protocol):
     """The part of the journey's settings a view shows."""
 
-    commune_name: str
-    languages: tuple[str, ...]
-    catalogue: Catalogue
-    pin_min_length: int
+    @property
+    def commune_name(self) -> str: ...
+
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+
+    @property
+    def catalogue(self) -> Catalogue: ...
+
+    @property
+    def pin_min_length(self) -> int: ...
 
 
 def total_cents(session: SessionData, catalogue: Catalogue) -> int:

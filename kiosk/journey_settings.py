@@ -1,0 +1,43 @@
+"""The journey's settings: commune, catalogue, languages, time-outs and PIN lengths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from kiosk.ports import Catalogue
+from kiosk.session import SessionState
+
+S = SessionState
+
+DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
+    {
+        S.LANGUAGE: 60.0,
+        S.INSERT_CARD: 60.0,
+        S.PIN: 60.0,
+        S.CHOOSE_DOCUMENTS: 90.0,
+        S.SUMMARY: 90.0,
+        S.TAKE_DOCUMENTS: 60.0,
+        S.REMOVE_CARD: 30.0,
+        S.ERROR: 60.0,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JourneySettings:
+    commune_name: str
+    catalogue: Catalogue
+    kiosk_id: str
+    languages: tuple[str, ...] = ("fr", "nl", "de", "en")
+    timeouts_s: Mapping[SessionState, float] = field(default_factory=lambda: DEFAULT_TIMEOUTS_S)
+    timeout_warning_s: float = 20.0
+    pin_min_length: int = 4
+    pin_max_length: int = 12
+    storage_poll_s: float = 30.0
+    """How often the idle kiosk checks its free disk space (seconds)."""
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
