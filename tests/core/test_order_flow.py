@@ -7,6 +7,7 @@ records the alerts raised.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -193,14 +194,14 @@ def test_an_abandoned_approval_is_reversed_and_recorded(tmp_path: Path) -> None:
     rig.fakes.payment.hold = True
     rig.order.confirm_summary()
     rig.poster.pump()
-    assert rig.ctl.machine.state is S.PAYMENT
+    assert _state(rig) is S.PAYMENT
     rig.order.abandon_payment()
     rig.steps.new_epoch()  # the controller closes the session
-    assert rig.order.reconciling
+    during = rig.order.reconciling
     assert rig.fakes.payment.cancels == 1
     rig.fakes.payment.release()
     rig.poster.pump()
-    assert not rig.order.reconciling
+    assert (during, rig.order.reconciling) == (True, False)
     assert rig.fakes.payment.reversed == ["op-order-1"]
     (record,) = rig.fakes.outbox.records
     assert (record.outcome, record.amount_cents) == ("abandoned_reversed", 250)
@@ -239,18 +240,30 @@ def test_a_wrong_pin_goes_back_to_the_pin_with_a_notice(tmp_path: Path) -> None:
 def test_the_reader_alert_settles_by_itself_but_others_wait_for_staff(tmp_path: Path) -> None:
     rig = _Rig(tmp_path, state=S.ATTRACT)
     staff = StaffFlow(ports=rig.fakes.ports, steps=rig.steps, kiosk_id="kiosk-test", ids=Ids())
+
+    def raise_alert(alert: StaffAlert) -> None:  # as the controller does
+        rig.ctl.alerts.append(alert)
+        service.raise_alert(alert)
+
+    host = replace(rig.ctl.host(), raise_alert=raise_alert)
     service = ServiceFlow(
-        ports=rig.fakes.ports, steps=rig.steps, post=rig.poster, host=rig.ctl.host(), staff=staff
+        ports=rig.fakes.ports, steps=rig.steps, post=rig.poster, host=host, staff=staff
     )
     service.reader_unavailable()
+    service.reader_unavailable()  # still gone: one alert only
     assert [a.reason for a in rig.ctl.alerts] == [REASON_READER_UNAVAILABLE]
-    service.raise_alert(StaffAlert(reason=REASON_READER_UNAVAILABLE, key="eid.error.no_reader"))
-    assert rig.ctl.machine.state is S.OUT_OF_SERVICE
+    assert _state(rig) is S.OUT_OF_SERVICE
     service.reader_restored()
-    assert rig.ctl.machine.state is S.ATTRACT
+    assert _state(rig) is S.ATTRACT
+    service.reader_unavailable()
     service.raise_alert(StaffAlert(reason="printer_unavailable", key="error.printer_unavailable"))
     service.reader_restored()
-    assert rig.ctl.machine.state is S.OUT_OF_SERVICE
+    assert _state(rig) is S.OUT_OF_SERVICE
+    assert [a.reason for a in staff.alerts] == ["printer_unavailable"]
+
+
+def _state(rig: _Rig) -> SessionState:
+    return rig.ctl.machine.state
 
 
 @pytest.mark.parametrize(
