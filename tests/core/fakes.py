@@ -196,6 +196,14 @@ class FakeRegister:
         return self._c.run(work)
 
 
+_REASONS = {
+    PaymentStatus.DECLINED: "payment.declined",
+    PaymentStatus.CANCELLED: "payment.cancelled",
+    PaymentStatus.UNKNOWN: "payment.result_unknown",
+}
+"""The reason the adapter gives for an outcome the terminal did not explain further."""
+
+
 class FakePayment:
     """Approves by default; `hold=True` leaves `pay` pending until `release()`."""
 
@@ -249,7 +257,7 @@ class FakePayment:
             amount_cents=amount_cents,
             receipt_number="R0001" if self.status is PaymentStatus.APPROVED else None,
             receipt_lines=self.receipt_lines,
-            reason=self.reason,
+            reason=self.reason or _REASONS.get(self.status),
         )
 
         def work() -> PaymentResult:
