@@ -35,7 +35,8 @@ REQUIRED = {
 
 def keys_in_source() -> set[str]:
     keys: set[str] = set()
-    files = [REPO / "kiosk" / "journey.py", REPO / "kiosk" / "session.py"]
+    files = [REPO / "kiosk" / name for name in ("journey.py", "session.py", "view.py")]
+    files += sorted((REPO / "kiosk" / "flows").glob("*.py"))
     files += sorted((REPO / "ui").rglob("*.py"))
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
