@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from kiosk.ports import Catalogue
 from kiosk.session import SessionState
+from kiosk.steps import DEFAULT_TIMEOUTS_S
+
+__all__ = ["DEFAULT_TIMEOUTS_S", "JourneySettings"]
 
 S = SessionState
-
-DEFAULT_TIMEOUTS_S: Mapping[SessionState, float] = MappingProxyType(
-    {
-        S.LANGUAGE: 60.0,
-        S.INSERT_CARD: 60.0,
-        S.PIN: 60.0,
-        S.CHOOSE_DOCUMENTS: 90.0,
-        S.SUMMARY: 90.0,
-        S.TAKE_DOCUMENTS: 60.0,
-        S.REMOVE_CARD: 30.0,
-        S.ERROR: 60.0,
-    }
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,7 +1,8 @@
 """The resident's session as a state machine with a declared transition table.
 
-The table below is the single source of truth for which screen may follow which. The journey
-controller (`kiosk.journey`) decides *why* to move; this module only checks *whether* it may.
+The transition table derives from the steps' declarations (`kiosk.steps`), the single source of
+truth for which screen may follow which. The journey controller (`kiosk.journey`) decides *why* to
+move; this module only checks *whether* it may.
 
 Card removal, time-outs and errors
 ----------------------------------
@@ -34,100 +35,60 @@ for staff. Only staff leave it (back to ATTRACT); no resident action and no time
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from hardware.errors import BorneError
 from kiosk.ports import CardHolder, IssuedDocument, PaymentResult, RegisterExtract
+from kiosk.steps import (
+    COMMITTED_STATES,
+    INTERACTIVE_STATES,
+    PERSONAL_DATA_STATES,
+    DerivedMapping,
+    SessionState,
+    Step,
+    forward_of,
+)
+
+__all__ = [  # the states and their sets are declared with the steps, in `kiosk.steps`
+    "CANCELLABLE_STATES",
+    "COMMITTED_STATES",
+    "INTERACTIVE_STATES",
+    "PERSONAL_DATA_STATES",
+    "TRANSITIONS",
+    "IllegalTransition",
+    "SessionData",
+    "SessionMachine",
+    "SessionState",
+]
 
 log = logging.getLogger(__name__)
 
 
-class SessionState(enum.Enum):
-    ATTRACT = "attract"
-    LANGUAGE = "language"
-    INSERT_CARD = "insert_card"
-    READING = "reading"
-    PIN = "pin"
-    VERIFYING = "verifying"
-    CHOOSE_DOCUMENTS = "choose_documents"
-    SUMMARY = "summary"
-    PAYMENT = "payment"
-    ISSUING = "issuing"
-    REVERSING = "reversing"
-    TAKE_DOCUMENTS = "take_documents"
-    REMOVE_CARD = "remove_card"
-    ERROR = "error"
-    OUT_OF_SERVICE = "out_of_service"
-
-
 S = SessionState
-
-#: States during which the order is committed; they never jump back to ATTRACT.
-COMMITTED_STATES: frozenset[SessionState] = frozenset({S.ISSUING, S.REVERSING})
-
-#: States the resident interacts with; an inactivity time-out applies to them.
-INTERACTIVE_STATES: frozenset[SessionState] = frozenset(
-    {
-        S.LANGUAGE,
-        S.INSERT_CARD,
-        S.PIN,
-        S.CHOOSE_DOCUMENTS,
-        S.SUMMARY,
-        S.TAKE_DOCUMENTS,
-        S.REMOVE_CARD,
-        S.ERROR,
-    }
-)
 
 #: States the resident's Cancel ends (the session is closed; PAYMENT asks the terminal to abort).
 CANCELLABLE_STATES: frozenset[SessionState] = frozenset(
     {S.LANGUAGE, S.INSERT_CARD, S.READING, S.PIN, S.VERIFYING, S.CHOOSE_DOCUMENTS, S.SUMMARY}
 )
 
-#: States that hold personal data of the resident (wiped on card removal).
-PERSONAL_DATA_STATES: frozenset[SessionState] = frozenset(
-    {S.PIN, S.VERIFYING, S.CHOOSE_DOCUMENTS, S.SUMMARY, S.PAYMENT, S.ISSUING, S.REVERSING}
-)
 
-_FORWARD: dict[SessionState, frozenset[SessionState]] = {
-    S.ATTRACT: frozenset({S.LANGUAGE}),
-    S.LANGUAGE: frozenset({S.INSERT_CARD, S.READING, S.REMOVE_CARD}),
-    S.INSERT_CARD: frozenset({S.READING, S.LANGUAGE, S.REMOVE_CARD}),
-    S.READING: frozenset({S.PIN, S.REMOVE_CARD}),
-    S.PIN: frozenset({S.VERIFYING, S.REMOVE_CARD}),
-    S.VERIFYING: frozenset({S.PIN, S.CHOOSE_DOCUMENTS, S.REMOVE_CARD}),
-    S.CHOOSE_DOCUMENTS: frozenset({S.SUMMARY, S.REMOVE_CARD}),
-    S.SUMMARY: frozenset({S.CHOOSE_DOCUMENTS, S.PAYMENT, S.ISSUING, S.REMOVE_CARD}),
-    S.PAYMENT: frozenset({S.ISSUING, S.SUMMARY}),
-    S.ISSUING: frozenset({S.TAKE_DOCUMENTS, S.REVERSING}),
-    S.REVERSING: frozenset(),
-    S.TAKE_DOCUMENTS: frozenset({S.REMOVE_CARD}),
-    S.REMOVE_CARD: frozenset(),
-    S.ERROR: frozenset({S.READING, S.SUMMARY, S.REMOVE_CARD}),
-    S.OUT_OF_SERVICE: frozenset({S.ATTRACT}),
-}
+def _targets(step: Step) -> frozenset[SessionState]:
+    state = step.state
+    extra: set[SessionState] = set()
+    if state not in (S.ERROR, S.OUT_OF_SERVICE):
+        extra.add(S.ERROR)  # a failure may happen anywhere
+    if state is not S.ATTRACT and not step.committed:
+        extra.add(S.ATTRACT)  # card removed, time-out or cancel: wipe and start over
+    if state is not S.OUT_OF_SERVICE and not step.committed:
+        extra.add(S.OUT_OF_SERVICE)  # the session ended (or none ran) and staff are needed
+    return frozenset(forward_of(state) | extra)
 
 
-def _build_table() -> Mapping[SessionState, frozenset[SessionState]]:
-    table: dict[SessionState, frozenset[SessionState]] = {}
-    for state, forward in _FORWARD.items():
-        extra: set[SessionState] = set()
-        if state not in (S.ERROR, S.OUT_OF_SERVICE):
-            extra.add(S.ERROR)  # a failure may happen anywhere
-        if state is not S.ATTRACT and state not in COMMITTED_STATES:
-            extra.add(S.ATTRACT)  # card removed, time-out or cancel: wipe and start over
-        if state is not S.OUT_OF_SERVICE and state not in COMMITTED_STATES:
-            extra.add(S.OUT_OF_SERVICE)  # the session ended (or none ran) and staff are needed
-        table[state] = frozenset(forward | extra)
-    return MappingProxyType(table)
-
-
-#: {state: the states that may follow it}. Staying in the same state is not a transition.
-TRANSITIONS: Mapping[SessionState, frozenset[SessionState]] = _build_table()
+#: {state: the states that may follow it}, from the steps' declarations (`kiosk.steps`).
+#: Staying in the same state is not a transition.
+TRANSITIONS: Mapping[SessionState, frozenset[SessionState]] = DerivedMapping(_targets)
 
 
 class IllegalTransition(BorneError):

@@ -12,28 +12,11 @@ from typing import Protocol
 
 from kiosk.ports import Catalogue
 from kiosk.session import SessionData, SessionState
+from kiosk.steps import PROMPT_KEYS
+
+__all__ = ["PROMPT_KEYS", "JourneyView", "OfferedDocument", "ViewSettings", "build_view"]
 
 S = SessionState
-
-PROMPT_KEYS: Mapping[SessionState, str] = MappingProxyType(
-    {
-        S.ATTRACT: "attract.prompt",
-        S.LANGUAGE: "language.prompt",
-        S.INSERT_CARD: "insert_card.prompt",
-        S.READING: "reading.prompt",
-        S.PIN: "pin.prompt",
-        S.VERIFYING: "verifying.prompt",
-        S.CHOOSE_DOCUMENTS: "documents.prompt",
-        S.SUMMARY: "summary.prompt",
-        S.PAYMENT: "payment.prompt",
-        S.ISSUING: "issuing.prompt",
-        S.REVERSING: "reversing.prompt",
-        S.TAKE_DOCUMENTS: "take_documents.prompt",
-        S.REMOVE_CARD: "remove_card.prompt",
-        S.ERROR: "error.title",
-        S.OUT_OF_SERVICE: "out_of_service.prompt",
-    }
-)
 
 KEY_ATTRACT_WAIT = "attract.please_wait"
 KEY_REMOVE_CARD_ALERT = "remove_card.alert"

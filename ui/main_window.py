@@ -21,44 +21,12 @@ from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
 from ui.keyboard import KeyboardNavigation
-from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
-from ui.screens.documents import DocumentsScreen
-from ui.screens.error import ErrorScreen
-from ui.screens.language import LanguageScreen
-from ui.screens.messages import (
-    InsertCardScreen,
-    IssuingScreen,
-    PaymentScreen,
-    RemoveCardScreen,
-    TakeDocumentsScreen,
-    WaitScreen,
-)
-from ui.screens.out_of_service import OutOfServiceScreen
-from ui.screens.pin import PinScreen
-from ui.screens.summary import SummaryScreen
+from ui.screens.registry import screen_classes
 from ui.staff_door import StaffDoor, StaffLogin
 from ui.theme import STYLESHEET, action_button, label, set_text
 
 S = SessionState
-
-_SCREENS: dict[SessionState, type[Screen]] = {
-    S.ATTRACT: AttractScreen,
-    S.LANGUAGE: LanguageScreen,
-    S.INSERT_CARD: InsertCardScreen,
-    S.READING: WaitScreen,
-    S.PIN: PinScreen,
-    S.VERIFYING: WaitScreen,
-    S.CHOOSE_DOCUMENTS: DocumentsScreen,
-    S.SUMMARY: SummaryScreen,
-    S.PAYMENT: PaymentScreen,
-    S.ISSUING: IssuingScreen,
-    S.REVERSING: WaitScreen,
-    S.TAKE_DOCUMENTS: TakeDocumentsScreen,
-    S.REMOVE_CARD: RemoveCardScreen,
-    S.ERROR: ErrorScreen,
-    S.OUT_OF_SERVICE: OutOfServiceScreen,
-}
 
 TICK_MS = 1000
 
@@ -136,7 +104,7 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget(self)
         layout.addWidget(self.stack, stretch=1)
         self.screens: dict[SessionState, Screen] = {}
-        for state, cls in _SCREENS.items():
+        for state, cls in screen_classes().items():
             screen = cls(controller, parent=self.stack)
             screen.setObjectName(f"screen_{state.value}")
             self.stack.addWidget(screen)
