@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 
 from hardware.errors import BorneError, DeviceBusy, DeviceTimeout, DeviceUnavailable
+from kiosk.flows.compose import compose_flows
 from kiosk.flows.host import Host
 from kiosk.flows.identify import KEY_PIN_LAST_TRY, KEY_PIN_WRONG, IdentifyFlow
 from kiosk.flows.order import OrderFlow, PrintingFailed
@@ -114,22 +115,17 @@ class JourneyController:
             refresh=self._refresh,
             raise_alert=self.raise_alert,
         )
-        identify = IdentifyFlow(ports=self._ports, steps=self._steps, post=self._post, host=host)
-        service = ServiceFlow(
-            ports=self._ports, steps=self._steps, post=self._post, host=host, staff=self._staff
-        )
-        order = OrderFlow(
+        flows = compose_flows(
             ports=self._ports,
             steps=self._steps,
             post=self._post,
             host=host,
+            staff=self._staff,
             storage=self._storage,
-            storage_polled=service.storage_polled,
-            catalogue=lambda: self._settings.catalogue,
-            kiosk_id=lambda: self._settings.kiosk_id,
+            settings=lambda: self._settings,
             ids=self._ids,
         )
-        return identify, order, service
+        return flows.identify, flows.order, flows.service
 
     # -- observation ------------------------------------------------------------------------
     @property
@@ -296,10 +292,6 @@ class JourneyController:
     def confirm_summary(self) -> None:
         """Check the printer, then pay (or issue a free order at once)."""
         self._order.confirm_summary()
-
-    def _payment_prompt(self, epoch: int, key: str) -> None:
-        """What the terminal asks of the resident (posted by the order flow)."""
-        self._order.payment_prompt(epoch, key)
 
     def raise_alert(self, alert: StaffAlert) -> None:
         """Call staff: logged, recorded for the central server, and OUT_OF_SERVICE once idle."""

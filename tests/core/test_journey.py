@@ -313,7 +313,7 @@ def test_payment_prompts_reach_the_view(rig: Rig) -> None:
     rig.fakes.payment.hold = True
     rig.controller.confirm_summary()
     rig.pump()
-    rig.controller._payment_prompt(rig.controller._epoch, "payment.status.enter_pin")
+    rig.controller._order.payment_prompt(rig.controller._epoch, "payment.status.enter_pin")
     assert rig.controller.view.payment_prompt_key == "payment.status.enter_pin"
 
 
