@@ -21,6 +21,7 @@ from typing import Annotated, Final
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +32,7 @@ from central.fleet import FleetService
 from central.fleet.router import install_fleet
 from central.guard import PRINCIPAL_KEY, GuardRule, RequestGuard, Role
 from central.identity import IdentityError, IdentityStore, TokenIssuer
+from central.openapi import ERROR_RESPONSES, RowAfter, install_openapi
 from central.register import DemoRegister, RegisterConnector
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIdTaken, SqlCentralStore
@@ -175,7 +177,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: ErrorCode.NOT_FOUND, 413: ErrorCode.TOO_LARGE}
         code = codes.get(exc.status_code, ErrorCode.INVALID_REQUEST)
-        return _error_response(exc.status_code, code.value, str(exc.detail))
+        answer = _error_response(exc.status_code, code.value, str(exc.detail))
+        answer.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only its first route's
+            answer.headers["allow"] = ", ".join(_allowed_methods(request.app, request.url.path))
+        return answer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -184,6 +190,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             extra={"path": request.url.path, "error": type(exc).__name__},
         )
         return _error_response(500, ErrorCode.INTERNAL.value, "internal error")
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods or set()
+    return sorted(methods - {"HEAD"})
 
 
 _LOC_PART_MAX: Final = 64
@@ -304,7 +318,7 @@ def _install_operator_routes(app: FastAPI) -> None:
     def list_records(
         services: OperatorServices,
         kiosk_id: Annotated[str | None, Query(max_length=128)] = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: RowAfter = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> RecordPage:
         return services.store.list_records(kiosk_id=kiosk_id, after=after, limit=limit)
@@ -421,7 +435,9 @@ def create_app(
         fleet.stop()
         services.store.close()
 
-    app = FastAPI(title="Borne central server", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="Borne central server", version="1", lifespan=lifespan, responses=ERROR_RESPONSES
+    )
     app.state.services = services
     _install_error_handlers(app)
     _install_kiosk_routes(app)
@@ -436,9 +452,11 @@ def create_app(
             sql_store.engine, trust=citizen_proof.citizen_trust(settings.citizen_roots)
         ),
     )
+    rules = {**_guard_rules(settings), **fleet_rules}
+    install_openapi(app, rules)
     app.add_middleware(
         RequestGuard,
-        rules={**_guard_rules(settings), **fleet_rules},
+        rules=rules,
         authenticators={Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal},
         default_max_body_bytes=settings.max_body_bytes,
     )

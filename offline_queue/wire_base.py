@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,7 +12,25 @@ SCHEMA_VERSION: Final = 1
 SchemaVersion = Literal[1]
 
 
+def _closed_maps(schema: dict[str, Any]) -> None:
+    """A map whose keys must match a pattern refuses the others: say so in its JSON schema.
+
+    pydantic describes `dict[Pattern, V]` with `patternProperties` only, which admits any other key
+    with any value, while validation refuses them; `additionalProperties: false` makes the
+    published schema (the OpenAPI's) say what the server accepts.
+    """
+    if "patternProperties" in schema:
+        schema.setdefault("additionalProperties", False)
+    for value in schema.values():
+        if isinstance(value, dict):
+            _closed_maps(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    _closed_maps(item)
+
+
 class WireModel(BaseModel):
     """Base of every sync message: immutable, unknown fields rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_closed_maps)

@@ -36,6 +36,7 @@ from central.fleet.models import (
 )
 from central.fleet.service import FleetService
 from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.openapi import RowAfter, RowBefore, RowIdPath
 from offline_queue.wire import (
     CommandResult,
     ConfigReport,
@@ -47,6 +48,14 @@ from offline_queue.wire import (
 _SMALL: Final = 16 * 1024
 _CONFIG_BODY: Final = 128 * 1024
 KioskId = Annotated[str, Query(max_length=128)]
+IsoDay = Annotated[
+    str,
+    Query(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$",
+        json_schema_extra={"format": "date"},
+    ),
+]
+"""A calendar day as YYYY-MM-DD only (a bare number is not a day)."""
 
 
 class FleetApiError(Exception):
@@ -168,7 +177,7 @@ def overview(
 def timeline(
     kiosk_id: str,
     request: Request,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: RowBefore = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> TimelinePage:
     return _fleet(request).timeline(kiosk_id[:128], before=before, limit=limit)
@@ -178,7 +187,7 @@ def timeline(
 def heartbeats(
     kiosk_id: str,
     request: Request,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: RowBefore = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> HeartbeatPage:
     return _fleet(request).heartbeat_history(kiosk_id[:128], before=before, limit=limit)
@@ -218,7 +227,7 @@ def list_alerts(
     state: AlertState | None = None,
     kind: AlertKind | None = None,
     active: bool = False,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: RowAfter = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AlertPage:
     return _fleet(request).list_alerts(
@@ -239,12 +248,12 @@ def _alert_action(request: Request, alert_id: int, *, acknowledge: bool) -> Aler
 
 
 @operator_router.post("/api/v1/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: int, request: Request) -> AlertView:
+def acknowledge_alert(alert_id: RowIdPath, request: Request) -> AlertView:
     return _alert_action(request, alert_id, acknowledge=True)
 
 
 @operator_router.post("/api/v1/alerts/{alert_id}/resolve")
-def resolve_alert(alert_id: int, request: Request) -> AlertView:
+def resolve_alert(alert_id: RowIdPath, request: Request) -> AlertView:
     """Resolve by hand an alert nothing else can clear (payment to review, refused config)."""
     return _alert_action(request, alert_id, acknowledge=False)
 
@@ -288,14 +297,20 @@ def put_override(kiosk_id: str, update: ConfigUpdate, request: Request) -> Confi
 
 
 @operator_router.get("/api/v1/kiosks/{kiosk_id}/reconciliation")
-def reconciliation(kiosk_id: str, day: date, request: Request) -> Reconciliation:
-    return _fleet(request).reconciliation(kiosk_id[:128], day, actor=_principal(request))
+def reconciliation(kiosk_id: str, day: IsoDay, request: Request) -> Reconciliation:
+    try:
+        when = date.fromisoformat(day)
+    except ValueError as err:  # 2026-02-31
+        raise FleetApiError(
+            status=422, code=ErrorCode.INVALID_REQUEST, message="day is not a calendar day"
+        ) from err
+    return _fleet(request).reconciliation(kiosk_id[:128], when, actor=_principal(request))
 
 
 @operator_router.get("/api/v1/audit/operators")
 def operator_audit(
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: RowAfter = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     return _fleet(request).audit(after=after, limit=limit)
