@@ -22,7 +22,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from hardware.simulators.zvt.simulator import Scenario, SimTiming, TerminalSimulator
+from hardware.simulators.zvt.faults import Scenario, SimTiming
+from hardware.simulators.zvt.simulator import TerminalSimulator
 
 
 def _answer(sim: TerminalSimulator, line: str) -> dict[str, object]:
