@@ -213,6 +213,13 @@ def demo(
         stack.stop()
     if run is None:
         return EXIT_OK
+    return _report(run, config=config, endpoints=endpoints, sessions=sessions)
+
+
+def _report(
+    run: dict[str, object], *, config: KioskConfig, endpoints: SimEndpoints, sessions: int
+) -> int:
+    """The scripted resident's summary on stdout; the exit code says whether every session ended."""
     summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
     summary["fallbacks"] = list(endpoints.fallbacks)
     if run.get("stopped_by"):

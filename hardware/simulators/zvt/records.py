@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt import totals
+from hardware.payment.zvt.fields import StatusInformation
 from hardware.simulators.zvt.journal import TerminalRecord
 
 TERMINAL_ID = "52500001"
@@ -41,8 +42,8 @@ def receipt_lines(*, amount: int, receipt: int, trace: int, result: int) -> tupl
     )
 
 
-def status_info(record: TerminalRecord) -> msg.StatusInformation:
-    return msg.StatusInformation(
+def status_info(record: TerminalRecord) -> StatusInformation:
+    return StatusInformation(
         result_code=record.result,
         amount_cents=record.amount_cents,
         trace=record.trace,

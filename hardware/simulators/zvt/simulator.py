@@ -18,6 +18,7 @@ from pathlib import Path
 from hardware.payment.transport import LinkError
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import Apdu
+from hardware.payment.zvt.fields import StatusInformation, status_information
 from hardware.simulators.zvt.faults import Scenario, SimLink, SimTiming, TerminalDead
 from hardware.simulators.zvt.journal import TerminalJournal, TerminalRecord
 from hardware.simulators.zvt.line import TerminalLine
@@ -245,7 +246,7 @@ class TerminalSimulator(TerminalLine):
         )
         self.journal.add(record)
         self._crash_point(scenario)
-        self._say(link, msg.status_information(status_info(record)))
+        self._say(link, status_information(status_info(record)))
         self._print(link, record.lines, copies=(msg.RECEIPT_MERCHANT, msg.RECEIPT_CUSTOMER))
         if result != msg.RESULT_SUCCESS:
             self._finish(link, msg.pt_abort(result))
@@ -315,7 +316,7 @@ class TerminalSimulator(TerminalLine):
             lines=("REVERSAL", f"RECEIPT {original.receipt:04d}"),
         )
         self.journal.add(record)
-        self._say(link, msg.status_information(status_info(record)))
+        self._say(link, status_information(status_info(record)))
         self._print(link, record.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
@@ -332,7 +333,7 @@ class TerminalSimulator(TerminalLine):
             lines=("REFUND", f"EUR {(command.amount_cents or 0) / 100:.2f}"),
         )
         self.journal.add(record)
-        self._say(link, msg.status_information(status_info(record)))
+        self._say(link, status_information(status_info(record)))
         self._print(link, record.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
 
@@ -340,13 +341,13 @@ class TerminalSimulator(TerminalLine):
         link.send(msg.ack())
         settled = self.journal.close_day()
         total = sum(r.amount_cents for r in settled)
-        info = msg.StatusInformation(
+        info = StatusInformation(
             result_code=msg.RESULT_SUCCESS,
             amount_cents=total,
             terminal_id=TERMINAL_ID,
             totals=day_totals(settled),
         )
-        self._say(link, msg.status_information(info))
+        self._say(link, status_information(info))
         self._print(
             link,
             ("END OF DAY", f"COUNT {len(settled)}", f"TOTAL EUR {total / 100:.2f}"),
@@ -361,6 +362,6 @@ class TerminalSimulator(TerminalLine):
         if last is None:
             self._finish(link, msg.pt_abort(msg.RESULT_FUNCTION_NOT_POSSIBLE))
             return
-        self._say(link, msg.status_information(status_info(last)))
+        self._say(link, status_information(status_info(last)))
         self._print(link, last.lines)
         self._finish(link, msg.completion(terminal_id=TERMINAL_ID))
