@@ -9,22 +9,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hardware.errors import BorneError
+from offline_queue.managed_config import ManagedConfigError
 
 T = TypeVar("T")
 
 
-class ConfigError(BorneError):
-    """The configuration is missing, unreadable or invalid (exit code 2)."""
+class ConfigError(ManagedConfigError):
+    """The configuration is missing, unreadable or invalid (exit code 2).
 
-    translation_key = "error.config"
-
-    def __init__(self, *, key: str, value: object, expected: str) -> None:
-        super().__init__(
-            f"configuration key '{key}': got {value!r}, expected {expected}",
-            params={"key": key, "expected": expected},
-        )
-        self.key = key
+    The same message, key and translation as the managed settings' error, for any key of the file.
+    """
 
 
 class TomlReader:
