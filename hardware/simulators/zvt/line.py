@@ -73,9 +73,11 @@ class TerminalLine:
 
     @property
     def scenario(self) -> Scenario:
+        """The scenario of the next payment (the dialogue's; named in the line's log)."""
         raise NotImplementedError
 
     def _handle(self, link: SimLink, apdu: Apdu) -> None:
+        """Answer one ECR command on `link` (the dialogue)."""
         raise NotImplementedError
 
     @property
