@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from offline_queue.managed_config import ManagedConfigError
+from offline_queue.managed_config import ManagedConfigError, lookup
 
 T = TypeVar("T")
 
@@ -31,12 +31,7 @@ class TomlReader:
         self._var = var_dir
 
     def lookup(self, key: str) -> tuple[bool, Any]:
-        node: Any = self._data
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return False, None
-            node = node[part]
-        return True, node
+        return lookup(self._data, key)
 
     def get(self, key: str, kind: type[T], *, default: T | None = None) -> T:
         found, value = self.lookup(key)
