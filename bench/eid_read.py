@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.common import Figure
 from hardware.eid import EidReader, TrustStore
-from hardware.eid.reader import minimum_file_apdus
+from hardware.eid.apdu import minimum_file_apdus
 from hardware.simulators.eid import VirtualCard, ensure_card_pki
 from hardware.simulators.pcscd import PcscdService
 

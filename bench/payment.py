@@ -21,7 +21,7 @@ from hardware.payment.model import Approved
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 from hardware.simulators.zvt import Scenario, SimTiming, TerminalSimulator
-from hardware.simulators.zvt.simulator import char_time
+from hardware.simulators.zvt.faults import char_time
 
 S = PaymentState
 BAUD = 9600

@@ -122,6 +122,53 @@ def _read_ready_line(process: subprocess.Popen[bytes], *, deadline: float) -> by
     return buffer.split(b"\n", 1)[0]
 
 
+def _serve_command(
+    *,
+    host: str,
+    port: int,
+    database: str,
+    register_path: Path | None,
+    max_body_bytes: int | None,
+    tls: tuple[Path, Path] | None,
+    seal_roots: tuple[Path, ...],
+    citizen_roots: tuple[Path, ...],
+) -> list[str]:
+    """`python -m central serve ...` with the options given."""
+    command = [
+        sys.executable,
+        "-m",
+        "central",
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--db",
+        database,
+    ]
+    if register_path is not None:
+        command += ["--register", str(register_path)]
+    if max_body_bytes is not None:
+        command += ["--max-body-bytes", str(max_body_bytes)]
+    if tls is not None:
+        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    for root in seal_roots:
+        command += ["--seal-root", str(root)]
+    for root in citizen_roots:
+        command += ["--citizen-root", str(root)]
+    return command
+
+
+def _child_env(env: dict[str, str] | None) -> dict[str, str]:
+    """The child's environment: the project importable, output unbuffered."""
+    child_env = dict(os.environ if env is None else env)
+    child_env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])
+    )
+    child_env["PYTHONUNBUFFERED"] = "1"
+    return child_env
+
+
 def start_central(
     *,
     db_path: Path | None = None,
@@ -150,33 +197,17 @@ def start_central(
         log = db_path.with_name(db_path.name + ".log")
     else:
         raise ValueError("log_path is required with db_url")
-    command = [
-        sys.executable,
-        "-m",
-        "central",
-        "serve",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--db",
-        db_url if db_url is not None else str(db_path),
-    ]
-    if register_path is not None:
-        command += ["--register", str(register_path)]
-    if max_body_bytes is not None:
-        command += ["--max-body-bytes", str(max_body_bytes)]
-    if tls is not None:
-        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
-    for root in seal_roots:
-        command += ["--seal-root", str(root)]
-    for root in citizen_roots:
-        command += ["--citizen-root", str(root)]
-    child_env = dict(os.environ if env is None else env)
-    child_env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(_PROJECT_ROOT), child_env.get("PYTHONPATH", "")])
+    command = _serve_command(
+        host=host,
+        port=port,
+        database=db_url if db_url is not None else str(db_path),
+        register_path=register_path,
+        max_body_bytes=max_body_bytes,
+        tls=tls,
+        seal_roots=seal_roots,
+        citizen_roots=citizen_roots,
     )
-    child_env["PYTHONUNBUFFERED"] = "1"
+    child_env = _child_env(env)
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as log_file:
         process = subprocess.Popen(

@@ -108,6 +108,31 @@ class CupsdService:
     # -- configuration -------------------------------------------------------------------------
 
     def _write_config(self) -> tuple[Path, Path]:
+        dirs = self._make_dirs()
+        self._write_server_bin()
+        files_conf = self._etc / "cups-files.conf"
+        files_conf.write_text(self._files_conf(dirs), encoding="utf-8")
+        conf = self._etc / "cupsd.conf"
+        conf.write_text(self._cupsd_conf(), encoding="utf-8")
+        self._queue_conf.write_text(
+            "\n".join(
+                [
+                    f"Out {self.output_dir}",
+                    f"AnonDirName {self.output_dir}",
+                    f"Spool {dirs['cups-pdf-spool']}",
+                    f"Log {self._logs}",
+                    "Label 1",
+                    "Grp root",
+                    "LogType 3",
+                    "",
+                ]
+            ),
+            encoding="utf-8",
+        )
+        return conf, files_conf
+
+    def _make_dirs(self) -> dict[str, Path]:
+        """The daemon's private folders, traversable by the lp user (cups-pdf runs as lp)."""
         dirs = {
             name: self.base_dir / name
             for name in (
@@ -133,73 +158,53 @@ class CupsdService:
                 f"{self.base_dir} (or a parent) is not traversable by the lp user",
                 log_tail="",
             )
-        self._write_server_bin()
-        files_conf = self._etc / "cups-files.conf"
-        files_conf.write_text(
-            "\n".join(
-                [
-                    f"ServerRoot {self._etc}",
-                    f"RequestRoot {dirs['spool']}",
-                    f"CacheDir {dirs['cache']}",
-                    f"StateDir {dirs['state']}",
-                    f"TempDir {dirs['tmp']}",
-                    f"AccessLog {self._logs}/access_log",
-                    f"ErrorLog {self._logs}/error_log",
-                    f"PageLog {self._logs}/page_log",
-                    f"Printcap {self.base_dir}/printcap",
-                    f"ServerBin {self.server_bin}",
-                    "SystemGroup root",
-                    "Sandboxing Relaxed",
-                    "FileDevice No",
-                    "",
-                ]
-            ),
-            encoding="utf-8",
+        return dirs
+
+    def _files_conf(self, dirs: dict[str, Path]) -> str:
+        return "\n".join(
+            [
+                f"ServerRoot {self._etc}",
+                f"RequestRoot {dirs['spool']}",
+                f"CacheDir {dirs['cache']}",
+                f"StateDir {dirs['state']}",
+                f"TempDir {dirs['tmp']}",
+                f"AccessLog {self._logs}/access_log",
+                f"ErrorLog {self._logs}/error_log",
+                f"PageLog {self._logs}/page_log",
+                f"Printcap {self.base_dir}/printcap",
+                f"ServerBin {self.server_bin}",
+                "SystemGroup root",
+                "Sandboxing Relaxed",
+                "FileDevice No",
+                "",
+            ]
         )
-        conf = self._etc / "cupsd.conf"
-        conf.write_text(
-            "\n".join(
-                [
-                    "LogLevel info",
-                    "MaxLogSize 0",
-                    f"Listen {self.socket_path}",
-                    "Browsing No",
-                    "BrowseLocalProtocols none",
-                    "DefaultAuthType None",
-                    "WebInterface No",
-                    "ErrorPolicy abort-job",
-                    "PreserveJobFiles No",  # no copy of a certificate once its job is done
-                    "PreserveJobHistory 3600",  # job states (no document) for an hour
-                    "<Location />",
-                    "  Order allow,deny",
-                    "  Allow all",
-                    "</Location>",
-                    "<Policy default>",
-                    "  <Limit All>",
-                    "    Order deny,allow",
-                    "  </Limit>",
-                    "</Policy>",
-                    "",
-                ]
-            ),
-            encoding="utf-8",
+
+    def _cupsd_conf(self) -> str:
+        return "\n".join(
+            [
+                "LogLevel info",
+                "MaxLogSize 0",
+                f"Listen {self.socket_path}",
+                "Browsing No",
+                "BrowseLocalProtocols none",
+                "DefaultAuthType None",
+                "WebInterface No",
+                "ErrorPolicy abort-job",
+                "PreserveJobFiles No",  # no copy of a certificate once its job is done
+                "PreserveJobHistory 3600",  # job states (no document) for an hour
+                "<Location />",
+                "  Order allow,deny",
+                "  Allow all",
+                "</Location>",
+                "<Policy default>",
+                "  <Limit All>",
+                "    Order deny,allow",
+                "  </Limit>",
+                "</Policy>",
+                "",
+            ]
         )
-        self._queue_conf.write_text(
-            "\n".join(
-                [
-                    f"Out {self.output_dir}",
-                    f"AnonDirName {self.output_dir}",
-                    f"Spool {dirs['cups-pdf-spool']}",
-                    f"Log {self._logs}",
-                    "Label 1",
-                    "Grp root",
-                    "LogType 3",
-                    "",
-                ]
-            ),
-            encoding="utf-8",
-        )
-        return conf, files_conf
 
     def _write_server_bin(self) -> None:
         """A private ServerBin: the system's filters and backends plus the fault-injection backend."""

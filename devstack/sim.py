@@ -8,12 +8,9 @@ use it, so what is tested is what is demonstrated. A part that fails to start st
 already started and raises `SimStartError` naming the part, the reason and its log tail.
 
 Where a daemon cannot be installed (a laptop without apt), its part falls back to an in-process
-stand-in, announced loudly and recorded in `SimStack.fallbacks` (and in the endpoints): pcscd →
-the virtual card in an in-process reader, cupsd → the folder printer, SoftHSM2 → the TEST seal key
-read from its PEM file. `BORNE_REQUIRE_REAL_STACK=1` (set by `make test`, so CI) turns a missing
-daemon back into a `SimStartError`. `BORNE_FORCE_FALLBACK=pcscd,cupsd,softhsm2` (tests only) takes
-the fallback even where the daemon is installed. The ZVT simulator and the central server need
-nothing from apt and always run for real.
+stand-in (`devstack.fallbacks`), announced loudly and recorded in `SimStack.fallbacks` (and in the
+endpoints). The ZVT simulator and the central server need nothing from apt and always run for
+real. `kiosk sim up / down / serve` run the stack in a detached process (`devstack.sim_process`).
 """
 
 from __future__ import annotations
@@ -21,14 +18,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -41,13 +34,13 @@ from central.process import RunningCentral, start_central
 from devstack.cupsd import CupsdService
 from devstack.demo_pki import MunicipalPki, ensure_central_tls, ensure_municipal_pki
 from devstack.enrollment import DEMO_KIOSK_ID, enroll_demo_kiosk, kiosk_key_path
+from devstack.fallbacks import Fallback, SimStartError, plan_fallbacks
 from devstack.folder_printer import FolderPrinter
 from devstack.kiosk_token import ensure_kiosk_token
 from devstack.register import DEMO_REGISTER
 from devstack.softhsm import ensure_token
 from devstack.software_seal import SoftwareSealer
 from hardware.eid import transport as eid_transport
-from hardware.errors import BorneError
 from hardware.simulators.eid import (
     CardPki,
     InProcessCardTransport,
@@ -62,127 +55,6 @@ from printing.seal import Sealer
 from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
-
-REQUIRED_PROGRAMS = {"pcscd": "pcscd", "cupsd": "cups", "softhsm2-util": "softhsm2"}
-REQUIRE_REAL_ENV = "BORNE_REQUIRE_REAL_STACK"
-FORCE_FALLBACK_ENV = "BORNE_FORCE_FALLBACK"
-
-
-class SimStartError(BorneError):
-    """A part of the simulated stack could not be started."""
-
-    translation_key = "error.device_unavailable"
-
-    def __init__(self, *, part: str, reason: str, log_tail: str = "") -> None:
-        detail = f"\n--- {part} log (last lines) ---\n{log_tail}" if log_tail else ""
-        super().__init__(f"{part} could not be started: {reason}{detail}", params={"part": part})
-        self.part = part
-        self.log_tail = log_tail
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FallbackPart:
-    """A daemon that the demo can do without, and what stands in for it in-process."""
-
-    part: str  # the daemon: "pcscd", "cupsd", "softhsm2"
-    package: str  # its Debian package, as `missing_programs` names it
-    aliases: tuple[str, ...]
-    stand_in: str
-
-
-FALLBACK_PARTS = (
-    FallbackPart(
-        part="pcscd",
-        package="pcscd",
-        aliases=("pcscd", "pcsc", "vpcd"),
-        stand_in="the eID card is simulated in-process",
-    ),
-    FallbackPart(
-        part="cupsd",
-        package="cups",
-        aliases=("cupsd", "cups"),
-        stand_in="documents are written as PDF files instead of being printed",
-    ),
-    FallbackPart(
-        part="softhsm2",
-        package="softhsm2",
-        aliases=("softhsm2", "softhsm", "softhsm2-util", "hsm"),
-        stand_in="documents are sealed with a demo-only software key",
-    ),
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fallback:
-    """One part of the stack simulated in-process, and why."""
-
-    part: str
-    stand_in: str
-    forced: bool
-
-    @property
-    def announcement(self) -> str:
-        if self.forced:
-            return f"{self.part} bypassed ({FORCE_FALLBACK_ENV}): {self.stand_in}"
-        return f"{self.part} not installed: {self.stand_in}; run `make setup` for the real stack"
-
-
-def _forced_parts(value: str) -> set[str]:
-    names = {n.strip().lower() for n in value.split(",") if n.strip()}
-    if "all" in names:
-        return {p.part for p in FALLBACK_PARTS}
-    known = {alias: p.part for p in FALLBACK_PARTS for alias in p.aliases}
-    unknown = sorted(names - set(known))
-    if unknown:
-        raise SimStartError(
-            part=FORCE_FALLBACK_ENV,
-            reason=f"unknown part {', '.join(unknown)} (pcscd, cupsd, softhsm2 or all)",
-        )
-    return {known[n] for n in names}
-
-
-def describe_fallbacks(parts: tuple[str, ...] | list[str]) -> list[str]:
-    """Announcements for parts another process reported (`SimEndpoints.fallbacks`)."""
-    missing = set(missing_programs())
-    return [
-        Fallback(part=p.part, stand_in=p.stand_in, forced=p.package not in missing).announcement
-        for p in FALLBACK_PARTS
-        if p.part in parts
-    ]
-
-
-def require_real_stack(environ: Mapping[str, str] | None = None) -> bool:
-    """True when a missing daemon is an error, not a fallback (`BORNE_REQUIRE_REAL_STACK=1`)."""
-    env = os.environ if environ is None else environ
-    return env.get(REQUIRE_REAL_ENV, "").strip().lower() in {"1", "true", "yes"}
-
-
-def plan_fallbacks(
-    *, require_real: bool | None = None, environ: Mapping[str, str] | None = None
-) -> tuple[Fallback, ...]:
-    """Which parts run in-process: missing programs, plus those forced off for tests.
-
-    With `require_real` (default: `BORNE_REQUIRE_REAL_STACK`) any of them raises `SimStartError`.
-    """
-    env = os.environ if environ is None else environ
-    missing = set(missing_programs())
-    forced = _forced_parts(env.get(FORCE_FALLBACK_ENV, ""))
-    plan = tuple(
-        Fallback(part=p.part, stand_in=p.stand_in, forced=p.package not in missing)
-        for p in FALLBACK_PARTS
-        if p.package in missing or p.part in forced
-    )
-    if plan and (require_real_stack(env) if require_real is None else require_real):
-        absent = sorted(p.package for p in FALLBACK_PARTS if p.package in missing)
-        if absent:
-            reason = f"missing {', '.join(absent)}: run `make setup` (installs them with apt)"
-        else:
-            reason = f"{FORCE_FALLBACK_ENV} asks for in-process parts"
-        raise SimStartError(
-            part="system packages",
-            reason=f"{reason}; {REQUIRE_REAL_ENV}=1 allows no in-process fallback",
-        )
-    return plan
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,15 +87,6 @@ class SimEndpoints:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
-
-
-def missing_programs() -> list[str]:
-    """Debian packages whose programs are absent (a developer laptop without apt)."""
-    return sorted(
-        package
-        for program, package in REQUIRED_PROGRAMS.items()
-        if shutil.which(program) is None and not Path("/usr/sbin", program).exists()
-    )
 
 
 def prepare_pki(var_dir: Path) -> tuple[CardPki, MunicipalPki]:
@@ -329,20 +192,53 @@ class SimStack:
         self._step("ZVT terminal simulator", self.terminal.start)
         self._stops.append(self.terminal.stop)
 
+        printer, cups_server, print_output = self._start_printer()
+        central_ca, kiosk_token = self._start_central(
+            municipal_root=municipal_root, card_roots=card_roots
+        )
+        assert self.central is not None
+
+        self.endpoints = SimEndpoints(
+            persona=self.persona,
+            pcscd_socket="" if self.card is None else "/run/pcscd/pcscd.comm",
+            reader_prefix=self.reader_name,
+            vpcd_port=0 if self.card is None else self.card.port,
+            payment_port=str(link),
+            printer=printer,
+            cups_server=cups_server,
+            print_output=str(print_output),
+            central_url=self.central.url,
+            central_ca=str(central_ca),
+            kiosk_id=self.kiosk_id,
+            kiosk_key="" if kiosk_token is not None else str(kiosk_key_path(self.var_dir)),
+            kiosk_key_token="" if kiosk_token is None else kiosk_token.token_label,
+            card_test_roots=str(card_roots),
+            municipal_root=str(municipal_root),
+            softhsm_conf="" if self.token is None else str(self.token.conf_path),
+            pid=os.getpid(),
+            fallbacks=tuple(f.part for f in self.fallbacks),
+        )
+        log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
+        return self.endpoints
+
+    def _start_printer(self) -> tuple[str, str, Path]:
+        """The private cupsd with its cups-pdf queue, or the folder printer: (queue, server, out)."""
         if self.simulated("cupsd"):
             self.folder_printer = FolderPrinter(self.var_dir / "run" / "print-out")
-            printer, cups_server = "", ""
-            print_output = self.folder_printer.directory
-        else:
-            cups_dir = self.var_dir / "run" / "cups"
-            cups_dir.mkdir(parents=True, exist_ok=True)
-            cups_dir.chmod(0o755)
-            self.cupsd = CupsdService(cups_dir, queue_name="borne-pdf")
-            self._step("cupsd", self.cupsd.start, log_tail=self.cupsd.log_tail)
-            self._stops.append(self.cupsd.stop)
-            printer, cups_server = self.cupsd.printer_name, self.cupsd.server
-            print_output = self.cupsd.output_dir
+            return "", "", self.folder_printer.directory
+        cups_dir = self.var_dir / "run" / "cups"
+        cups_dir.mkdir(parents=True, exist_ok=True)
+        cups_dir.chmod(0o755)
+        self.cupsd = CupsdService(cups_dir, queue_name="borne-pdf")
+        self._step("cupsd", self.cupsd.start, log_tail=self.cupsd.log_tail)
+        self._stops.append(self.cupsd.stop)
+        return self.cupsd.printer_name, self.cupsd.server, self.cupsd.output_dir
 
+    def _start_central(
+        self, *, municipal_root: Path, card_roots: Path
+    ) -> tuple[Path, TokenConfig | None]:
+        """The central server over HTTPS, with this kiosk enrolled: (its CA to pin, the kiosk's
+        key token, None where the key is a file)."""
         tls = self._step(
             "central TLS", lambda: ensure_central_tls(self.var_dir / "pki" / "central")
         )
@@ -374,29 +270,7 @@ class SimStack:
                 ca_file=tls.ca_cert_path,
             ),
         )
-
-        self.endpoints = SimEndpoints(
-            persona=self.persona,
-            pcscd_socket="" if self.card is None else "/run/pcscd/pcscd.comm",
-            reader_prefix=self.reader_name,
-            vpcd_port=0 if self.card is None else self.card.port,
-            payment_port=str(link),
-            printer=printer,
-            cups_server=cups_server,
-            print_output=str(print_output),
-            central_url=self.central.url,
-            central_ca=str(tls.ca_cert_path),
-            kiosk_id=self.kiosk_id,
-            kiosk_key="" if kiosk_token is not None else str(kiosk_key_path(self.var_dir)),
-            kiosk_key_token="" if kiosk_token is None else kiosk_token.token_label,
-            card_test_roots=str(card_roots),
-            municipal_root=str(municipal_root),
-            softhsm_conf="" if self.token is None else str(self.token.conf_path),
-            pid=os.getpid(),
-            fallbacks=tuple(f.part for f in self.fallbacks),
-        )
-        log.info("sim_stack_up", extra={"endpoints": asdict(self.endpoints)})
-        return self.endpoints
+        return Path(tls.ca_cert_path), kiosk_token
 
     def _enroll(
         self, *, central_url: str, db_url: str, token: TokenConfig | None, ca_file: Path
@@ -587,100 +461,3 @@ def reader_shows_card(reader_prefix: str, *, present: bool, timeout: float) -> b
                 return False
     finally:
         scard.SCardReleaseContext(context)
-
-
-# -- `kiosk sim up / down / serve` ------------------------------------------------------------
-def state_file(var_dir: Path) -> Path:
-    return var_dir / "run" / "sim.json"
-
-
-def serve(*, var_dir: Path, persona: str, kiosk_id: str = DEMO_KIOSK_ID) -> int:
-    """Run the stack in this process until SIGTERM/SIGINT, with the card inserted."""
-    stopping = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    stack = SimStack(var_dir=var_dir, persona=persona, card_inserted=True, kiosk_id=kiosk_id)
-    endpoints = stack.start()
-    path = state_file(var_dir)
-    try:
-        path.write_text(endpoints.to_json() + "\n", encoding="utf-8")
-        stopping.wait()
-    finally:
-        path.unlink(missing_ok=True)
-        stack.stop()
-    return 0
-
-
-def up(
-    *, var_dir: Path, persona: str, config: Path | None, timeout_s: float = 60.0
-) -> SimEndpoints:
-    """Start `serve` detached and wait for its endpoints; fails with the supervisor's log tail."""
-    path = state_file(var_dir)
-    existing = running(var_dir)
-    if existing is not None:
-        return existing
-    path.unlink(missing_ok=True)
-    (var_dir / "log").mkdir(parents=True, exist_ok=True)
-    log_path = var_dir / "log" / "sim.log"
-    args = [sys.executable, "-m", "kiosk"]
-    if config is not None:
-        args += ["--config", str(config)]
-    args += ["sim", "serve", "--persona", persona]
-    with log_path.open("ab") as out:
-        process = subprocess.Popen(
-            args, stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-    deadline = time.monotonic() + timeout_s
-    ready = threading.Event()
-    while not ready.wait(0.1):
-        if path.exists() and path.read_text(encoding="utf-8").strip():
-            return _load(path)
-        if process.poll() is not None or time.monotonic() > deadline:
-            if process.poll() is None:
-                process.terminate()
-            tail = "\n".join(
-                log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
-            )
-            raise SimStartError(part="simulated stack", reason="did not come up", log_tail=tail)
-    raise AssertionError("unreachable")
-
-
-def _load(path: Path) -> SimEndpoints:
-    fields = json.loads(path.read_text(encoding="utf-8"))
-    fields["fallbacks"] = tuple(fields.get("fallbacks", ()))
-    return SimEndpoints(**fields)
-
-
-def running(var_dir: Path) -> SimEndpoints | None:
-    path = state_file(var_dir)
-    if not path.exists():
-        return None
-    try:
-        endpoints = _load(path)
-        os.kill(endpoints.pid, 0)
-    except (OSError, ValueError, TypeError):
-        path.unlink(missing_ok=True)
-        return None
-    return endpoints
-
-
-def down(*, var_dir: Path, timeout_s: float = 30.0) -> bool:
-    endpoints = running(var_dir)
-    if endpoints is None:
-        return False
-    os.kill(endpoints.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout_s
-    gone = threading.Event()
-    while not gone.wait(0.1):
-        try:
-            os.kill(endpoints.pid, 0)
-        except OSError:
-            return True
-        if time.monotonic() > deadline:
-            os.kill(endpoints.pid, signal.SIGKILL)
-            return True
-    return True

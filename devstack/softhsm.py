@@ -121,29 +121,8 @@ def _read_state(base_dir: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in state.items()}
 
 
-def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
-    """Create (or reuse) the SoftHSM2 seal token under `base_dir` holding the PKI's seal key.
-
-    Idempotent: a complete token (recorded in `token.json`, written last) is reused as is; an
-    incomplete one is wiped and made again. PINs are random and kept in `token.json` (mode 0600).
-    """
-    base_dir = base_dir.resolve()
-    base_dir.mkdir(parents=True, exist_ok=True)
-    conf_path = _write_conf(base_dir)
-    seal_fingerprint = pki.seal_certificate().fingerprint(hashes.SHA256()).hex()
-    state = _read_state(base_dir)
-    if state is not None and state.get("seal_sha256") == seal_fingerprint:
-        return token_config(
-            conf_path=conf_path,
-            user_pin=state["user_pin"],
-            so_pin=state["so_pin"],
-        )
-    config = token_config(
-        conf_path=conf_path,
-        user_pin=f"{secrets.randbelow(10**8):08d}",
-        so_pin=f"{secrets.randbelow(10**8):08d}",
-    )
-    unload_module(config)
+def _make_token(base_dir: Path, *, config: TokenConfig, pki: MunicipalPki, conf_path: Path) -> None:
+    """A fresh token in place of any earlier one: the seal key imported, then its certificates."""
     tokens = base_dir / "tokens"
     shutil.rmtree(tokens)
     tokens.mkdir()
@@ -176,6 +155,10 @@ def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
         conf_path=conf_path,
     )
     _import_certificates(config, pki=pki)
+
+
+def _write_state(base_dir: Path, *, config: TokenConfig, seal_fingerprint: str) -> None:
+    """`token.json` (0600), written last: its presence marks the token complete."""
     state_path = base_dir / _STATE_FILE
     fd = os.open(state_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -183,6 +166,33 @@ def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
             {"user_pin": config.user_pin, "so_pin": config.so_pin, "seal_sha256": seal_fingerprint},
             fh,
         )
+
+
+def ensure_token(*, base_dir: Path, pki: MunicipalPki) -> TokenConfig:
+    """Create (or reuse) the SoftHSM2 seal token under `base_dir` holding the PKI's seal key.
+
+    Idempotent: a complete token (recorded in `token.json`, written last) is reused as is; an
+    incomplete one is wiped and made again. PINs are random and kept in `token.json` (mode 0600).
+    """
+    base_dir = base_dir.resolve()
+    base_dir.mkdir(parents=True, exist_ok=True)
+    conf_path = _write_conf(base_dir)
+    seal_fingerprint = pki.seal_certificate().fingerprint(hashes.SHA256()).hex()
+    state = _read_state(base_dir)
+    if state is not None and state.get("seal_sha256") == seal_fingerprint:
+        return token_config(
+            conf_path=conf_path,
+            user_pin=state["user_pin"],
+            so_pin=state["so_pin"],
+        )
+    config = token_config(
+        conf_path=conf_path,
+        user_pin=f"{secrets.randbelow(10**8):08d}",
+        so_pin=f"{secrets.randbelow(10**8):08d}",
+    )
+    unload_module(config)
+    _make_token(base_dir, config=config, pki=pki, conf_path=conf_path)
+    _write_state(base_dir, config=config, seal_fingerprint=seal_fingerprint)
     _log.info(
         "seal token initialised",
         extra={

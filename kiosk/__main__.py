@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from kiosk.cli import StopRequested, stop_on_signals  # noqa: PLC0415
-    from kiosk.config import ConfigError  # noqa: PLC0415 - keep --version instant
+    from kiosk.config_reader import ConfigError  # noqa: PLC0415 - keep --version instant
 
     try:
         if args.command in ("run", "demo"):

@@ -1,7 +1,7 @@
 """The kiosk's configuration: one TOML file, validated at start-up.
 
 Every error names the key, the value found and what was expected, so a technician can fix the file
-without reading code. The keys the central may also set (languages, documents offered and prices,
+without reading code (`kiosk.config_reader` reads the typed values). The keys the central may also set (languages, documents offered and prices,
 time-outs, staff allow-list, commune texts) are validated by `offline_queue.managed_config`, the one
 validator shared with the central's configuration documents. Paths and secrets can be overridden from the environment:
 
@@ -21,10 +21,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-from hardware.errors import BorneError
 from hardware.payment.registry import protocols as payment_protocols
+from kiosk.config_reader import ConfigError, TomlReader
 from kiosk.staff_auth import CodeHash, StaffCodeFormatError
 from offline_queue.managed_config import (
     ManagedConfigError,
@@ -33,21 +33,6 @@ from offline_queue.managed_config import (
     validate_managed,
 )
 from printing.documents import CATALOGUE
-
-T = TypeVar("T")
-
-
-class ConfigError(BorneError):
-    """The configuration is missing, unreadable or invalid (exit code 2)."""
-
-    translation_key = "error.config"
-
-    def __init__(self, *, key: str, value: object, expected: str) -> None:
-        super().__init__(
-            f"configuration key '{key}': got {value!r}, expected {expected}",
-            params={"key": key, "expected": expected},
-        )
-        self.key = key
 
 
 class Mode(enum.Enum):
@@ -231,71 +216,6 @@ def validated_managed(settings: Mapping[str, Any]) -> ManagedSettings:
         raise ConfigError(key=err.key, value=err.value, expected=err.expected) from err
 
 
-class _Reader:
-    """Typed access to a nested TOML table, naming the full key in every error."""
-
-    def __init__(self, data: Mapping[str, Any], *, base: Path, var_dir: Path) -> None:
-        self._data = data
-        self.data = data
-        self._base = base
-        self._var = var_dir
-
-    def _lookup(self, key: str) -> tuple[bool, Any]:
-        node: Any = self._data
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return False, None
-            node = node[part]
-        return True, node
-
-    def get(self, key: str, kind: type[T], *, default: T | None = None) -> T:
-        found, value = self._lookup(key)
-        if not found:
-            if default is None:
-                raise ConfigError(key=key, value=None, expected=f"a {kind.__name__} (key missing)")
-            return default
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(key=key, value=value, expected=f"a {kind.__name__}")
-        return value
-
-    def positive(self, key: str, kind: type[int] | type[float], *, default: float) -> float:
-        value = self.get(key, kind, default=kind(default))
-        if value <= 0:
-            raise ConfigError(key=key, value=value, expected=f"a positive {kind.__name__}")
-        return value
-
-    def text(self, key: str, *, default: str | None = None, allow_empty: bool = False) -> str:
-        value = self.get(key, str, default=default)
-        if not value.strip() and not allow_empty:
-            raise ConfigError(key=key, value=value, expected="a non-empty string")
-        return value
-
-    def choice(self, key: str, options: tuple[str, ...], *, default: str | None = None) -> str:
-        value = self.text(key, default=default)
-        if value not in options:
-            raise ConfigError(key=key, value=value, expected=f"one of {', '.join(options)}")
-        return value
-
-    def path(self, key: str, *, default: str | None = None) -> Path:
-        return self.resolve(self.text(key, default=default))
-
-    def optional_path(self, key: str) -> Path | None:
-        found, value = self._lookup(key)
-        if not found or value == "":
-            return None
-        return self.path(key)
-
-    def resolve(self, raw: str) -> Path:
-        path = Path(raw).expanduser()
-        if path.is_absolute():
-            return path
-        if path.parts and path.parts[0] == "var":
-            return self._var.joinpath(*path.parts[1:])
-        return self._base / path
-
-
 def load_config(
     path: Path | None = None, *, environ: Mapping[str, str] | None = None
 ) -> KioskConfig:
@@ -313,11 +233,11 @@ def load_config(
     base = source.parent
     var_dir = Path(env["BORNE_VAR_DIR"]).resolve() if "BORNE_VAR_DIR" in env else base / "var"
     return _build(
-        _Reader(data, base=base, var_dir=var_dir), env=env, source=source, var_dir=var_dir
+        TomlReader(data, base=base, var_dir=var_dir), env=env, source=source, var_dir=var_dir
     )
 
 
-def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
+def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
     mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
     managed = validated_managed(managed_subset(r.data))
     signing = _signing(r, mode=mode, env=env)
@@ -354,7 +274,7 @@ def _build(r: _Reader, *, env: Mapping[str, str], source: Path, var_dir: Path) -
     )
 
 
-def _commune(r: _Reader, managed: ManagedSettings) -> CommuneConfig:
+def _commune(r: TomlReader, managed: ManagedSettings) -> CommuneConfig:
     return CommuneConfig(
         name=managed.commune.name,
         address=managed.commune.address,
@@ -366,7 +286,7 @@ def _commune(r: _Reader, managed: ManagedSettings) -> CommuneConfig:
     )
 
 
-def _eid(r: _Reader, *, mode: Mode) -> EidConfig:
+def _eid(r: TomlReader, *, mode: Mode) -> EidConfig:
     eid = EidConfig(
         reader_prefix=r.text("eid.reader_prefix"),
         test_roots=r.optional_path("eid.test_roots"),
@@ -380,7 +300,7 @@ def _eid(r: _Reader, *, mode: Mode) -> EidConfig:
     return eid
 
 
-def _printing(r: _Reader) -> PrintingConfig:
+def _printing(r: TomlReader) -> PrintingConfig:
     return PrintingConfig(
         queue=r.text("printing.queue"),
         server=r.text("printing.server", default="", allow_empty=True) or None,
@@ -389,26 +309,17 @@ def _printing(r: _Reader) -> PrintingConfig:
         receipt_queue=r.text("printing.receipt_queue", default="", allow_empty=True) or None,
         paper_state=r.path("printing.paper_state", default="var/data/paper.json"),
         tray_capacity=int(r.positive("printing.tray_capacity", int, default=250)),
-        sweep_dirs=_paths(r, "printing.sweep_dirs"),
+        sweep_dirs=r.path_list("printing.sweep_dirs"),
     )
 
 
-def _paths(r: _Reader, key: str) -> tuple[Path, ...]:
-    found, value = r._lookup(key)
-    if not found:
-        return ()
-    if not isinstance(value, list) or any(not isinstance(v, str) or not v for v in value):
-        raise ConfigError(key=key, value=value, expected="a list of folder paths")
-    return tuple(r.resolve(v) for v in value)
-
-
-def _terminal_address(r: _Reader, key: str) -> str:
+def _terminal_address(r: TomlReader, key: str) -> str:
     """A serial device (a path) or a transport URL such as ``tcp://host:port``, kept as written."""
     raw = r.text(key)
     return raw if "://" in raw else str(r.resolve(raw))
 
 
-def _staff(r: _Reader) -> StaffConfig:
+def _staff(r: TomlReader) -> StaffConfig:
     raw = r.text("staff.maintenance_code_hash", default="", allow_empty=True)
     if raw:
         try:
@@ -425,8 +336,8 @@ def _staff(r: _Reader) -> StaffConfig:
     )
 
 
-def _ui(r: _Reader) -> UiConfig:
-    found, value = r._lookup("ui.screen_size")
+def _ui(r: TomlReader) -> UiConfig:
+    found, value = r.lookup("ui.screen_size")
     width, height = 1080, 1920
     if found:
         if (
@@ -444,8 +355,8 @@ def _ui(r: _Reader) -> UiConfig:
     return UiConfig(screen_width=width, screen_height=height, dpi=dpi)
 
 
-def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig:
-    found, file_pin = r._lookup("signing.pin")
+def _signing(r: TomlReader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig:
+    found, file_pin = r.lookup("signing.pin")
     if found and mode is Mode.PRODUCTION:
         raise ConfigError(
             key="signing.pin",
@@ -463,25 +374,17 @@ def _signing(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> SigningConfig
         module=r.path("signing.module"),
         token_label=r.text("signing.token_label"),
         key_label=r.text("signing.key_label"),
-        key_id=_hex(r, "signing.key_id", default="01"),
+        key_id=r.hex_bytes("signing.key_id", default="01"),
         pin=pin,
         softhsm_conf=r.optional_path("signing.softhsm_conf"),
         trust_root=r.path("signing.trust_root"),
     )
 
 
-def _hex(r: _Reader, key: str, *, default: str) -> bytes:
-    raw = r.text(key, default=default)
-    try:
-        return bytes.fromhex(raw)
-    except ValueError as err:
-        raise ConfigError(key=key, value=raw, expected="hexadecimal bytes, e.g. 01") from err
-
-
 DEMO_CENTRAL_TOKEN: Final = "demo-kiosk-token"  # noqa: S105 (the public demo value, refused below)
 
 
-def _central(r: _Reader, *, mode: Mode, env: Mapping[str, str]) -> CentralConfig:
+def _central(r: TomlReader, *, mode: Mode, env: Mapping[str, str]) -> CentralConfig:
     """The central server's settings; production talks HTTPS to a pinned CA with the kiosk's key."""
     central = CentralConfig(
         url=env.get("BORNE_CENTRAL_URL") or r.text("central.url"),

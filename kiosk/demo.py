@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import devstack  # noqa: F401 - a build without the development stack fails here, early
+from devstack.fallbacks import (
+    SimStartError,
+    describe_fallbacks,
+    missing_programs,
+    require_real_stack,
+)
 from kiosk.cli import (
     EXIT_COMPONENT,
     EXIT_FAILED,
@@ -28,6 +34,7 @@ from kiosk.config import KioskConfig
 from kiosk.storage import PRIVATE_UMASK
 
 if TYPE_CHECKING:
+    from devstack.sim import SimEndpoints, SimStack
     from printing.token import TokenConfig
 
 
@@ -37,8 +44,8 @@ def setup(*, var_dir: Path) -> int:
     only the PKI, whose TEST seal key the demo's software seal then uses."""
     from devstack import sim  # noqa: PLC0415
 
-    missing = "softhsm2" in sim.missing_programs()
-    if missing and not sim.require_real_stack():
+    missing = "softhsm2" in missing_programs()
+    if missing and not require_real_stack():
         card, municipal = sim.prepare_pki(var_dir.resolve())
         sys.stderr.write(
             "kiosk: softhsm2 not installed: no seal token, the demo seals with a demo-only "
@@ -68,15 +75,15 @@ def setup(*, var_dir: Path) -> int:
 
 # -- simulated stack --------------------------------------------------------------------------
 def sim_up(*, config_path: Path | None, persona: str) -> int:
-    from devstack import sim  # noqa: PLC0415
+    from devstack import sim_process  # noqa: PLC0415
 
     config = _config(config_path)
     try:
-        endpoints = sim.up(var_dir=config.var_dir, persona=persona, config=config_path)
-    except sim.SimStartError as err:
+        endpoints = sim_process.up(var_dir=config.var_dir, persona=persona, config=config_path)
+    except SimStartError as err:
         sys.stderr.write(f"kiosk: {err}\n")
         return EXIT_COMPONENT
-    _announce(sim.describe_fallbacks(endpoints.fallbacks))
+    _announce(describe_fallbacks(endpoints.fallbacks))
     if endpoints.fallbacks:
         sys.stderr.write(
             "kiosk: in-process parts serve only the `sim serve` process, not other programs\n"
@@ -92,19 +99,19 @@ def _announce(announcements: list[str]) -> None:
 
 
 def sim_down(*, config_path: Path | None) -> int:
-    from devstack import sim  # noqa: PLC0415
+    from devstack import sim_process  # noqa: PLC0415
 
-    stopped = sim.down(var_dir=_config(config_path).var_dir)
+    stopped = sim_process.down(var_dir=_config(config_path).var_dir)
     _emit({"stopped": stopped})
     return EXIT_OK
 
 
 def sim_serve(*, config_path: Path | None, persona: str) -> int:
-    from devstack import sim  # noqa: PLC0415
+    from devstack import sim_process  # noqa: PLC0415
 
     config = _config(config_path)
     _logging(config, console=True)
-    return sim.serve(var_dir=config.var_dir, persona=persona, kiosk_id=config.kiosk_id)
+    return sim_process.serve(var_dir=config.var_dir, persona=persona, kiosk_id=config.kiosk_id)
 
 
 # -- the demo ---------------------------------------------------------------------------------
@@ -159,8 +166,7 @@ def demo(
     document_language: str | None,
     sessions: int,
 ) -> int:
-    from devstack import sim  # noqa: PLC0415
-    from kiosk import app  # noqa: PLC0415
+    from devstack import sim, sim_process  # noqa: PLC0415
 
     config = _config(config_path)
     if config.mode.value == "production":
@@ -174,7 +180,7 @@ def demo(
         )
         autoplay = True
     _logging(config, console=not autoplay)
-    if autoplay and sim.running(config.var_dir) is not None:
+    if autoplay and sim_process.running(config.var_dir) is not None:
         sys.stderr.write(
             "kiosk: a simulated stack from `kiosk sim up` is running; stop it with `kiosk sim down`\n"
         )
@@ -187,40 +193,33 @@ def demo(
     )
     try:
         endpoints = stack.start()
-    except sim.SimStartError as err:
+    except SimStartError as err:
         sys.stderr.write(f"kiosk: {err}\n")
         return EXIT_COMPONENT
     os.umask(PRIVATE_UMASK)  # the simulators are started: from here on files are the kiosk's alone
     _announce([f.announcement for f in stack.fallbacks])
     try:
         config = _with_endpoints(config, endpoints)
-        kiosk = app.build(
+        run = _play(
             config,
-            token=stack.token,
-            print_output=Path(endpoints.print_output),
-            keep_issued=True,
-            sealer_factory=stack.sealer_factory(location=config.commune.name),
-            document_printer=stack.folder_printer,
+            stack,
+            endpoints,
+            autoplay=autoplay,
+            documents=documents,
+            document_language=document_language,
+            sessions=sessions,
         )
-        try:
-            kiosk.ready()
-            if not autoplay:
-                app.run_interactive(kiosk, fullscreen=False)
-                return EXIT_OK
-            run = app.run_autoplay(
-                kiosk,
-                language=config.default_language,
-                pin=stack.pin,
-                documents=documents,
-                document_language=document_language or config.document_languages[0],
-                sessions=sessions,
-                insert_card=stack.insert_card,
-                remove_card=stack.remove_card,
-            )
-        finally:
-            kiosk.stop()
     finally:
         stack.stop()
+    if run is None:
+        return EXIT_OK
+    return _report(run, config=config, endpoints=endpoints, sessions=sessions)
+
+
+def _report(
+    run: dict[str, object], *, config: KioskConfig, endpoints: SimEndpoints, sessions: int
+) -> int:
+    """The scripted resident's summary on stdout; the exit code says whether every session ended."""
     summary = autoplay_summary(run, spool=config.var_dir / "spool", sessions=sessions)
     summary["fallbacks"] = list(endpoints.fallbacks)
     if run.get("stopped_by"):
@@ -230,12 +229,52 @@ def demo(
     return EXIT_OK if summary["outcome"] in ("completed", "stopped") else EXIT_FAILED
 
 
-def selftest_stack(config: KioskConfig) -> tuple[KioskConfig, TokenConfig | None, object | None]:
-    """Point `config` at the simulated stack of `kiosk sim up`, when one runs (demo mode only)."""
-    from devstack import sim  # noqa: PLC0415
+def _play(
+    config: KioskConfig,
+    stack: SimStack,
+    endpoints: SimEndpoints,
+    *,
+    autoplay: bool,
+    documents: tuple[str, ...],
+    document_language: str | None,
+    sessions: int,
+) -> dict[str, object] | None:
+    """The kiosk on the started stack: on screen (None) or the scripted resident's run."""
     from kiosk import app  # noqa: PLC0415
 
-    endpoints = sim.running(config.var_dir) if config.mode.trusts_test_roots else None
+    kiosk = app.build(
+        config,
+        token=stack.token,
+        print_output=Path(endpoints.print_output),
+        keep_issued=True,
+        sealer_factory=stack.sealer_factory(location=config.commune.name),
+        document_printer=stack.folder_printer,
+    )
+    try:
+        kiosk.ready()
+        if not autoplay:
+            app.run_interactive(kiosk, fullscreen=False)
+            return None
+        return app.run_autoplay(
+            kiosk,
+            language=config.default_language,
+            pin=stack.pin,
+            documents=documents,
+            document_language=document_language or config.document_languages[0],
+            sessions=sessions,
+            insert_card=stack.insert_card,
+            remove_card=stack.remove_card,
+        )
+    finally:
+        kiosk.stop()
+
+
+def selftest_stack(config: KioskConfig) -> tuple[KioskConfig, TokenConfig | None, object | None]:
+    """Point `config` at the simulated stack of `kiosk sim up`, when one runs (demo mode only)."""
+    from devstack import sim, sim_process  # noqa: PLC0415
+    from kiosk import app  # noqa: PLC0415
+
+    endpoints = sim_process.running(config.var_dir) if config.mode.trusts_test_roots else None
     if endpoints is not None and "softhsm2" in endpoints.fallbacks:
         return (
             _with_endpoints(config, endpoints),

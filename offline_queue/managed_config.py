@@ -237,6 +237,16 @@ def settings_document(managed: ManagedSettings) -> dict[str, Any]:
     return document
 
 
+def lookup(data: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """(found, value) of the dotted `key` (``section.name``) in nested tables."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
 class _Reader:
     """Typed access to the nested settings, naming the full key in every error."""
 
@@ -244,12 +254,7 @@ class _Reader:
         self._data = data
 
     def lookup(self, key: str) -> tuple[bool, Any]:
-        node: Any = self._data
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return False, None
-            node = node[part]
-        return True, node
+        return lookup(self._data, key)
 
     def known_keys(self) -> None:
         for section, value in self._data.items():

@@ -135,19 +135,7 @@ class Sealer:
         means the wrong document is about to be sealed, and nothing is signed.
         """
         started = time.perf_counter()
-        try:
-            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-            info = writer.trailer["/Info"]
-            found = str(info.get(DOCUMENT_ID_KEY, "")) if info is not None else ""
-        except (PdfError, KeyError, ValueError) as err:
-            raise SigningError(
-                "not a readable PDF", translation_key="documents.error.seal_input"
-            ) from err
-        if found != document_id:
-            raise SigningError(
-                f"document id mismatch: expected {document_id!r}, PDF says {found!r}",
-                translation_key="documents.error.seal_input",
-            )
+        writer = _writer_for(pdf, document_id=document_id)
         meta = signers.PdfSignatureMetadata(
             field_name=SEAL_FIELD,
             md_algorithm="sha256",
@@ -156,31 +144,8 @@ class Sealer:
             location=self._location,
             contact_info=f"document {document_id}",
         )
-        level = "B-B"
-        out = BytesIO()
         try:
-            if self._timestamper is not None:
-                try:
-                    _PdfA2Signer(meta, signer=self._signer, timestamper=self._timestamper).sign_pdf(
-                        writer, output=out, bytes_reserved=BYTES_RESERVED_TIMESTAMPED
-                    )
-                    level = "B-T"
-                except (TimestampRequestError, OSError) as err:
-                    if self._require_timestamp:
-                        raise SigningError(
-                            f"time-stamping authority unavailable: {err}",
-                            translation_key="documents.error.tsa",
-                        ) from err
-                    _log.warning(
-                        "time-stamping authority unavailable, sealing without time-stamp (B-B)",
-                        extra={"document_id": document_id, "error": str(err)},
-                    )
-                    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-                    out = BytesIO()
-            if level == "B-B":
-                _PdfA2Signer(meta, signer=self._signer).sign_pdf(
-                    writer, output=out, bytes_reserved=BYTES_RESERVED
-                )
+            out, level = self._sign(writer, meta, pdf=pdf, document_id=document_id)
         except (PdfError, PyHankoSigningError, ValueError) as err:
             raise SigningError(f"sealing failed: {err}") from err
         _log.info(
@@ -194,3 +159,54 @@ class Sealer:
             },
         )
         return out.getvalue()
+
+    def _sign(
+        self,
+        writer: IncrementalPdfFileWriter,
+        meta: signers.PdfSignatureMetadata,
+        *,
+        pdf: bytes,
+        document_id: str,
+    ) -> tuple[BytesIO, str]:
+        """The sealed PDF and its PAdES level: B-T with a time-stamp, else B-B (if allowed)."""
+        out = BytesIO()
+        if self._timestamper is not None:
+            try:
+                _PdfA2Signer(meta, signer=self._signer, timestamper=self._timestamper).sign_pdf(
+                    writer, output=out, bytes_reserved=BYTES_RESERVED_TIMESTAMPED
+                )
+                return out, "B-T"
+            except (TimestampRequestError, OSError) as err:
+                if self._require_timestamp:
+                    raise SigningError(
+                        f"time-stamping authority unavailable: {err}",
+                        translation_key="documents.error.tsa",
+                    ) from err
+                _log.warning(
+                    "time-stamping authority unavailable, sealing without time-stamp (B-B)",
+                    extra={"document_id": document_id, "error": str(err)},
+                )
+                writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+                out = BytesIO()
+        _PdfA2Signer(meta, signer=self._signer).sign_pdf(
+            writer, output=out, bytes_reserved=BYTES_RESERVED
+        )
+        return out, "B-B"
+
+
+def _writer_for(pdf: bytes, *, document_id: str) -> IncrementalPdfFileWriter:
+    """An incremental writer over `pdf`, once its Info dictionary names `document_id`."""
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        info = writer.trailer["/Info"]
+        found = str(info.get(DOCUMENT_ID_KEY, "")) if info is not None else ""
+    except (PdfError, KeyError, ValueError) as err:
+        raise SigningError(
+            "not a readable PDF", translation_key="documents.error.seal_input"
+        ) from err
+    if found != document_id:
+        raise SigningError(
+            f"document id mismatch: expected {document_id!r}, PDF says {found!r}",
+            translation_key="documents.error.seal_input",
+        )
+    return writer

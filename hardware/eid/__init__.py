@@ -27,7 +27,8 @@ from hardware.eid.model import (
     RawFiles,
     VerificationReport,
 )
-from hardware.eid.reader import CardMonitor, EidReader, EidSession
+from hardware.eid.monitor import CardMonitor
+from hardware.eid.reader import EidReader, EidSession
 from hardware.eid.verify import TrustStore, raise_for_report, verify_card
 
 __all__ = [

@@ -1,8 +1,8 @@
 """How the eID reader reaches a card: the transport seam under `EidReader`, `EidSession`, `CardMonitor`.
 
 A transport only moves bytes and reports reader state; every rule about what the card wants (61xx,
-6Cxx, spurious EOF, recovery after a reset, the PIN) stays in `hardware.eid.reader`. Results use
-PC/SC's return codes and reader-state flags (`smartcard.scard.SCARD_*`), the vocabulary every
+6Cxx, spurious EOF, recovery after a reset, the PIN) stays in `hardware.eid.link` and
+`hardware.eid.reader`. Results use PC/SC's return codes and reader-state flags (`smartcard.scard.SCARD_*`), the vocabulary every
 card-reader stack speaks: a transport that is not PC/SC maps its conditions onto them (card gone:
 `SCARD_W_REMOVED_CARD`; no card: `SCARD_E_NO_SMARTCARD`; no change within the wait:
 `SCARD_E_TIMEOUT`). Context and card handles are opaque integers owned by the transport.

@@ -260,60 +260,10 @@ def verify_card(
     challenge: tuple[bytes, bytes] | None = None,
 ) -> VerificationReport:
     """All checks on what was read; `challenge` = (48 random bytes, the card's r‖s answer)."""
-    checks: list[CheckResult] = []
-    certificate: x509.Certificate | None = None
-    try:
-        certificate = x509.load_der_x509_certificate(trim_der(files.rrn_certificate))
-    except ValueError:
-        checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="unreadable"))
-    if certificate is not None:
-        problem = rrn_certificate_problem(certificate, trust, now=datetime.now(tz=UTC))
-        checks.append(
-            CheckResult(name=CHECK_RRN_CERTIFICATE, ok=problem is None, detail=problem or "")
-        )
-        hash_length = len(identity.photo_hash)
-        checks.append(
-            CheckResult(
-                name=CHECK_IDENTITY_SIGNATURE,
-                ok=verify_rrn_signature(
-                    certificate,
-                    files.identity,
-                    files.identity_signature,
-                    photo_hash_length=hash_length,
-                ),
-            )
-        )
-        checks.append(
-            CheckResult(
-                name=CHECK_ADDRESS_SIGNATURE,
-                ok=verify_rrn_signature(
-                    certificate,
-                    files.address.rstrip(b"\x00") + files.identity_signature,
-                    files.address_signature,
-                    photo_hash_length=hash_length,
-                ),
-            )
-        )
-    else:
-        checks.append(CheckResult(name=CHECK_IDENTITY_SIGNATURE, ok=False, detail="no_certificate"))
-        checks.append(CheckResult(name=CHECK_ADDRESS_SIGNATURE, ok=False, detail="no_certificate"))
-    if files.basic_key is not None:
-        expected = identity.basic_key_hash or b""
-        checks.append(
-            CheckResult(
-                name=CHECK_BASIC_KEY_HASH,
-                ok=hashlib.sha384(files.basic_key).digest() == expected,
-            )
-        )
-        if challenge is not None:
-            checks.append(
-                CheckResult(
-                    name=CHECK_BASIC_KEY_CHALLENGE,
-                    ok=verify_basic_key_challenge(files.basic_key, *challenge),
-                )
-            )
-    elif identity.basic_key_hash is not None:
-        checks.append(CheckResult(name=CHECK_BASIC_KEY_HASH, ok=False, detail="key_not_read"))
+    checks = [
+        *_signature_checks(files, identity, trust),
+        *_basic_key_checks(files, identity, challenge),
+    ]
     if files.photo is not None:
         checks.append(
             CheckResult(
@@ -328,6 +278,71 @@ def verify_card(
     else:
         checks.append(CheckResult(name=CHECK_VALIDITY, ok=True))
     return VerificationReport(checks=tuple(checks))
+
+
+def _signature_checks(files: RawFiles, identity: Identity, trust: TrustStore) -> list[CheckResult]:
+    """The RRN certificate, and the identity and address files signed with it."""
+    checks: list[CheckResult] = []
+    certificate: x509.Certificate | None = None
+    try:
+        certificate = x509.load_der_x509_certificate(trim_der(files.rrn_certificate))
+    except ValueError:
+        checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=False, detail="unreadable"))
+    if certificate is None:
+        checks.append(CheckResult(name=CHECK_IDENTITY_SIGNATURE, ok=False, detail="no_certificate"))
+        checks.append(CheckResult(name=CHECK_ADDRESS_SIGNATURE, ok=False, detail="no_certificate"))
+        return checks
+    problem = rrn_certificate_problem(certificate, trust, now=datetime.now(tz=UTC))
+    checks.append(CheckResult(name=CHECK_RRN_CERTIFICATE, ok=problem is None, detail=problem or ""))
+    hash_length = len(identity.photo_hash)
+    checks.append(
+        CheckResult(
+            name=CHECK_IDENTITY_SIGNATURE,
+            ok=verify_rrn_signature(
+                certificate,
+                files.identity,
+                files.identity_signature,
+                photo_hash_length=hash_length,
+            ),
+        )
+    )
+    checks.append(
+        CheckResult(
+            name=CHECK_ADDRESS_SIGNATURE,
+            ok=verify_rrn_signature(
+                certificate,
+                files.address.rstrip(b"\x00") + files.identity_signature,
+                files.address_signature,
+                photo_hash_length=hash_length,
+            ),
+        )
+    )
+    return checks
+
+
+def _basic_key_checks(
+    files: RawFiles, identity: Identity, challenge: tuple[bytes, bytes] | None
+) -> list[CheckResult]:
+    """Applet 1.8: the basic key matches the identity file and signed the fresh challenge."""
+    if files.basic_key is None:
+        if identity.basic_key_hash is not None:
+            return [CheckResult(name=CHECK_BASIC_KEY_HASH, ok=False, detail="key_not_read")]
+        return []
+    expected = identity.basic_key_hash or b""
+    checks = [
+        CheckResult(
+            name=CHECK_BASIC_KEY_HASH,
+            ok=hashlib.sha384(files.basic_key).digest() == expected,
+        )
+    ]
+    if challenge is not None:
+        checks.append(
+            CheckResult(
+                name=CHECK_BASIC_KEY_CHALLENGE,
+                ok=verify_basic_key_challenge(files.basic_key, *challenge),
+            )
+        )
+    return checks
 
 
 def raise_for_report(report: VerificationReport) -> None:

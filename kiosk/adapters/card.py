@@ -7,8 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
+from hardware.eid.apdu import DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE
 from hardware.eid.errors import NoAuthenticationCertificate, NoCard
-from hardware.eid.reader import DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard

@@ -17,7 +17,8 @@ from devstack.demo_pki import MunicipalPki
 from devstack.register import DEMO_REGISTER
 from kiosk.adapters.sync import extract_from_wire
 from kiosk.app import journey_settings
-from kiosk.config import ConfigError, load_config
+from kiosk.config import load_config
+from kiosk.config_reader import ConfigError
 from kiosk.ports import CardHolder, Catalogue, PostalAddress, RegisterExtract
 from printing.documents import CATALOGUE, Unavailable, load_package, unregister
 from printing.render import render

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.eid.reader import pin_block
+from hardware.eid.apdu import pin_block
 from hardware.simulators.eid import CardPki, EidApplet, build_card_image, load_persona
 from hardware.simulators.eid.card import decode_pin_block, parse_apdu
 from hardware.simulators.eid.image import APPLET_AID

@@ -12,13 +12,13 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.eid.model import Identity
-from hardware.eid.reader import (
+from hardware.eid.apdu import (
     FEATURE_VERIFY_PIN_DIRECT,
     parse_features,
     pin_block,
     pin_verify_structure,
 )
+from hardware.eid.model import Identity
 from hardware.eid.verify import raw_to_der_signature, trim_der
 from hardware.simulators.eid import CardPki, EidApplet, build_card_image, load_persona
 

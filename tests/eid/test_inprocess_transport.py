@@ -24,8 +24,8 @@ from hardware.eid import (
     TrustStore,
 )
 from hardware.eid import transport as eid_transport
+from hardware.eid.apdu import minimum_file_apdus
 from hardware.eid.errors import WrongPin
-from hardware.eid.reader import minimum_file_apdus
 from hardware.eid.verify import verify_citizen_proof
 from hardware.simulators.eid import CardPki, InProcessCardTransport, load_persona
 from hardware.simulators.eid.persona import list_personas

@@ -20,6 +20,7 @@ from hardware.eid import (
     PinStatus,
     TrustStore,
 )
+from hardware.eid.apdu import CM_IOCTL_GET_FEATURE_REQUEST, minimum_file_apdus
 from hardware.eid.cli import main as eid_cli
 from hardware.eid.errors import (
     NoAuthenticationCertificate,
@@ -28,7 +29,6 @@ from hardware.eid.errors import (
     PinpadUnavailable,
     WrongPin,
 )
-from hardware.eid.reader import CM_IOCTL_GET_FEATURE_REQUEST, minimum_file_apdus
 from hardware.eid.verify import verify_citizen_proof
 from hardware.simulators.eid import CardFaults, CardPki, load_persona
 from hardware.simulators.pcscd import PcscdService

@@ -9,7 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hardware.eid import CardDataError, CardVerificationError, EidReader, TrustStore, tlv
-from hardware.eid.reader import CHUNK, MAX_IDENTITY_FILE
+from hardware.eid.apdu import CHUNK, MAX_IDENTITY_FILE
 from hardware.eid.verify import rrn_certificate_problem
 from hardware.simulators.eid import CardPki
 from hardware.simulators.eid.image import DF_ID, re_sign

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.config import ConfigError, load_config
+from kiosk.config import load_config
+from kiosk.config_reader import ConfigError
 from offline_queue.managed_config import (
     LANGUAGES,
     TIMEOUT_SCREENS,

@@ -20,8 +20,7 @@ from hardware.payment.journal import PaymentJournal
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.runner import DeviceRunner
-from hardware.simulators.zvt import TerminalSimulator
-from hardware.simulators.zvt.simulator import Scenario
+from hardware.simulators.zvt import Scenario, TerminalSimulator
 from kiosk import i18n
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.ports import PaymentPort, PaymentResult, PaymentStatus

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from devstack import sim
-from devstack.sim import SimStack, SimStartError
+from devstack import fallbacks
+from devstack.fallbacks import SimStartError
+from devstack.sim import SimStack
 from kiosk import app
 from kiosk.config import load_config
 from kiosk.demo import _with_endpoints
@@ -36,14 +37,14 @@ ABSENT = ["cups", "pcscd", "softhsm2"]
 
 @pytest.fixture
 def no_daemons(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sim, "missing_programs", lambda: list(ABSENT))
-    monkeypatch.delenv(sim.REQUIRE_REAL_ENV, raising=False)
-    monkeypatch.delenv(sim.FORCE_FALLBACK_ENV, raising=False)
+    monkeypatch.setattr(fallbacks, "missing_programs", lambda: list(ABSENT))
+    monkeypatch.delenv(fallbacks.REQUIRE_REAL_ENV, raising=False)
+    monkeypatch.delenv(fallbacks.FORCE_FALLBACK_ENV, raising=False)
 
 
 @pytest.mark.usefixtures("no_daemons")
 def test_missing_daemons_fall_back_and_say_so() -> None:
-    plan = sim.plan_fallbacks()
+    plan = fallbacks.plan_fallbacks()
     assert [f.part for f in plan] == ["pcscd", "cupsd", "softhsm2"]
     assert all(not f.forced for f in plan)
     assert plan[0].announcement == (
@@ -55,7 +56,7 @@ def test_missing_daemons_fall_back_and_say_so() -> None:
 @pytest.mark.usefixtures("no_daemons")
 def test_the_real_stack_can_be_required(tmp_path: Path) -> None:
     with pytest.raises(SimStartError) as caught:
-        sim.plan_fallbacks(environ={sim.REQUIRE_REAL_ENV: "1"})
+        fallbacks.plan_fallbacks(environ={fallbacks.REQUIRE_REAL_ENV: "1"})
     assert "missing cups, pcscd, softhsm2" in str(caught.value)
     assert "BORNE_REQUIRE_REAL_STACK=1" in str(caught.value)
     stack = SimStack(var_dir=tmp_path, require_real=True)
@@ -65,15 +66,17 @@ def test_the_real_stack_can_be_required(tmp_path: Path) -> None:
 
 
 def test_fallbacks_can_be_forced_for_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sim, "missing_programs", list)
-    plan = sim.plan_fallbacks(environ={sim.FORCE_FALLBACK_ENV: "softhsm,cups"}, require_real=False)
+    monkeypatch.setattr(fallbacks, "missing_programs", list)
+    plan = fallbacks.plan_fallbacks(
+        environ={fallbacks.FORCE_FALLBACK_ENV: "softhsm,cups"}, require_real=False
+    )
     assert [(f.part, f.forced) for f in plan] == [("cupsd", True), ("softhsm2", True)]
     assert plan[0].announcement.startswith("cupsd bypassed (BORNE_FORCE_FALLBACK)")
-    assert sim.plan_fallbacks(environ={}, require_real=True) == ()
+    assert fallbacks.plan_fallbacks(environ={}, require_real=True) == ()
     with pytest.raises(SimStartError):
-        sim.plan_fallbacks(environ={sim.FORCE_FALLBACK_ENV: "pcscd"}, require_real=True)
+        fallbacks.plan_fallbacks(environ={fallbacks.FORCE_FALLBACK_ENV: "pcscd"}, require_real=True)
     with pytest.raises(SimStartError) as caught:
-        sim.plan_fallbacks(environ={sim.FORCE_FALLBACK_ENV: "lpd"}, require_real=False)
+        fallbacks.plan_fallbacks(environ={fallbacks.FORCE_FALLBACK_ENV: "lpd"}, require_real=False)
     assert "unknown part lpd" in str(caught.value)
 
 
@@ -81,9 +84,9 @@ def test_fallbacks_can_be_forced_for_tests(monkeypatch: pytest.MonkeyPatch) -> N
 def fallback_stack() -> Iterator[SimStack]:
     var_dir = lp_readable_dir("borne-fallback-")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sim, "missing_programs", lambda: list(ABSENT))
-        patch.delenv(sim.REQUIRE_REAL_ENV, raising=False)
-        patch.delenv(sim.FORCE_FALLBACK_ENV, raising=False)
+        patch.setattr(fallbacks, "missing_programs", lambda: list(ABSENT))
+        patch.delenv(fallbacks.REQUIRE_REAL_ENV, raising=False)
+        patch.delenv(fallbacks.FORCE_FALLBACK_ENV, raising=False)
         with SimStack(var_dir=var_dir, persona="marie") as stack:
             yield stack
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -169,10 +172,10 @@ def test_autoplay_demo_with_every_fallback_forced() -> None:
         **os.environ,
         "BORNE_VAR_DIR": str(var_dir),
         "QT_QPA_PLATFORM": "offscreen",
-        sim.FORCE_FALLBACK_ENV: "pcscd,cupsd,softhsm2",
+        fallbacks.FORCE_FALLBACK_ENV: "pcscd,cupsd,softhsm2",
     }
     env.pop("DISPLAY", None)
-    env.pop(sim.REQUIRE_REAL_ENV, None)
+    env.pop(fallbacks.REQUIRE_REAL_ENV, None)
     try:
         done = subprocess.run(
             [sys.executable, "-m", "kiosk", "demo", "--autoplay"],

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.config import ConfigError, Mode, load_config
+from kiosk.config import Mode, load_config
+from kiosk.config_reader import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 

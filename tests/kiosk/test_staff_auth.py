@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import ConfigError, load_config
+from kiosk.config import load_config
+from kiosk.config_reader import ConfigError
 from kiosk.staff_auth import (
     FAILURES_BEFORE_LOCK,
     FIRST_LOCK_S,

@@ -34,6 +34,12 @@ from hardware.payment.zvt.codec import (
     encode_frame,
     encode_tlv,
 )
+from hardware.payment.zvt.fields import (
+    StatusInformation,
+    decode_masked_pan,
+    encode_masked_pan,
+    status_information,
+)
 
 
 # CRC-16/KERMIT as catalogued (reveng CRC catalogue, "CRC-16/KERMIT": width 16, poly 0x1021,
@@ -197,13 +203,13 @@ def test_tlv_round_trip(items: list[Tlv]) -> None:
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=19))
 def test_pan_is_never_revealed_beyond_last_four(pan: str) -> None:
-    masked = msg.decode_masked_pan(msg.encode_masked_pan(pan))
+    masked = decode_masked_pan(encode_masked_pan(pan))
     assert masked.endswith(pan[-4:])
     assert set(masked[:-4]) == {"*"}
 
 
 status_infos = st.builds(
-    msg.StatusInformation,
+    StatusInformation,
     result_code=st.integers(0, 255),
     amount_cents=st.none() | st.integers(0, 10**9),
     trace=st.none() | st.integers(0, 999_999),
@@ -235,8 +241,8 @@ status_infos = st.builds(
 
 
 @given(status_infos)
-def test_status_information_round_trip(info: msg.StatusInformation) -> None:
-    assert msg.parse_terminal_message(msg.status_information(info)) == info
+def test_status_information_round_trip(info: StatusInformation) -> None:
+    assert msg.parse_terminal_message(status_information(info)) == info
 
 
 @given(st.lists(st.text(alphabet="ABCabc 0123.:*-", max_size=40), max_size=20))

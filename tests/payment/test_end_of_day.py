@@ -14,6 +14,7 @@ from hardware.payment.service import PaymentService
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import decode_apdu, decode_bmps
 from hardware.payment.zvt.driver import ZvtTerminal
+from hardware.payment.zvt.fields import StatusInformation, status_information
 from hardware.runner import DeviceRunner
 from hardware.simulators.zvt import TerminalSimulator
 from kiosk.adapters.payment import ZvtPaymentAdapter
@@ -40,7 +41,7 @@ BMP60 = (
 def test_individual_totals_from_the_specification_layout() -> None:
     data = bytes.fromhex("27 00 04 00 00 00 00 36 75" + BMP60)
     info = msg.parse_terminal_message(decode_apdu(bytes([0x04, 0x0F, len(data)]) + data))
-    assert isinstance(info, msg.StatusInformation)
+    assert isinstance(info, StatusInformation)
     assert info.amount_cents == 3675
     assert info.totals is not None
     assert (info.totals.first_receipt, info.totals.last_receipt) == (12, 15)
@@ -49,7 +50,7 @@ def test_individual_totals_from_the_specification_layout() -> None:
     assert counts["Eurocard"] == (1, 550)
     assert counts["Visa"] == (1, 725)
     assert sum(c for c, _ in counts.values()) == 4
-    assert msg.status_information(info).data == data  # the simulator sends the same bytes
+    assert status_information(info).data == data  # the simulator sends the same bytes
     assert [b.tag for b in decode_bmps(data)] == [0x27, 0x04, 0x60]
 
 

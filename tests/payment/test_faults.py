@@ -21,7 +21,7 @@ from hardware.payment.model import Approved, Unknown
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 from hardware.simulators.zvt import Scenario, SimTiming, TerminalSimulator
-from hardware.simulators.zvt.simulator import BITS_PER_CHAR_8N2, char_time
+from hardware.simulators.zvt.faults import BITS_PER_CHAR_8N2, char_time
 from tests.payment.conftest import FAST, SIM_TIMING
 
 S = PaymentState

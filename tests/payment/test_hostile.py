@@ -34,12 +34,13 @@ from hardware.payment.zvt.codec import (
     encode_frame,
 )
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
+from hardware.payment.zvt.fields import StatusInformation, status_information
 
 # Short budgets: a hostile line must end within these, scaled for the test.
 TIMEOUTS = ZvtTimeouts(inter_byte=0.05, command=0.4, ack=0.1, silence=0.4, customer=1.0)
 HANG_GUARD = 30.0  # far above every budget: only a hang reaches it
 
-APPROVAL = msg.StatusInformation(
+APPROVAL = StatusInformation(
     result_code=msg.RESULT_SUCCESS,
     amount_cents=250,
     trace=7,
@@ -96,7 +97,7 @@ def test_any_message_body_parses_or_is_refused(cls: int, instr: int, body: bytes
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_a_cut_or_corrupted_approval_frame_is_never_received(data: st.DataObject) -> None:
-    info = encode_apdu(msg.status_information(APPROVAL))
+    info = encode_apdu(status_information(APPROVAL))
     done = encode_apdu(msg.completion())
     first, second = encode_frame(info), encode_frame(done)
     whole = first + second
@@ -201,7 +202,7 @@ def test_random_bytes_never_crash_nor_approve() -> None:
 )
 def test_half_received_completion_is_never_an_approval(rogue: RogueTerminal, tail: bytes) -> None:
     # accepted, approving status information, then the Completion never arrives whole
-    rogue.script = ACCEPT + frame(msg.status_information(APPROVAL)) + tail
+    rogue.script = ACCEPT + frame(status_information(APPROVAL)) + tail
     result = pay_against(rogue)
     assert isinstance(result, Unknown), result
 
@@ -216,7 +217,7 @@ def test_garbage_inside_a_valid_frame_is_unknown_not_a_crash(rogue: RogueTermina
 
 def test_whole_approval_is_approved(rogue: RogueTerminal) -> None:
     """The control case: the same script, complete, is an approval."""
-    rogue.script = ACCEPT + frame(msg.status_information(APPROVAL)) + frame(msg.completion())
+    rogue.script = ACCEPT + frame(status_information(APPROVAL)) + frame(msg.completion())
     result = pay_against(rogue)
     assert isinstance(result, Approved), result
     assert result.receipt_number == "0007"

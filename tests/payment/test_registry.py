@@ -27,7 +27,8 @@ from hardware.payment.registry import (
 )
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
-from kiosk.config import ConfigError, load_config
+from kiosk.config import load_config
+from kiosk.config_reader import ConfigError
 
 
 class ToyTerminal:

@@ -12,6 +12,7 @@ import pytest
 
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt.codec import CodecError, decode_apdu, decode_frame, encode_apdu
+from hardware.payment.zvt.fields import StatusInformation
 
 VECTORS = Path(__file__).parent / "vectors" / "zvt.txt"
 
@@ -82,7 +83,7 @@ def test_aborts() -> None:
 
 def test_status_information_from_real_terminals() -> None:
     good = parse("si_payment_good_1")
-    assert isinstance(good, msg.StatusInformation)
+    assert isinstance(good, StatusInformation)
     assert good.result_code == msg.RESULT_SUCCESS
     assert (good.amount_cents, good.currency, good.receipt_number) == (2040, 978, 470)
     assert (good.trace, good.turnover, good.terminal_id) == (470, 470, "28004869")
@@ -90,14 +91,14 @@ def test_status_information_from_real_terminals() -> None:
     assert good.card_name == "Debit Mastercard"
     assert good.masked_pan == "************4771"
     contactless = parse("si_tlv_contactless")
-    assert isinstance(contactless, msg.StatusInformation)
+    assert isinstance(contactless, StatusInformation)
     assert (contactless.result_code, contactless.receipt_number) == (0, 8)
     assert contactless.card_name == "MASTERCARD"
     aborted = parse("si_abort_by_key")
-    assert isinstance(aborted, msg.StatusInformation)
+    assert isinstance(aborted, StatusInformation)
     assert aborted.result_code == msg.RESULT_ABORTED
     rejected = parse("si_card_rejected")
-    assert isinstance(rejected, msg.StatusInformation)
+    assert isinstance(rejected, StatusInformation)
     assert rejected.result_code == msg.RESULT_DECLINED
 
 

@@ -36,6 +36,7 @@ from hardware.payment.transport import LinkError, Stream, open_stream
 from hardware.payment.zvt import messages as msg
 from hardware.payment.zvt import results
 from hardware.payment.zvt.codec import Apdu, CodecError
+from hardware.payment.zvt.fields import StatusInformation
 from hardware.payment.zvt.link import (
     ApduLink,
     Corrupted,
@@ -227,7 +228,7 @@ class ZvtTerminal:
                 timed_out = waiting_for_card and time.monotonic() > customer_deadline
                 if (self._abort.is_set() or timed_out) and not tx.ecr_aborted:
                     reply, tx.ecr_aborted, tx.customer_timed_out = msg.ecr_abort(), True, timed_out
-            elif isinstance(message, msg.StatusInformation):
+            elif isinstance(message, StatusInformation):
                 tx.info = message
             elif isinstance(message, msg.PrintText):
                 # The customer's copy (or an unmarked receipt); a merchant copy is not the resident's.

@@ -17,13 +17,14 @@ from hardware.payment.model import (
 )
 from hardware.payment.recovery import LastTransaction, Verdict
 from hardware.payment.zvt import messages as msg
+from hardware.payment.zvt.fields import StatusInformation
 
 
 @dataclass(slots=True, kw_only=True)
 class Transaction:
     """Everything the terminal said between accepting a command and ending it."""
 
-    info: msg.StatusInformation | None = None
+    info: StatusInformation | None = None
     lines: list[str] = field(default_factory=list)
     completed: bool = False
     abort_code: int | None = None
@@ -37,9 +38,7 @@ def receipt_text(number: int | None) -> str:
     return f"{number:04d}" if number is not None else ""
 
 
-def approved(
-    info: msg.StatusInformation, *, reference: str, lines: list[str], amount: int
-) -> Approved:
+def approved(info: StatusInformation, *, reference: str, lines: list[str], amount: int) -> Approved:
     return Approved(
         amount_cents=info.amount_cents if info.amount_cents is not None else amount,
         reference=reference,

@@ -13,16 +13,16 @@ line back) changes them live and plays the resident's hand:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import logging
-import signal
-import socket
-import threading
 from dataclasses import asdict
 from pathlib import Path
-from types import FrameType
 
+from hardware.simulators.cli import (
+    ControlSocket,
+    add_control_argument,
+    print_ready,
+    stop_on_signals,
+)
 from hardware.simulators.eid.persona import UnknownPersona, list_personas
 from hardware.simulators.eid.pki import default_pki_dir
 from hardware.simulators.eid.vicc import FAULT_SYNTAX, VPCD_BASE_PORT, VirtualCard, parse_faults
@@ -61,24 +61,6 @@ def answer(card: VirtualCard, line: str) -> dict[str, object]:
     return _status(card)
 
 
-def _control_loop(server: socket.socket, card: VirtualCard, stop: threading.Event) -> None:
-    server.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            conn, _ = server.accept()
-        except TimeoutError:
-            continue
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(5.0)
-            try:
-                line = conn.makefile("r", encoding="utf-8").readline()
-                conn.sendall((json.dumps(answer(card, line)) + "\n").encode())
-            except OSError:
-                continue
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hardware.simulators.eid",
@@ -96,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fault", action="append", default=[], metavar="SPEC", help="inject a fault (see below)"
     )
-    parser.add_argument("--control", type=Path, help="Unix socket for live control")
+    add_control_argument(parser)
     parser.add_argument("--list", action="store_true", help="list the personas and exit")
     return parser
 
@@ -119,13 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     port = args.port if args.port is not None else VPCD_BASE_PORT + args.slot
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     card = VirtualCard(
         args.persona,
         host=args.host,
@@ -133,31 +109,22 @@ def main(argv: list[str] | None = None) -> int:
         pki_dir=args.pki or default_pki_dir(),
         faults=faults,
     )
-    server: socket.socket | None = None
-    if args.control:
-        with contextlib.suppress(FileNotFoundError):
-            args.control.unlink()
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(str(args.control))
-        server.listen(4)
-        threading.Thread(
-            target=_control_loop, args=(server, card, stop), name="eid-sim-control", daemon=True
-        ).start()
-    card.insert(wait=None)
-    ready = {
-        "persona": args.persona,
-        "host": args.host,
-        "port": port,
-        "control": None if args.control is None else str(args.control),
-        "faults": asdict(faults),
-    }
-    print(json.dumps(ready), flush=True)
-    try:
-        stop.wait()
-    finally:
-        card.close()
-        if server is not None:
-            server.close()
-            with contextlib.suppress(FileNotFoundError):
-                args.control.unlink()
+    control = ControlSocket(
+        args.control, lambda line: answer(card, line), name="eid-sim-control", reply_timeout=5.0
+    )
+    with control:
+        card.insert(wait=None)
+        print_ready(
+            {
+                "persona": args.persona,
+                "host": args.host,
+                "port": port,
+                "control": None if args.control is None else str(args.control),
+                "faults": asdict(faults),
+            }
+        )
+        try:
+            stop.wait()
+        finally:
+            card.close()
     return 0

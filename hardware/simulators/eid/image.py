@@ -285,24 +285,11 @@ def _cert_file(issued: Issued | None, kind: str) -> bytes:
     return issued.der + b"\x00" * CERT_PADDING[kind]
 
 
-def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
-    is_ecc = persona.card_kind == "1.8"
-    rrn = pki.rrn_ec if is_ecc else pki.rrn_rsa
-    root = pki.root_ec if is_ecc else pki.root_rsa
-    citizen_ca = pki.citizen_ca_ec if is_ecc else pki.citizen_ca_rsa
-    serial = _chip_serial(persona)
-    photo = _photo(persona)
-    basic_key = ec.generate_private_key(ec.SECP384R1()) if is_ecc else None
-    # A cloned chip carries a copy of another card's EF 4040 but cannot have its private key.
-    file_key = ec.generate_private_key(ec.SECP384R1()) if persona.faults.cloned_chip else basic_key
-    basic_key_der = (
-        file_key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        if file_key is not None
-        else None
-    )
-    auth_key, sign_key = _citizen_keys(pki.directory, persona.name, persona.card_kind)
+def _citizen_certificates(
+    persona: Persona, directory: Path, citizen_ca: Issued
+) -> tuple[dict[str, Issued], dict[int, PrivateKey]]:
+    """The persona's authentication and signature certificates, and the card keys behind them."""
+    auth_key, sign_key = _citizen_keys(directory, persona.name, persona.card_kind)
     given_name = persona.first_names.split(" ")[0]
     issued: dict[str, Issued] = {
         role: issue_citizen_certificate(
@@ -321,6 +308,14 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         citizen_keys[KEY_AUTHENTICATION] = auth_key
     if "signature" in issued:
         citizen_keys[KEY_SIGNATURE] = sign_key
+    return issued, citizen_keys
+
+
+def _identity_fields(
+    persona: Persona, *, serial: bytes, photo: bytes, basic_key_der: bytes | None
+) -> list[tuple[int, bytes]]:
+    """The identity file's tags, in the card's order (the photo hash as the applet makes it)."""
+    is_ecc = persona.card_kind == "1.8"
     sex = "M" if persona.sex == "M" else _WOMAN[persona.card_language]
     fields: list[tuple[int, bytes]] = [
         (0x01, persona.card_number.encode()),
@@ -349,25 +344,50 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         fields += [(0x1B, b""), (0x1C, b""), (0x1D, b""), (0x1E, b"")]
     elif persona.document_type not in {"1", "01", "6", "06"}:
         fields += [(0x1B, b""), (0x1C, b""), (0x1F, _card_date(persona.validity_begin))]
-    _check_lengths(fields, IDENTITY_MAXIMA, "identity")
-    identity = tlv.encode_tlv([(0x00, FILE_STRUCTURE_VERSION), *fields])
-    identity_sig = _sign(rrn, identity)
+    return fields
+
+
+def _signed_address(persona: Persona, *, rrn: Issued, identity_sig: bytes) -> tuple[bytes, bytes]:
+    """The address file and its RRN signature (over the address and the identity signature)."""
     address = _address_file(persona, street=persona.address.street)
     signed_address = address
     if persona.faults.tamper_address:
         signed_address = _address_file(persona, street=persona.address.street + " bis")
     address_sig = _sign(rrn, signed_address.rstrip(b"\x00") + identity_sig)
-    if is_ecc:
+    if persona.card_kind == "1.8":
         address_sig += b"\x00" * (ADDRESS_SIGNATURE_SIZE_EC - len(address_sig))
+    return address, address_sig
+
+
+def _basic_key(persona: Persona) -> tuple[ec.EllipticCurvePrivateKey | None, bytes | None]:
+    """Applet 1.8's basic key and its EF 4040 (a cloned chip's file holds another card's key)."""
+    basic_key = ec.generate_private_key(ec.SECP384R1()) if persona.card_kind == "1.8" else None
+    # A cloned chip carries a copy of another card's EF 4040 but cannot have its private key.
+    file_key = ec.generate_private_key(ec.SECP384R1()) if persona.faults.cloned_chip else basic_key
+    if file_key is None:
+        return basic_key, None
+    return basic_key, file_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
+    is_ecc = persona.card_kind == "1.8"
+    rrn = pki.rrn_ec if is_ecc else pki.rrn_rsa
+    root = pki.root_ec if is_ecc else pki.root_rsa
+    citizen_ca = pki.citizen_ca_ec if is_ecc else pki.citizen_ca_rsa
+    serial = _chip_serial(persona)
+    photo = _photo(persona)
+    basic_key, basic_key_der = _basic_key(persona)
+    issued, citizen_keys = _citizen_certificates(persona, pki.directory, citizen_ca)
+    fields = _identity_fields(persona, serial=serial, photo=photo, basic_key_der=basic_key_der)
+    _check_lengths(fields, IDENTITY_MAXIMA, "identity")
+    identity = tlv.encode_tlv([(0x00, FILE_STRUCTURE_VERSION), *fields])
+    identity_sig = _sign(rrn, identity)
+    address, address_sig = _signed_address(persona, rrn=rrn, identity_sig=identity_sig)
     pad = b"\x00" * CERT_PADDING[persona.card_kind]
     kind = persona.card_kind
     applet_version = 0x18 if is_ecc else 0x17
-    card_data = (
-        serial
-        + bytes([0xD0, 0x01, 0x02, 0x03, 0x01, applet_version])
-        + (b"\x00\x01" if is_ecc else b"\x00\x00")
-        + bytes([0x00, 0x00, 0x02, 0x0F])
-    )
     files: dict[tuple[int, int], bytes] = {
         (MF, 0x2F00): dir_file(),
         (DF_BELPIC, 0x5031): odf_file(),
@@ -392,7 +412,12 @@ def build_card_image(persona: Persona, pki: CardPki) -> CardImage:
         persona=persona.name,
         applet_version=applet_version,
         atr=ATR_1_8 if is_ecc else ATR_1_7,
-        card_data=card_data,
+        card_data=(
+            serial
+            + bytes([0xD0, 0x01, 0x02, 0x03, 0x01, applet_version])
+            + (b"\x00\x01" if is_ecc else b"\x00\x00")
+            + bytes([0x00, 0x00, 0x02, 0x0F])
+        ),
         files=files,
         pin=persona.pin,
         pin_tries=0 if persona.faults.pin_blocked else 3,

@@ -1,5 +1,6 @@
 """ZVT payment terminal simulator on a pseudo-terminal."""
 
-from hardware.simulators.zvt.simulator import Scenario, SimTiming, TerminalSimulator
+from hardware.simulators.zvt.faults import Scenario, SimTiming
+from hardware.simulators.zvt.simulator import TerminalSimulator
 
 __all__ = ["Scenario", "SimTiming", "TerminalSimulator"]

@@ -13,16 +13,16 @@ Prints one JSON line when ready. The control socket (Unix stream) takes one line
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import signal
-import socket
 import sys
-import threading
-from pathlib import Path
-from types import FrameType
 
-from hardware.simulators.zvt.simulator import Scenario, SimTiming, TerminalSimulator
+from hardware.simulators.cli import (
+    ControlSocket,
+    add_control_argument,
+    print_ready,
+    stop_on_signals,
+)
+from hardware.simulators.zvt.faults import Scenario, SimTiming
+from hardware.simulators.zvt.simulator import TerminalSimulator
 
 
 def _answer(sim: TerminalSimulator, line: str) -> dict[str, object]:
@@ -43,24 +43,6 @@ def _answer(sim: TerminalSimulator, line: str) -> dict[str, object]:
     return {"ok": True, "scenario": sim.scenario.value, "link": sim.address}
 
 
-def _control_loop(server: socket.socket, sim: TerminalSimulator, stop: threading.Event) -> None:
-    server.settimeout(0.2)
-    while not stop.is_set():
-        try:
-            conn, _ = server.accept()
-        except TimeoutError:
-            continue
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(2.0)
-            try:
-                line = conn.makefile("r", encoding="utf-8").readline()
-                conn.sendall((json.dumps(_answer(sim, line)) + "\n").encode())
-            except OSError:
-                continue
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hardware.simulators.zvt")
     where = parser.add_mutually_exclusive_group(required=True)
@@ -71,18 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scenario", default=Scenario.APPROVE.value, choices=[s.value for s in Scenario]
     )
     parser.add_argument("--journal", default=None)
-    parser.add_argument("--control", default=None, help="Unix socket path for live control")
+    add_control_argument(parser)
     parser.add_argument("--time-scale", type=float, default=1.0)
     args = parser.parse_args(argv)
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     sim = TerminalSimulator(
         link_path=args.link,
         tcp_port=args.tcp_port,
@@ -91,28 +66,22 @@ def main(argv: list[str] | None = None) -> int:
         timing=SimTiming(baudrate=args.baudrate).scaled(args.time_scale),
     )
     sim.start()
-    server: socket.socket | None = None
-    if args.control:
-        control = Path(args.control)
-        with contextlib.suppress(FileNotFoundError):
-            control.unlink()
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(str(control))
-        server.listen(4)
-        threading.Thread(
-            target=_control_loop, args=(server, sim, stop), name="zvt-sim-control", daemon=True
-        ).start()
-    ready = {"link": sim.address, "scenario": sim.scenario.value, "control": args.control}
-    print(json.dumps(ready), flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sim.stop()
-        if server is not None:
-            server.close()
-            with contextlib.suppress(FileNotFoundError):
-                Path(args.control).unlink()
+    control = ControlSocket(
+        args.control, lambda line: _answer(sim, line), name="zvt-sim-control", reply_timeout=2.0
+    )
+    with control:
+        print_ready(
+            {
+                "link": sim.address,
+                "scenario": sim.scenario.value,
+                "control": None if args.control is None else str(args.control),
+            }
+        )
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sim.stop()
     return 0
 
 
