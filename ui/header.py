@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 from kiosk.i18n import translate
 from kiosk.journey import JourneyView
 from kiosk.session import SessionState
+from ui.layout import Fit
 from ui.pictograms import Kind, Pictogram
 from ui.theme import ACCENT, BACKGROUND, ON_ACCENT, SURFACE_LINE, TEXT, color, label
 
@@ -113,6 +114,9 @@ class Header(QWidget):
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         row = QHBoxLayout(self)
+        self.layout_ = row
+        self._base_height = 150
+        self._fit: Fit | None = None
         row.setContentsMargins(40, 20, 40, 20)
         row.setSpacing(20)
         self.emblem = Pictogram(Kind.TOWN_HALL, 72, parent=self)
@@ -132,12 +136,26 @@ class Header(QWidget):
         self.setMinimumHeight(150)
         self._key: tuple[str, str, int | None] | None = None
 
+    def fit_to(self, fit: Fit) -> None:
+        """A lower band on a short screen; the commune name wraps on any."""
+        margin = 12 if fit.short else 20
+        self.layout_.setContentsMargins(40, margin, 40, margin)
+        self._base_height = 120 if fit.short else 150
+        self.dots.setVisible(not fit.short and self.step.isVisibleTo(self))
+        self._fit = fit
+        self._grow()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Grow to the wrapped commune name (a header never clips it)."""
         super().resizeEvent(event)
+        self._grow()
+
+    def _grow(self) -> None:
         width = self.commune.width()
-        need = self.commune.heightForWidth(width) + 40 if width > 0 else 0
-        height = max(150, need)
+        margins = self.layout_.contentsMargins()
+        chrome = margins.top() + margins.bottom()
+        need = self.commune.heightForWidth(width) + chrome if width > 0 else 0
+        height = max(self._base_height, need)
         if height != self.minimumHeight():
             self.setMinimumHeight(height)
 
@@ -164,4 +182,4 @@ class Header(QWidget):
         self.step.setAccessibleName(text)
         self.dots.set_current(step)
         self.step.show()
-        self.dots.show()
+        self.dots.setVisible(self._fit is None or not self._fit.short)

@@ -125,8 +125,16 @@ ACTION_HEIGHT_PX = 128
 LARGE_TEXT_SCALE = 1.5
 
 
+_scale: list[float] = [1.0]
+
+
 def current_palette() -> Palette:
     return _current[0]
+
+
+def text_scale() -> float:
+    """The factor every text size is multiplied by (1.5 in large-text mode)."""
+    return _scale[0]
 
 
 def color(name: str) -> QColor:
@@ -186,6 +194,10 @@ QFrame#panel {{
     background: {p.surface}; border: 3px solid {p.surface_line}; border-radius: 24px;
 }}
 QFrame#panel QLabel {{ background: transparent; }}
+QFrame#timeout_panel {{
+    background: {p.surface}; border: 6px solid {p.accent}; border-radius: 24px;
+}}
+QScrollArea#screen_area {{ border: none; }}
 QFrame#rule {{ background: {p.surface_line}; border: none; }}
 QFrame#rule_strong {{ background: {p.accent}; border: none; }}
 QPushButton {{
@@ -205,6 +217,8 @@ QPushButton[role="choice"] {{
     background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
     font-size: {px(BODY_PX)};
 }}
+QPushButton#start {{ font-size: {px(56)}; }}
+QPushButton[role="language"] {{ font-size: {px(52)}; }}
 QPushButton[role="choice"]:checked {{
     background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.on_accent};
 }}
@@ -232,6 +246,7 @@ STYLESHEET = stylesheet()
 def apply_look(window: QWidget, *, palette: Palette, scale: float = 1.0) -> None:
     """Switch `window` (and every painted pictogram) to `palette` with text sizes times `scale`."""
     _current[0] = palette
+    _scale[0] = scale
     window.setStyleSheet(stylesheet(palette, scale=scale))
     window.update()
 
@@ -284,7 +299,7 @@ BUTTON_CHROME_PX = 2 * (6 + 28)
 """A button's border (the 6 px focus ring) and padding, both sides: added to its text width."""
 
 
-def set_text(button: QPushButton, text: str) -> None:
+def set_text(button: QPushButton, text: str, *, chrome: int = BUTTON_CHROME_PX) -> None:
     """Visible text and accessible name together, so speech says what the eye reads.
 
     The button is kept at least as wide as its text needs (in the font its style gives it), so
@@ -297,7 +312,12 @@ def set_text(button: QPushButton, text: str) -> None:
     need = max(
         (button.fontMetrics().horizontalAdvance(line) for line in text.split("\n")), default=0
     )
-    button.setMinimumWidth(max(min_target_px(), need + BUTTON_CHROME_PX))
+    button.setMinimumWidth(max(min_target_px(), need + chrome))
+
+
+def line_px(font_px: float) -> int:
+    """The height of one line of text of `font_px` (before the text scale) in the current look."""
+    return math.ceil(font_px * text_scale() * 1.17) + 1
 
 
 def label(name: str = "", *, parent: QWidget | None = None) -> QLabel:
@@ -320,6 +340,7 @@ def action_button(
     """A footer or main action: full height, grows with the row."""
     button = big_button(name, on_click, parent=parent)
     button.setMinimumHeight(max(button.minimumHeight(), ACTION_HEIGHT_PX))
+    button.setProperty("action", True)  # its height follows the screen (`Screen.fit_to`)
     if role:
         set_role(button, role)
     return button

@@ -6,7 +6,17 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
-from ui.theme import action_button, label, set_text
+from ui.layout import PORTRAIT_FIT, Fit
+from ui.theme import ACTION_HEIGHT_PX, action_button, label, line_px, set_text
+
+ACTION_FONT_PX = 40
+ACTION_CHROME_PX = 2 * (6 + 8)
+"""An action button's focus ring and vertical padding."""
+
+
+def action_height(fit: Fit) -> int:
+    """A footer or main action's height: 2 cm at least, and its line of text at any scale."""
+    return max(fit.control(ACTION_HEIGHT_PX), line_px(ACTION_FONT_PX) + ACTION_CHROME_PX)
 
 
 class Screen(QWidget):
@@ -23,6 +33,7 @@ class Screen(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.language = controller.view.language
+        self.fit = PORTRAIT_FIT
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(28)
         self.layout_.setContentsMargins(56, 40, 56, 48)
@@ -68,6 +79,25 @@ class Screen(QWidget):
 
     def render_body(self, view: JourneyView) -> None:
         """Screens with more than a prompt override this."""
+
+    def fit_to(self, fit: Fit) -> None:
+        """Lay the screen out for `fit` (the window's size and text scale)."""
+        self.fit = fit
+        if fit.short:
+            self.layout_.setContentsMargins(48, 16, 48, 20)
+            self.layout_.setSpacing(14)
+            self.body.setSpacing(14)
+        else:
+            self.layout_.setContentsMargins(56, 40, 56, 48)
+            self.layout_.setSpacing(28)
+            self.body.setSpacing(24)
+        for button in self.findChildren(QPushButton):
+            if button.property("action"):
+                button.setMinimumHeight(action_height(fit))
+        self.fit_body(fit)
+
+    def fit_body(self, fit: Fit) -> None:
+        """Screens whose body changes with the screen's shape override this."""
 
     def first_focus(self) -> QWidget | None:
         """The widget that takes the keyboard focus when the screen appears."""
