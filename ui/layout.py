@@ -33,6 +33,9 @@ from ui.theme import style_painted
 SHORT_BELOW_PX = 1300
 """Screens less high than this (landscape, 1280 x 1024) get the side-by-side layouts."""
 
+WIDE_FROM_PX = 1600
+"""Screens at least this wide (1920 x 1080) get two columns of document cards."""
+
 PORTRAIT_HEIGHT_PX = 1920
 """The height the pictograms and key sizes were drawn for."""
 
@@ -54,6 +57,11 @@ class Fit:
     @property
     def wide(self) -> bool:
         return self.width > self.height
+
+    @property
+    def columns(self) -> int:
+        """Cards side by side: two on a wide screen (long German words need the room)."""
+        return 2 if self.width >= WIDE_FROM_PX else 1
 
     def art(self, portrait_px: int) -> int:
         """A pictogram's size: as drawn on the portrait screen, smaller on short ones."""
@@ -90,8 +98,9 @@ class ScreenStack(QStackedWidget):
     """The screens, one shown at a time; only the shown one counts in the stack's size."""
 
     def heightForWidth(self, width: int) -> int:
-        page = self.currentWidget()
-        return page.heightForWidth(width) if page is not None else -1
+        """The least height, not the preferred one (a layout's height-for-width counts every
+        pictogram at full size): the scroll area then scrolls only what cannot shrink."""
+        return self.minimumSizeHint().height()
 
     def sizeHint(self) -> QSize:
         page = self.currentWidget()

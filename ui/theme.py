@@ -173,7 +173,7 @@ QLabel#hero {{ font-size: {px(72)}; font-weight: bold; color: {p.accent}; }}
 QLabel#lead {{ font-size: {px(44)}; color: {p.text}; }}
 QLabel#muted {{ color: {p.muted}; }}
 QLabel#dots {{
-    font-size: {px(64)}; letter-spacing: 16px; color: {p.text}; background: {p.surface};
+    font-size: 64px; letter-spacing: 16px; color: {p.text}; background: {p.surface};
     border: 4px solid {p.surface_line}; border-radius: 16px; padding: 8px 24px;
 }}
 QLabel#tries {{

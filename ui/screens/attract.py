@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
-from ui.screens.base import Screen
+from ui.layout import Fit
+from ui.screens.base import Screen, action_height
 from ui.theme import action_button, label, set_text
 
 
@@ -30,8 +31,12 @@ class AttractScreen(Screen):
         self.body.addStretch(1)
         self.start = action_button("start", controller.touch, parent=self)
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
-        self.start.setStyleSheet("font-size: 56px;")
         self.body.addWidget(self.start)
+
+    def fit_body(self, fit: Fit) -> None:
+        # the start button twice an action's height on a portrait screen, one and a half on others
+        self.start.setMinimumHeight(round(action_height(fit) * (1.5 if fit.short else 2)))
+        self.card_hint.setVisible(not fit.short)  # the main pictogram shows the way on its own
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))

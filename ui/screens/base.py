@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.layout import PORTRAIT_FIT, Fit
+from ui.pictograms import Pictogram
 from ui.theme import ACTION_HEIGHT_PX, action_button, label, line_px, set_text
 
 ACTION_FONT_PX = 40
@@ -94,6 +95,14 @@ class Screen(QWidget):
         for button in self.findChildren(QPushButton):
             if button.property("action"):
                 button.setMinimumHeight(action_height(fit))
+        for picture in self.findChildren(Pictogram):
+            portrait = picture.sizeHint().width()
+            if picture.minimumWidth() == picture.maximumWidth():
+                continue  # a fixed-size pictogram (beside a hint)
+            # decorative: on a short screen it takes what the text and buttons leave
+            least = 0 if fit.short else portrait // 2
+            picture.setMinimumSize(least, least)
+            picture.setMaximumSize(fit.art(portrait), fit.art(portrait))
         self.fit_body(fit)
 
     def fit_body(self, fit: Fit) -> None:

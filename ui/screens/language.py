@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.screens.base import Screen
-from ui.theme import big_button, set_text
+from ui.layout import Fit
+from ui.theme import big_button, line_px, set_role, set_text
 
 
 class LanguageScreen(Screen):
@@ -24,12 +25,15 @@ class LanguageScreen(Screen):
                 f"lang_{code}", partial(controller.choose_language, code), parent=self
             )
             set_text(button, translate("language.name", code))
-            button.setMinimumHeight(max(button.minimumHeight() * 2, 240))
-            button.setStyleSheet("font-size: 52px;")
+            set_role(button, "language")
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[code] = button
         self.body.addLayout(grid)
         self.body.addStretch(2)
+
+    def fit_body(self, fit: Fit) -> None:
+        for button in self.buttons.values():
+            button.setMinimumHeight(max(2 * fit.control(120), line_px(52) + 2 * (6 + 8)))
 
     def render_body(self, view: JourneyView) -> None:
         for code, button in self.buttons.items():

@@ -16,6 +16,7 @@ from ui.screens.base import Screen
 from ui.theme import big_button, label, line_px, set_role, set_text
 
 DOT = "\u25cf"
+QWIDGETSIZE_MAX = (1 << 24) - 1
 KEY_W = 290
 """A key's width on the portrait screen: wide enough for "Bevestigen" at the normal text size."""
 KEY_H = 150
@@ -25,6 +26,10 @@ KEY_CHROME_PX = 2 * (6 + 8)
 """A key's focus ring and padding (`QPushButton#pin_ok` in the style sheet), both sides."""
 PAD_SPACING = 20
 SIDE_GAP = 48
+SIDE_TEXT_PX = 360
+"""The least width left of the pad on a short screen: the dots of a 12-digit PIN's first 4."""
+DOTS_HEIGHT = 74 + 2 * (4 + 8)
+"""The dots are a symbol, not text: 64 px whatever the text scale, their border and padding."""
 HINT_PICTURE = 120
 HCENTER = Qt.AlignmentFlag.AlignHCenter
 
@@ -35,7 +40,6 @@ class PinScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, cancellable=True, parent=parent)
         self.tries = label("tries", parent=self)
-        self.tries.setWordWrap(False)
         self.dots = label("dots", parent=self)
         self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.dots.setWordWrap(False)
@@ -103,19 +107,18 @@ class PinScreen(Screen):
         for column in range(4):
             self.grid.setColumnStretch(column, 1 if column < 3 else 0)
         if side:
-            left = Qt.AlignmentFlag.AlignLeft
-            self.arrange.addWidget(self.tries, 0, 0, left)
+            self.arrange.addWidget(self.tries, 0, 0)
             self.arrange.addWidget(self.dots, 1, 0)
-            self.arrange.addWidget(self.hint_box, 2, 0)
-            self.arrange.addWidget(self.pad, 0, 1, 4, 1)
-            self.arrange.setRowStretch(3, 1)
+            self.arrange.addWidget(self.pad, 0, 1, 3, 1)
+            self.arrange.addWidget(self.hint_box, 3, 0, 1, 2)
+            self.arrange.setRowStretch(2, 1)
             self.arrange.setColumnStretch(0, 1)
         else:
             self.arrange.addWidget(self.tries, 0, 0, HCENTER)
             self.arrange.addWidget(self.dots, 1, 0, HCENTER)
             self.arrange.addWidget(self.pad, 2, 0, HCENTER)
             self.arrange.addWidget(self.hint_box, 3, 0, HCENTER)
-            self.arrange.setRowStretch(3, 0)
+            self.arrange.setRowStretch(2, 0)
             self.arrange.setColumnStretch(0, 1)
             self.arrange.setColumnStretch(1, 0)
 
@@ -130,10 +133,12 @@ class PinScreen(Screen):
         inner = fit.width - 2 * self.layout_.contentsMargins().left()
         side = fit.short
         if side:
-            digit_w = max(fit.target_px, min(KEY_W, (inner // 2 - 3 * PAD_SPACING) // 3))
+            beside = inner - action_w - 3 * PAD_SPACING - SIDE_GAP - SIDE_TEXT_PX
+            digit_w = max(fit.target_px, min(KEY_W, beside // 3))
             pad_w = 3 * digit_w + action_w + 3 * PAD_SPACING
             split = False
-            row_h = max(fit.target_px, min(key_h, self._pad_height() // 4 - PAD_SPACING))
+            room = self._pad_height() - self._hint_height(inner) - self.arrange.spacing()
+            row_h = max(fit.target_px, min(key_h, room // 4 - PAD_SPACING))
         else:
             digit_w = min(KEY_W, (inner - 2 * PAD_SPACING) // 3)
             split = action_w > digit_w
@@ -148,22 +153,31 @@ class PinScreen(Screen):
             button.setMinimumHeight(row_h)
         self.pad.setFixedWidth(pad_w)
         text_w = max(fit.target_px, (inner - pad_w - SIDE_GAP) if side else pad_w)
-        self.dots.setFixedSize(text_w if side else pad_w, line_px(64) + 2 * (4 + 8))
-        self.hint_box.setFixedWidth(text_w)
-        # the box is as high as the wrapped hint (the layout does not ask the label itself)
-        words_w = text_w - HINT_PICTURE - 24
-        self.hint_box.setFixedHeight(
-            max(HINT_PICTURE, self.privacy.heightForWidth(words_w)) + 8
-        )
+        self.dots.setFixedSize(text_w, DOTS_HEIGHT)
+        hint_w = inner if side else pad_w  # under both columns, or under the pad
+        self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
+        self.tries.setWordWrap(side)  # one line above the pad; wrapped in the column beside it
+        self.tries.setMaximumWidth(text_w if side else QWIDGETSIZE_MAX)
+        self.tries.setMinimumHeight(max(0, self.tries.heightForWidth(text_w)) if side else 0)
+
+    def _hint_height(self, width: int) -> int:
+        """The hint box as high as the wrapped hint (the layout does not ask the label itself)."""
+        words_w = width - HINT_PICTURE - 24
+        return max(HINT_PICTURE, self.privacy.heightForWidth(words_w)) + 8
 
     def _pad_height(self) -> int:
-        """The height left for the pad under the title on a short screen (a generous guess that
-        the layout-fit test holds to account)."""
+        """The height left for the pad on a short screen: the window less the header, the
+        prompt and notice as wrapped at this width, the footer and the spacing between them."""
         fit = self.fit
-        header = 2 * line_px(40) + 40
-        title = 2 * line_px(58)
+        inner = fit.width - 2 * self.layout_.contentsMargins().left()
+        header = max(120, 2 * line_px(40) + 24)
+        words = self.prompt.heightForWidth(inner)
+        if not self.notice.isHidden():
+            words += self.notice.heightForWidth(inner) + self.layout_.spacing()
         footer = max(fit.control(128), line_px(40) + 28)
-        return fit.height - header - title - footer - 16 - 20 - 3 * 14
+        margins = self.layout_.contentsMargins()
+        chrome = margins.top() + margins.bottom() + 3 * self.layout_.spacing()
+        return fit.height - header - words - footer - chrome
 
     def render_body(self, view: JourneyView) -> None:
         if view.tries_left is None:
