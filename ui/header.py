@@ -49,6 +49,10 @@ STEP_OF_STATE: Mapping[SessionState, int] = MappingProxyType(
 """1-based step of each state; ATTRACT, ERROR and OUT_OF_SERVICE show no step."""
 
 
+STEP_SHARE = 0.4
+"""The most of the band's width the step label takes before it wraps."""
+
+
 def step_of(state: SessionState) -> int | None:
     return STEP_OF_STATE.get(state)
 
@@ -127,7 +131,7 @@ class Header(QWidget):
         right = QVBoxLayout()
         right.setSpacing(8)
         self.step = label("step", parent=self)
-        self.step.setWordWrap(False)  # one line; the commune name wraps instead
+        # one line when it fits in 40 % of the band, wrapped otherwise (large text, 1280 px)
         self.step.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.dots = StepDots(len(STEP_KEYS), parent=self)
         right.addWidget(self.step)
@@ -143,7 +147,17 @@ class Header(QWidget):
         self._base_height = 120 if fit.short else 150
         self.dots.setVisible(not fit.short and self.step.isVisibleTo(self))
         self._fit = fit
+        self._size_step()
         self._grow()
+
+    def _size_step(self) -> None:
+        width = self._fit.width if self._fit is not None else self.width()
+        text = self.step.text()
+        self.step.ensurePolished()
+        need = max(
+            (self.step.fontMetrics().horizontalAdvance(t) for t in text.split("\n")), default=0
+        )
+        self.step.setFixedWidth(max(1, min(need + 4, round(width * STEP_SHARE))))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Grow to the wrapped commune name (a header never clips it)."""
@@ -155,6 +169,11 @@ class Header(QWidget):
         margins = self.layout_.contentsMargins()
         chrome = margins.top() + margins.bottom()
         need = self.commune.heightForWidth(width) + chrome if width > 0 else 0
+        if self.step.isVisibleTo(self):
+            step = self.step.heightForWidth(self.step.width()) + chrome
+            if self.dots.isVisibleTo(self):
+                step += self.dots.height() + 8
+            need = max(need, step)
         height = max(self._base_height, need)
         if height != self.minimumHeight():
             self.setMinimumHeight(height)
@@ -177,8 +196,7 @@ class Header(QWidget):
             translate(STEP_KEYS[step - 1], view.language),
         )
         self.step.setText(text)
-        self.step.ensurePolished()
-        self.step.setMinimumWidth(self.step.fontMetrics().horizontalAdvance(text) + 4)
+        self._size_step()
         self.step.setAccessibleName(text)
         self.dots.set_current(step)
         self.step.show()

@@ -13,10 +13,10 @@ from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
 from ui.keyboard import KeyboardNavigation
+from ui.layout import Fit, ScreenStack, screen_area, show_page
 from ui.screens.base import Screen
 from ui.screens.registry import screen_classes
 from ui.staff_door import StaffDoor, StaffLogin
-from ui.layout import Fit, ScreenStack, screen_area, show_page
 from ui.theme import STYLESHEET, min_target_px, text_scale
 from ui.timeout_panel import TimeoutPanel
 
@@ -144,9 +144,7 @@ class KioskWindow(QWidget):
         self.header.show_view(view)
         screen.show_view(view)
         if view.timeout_warning_s is not None:
-            self.warning_panel.show_warning(
-                seconds=view.timeout_warning_s, language=view.language
-            )
+            self.warning_panel.show_warning(seconds=view.timeout_warning_s, language=view.language)
         else:
             self.warning_panel.hide()
         if self._shown is not view.state:

@@ -124,6 +124,11 @@ ACTION_HEIGHT_PX = 128
 
 LARGE_TEXT_SCALE = 1.5
 
+KEY_DIGIT_PX = 60
+"""The PIN pad's digits, in every mode: a capital of ~43 px (10.7 mm at 102 dpi) is already past
+the EN 301 549 5.1.4 large-text size (7.3 mm at 600 mm), and the pad must keep 4 rows of keys
+reachable on a short screen."""
+
 
 _scale: list[float] = [1.0]
 
@@ -209,9 +214,9 @@ QPushButton[role="secondary"] {{
 }}
 QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
-    font-size: {px(60)};
+    font-size: {KEY_DIGIT_PX}px;
 }}
-QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; }}
+QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; font-size: {px(40)}; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton[role="choice"] {{
     background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
@@ -299,20 +304,40 @@ BUTTON_CHROME_PX = 2 * (6 + 28)
 """A button's border (the 6 px focus ring) and padding, both sides: added to its text width."""
 
 
-def set_text(button: QPushButton, text: str, *, chrome: int = BUTTON_CHROME_PX) -> None:
+def set_text(
+    button: QPushButton,
+    text: str,
+    *,
+    chrome: int = BUTTON_CHROME_PX,
+    max_width: int | None = None,
+) -> None:
     """Visible text and accessible name together, so speech says what the eye reads.
 
     The button is kept at least as wide as its text needs (in the font its style gives it), so
-    no language clips it."""
-    button.setText(text)
+    no language clips it. With `max_width`, a text wider than that is broken into lines between
+    words (the accessible name keeps the one line)."""
     button.setAccessibleName(text)
     if not style_painted(button):
+        button.setText(text)
         return  # a button that paints its own content sizes itself
     button.ensurePolished()
-    need = max(
-        (button.fontMetrics().horizontalAdvance(line) for line in text.split("\n")), default=0
-    )
+    metrics = button.fontMetrics()
+    if max_width is not None:
+        text = _break_lines(text, metrics.horizontalAdvance, max_width - chrome)
+    button.setText(text)
+    need = max((metrics.horizontalAdvance(line) for line in text.split("\n")), default=0)
     button.setMinimumWidth(max(min_target_px(), need + chrome))
+
+
+def _break_lines(text: str, advance: Callable[[str], int], width: int) -> str:
+    """`text` with line breaks between words so that each line fits `width` where it can."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and advance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) if lines else text
 
 
 def line_px(font_px: float) -> int:

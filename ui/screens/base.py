@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
@@ -35,6 +35,7 @@ class Screen(QWidget):
         self.controller = controller
         self.language = controller.view.language
         self.fit = PORTRAIT_FIT
+        self._view: JourneyView | None = None
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(28)
         self.layout_.setContentsMargins(56, 40, 56, 48)
@@ -64,6 +65,7 @@ class Screen(QWidget):
         return translate(key, self.language, **params)
 
     def show_view(self, view: JourneyView) -> None:
+        self._view = view
         self.language = view.language
         self.prompt.setText(self.t(view.prompt_key, commune=view.commune_name))
         self.prompt.setAccessibleName(self.prompt.text())
@@ -77,6 +79,28 @@ class Screen(QWidget):
         if self.cancel_button is not None:
             set_text(self.cancel_button, self.t("common.cancel"))
         self.render_body(view)
+        self.reflow_footer()
+
+    def inner_width(self) -> int:
+        """The width inside the screen's margins."""
+        margins = self.layout_.contentsMargins()
+        return self.fit.width - margins.left() - margins.right()
+
+    def reflow_footer(self) -> None:
+        """Footer buttons side by side when their words fit the width, else one above the other."""
+        widths = [
+            item.widget().minimumWidth()
+            for item in (self.footer.itemAt(i) for i in range(self.footer.count()))
+            if item is not None and item.widget() is not None and not item.widget().isHidden()
+        ]
+        need = sum(widths) + self.footer.spacing() * max(0, len(widths) - 1)
+        direction = (
+            QBoxLayout.Direction.LeftToRight
+            if need <= self.inner_width()
+            else QBoxLayout.Direction.TopToBottom
+        )
+        if self.footer.direction() is not direction:
+            self.footer.setDirection(direction)
 
     def render_body(self, view: JourneyView) -> None:
         """Screens with more than a prompt override this."""
@@ -104,6 +128,9 @@ class Screen(QWidget):
             picture.setMinimumSize(least, least)
             picture.setMaximumSize(fit.art(portrait), fit.art(portrait))
         self.fit_body(fit)
+        if self._view is not None:
+            self.show_view(self._view)  # texts measured again at this size
+        self.reflow_footer()
 
     def fit_body(self, fit: Fit) -> None:
         """Screens whose body changes with the screen's shape override this."""

@@ -228,6 +228,7 @@ class DocumentsScreen(Screen):
         self.language_label = label("section", parent=self)
         self.body.addWidget(self.language_label)
         row = QHBoxLayout()
+        self.language_row = row
         row.setSpacing(20)
         self.languages: dict[str, QPushButton] = {}
         for code in controller.settings.catalogue.languages:
@@ -259,8 +260,16 @@ class DocumentsScreen(Screen):
         self._place_cards(fit.columns)
         for card in self.cards.values():
             card.set_least_height(fit.control(CARD_HEIGHT))
-        for button in self.languages.values():
+        for code, button in self.languages.items():
+            set_text(button, translate("language.name", code))  # its width at the new text size
             button.setMinimumHeight(max(fit.control(112), line_px(BODY_PX) + 2 * (4 + 8)))
+        # on a short screen the "language of the documents" label stands left of its buttons
+        self.language_row.removeWidget(self.language_label)
+        self.body.removeWidget(self.language_label)
+        if fit.short:
+            self.language_row.insertWidget(0, self.language_label, stretch=1)
+        else:
+            self.body.insertWidget(self.body.indexOf(self.language_row), self.language_label)
 
     def render_body(self, view: JourneyView) -> None:
         for offered in view.offered:

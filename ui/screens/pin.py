@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 
@@ -13,20 +14,21 @@ from kiosk.journey import JourneyController, JourneyView
 from ui.layout import Fit
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import big_button, label, line_px, set_role, set_text
+from ui.theme import KEY_DIGIT_PX, big_button, label, line_px, set_role, set_text
 
 DOT = "\u25cf"
 QWIDGETSIZE_MAX = (1 << 24) - 1
 KEY_W = 290
 """A key's width on the portrait screen: wide enough for "Bevestigen" at the normal text size."""
 KEY_H = 150
-KEY_FONT_PX = 60
 ACTION_KEY_FONT_PX = 40
 KEY_CHROME_PX = 2 * (6 + 8)
 """A key's focus ring and padding (`QPushButton#pin_ok` in the style sheet), both sides."""
 PAD_SPACING = 20
 SIDE_GAP = 48
 SIDE_TEXT_PX = 360
+HINT_BESIDE_PX = 560
+"""From this width the column left of the pad holds the privacy hint too."""
 """The least width left of the pad on a short screen: the dots of a 12-digit PIN's first 4."""
 DOTS_HEIGHT = 74 + 2 * (4 + 8)
 """The dots are a symbol, not text: 64 px whatever the text scale, their border and padding."""
@@ -78,13 +80,14 @@ class PinScreen(Screen):
         self.arrange.setSpacing(24)
         self.body.addStretch(1)
         self.body.addLayout(self.arrange)
-        self._shape: tuple[bool, bool] | None = None
-        self._arrange(side=False, split=False)
+        self._shape: tuple[bool, bool, bool] | None = None
+        self._arrange(side=False, split=False, hint_left=False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def _arrange(self, *, side: bool, split: bool) -> None:
+    def _arrange(self, *, side: bool, split: bool, hint_left: bool) -> None:
         """Place the pad's keys and the widgets around it: `side` puts the prompt's companions
-        left of the pad; `split` gives Erase and OK a row of their own (long words, large text)."""
+        left of the pad (the hint too with `hint_left`, else under both); `split` gives Erase and
+        OK a row of their own (long words, large text)."""
         for widget in (self.tries, self.dots, self.pad, self.hint_box):
             self.arrange.removeWidget(widget)
         for button in (*self.digits.values(), self.erase, self.ok):
@@ -109,9 +112,14 @@ class PinScreen(Screen):
         if side:
             self.arrange.addWidget(self.tries, 0, 0)
             self.arrange.addWidget(self.dots, 1, 0)
-            self.arrange.addWidget(self.pad, 0, 1, 3, 1)
-            self.arrange.addWidget(self.hint_box, 3, 0, 1, 2)
-            self.arrange.setRowStretch(2, 1)
+            if hint_left:
+                self.arrange.addWidget(self.hint_box, 2, 0, Qt.AlignmentFlag.AlignTop)
+                self.arrange.addWidget(self.pad, 0, 1, 4, 1)
+                self.arrange.setRowStretch(3, 1)
+            else:
+                self.arrange.addWidget(self.pad, 0, 1, 3, 1)
+                self.arrange.addWidget(self.hint_box, 3, 0, 1, 2)
+                self.arrange.setRowStretch(2, 1)
             self.arrange.setColumnStretch(0, 1)
         else:
             self.arrange.addWidget(self.tries, 0, 0, HCENTER)
@@ -119,6 +127,7 @@ class PinScreen(Screen):
             self.arrange.addWidget(self.pad, 2, 0, HCENTER)
             self.arrange.addWidget(self.hint_box, 3, 0, HCENTER)
             self.arrange.setRowStretch(2, 0)
+            self.arrange.setRowStretch(3, 0)
             self.arrange.setColumnStretch(0, 1)
             self.arrange.setColumnStretch(1, 0)
 
@@ -128,7 +137,8 @@ class PinScreen(Screen):
     def _size_pad(self) -> None:
         """Key sizes from the screen and the labels' widths; the pad's layout from both."""
         fit = self.fit
-        key_h = max(fit.control(KEY_H), line_px(KEY_FONT_PX) + KEY_CHROME_PX)
+        key_h = max(fit.control(KEY_H), line_px(ACTION_KEY_FONT_PX) + KEY_CHROME_PX)
+        least_h = max(fit.target_px, math.ceil(KEY_DIGIT_PX * 1.17) + 1 + KEY_CHROME_PX)
         action_w = max(self.erase.minimumWidth(), self.ok.minimumWidth())
         inner = fit.width - 2 * self.layout_.contentsMargins().left()
         side = fit.short
@@ -137,16 +147,20 @@ class PinScreen(Screen):
             digit_w = max(fit.target_px, min(KEY_W, beside // 3))
             pad_w = 3 * digit_w + action_w + 3 * PAD_SPACING
             split = False
-            room = self._pad_height() - self._hint_height(inner) - self.arrange.spacing()
-            row_h = max(fit.target_px, min(key_h, room // 4 - PAD_SPACING))
+            hint_left = inner - pad_w - SIDE_GAP >= HINT_BESIDE_PX
+            room = self._pad_height()
+            if not hint_left:
+                room -= self._hint_height(inner) + self.arrange.spacing()
+            row_h = max(least_h, min(key_h, room // 4 - PAD_SPACING))
         else:
             digit_w = min(KEY_W, (inner - 2 * PAD_SPACING) // 3)
             split = action_w > digit_w
+            hint_left = False
             pad_w = 3 * digit_w + 2 * PAD_SPACING
             row_h = key_h
-        if (side, split) != self._shape:
-            self._shape = (side, split)
-            self._arrange(side=side, split=split)
+        if (side, split, hint_left) != self._shape:
+            self._shape = (side, split, hint_left)
+            self._arrange(side=side, split=split, hint_left=hint_left)
         for button in self.digits.values():
             button.setMinimumSize(fit.target_px, row_h)
         for button in (self.erase, self.ok):
@@ -154,7 +168,7 @@ class PinScreen(Screen):
         self.pad.setFixedWidth(pad_w)
         text_w = max(fit.target_px, (inner - pad_w - SIDE_GAP) if side else pad_w)
         self.dots.setFixedSize(text_w, DOTS_HEIGHT)
-        hint_w = inner if side else pad_w  # under both columns, or under the pad
+        hint_w = inner if side and not hint_left else text_w  # under both columns, or one
         self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
         self.tries.setWordWrap(side)  # one line above the pad; wrapped in the column beside it
         self.tries.setMaximumWidth(text_w if side else QWIDGETSIZE_MAX)

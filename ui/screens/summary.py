@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
+from ui.layout import Fit
 from ui.screens.base import Screen
 from ui.theme import action_button, label, set_text
 
@@ -68,6 +69,15 @@ class SummaryScreen(Screen):
         # the primary action on its own full-width row above Back and Cancel: "5,00 € bezahlen"
         # beside them would not fit a 1080 px wide screen
         self.layout_.insertWidget(self.layout_.indexOf(self.body) + 1, self.confirm)
+
+    def fit_body(self, fit: Fit) -> None:
+        # a wide screen has room for the primary action beside Back and Cancel
+        self.footer.removeWidget(self.confirm)
+        self.layout_.removeWidget(self.confirm)
+        if fit.columns > 1:
+            self.footer.addWidget(self.confirm, stretch=2)
+        else:
+            self.layout_.insertWidget(self.layout_.indexOf(self.body) + 1, self.confirm)
 
     def render_body(self, view: JourneyView) -> None:
         prices = {o.document_type: o for o in view.offered}
