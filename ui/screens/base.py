@@ -119,6 +119,11 @@ class Screen(QWidget):
         for button in self.findChildren(QPushButton):
             if button.property("action"):
                 button.setMinimumHeight(action_height(fit))
+            # 2 cm from the configured DPI, whatever the screen's own sizes ask
+            button.setMinimumSize(
+                max(button.minimumWidth(), fit.target_px),
+                max(button.minimumHeight(), fit.target_px),
+            )
         for picture in self.findChildren(Pictogram):
             portrait = picture.sizeHint().width()
             if picture.minimumWidth() == picture.maximumWidth():
