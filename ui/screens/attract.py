@@ -40,7 +40,9 @@ class AttractScreen(Screen):
         # the start button twice an action's height on a portrait screen, one and a half on others
         self._start_height = round(action_height(fit) * (1.5 if fit.short else 2))
         self.start.setMinimumHeight(self._start_height)
-        self.card_hint.setVisible(not fit.short)  # the main pictogram shows the way on its own
+        self.card_hint.setVisible(
+            not fit.short and fit.text_scale == 1.0
+        )  # the main pictogram shows the way on its own
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))

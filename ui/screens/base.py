@@ -20,6 +20,28 @@ def action_height(fit: Fit) -> int:
     return max(fit.control(ACTION_HEIGHT_PX), line_px(ACTION_FONT_PX) + ACTION_CHROME_PX)
 
 
+def row_need(row: QBoxLayout) -> int:
+    """The width the shown widgets of `row` need side by side."""
+    widths = []
+    for i in range(row.count()):
+        item = row.itemAt(i)
+        widget = item.widget() if item is not None else None
+        if widget is not None and not widget.isHidden():
+            widths.append(max(widget.minimumWidth(), widget.minimumSizeHint().width()))
+    return sum(widths) + row.spacing() * max(0, len(widths) - 1)
+
+
+def reflow(row: QBoxLayout, width: int) -> None:
+    """Lay `row` out left to right when its widgets fit `width`, else one above the other."""
+    direction = (
+        QBoxLayout.Direction.LeftToRight
+        if row_need(row) <= width
+        else QBoxLayout.Direction.TopToBottom
+    )
+    if row.direction() is not direction:
+        row.setDirection(direction)
+
+
 class Screen(QWidget):
     """Renders one `JourneyView`; user actions go straight to the controller."""
 
@@ -88,19 +110,7 @@ class Screen(QWidget):
 
     def reflow_footer(self) -> None:
         """Footer buttons side by side when their words fit the width, else one above the other."""
-        widths = [
-            item.widget().minimumWidth()
-            for item in (self.footer.itemAt(i) for i in range(self.footer.count()))
-            if item is not None and item.widget() is not None and not item.widget().isHidden()
-        ]
-        need = sum(widths) + self.footer.spacing() * max(0, len(widths) - 1)
-        direction = (
-            QBoxLayout.Direction.LeftToRight
-            if need <= self.inner_width()
-            else QBoxLayout.Direction.TopToBottom
-        )
-        if self.footer.direction() is not direction:
-            self.footer.setDirection(direction)
+        reflow(self.footer, self.inner_width())
 
     def render_body(self, view: JourneyView) -> None:
         """Screens with more than a prompt override this."""
@@ -128,9 +138,8 @@ class Screen(QWidget):
             portrait = picture.sizeHint().width()
             if picture.minimumWidth() == picture.maximumWidth():
                 continue  # a fixed-size pictogram (beside a hint)
-            # decorative: on a short screen it takes what the text and buttons leave
-            least = 0 if fit.short else portrait // 2
-            picture.setMinimumSize(least, least)
+            # decorative: it takes what the text and buttons leave
+            picture.setMinimumSize(0, 0)
             picture.setMaximumSize(fit.art(portrait), fit.art(portrait))
         self.fit_body(fit)
         if self._view is not None:

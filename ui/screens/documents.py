@@ -20,7 +20,7 @@ from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
 from printing.documents import CATALOGUE
 from ui.layout import Fit
-from ui.screens.base import Screen
+from ui.screens.base import Screen, reflow, row_need
 from ui.theme import (
     ACCENT,
     BODY_PX,
@@ -263,13 +263,24 @@ class DocumentsScreen(Screen):
         for code, button in self.languages.items():
             set_text(button, translate("language.name", code))  # its width at the new text size
             button.setMinimumHeight(max(fit.control(112), line_px(BODY_PX) + 2 * (4 + 8)))
-        # on a short screen the "language of the documents" label stands left of its buttons
+        self._place_language_label()
+
+    def _place_language_label(self) -> None:
+        """On a short screen the "language of the documents" label stands left of its buttons
+        when they all fit the width; the buttons go one above the other when even they do not."""
+        width = self.inner_width()
         self.language_row.removeWidget(self.language_label)
         self.body.removeWidget(self.language_label)
-        if fit.short:
+        self.language_label.setWordWrap(False)
+        self.language_label.ensurePolished()
+        label_w = self.language_label.fontMetrics().horizontalAdvance(self.language_label.text())
+        beside = row_need(self.language_row) + self.language_row.spacing() + label_w + 8
+        if self.fit.short and beside <= width:
             self.language_row.insertWidget(0, self.language_label, stretch=1)
         else:
             self.body.insertWidget(self.body.indexOf(self.language_row), self.language_label)
+            self.language_label.setWordWrap(True)
+        reflow(self.language_row, width)
 
     def render_body(self, view: JourneyView) -> None:
         for offered in view.offered:
@@ -290,4 +301,5 @@ class DocumentsScreen(Screen):
         for code, button in self.languages.items():
             button.setChecked(code == view.document_language)
         set_text(self.confirm, self.t("documents.confirm"))
+        self._place_language_label()
         self.confirm.setEnabled(bool(view.selected))
