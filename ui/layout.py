@@ -17,14 +17,17 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QStyle,
     QStyleOptionButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -60,8 +63,9 @@ class Fit:
 
     @property
     def columns(self) -> int:
-        """Cards side by side: two on a wide screen (long German words need the room)."""
-        return 2 if self.width >= WIDE_FROM_PX else 1
+        """Cards side by side: two on a wide screen in normal text (long German words need the
+        room), one otherwise."""
+        return 2 if self.width >= WIDE_FROM_PX and self.text_scale == 1.0 else 1
 
     def art(self, portrait_px: int) -> int:
         """A pictogram's size: as drawn on the portrait screen, smaller on short ones."""
@@ -111,6 +115,69 @@ class ScreenStack(QStackedWidget):
         return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
 
 
+def least_height(layout: QLayout, width: int) -> int:
+    """The least height `layout` needs at `width`: wrapped labels at their wrapped height, every
+    other item at its minimum (pictograms shrink). Qt's own height-for-width is the preferred
+    height (every pictogram at full size), too much to decide whether a screen must scroll."""
+    margins = layout.contentsMargins()
+    inner = max(0, width - margins.left() - margins.right())
+    vertical = (QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop)
+    if not (isinstance(layout, QBoxLayout) and layout.direction() in vertical):
+        least = layout.minimumSize().height()
+        if layout.hasHeightForWidth():
+            least = max(least, layout.totalHeightForWidth(width))
+        return least
+    heights = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None or item.isEmpty():
+            continue
+        widget, sub = item.widget(), item.layout()
+        if widget is not None:
+            least = max(widget.minimumHeight(), widget.minimumSizeHint().height(), 0)
+            if widget.hasHeightForWidth():
+                least = max(least, widget.heightForWidth(min(inner, widget.maximumWidth())))
+        elif sub is not None:
+            least = least_height(sub, inner)
+        else:
+            least = item.minimumSize().height()
+        heights.append(least)
+    spacing = max(0, layout.spacing()) * max(0, len(heights) - 1)
+    return sum(heights) + spacing + margins.top() + margins.bottom()
+
+
+class ScrollBody(QWidget):
+    """A screen's content inside its scroll area: as high as the viewport, higher (scrolling)
+    only when its words and buttons need more than the viewport at its width."""
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        return least_height(layout, width) if layout is not None else self.minimumHeight()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), 0)
+
+
+def content_area(*, parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
+    """A screen's prompt and body, scrolling vertically when large text needs more than the
+    screen (the footer with the screen's actions stays put below it)."""
+    area = QScrollArea(parent)
+    area.setObjectName("content_area")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    body = ScrollBody(area)
+    body.setObjectName("content")
+    column = QVBoxLayout(body)
+    column.setContentsMargins(0, 0, 0, 0)
+    area.setWidget(body)
+    return area, column
+
+
 def screen_area(stack: QStackedWidget, *, parent: QWidget) -> QScrollArea:
     """The screens in a scroll area: the window never asks for more than its screen. On the
     supported sizes nothing scrolls (the layout-fit test fails on any widget off the window); a
@@ -153,8 +220,21 @@ def _label_misfit(name: str, widget: QLabel) -> str | None:
     return None
 
 
-def misfits(window: QWidget) -> list[str]:
-    """One line per widget whose text is clipped or that lies outside `window`."""
+def _viewport_of(widget: QWidget, window: QWidget) -> QWidget | None:
+    """The viewport of the nearest scroll area `widget` is shown in, if any."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        area = parent.parentWidget()
+        if isinstance(area, QScrollArea) and area.viewport() is parent:
+            return parent
+        parent = area
+    return None
+
+
+def misfits(window: QWidget, *, scrolling: bool = False) -> list[str]:
+    """One line per widget whose text is clipped or that lies outside `window`, or outside the
+    visible part of the scroll area it is in. With `scrolling`, a screen's content may scroll
+    vertically (large text): it must still fit the width, and every text must show whole."""
     problems: list[str] = []
     bounds = window.rect()
     for widget in window.findChildren(QWidget):
@@ -163,7 +243,14 @@ def misfits(window: QWidget) -> list[str]:
         top_left = widget.mapTo(window, QPoint(0, 0))
         rect = QRect(top_left, widget.size())
         name = widget.objectName() or type(widget).__name__
-        if not bounds.contains(rect):
+        viewport = _viewport_of(widget, window)
+        if viewport is not None:
+            seen = QRect(viewport.mapTo(window, QPoint(0, 0)), viewport.size())
+            if scrolling:  # reachable by scrolling down, never sideways
+                seen = QRect(seen.left(), rect.top(), seen.width(), rect.height())
+            if not seen.contains(rect):
+                problems.append(f"{name}: {rect.getRect()} outside its view {seen.getRect()}")
+        elif not bounds.contains(rect):
             problems.append(f"{name}: {rect.getRect()} outside the window {bounds.getRect()}")
         problem: str | None = None
         own_check: Callable[[], str | None] | None = getattr(widget, "clipped_text", None)

@@ -152,11 +152,21 @@ def color(name: str) -> QColor:
     return QColor(name)
 
 
+DISPLAY_CAP_PX = 96
+"""Large text multiplies sizes by 1.5 up to this: display text (the commune's name on the welcome
+screen, the total) is already 2.6 times the body size and must keep its longest word on a line."""
+
+
+def scaled_px(size: float, scale: float) -> int:
+    """A text size times the text scale, display sizes capped at `DISPLAY_CAP_PX`."""
+    return round(min(size * scale, max(size, DISPLAY_CAP_PX)))
+
+
 def stylesheet(palette: Palette = LIGHT_ON_DARK, *, scale: float = 1.0) -> str:
     """The window's style sheet for `palette`, with every text size multiplied by `scale`."""
 
     def px(size: float) -> str:
-        return f"{round(size * scale)}px"
+        return f"{scaled_px(size, scale)}px"
 
     p = palette
     return f"""
@@ -214,7 +224,7 @@ QPushButton[role="secondary"] {{
 }}
 QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
-    font-size: {KEY_DIGIT_PX}px;
+    font-size: {KEY_DIGIT_PX}px; padding: 8px 8px;
 }}
 QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; font-size: {px(40)}; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}

@@ -20,7 +20,7 @@ class AttractScreen(Screen):
         super().__init__(controller, parent=parent)
         # both prompts (the resident's language and the other of FR/NL) with equal prominence
         self.second = label("title", parent=self)
-        self.layout_.insertWidget(1, self.second)
+        self.content.insertWidget(1, self.second)
         self.picture = Pictogram(Kind.TOWN_HALL, 440, parent=self)
         self.commune = label("hero", parent=self)
         self.commune.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QVBo
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
-from ui.layout import PORTRAIT_FIT, Fit
+from ui.layout import PORTRAIT_FIT, Fit, content_area
 from ui.pictograms import Pictogram
 from ui.theme import ACTION_HEIGHT_PX, action_button, label, line_px, set_text
 
@@ -64,11 +64,15 @@ class Screen(QWidget):
         self.prompt: QLabel = label("title", parent=self)
         self.notice: QLabel = label("notice", parent=self)
         self.notice.hide()
-        self.layout_.addWidget(self.prompt)
-        self.layout_.addWidget(self.notice)
+        # the prompt and body scroll when large text needs more than the screen; the footer stays
+        self.content_area, self.content = content_area(parent=self)
+        self.content.setSpacing(28)
+        self.layout_.addWidget(self.content_area, stretch=1)
+        self.content.addWidget(self.prompt)
+        self.content.addWidget(self.notice)
         self.body = QVBoxLayout()
         self.body.setSpacing(24)
-        self.layout_.addLayout(self.body, stretch=1)
+        self.content.addLayout(self.body, stretch=1)
         self.footer = QHBoxLayout()
         self.footer.setSpacing(24)
         self.layout_.addLayout(self.footer)
@@ -104,9 +108,18 @@ class Screen(QWidget):
         self.reflow_footer()
 
     def inner_width(self) -> int:
-        """The width inside the screen's margins."""
+        """The width inside the screen's margins, less the content's scroll bar."""
         margins = self.layout_.contentsMargins()
-        return self.fit.width - margins.left() - margins.right()
+        scroll_bar = self.content_area.verticalScrollBar().sizeHint().width()  # room kept for it
+        return self.fit.width - margins.left() - margins.right() - scroll_bar
+
+    def action_text(self, button: QPushButton, text: str) -> None:
+        """An action's words, broken into lines when wider than the screen (large text), and
+        the button as high as its lines."""
+        set_text(button, text, max_width=self.inner_width())
+        lines = button.text().count("\n") + 1
+        least = max(action_height(self.fit), lines * line_px(ACTION_FONT_PX) + ACTION_CHROME_PX)
+        button.setMinimumHeight(least)
 
     def reflow_footer(self) -> None:
         """Footer buttons side by side when their words fit the width, else one above the other."""
@@ -121,10 +134,12 @@ class Screen(QWidget):
         if fit.short:
             self.layout_.setContentsMargins(48, 16, 48, 20)
             self.layout_.setSpacing(14)
+            self.content.setSpacing(14)
             self.body.setSpacing(14)
         else:
             self.layout_.setContentsMargins(56, 40, 56, 48)
             self.layout_.setSpacing(28)
+            self.content.setSpacing(28)
             self.body.setSpacing(24)
         for button in self.findChildren(QPushButton):
             if button.property("action"):

@@ -47,7 +47,7 @@ DESCRIPTION_PX = 32
 PRICE_PX = 40
 TEXT_LEFT = 32 + 60 + 28
 """Right of the check mark."""
-TEXT_RIGHT_MARGIN = 36
+TEXT_RIGHT_MARGIN = 24
 PADDING_Y = 24
 LINE_GAP = 8
 
@@ -56,6 +56,17 @@ def description_key(document_type: str) -> str | None:
     """The one-line description of a document type, as its catalogue module declares it."""
     kind = CATALOGUE.get(document_type)
     return kind.description_key if kind is not None else None
+
+
+def fit_longest_word(font: QFont, text: str, width: int) -> None:
+    """Make `font` smaller, only if needed, so that the longest word of `text` fits `width`:
+    a word is never cut ("Haushaltszusammensetzung" in large text on a portrait screen)."""
+    words = text.split()
+    if not words:
+        return
+    longest = max(QFontMetrics(font).horizontalAdvance(word) for word in words)
+    if longest > width:
+        font.setPixelSize(max(1, math.floor(font.pixelSize() * width / longest)))
 
 
 class DocumentCard(QPushButton):
@@ -111,6 +122,7 @@ class DocumentCard(QPushButton):
         title_font, desc_font, price_font = self._fonts()
         left, right = TEXT_LEFT, width - TEXT_RIGHT_MARGIN
         text_w = max(1, right - left)
+        fit_longest_word(title_font, self.title, text_w)
         price_w = QFontMetrics(price_font).horizontalAdvance(self.price) + 8
         desc_w = max(1, text_w - price_w - 24)
         wrap = int(Qt.TextFlag.TextWordWrap)
@@ -179,6 +191,9 @@ class DocumentCard(QPushButton):
 
     def _paint_texts(self, p: QPainter, checked: bool, ink: QColor) -> None:
         title_font, desc_font, price_font = self._fonts()
+        fit_longest_word(
+            title_font, self.title, max(1, self.width() - TEXT_RIGHT_MARGIN - TEXT_LEFT)
+        )
         title, desc, price = self._boxes(self.width())
         # centred in a card taller than its text (a row of the grid beside a longer card)
         shift = max(0.0, (self.height() - (desc.bottom() + PADDING_Y)) / 2)
@@ -258,6 +273,7 @@ class DocumentsScreen(Screen):
 
     def fit_body(self, fit: Fit) -> None:
         self._place_cards(fit.columns)
+        self.card_grid.setSpacing(12 if fit.short else 20)
         for card in self.cards.values():
             card.set_least_height(fit.control(CARD_HEIGHT))
         for code, button in self.languages.items():
@@ -300,6 +316,6 @@ class DocumentsScreen(Screen):
         self.language_label.setText(self.t("documents.language"))
         for code, button in self.languages.items():
             button.setChecked(code == view.document_language)
-        set_text(self.confirm, self.t("documents.confirm"))
+        self.action_text(self.confirm, self.t("documents.confirm"))
         self._place_language_label()
         self.confirm.setEnabled(bool(view.selected))

@@ -17,7 +17,6 @@ from ui.screens.base import Screen
 from ui.theme import KEY_DIGIT_PX, big_button, label, line_px, set_role, set_text
 
 DOT = "\u25cf"
-QWIDGETSIZE_MAX = (1 << 24) - 1
 KEY_W = 290
 """A key's width on the portrait screen: wide enough for "Bevestigen" at the normal text size."""
 KEY_H = 150
@@ -140,7 +139,7 @@ class PinScreen(Screen):
         key_h = max(fit.control(KEY_H), line_px(ACTION_KEY_FONT_PX) + KEY_CHROME_PX)
         least_h = max(fit.target_px, math.ceil(KEY_DIGIT_PX * 1.17) + 1 + KEY_CHROME_PX)
         action_w = max(self.erase.minimumWidth(), self.ok.minimumWidth())
-        inner = fit.width - 2 * self.layout_.contentsMargins().left()
+        inner = self.inner_width()
         side = fit.short
         if side:
             beside = inner - action_w - 3 * PAD_SPACING - SIDE_GAP - SIDE_TEXT_PX
@@ -170,9 +169,13 @@ class PinScreen(Screen):
         self.dots.setFixedSize(text_w, DOTS_HEIGHT)
         hint_w = inner if side and not hint_left else text_w  # under both columns, or one
         self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
-        self.tries.setWordWrap(side)  # one line above the pad; wrapped in the column beside it
-        self.tries.setMaximumWidth(text_w if side else QWIDGETSIZE_MAX)
-        self.tries.setMinimumHeight(max(0, self.tries.heightForWidth(text_w)) if side else 0)
+        # one line when it fits the column (or the pad's width), wrapped otherwise
+        self.tries.ensurePolished()
+        padding = 2 * 28 + 4
+        one_line = self.tries.fontMetrics().horizontalAdvance(self.tries.text()) + padding
+        tries_w = text_w if side else min(one_line, pad_w)
+        self.tries.setFixedWidth(max(1, tries_w))
+        self.tries.setFixedHeight(max(1, self.tries.heightForWidth(tries_w)))
 
     def _hint_height(self, width: int) -> int:
         """The hint box as high as the wrapped hint (the layout does not ask the label itself)."""
@@ -183,7 +186,7 @@ class PinScreen(Screen):
         """The height left for the pad on a short screen: the window less the header, the
         prompt and notice as wrapped at this width, the footer and the spacing between them."""
         fit = self.fit
-        inner = fit.width - 2 * self.layout_.contentsMargins().left()
+        inner = self.inner_width()
         header = max(120, 2 * line_px(40) + 24)
         words = self.prompt.heightForWidth(inner)
         if not self.notice.isHidden():
