@@ -212,7 +212,12 @@ QFrame#panel QLabel {{ background: transparent; }}
 QFrame#timeout_panel {{
     background: {p.surface}; border: 6px solid {p.accent}; border-radius: 24px;
 }}
-QScrollArea#screen_area {{ border: none; }}
+QScrollArea#screen_area, QScrollArea#content_area {{ border: none; }}
+QScrollBar:vertical {{ background: {p.surface}; width: 28px; border: none; margin: 0; }}
+QScrollBar::handle:vertical {{
+    background: {p.surface_line}; min-height: 96px; border-radius: 14px; margin: 2px;
+}}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; border: none; }}
 QFrame#rule {{ background: {p.surface_line}; border: none; }}
 QFrame#rule_strong {{ background: {p.accent}; border: none; }}
 QPushButton {{

@@ -171,7 +171,8 @@ def test_the_checker_sees_a_document_card_cut_short(
 
 def _geometry(win: KioskWindow, name: str) -> QRect:
     button = win.stack.currentWidget().findChild(QPushButton, name)
-    assert button is not None and button.isVisibleTo(win), name
+    assert button is not None, name
+    assert button.isVisibleTo(win), name
     return QRect(button.mapTo(win, QPoint(0, 0)), button.size())
 
 
@@ -192,11 +193,13 @@ def test_the_timeout_warning_floats_above_the_screen_and_moves_no_button(
     assert during == before
     # floating: not in the window's layout, inside the window, drawn above the screen
     layout = win.layout()
-    assert layout is not None and layout.indexOf(panel) == -1
+    assert layout is not None
+    assert layout.indexOf(panel) == -1
     assert win.rect().contains(panel.geometry())
     centre = panel.geometry().center()
     hit = win.childAt(centre)
-    assert hit is not None and (hit is panel or panel.isAncestorOf(hit))
+    assert hit is not None
+    assert hit is panel or panel.isAncestorOf(hit)
     assert not misfits(win)
     _show(win, controller, state, lang="de", size=SIZES[size])
     assert not panel.isVisible()
@@ -215,9 +218,11 @@ def test_the_window_never_asks_for_more_than_a_small_screen(
     for state in PROMPT_KEYS:
         _show(win, controller, state, lang="de", size=CAGE_OUTPUT)
         hint = win.minimumSizeHint()
-        assert hint.width() <= width and hint.height() <= height, (state.value, hint)
+        assert hint.width() <= width, (state.value, hint)
+        assert hint.height() <= height, (state.value, hint)
         least = win.minimumSize()
-        assert least.width() <= width and least.height() <= height, (state.value, least)
+        assert least.width() <= width, (state.value, least)
+        assert least.height() <= height, (state.value, least)
         assert (win.width(), win.height()) == CAGE_OUTPUT, state.value
     _look(win, Mode.NORMAL)
 

@@ -50,6 +50,8 @@ TEXT_LEFT = 32 + 60 + 28
 TEXT_RIGHT_MARGIN = 24
 PADDING_Y = 24
 LINE_GAP = 8
+MIN_TEXT_WIDTH = 160
+"""Below this a card is not laid out yet: its text is not measured."""
 
 
 def description_key(document_type: str) -> str | None:
@@ -62,11 +64,12 @@ def fit_longest_word(font: QFont, text: str, width: int) -> None:
     """Make `font` smaller, only if needed, so that the longest word of `text` fits `width`:
     a word is never cut ("Haushaltszusammensetzung" in large text on a portrait screen)."""
     words = text.split()
-    if not words:
-        return
-    longest = max(QFontMetrics(font).horizontalAdvance(word) for word in words)
+    if not words or width < MIN_TEXT_WIDTH:
+        return  # not laid out yet
+    metrics = QFontMetrics(font)
+    longest = max(metrics.horizontalAdvance(word) for word in words)
     if longest > width:
-        font.setPixelSize(max(1, math.floor(font.pixelSize() * width / longest)))
+        font.setPixelSize(max(DESCRIPTION_PX, math.floor(font.pixelSize() * width / longest)))
 
 
 class DocumentCard(QPushButton):
@@ -79,6 +82,7 @@ class DocumentCard(QPushButton):
         self.description = ""
         self.price = ""
         self.least_height = CARD_HEIGHT
+        self._growing = False
 
     def sizeHint(self) -> QSize:
         return QSize(min_target_px(), self.least_height)
@@ -102,9 +106,15 @@ class DocumentCard(QPushButton):
 
     def _grow(self) -> None:
         """As high as the wrapped title and description need at the card's width."""
+        if self._growing:
+            return  # the resize that setMinimumHeight makes
         need = max(self.least_height, self.need_height(self.width()))
         if need != self.minimumHeight():
-            self.setMinimumHeight(need)
+            self._growing = True
+            try:
+                self.setMinimumHeight(need)
+            finally:
+                self._growing = False
             self.updateGeometry()
 
     def _fonts(self) -> tuple[QFont, QFont, QFont]:
@@ -137,8 +147,8 @@ class DocumentCard(QPushButton):
         return title_box, desc_box, price_box
 
     def need_height(self, width: int) -> int:
-        if width <= 0:
-            return self.least_height
+        if width < TEXT_LEFT + TEXT_RIGHT_MARGIN + MIN_TEXT_WIDTH:
+            return self.least_height  # not laid out yet
         _title, desc, _price = self._boxes(width)
         return math.ceil(desc.bottom() + PADDING_Y)
 
