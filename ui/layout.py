@@ -90,6 +90,8 @@ def show_page(stack: QStackedWidget, page: QWidget) -> None:
     preferred = QSizePolicy.Policy.Preferred
     for index in range(stack.count()):
         other = stack.widget(index)
+        if other is None:
+            continue
         if other is page:
             other.setSizePolicy(preferred, preferred)
         else:

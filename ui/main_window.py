@@ -87,8 +87,8 @@ class KioskWindow(QWidget):
         self.header = Header(parent=self)
         layout.addWidget(self.header)
         self.stack = ScreenStack(self)
-        self.scroll = screen_area(self.stack, parent=self)  # the last resort of a tiny screen
-        layout.addWidget(self.scroll, stretch=1)
+        self.screen_area = screen_area(self.stack, parent=self)  # the last resort of a tiny screen
+        layout.addWidget(self.screen_area, stretch=1)
         self.screens: dict[SessionState, Screen] = {}
         for state, cls in screen_classes().items():
             screen = cls(controller, parent=self.stack)
@@ -131,6 +131,12 @@ class KioskWindow(QWidget):
     @property
     def current_screen(self) -> Screen:
         return self.screens[self.controller.view.state]
+
+    def current_page(self) -> Screen:
+        """The screen shown in the stack (the controller's state, or a view shown directly)."""
+        page = self.stack.currentWidget()
+        assert isinstance(page, Screen)
+        return page
 
     def warm_up(self) -> None:
         """Lay out and polish every screen once, so the first switch during a journey is cheap."""

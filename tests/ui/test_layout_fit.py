@@ -170,7 +170,7 @@ def test_the_checker_sees_a_document_card_cut_short(
 
 
 def _geometry(win: KioskWindow, name: str) -> QRect:
-    button = win.stack.currentWidget().findChild(QPushButton, name)
+    button = win.current_page().findChild(QPushButton, name)
     assert button is not None, name
     assert button.isVisibleTo(win), name
     return QRect(button.mapTo(win, QPoint(0, 0)), button.size())
@@ -240,7 +240,7 @@ def test_touch_targets_are_two_centimetres_at_the_configured_dpi(
             _show(win, controller, state, lang="fr", size=SIZES["portrait"])
             small = [
                 (b.objectName(), b.width(), b.height())
-                for b in win.stack.currentWidget().findChildren(QPushButton)
+                for b in win.current_page().findChildren(QPushButton)
                 if b.isVisibleTo(win) and min(b.width(), b.height()) < target
             ]
             assert not small, (state.value, small)

@@ -158,7 +158,9 @@ class Screen(QWidget):
             picture.setMaximumSize(fit.art(portrait), fit.art(portrait))
         # the content never takes the scroll bar's strip: its width (and so its wrapped height)
         # does not change when the bar comes and goes, which could otherwise flip for ever
-        self.content_area.widget().setMaximumWidth(max(1, self.inner_width()))
+        content = self.content_area.widget()
+        if content is not None:
+            content.setMaximumWidth(max(1, self.inner_width()))
         self.fit_body(fit)
         if self._view is not None:
             self.show_view(self._view)  # texts measured again at this size

@@ -59,10 +59,10 @@ class PinScreen(Screen):
         keys.setSpacing(PAD_SPACING)
         self.grid = QGridLayout()
         self.grid.setSpacing(PAD_SPACING)
-        self.actions = QHBoxLayout()  # Erase and OK under the pad when their words are long
-        self.actions.setSpacing(PAD_SPACING)
+        self.action_row = QHBoxLayout()  # Erase and OK under the pad when their words are long
+        self.action_row.setSpacing(PAD_SPACING)
         keys.addLayout(self.grid)
-        keys.addLayout(self.actions)
+        keys.addLayout(self.action_row)
         hint = QHBoxLayout()
         hint.setSpacing(24)
         self.privacy_picture = Pictogram(Kind.HAND, HINT_PICTURE, parent=self)
@@ -91,7 +91,7 @@ class PinScreen(Screen):
             self.arrange.removeWidget(widget)
         for button in (*self.digits.values(), self.erase, self.ok):
             self.grid.removeWidget(button)
-            self.actions.removeWidget(button)
+            self.action_row.removeWidget(button)
         for i, digit in enumerate("123456789"):
             self.grid.addWidget(self.digits[digit], i // 3, i % 3)
         if side:  # digits on the left three columns, Erase and OK one above the other on the right
@@ -100,8 +100,8 @@ class PinScreen(Screen):
             self.grid.addWidget(self.ok, 2, 3, 2, 1)
         elif split:
             self.grid.addWidget(self.digits["0"], 3, 1)
-            self.actions.addWidget(self.erase, stretch=1)
-            self.actions.addWidget(self.ok, stretch=1)
+            self.action_row.addWidget(self.erase, stretch=1)
+            self.action_row.addWidget(self.ok, stretch=1)
         else:
             self.grid.addWidget(self.erase, 3, 0)
             self.grid.addWidget(self.digits["0"], 3, 1)
