@@ -125,9 +125,7 @@ ACTION_HEIGHT_PX = 128
 LARGE_TEXT_SCALE = 1.5
 
 KEY_DIGIT_PX = 60
-"""The PIN pad's digits, in every mode: a capital of ~43 px (10.7 mm at 102 dpi) is already past
-the EN 301 549 5.1.4 large-text size (7.3 mm at 600 mm), and the pad must keep 4 rows of keys
-reachable on a short screen."""
+"""The PIN pad's digits (before the text scale)."""
 
 
 _scale: list[float] = [1.0]
@@ -152,14 +150,9 @@ def color(name: str) -> QColor:
     return QColor(name)
 
 
-DISPLAY_CAP_PX = 96
-"""Large text multiplies sizes by 1.5 up to this: display text (the commune's name on the welcome
-screen, the total) is already 2.6 times the body size and must keep its longest word on a line."""
-
-
 def scaled_px(size: float, scale: float) -> int:
-    """A text size times the text scale, display sizes capped at `DISPLAY_CAP_PX`."""
-    return round(min(size * scale, max(size, DISPLAY_CAP_PX)))
+    """A text size times the text scale."""
+    return round(size * scale)
 
 
 def stylesheet(palette: Palette = LIGHT_ON_DARK, *, scale: float = 1.0) -> str:
@@ -188,7 +181,7 @@ QLabel#hero {{ font-size: {px(72)}; font-weight: bold; color: {p.accent}; }}
 QLabel#lead {{ font-size: {px(44)}; color: {p.text}; }}
 QLabel#muted {{ color: {p.muted}; }}
 QLabel#dots {{
-    font-size: 64px; letter-spacing: 16px; color: {p.text}; background: {p.surface};
+    font-size: {px(64)}; letter-spacing: 16px; color: {p.text}; background: {p.surface};
     border: 4px solid {p.surface_line}; border-radius: 16px; padding: 8px 24px;
 }}
 QLabel#tries {{
@@ -229,7 +222,7 @@ QPushButton[role="secondary"] {{
 }}
 QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
-    font-size: {KEY_DIGIT_PX}px; padding: 8px 8px;
+    font-size: {px(KEY_DIGIT_PX)}; padding: 8px 8px;
 }}
 QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; font-size: {px(40)}; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}

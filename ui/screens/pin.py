@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from functools import partial
 
@@ -11,7 +10,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.journey import JourneyController, JourneyView
-from ui.layout import Fit
+from ui.layout import WIDE_FROM_PX, Fit
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
 from ui.theme import KEY_DIGIT_PX, big_button, label, line_px, set_role, set_text
@@ -29,8 +28,8 @@ SIDE_TEXT_PX = 360
 HINT_BESIDE_PX = 560
 """From this width the column left of the pad holds the privacy hint too."""
 """The least width left of the pad on a short screen: the dots of a 12-digit PIN's first 4."""
-DOTS_HEIGHT = 74 + 2 * (4 + 8)
-"""The dots are a symbol, not text: 64 px whatever the text scale, their border and padding."""
+DOTS_CHROME_PX = 2 * (4 + 8)
+"""The dots' border and padding, top and bottom."""
 HINT_PICTURE = 120
 HCENTER = Qt.AlignmentFlag.AlignHCenter
 
@@ -137,12 +136,17 @@ class PinScreen(Screen):
         """Key sizes from the screen and the labels' widths; the pad's layout from both."""
         fit = self.fit
         key_h = max(fit.control(KEY_H), line_px(ACTION_KEY_FONT_PX) + KEY_CHROME_PX)
-        least_h = max(fit.target_px, math.ceil(KEY_DIGIT_PX * 1.17) + 1 + KEY_CHROME_PX)
+        least_h = max(fit.target_px, line_px(KEY_DIGIT_PX) + KEY_CHROME_PX)
         action_w = max(self.erase.minimumWidth(), self.ok.minimumWidth())
         inner = self.inner_width()
-        side = fit.short
+        # beside the pad on a short screen; in large text on a narrow one (1280 px) the dots
+        # need the pad's width, so the screen stacks and scrolls instead
+        side = fit.short and (fit.text_scale == 1.0 or fit.width >= WIDE_FROM_PX)
         if side:
-            beside = inner - action_w - 3 * PAD_SPACING - SIDE_GAP - SIDE_TEXT_PX
+            self.dots.ensurePolished()
+            dots_w = self.dots.fontMetrics().horizontalAdvance(DOT * 4) + 4 * 16 + 2 * (24 + 4) + 8
+            text_least = max(SIDE_TEXT_PX, dots_w)  # a 4-digit PIN's dots whole
+            beside = inner - action_w - 3 * PAD_SPACING - SIDE_GAP - text_least
             digit_w = max(fit.target_px, min(KEY_W, beside // 3))
             pad_w = 3 * digit_w + action_w + 3 * PAD_SPACING
             split = False
@@ -166,7 +170,7 @@ class PinScreen(Screen):
             button.setMinimumHeight(row_h)
         self.pad.setFixedWidth(pad_w)
         text_w = max(fit.target_px, (inner - pad_w - SIDE_GAP) if side else pad_w)
-        self.dots.setFixedSize(text_w, DOTS_HEIGHT)
+        self.dots.setFixedSize(text_w, line_px(64) + DOTS_CHROME_PX)
         hint_w = inner if side and not hint_left else text_w  # under both columns, or one
         self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
         # one line when it fits the column (or the pad's width), wrapped otherwise
