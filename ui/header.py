@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 from kiosk.i18n import translate
 from kiosk.journey import JourneyView
 from kiosk.session import SessionState
+from ui.layout import Fit
 from ui.pictograms import Kind, Pictogram
 from ui.theme import ACCENT, BACKGROUND, ON_ACCENT, SURFACE_LINE, TEXT, color, label
 
@@ -46,6 +47,10 @@ STEP_OF_STATE: Mapping[SessionState, int] = MappingProxyType(
     }
 )
 """1-based step of each state; ATTRACT, ERROR and OUT_OF_SERVICE show no step."""
+
+
+STEP_SHARE = 0.4
+"""The most of the band's width the step label takes before it wraps."""
 
 
 def step_of(state: SessionState) -> int | None:
@@ -113,6 +118,9 @@ class Header(QWidget):
         self.setObjectName("header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         row = QHBoxLayout(self)
+        self.layout_ = row
+        self._base_height = 150
+        self._fit: Fit | None = None
         row.setContentsMargins(40, 20, 40, 20)
         row.setSpacing(20)
         self.emblem = Pictogram(Kind.TOWN_HALL, 72, parent=self)
@@ -123,7 +131,7 @@ class Header(QWidget):
         right = QVBoxLayout()
         right.setSpacing(8)
         self.step = label("step", parent=self)
-        self.step.setWordWrap(False)  # one line; the commune name wraps instead
+        # one line when it fits in 40 % of the band, wrapped otherwise (large text, 1280 px)
         self.step.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.dots = StepDots(len(STEP_KEYS), parent=self)
         right.addWidget(self.step)
@@ -132,12 +140,41 @@ class Header(QWidget):
         self.setMinimumHeight(150)
         self._key: tuple[str, str, int | None] | None = None
 
+    def fit_to(self, fit: Fit) -> None:
+        """A lower band on a short screen; the commune name wraps on any."""
+        margin = 12 if fit.short else 20
+        self.layout_.setContentsMargins(40, margin, 40, margin)
+        self._base_height = 120 if fit.short else 150
+        self.dots.setVisible(not fit.short and self.step.isVisibleTo(self))
+        self._fit = fit
+        self._size_step()
+        self._grow()
+
+    def _size_step(self) -> None:
+        width = self._fit.width if self._fit is not None else self.width()
+        text = self.step.text()
+        self.step.ensurePolished()
+        need = max(
+            (self.step.fontMetrics().horizontalAdvance(t) for t in text.split("\n")), default=0
+        )
+        self.step.setFixedWidth(max(1, min(need + 4, round(width * STEP_SHARE))))
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Grow to the wrapped commune name (a header never clips it)."""
         super().resizeEvent(event)
+        self._grow()
+
+    def _grow(self) -> None:
         width = self.commune.width()
-        need = self.commune.heightForWidth(width) + 40 if width > 0 else 0
-        height = max(150, need)
+        margins = self.layout_.contentsMargins()
+        chrome = margins.top() + margins.bottom()
+        need = self.commune.heightForWidth(width) + chrome if width > 0 else 0
+        if self.step.isVisibleTo(self):
+            step = self.step.heightForWidth(self.step.width()) + chrome
+            if self.dots.isVisibleTo(self):
+                step += self.dots.height() + 8
+            need = max(need, step)
+        height = max(self._base_height, need)
         if height != self.minimumHeight():
             self.setMinimumHeight(height)
 
@@ -159,9 +196,8 @@ class Header(QWidget):
             translate(STEP_KEYS[step - 1], view.language),
         )
         self.step.setText(text)
-        self.step.ensurePolished()
-        self.step.setMinimumWidth(self.step.fontMetrics().horizontalAdvance(text) + 4)
+        self._size_step()
         self.step.setAccessibleName(text)
         self.dots.set_current(step)
         self.step.show()
-        self.dots.show()
+        self.dots.setVisible(self._fit is None or not self._fit.short)

@@ -6,25 +6,19 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QSizePolicy,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
 from ui.keyboard import KeyboardNavigation
+from ui.layout import Fit, ScreenStack, screen_area, show_page
 from ui.screens.base import Screen
 from ui.screens.registry import screen_classes
 from ui.staff_door import StaffDoor, StaffLogin
-from ui.theme import STYLESHEET, action_button, label, set_text
+from ui.theme import STYLESHEET, min_target_px, text_scale
+from ui.timeout_panel import TimeoutPanel
 
 S = SessionState
 
@@ -84,31 +78,25 @@ class KioskWindow(QWidget):
         self.setWindowTitle("Borne")
         self._locked = False
         self._system_keys = SystemKeyFilter(self)
+        self._fit: Fit | None = None
+        self._fitted = False  # no refit before every screen exists
         self.setStyleSheet(STYLESHEET)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = Header(parent=self)
         layout.addWidget(self.header)
-        self.warning_bar = QWidget(self)
-        bar = QHBoxLayout(self.warning_bar)
-        bar.setContentsMargins(48, 24, 48, 8)
-        bar.setSpacing(24)
-        self.warning = label("alert", parent=self.warning_bar)
-        self.extend = action_button("extend", controller.extend_time, parent=self.warning_bar)
-        self.extend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        bar.addWidget(self.warning, stretch=1)
-        bar.addWidget(self.extend)
-        self.warning_bar.hide()
-        layout.addWidget(self.warning_bar)
-        self.stack = QStackedWidget(self)
-        layout.addWidget(self.stack, stretch=1)
+        self.stack = ScreenStack(self)
+        self.screen_area = screen_area(self.stack, parent=self)  # the last resort of a tiny screen
+        layout.addWidget(self.screen_area, stretch=1)
         self.screens: dict[SessionState, Screen] = {}
         for state, cls in screen_classes().items():
             screen = cls(controller, parent=self.stack)
             screen.setObjectName(f"screen_{state.value}")
             self.stack.addWidget(screen)
             self.screens[state] = screen
+        self.warning_panel = TimeoutPanel(controller.extend_time, parent=self)
+        self._fitted = True
         self._shown: SessionState | None = None
         self.views: list[JourneyView] = []
         controller.on_change(self.show_view)
@@ -144,6 +132,12 @@ class KioskWindow(QWidget):
     def current_screen(self) -> Screen:
         return self.screens[self.controller.view.state]
 
+    def current_page(self) -> Screen:
+        """The screen shown in the stack (the controller's state, or a view shown directly)."""
+        page = self.stack.currentWidget()
+        assert isinstance(page, Screen)
+        return page
+
     def warm_up(self) -> None:
         """Lay out and polish every screen once, so the first switch during a journey is cheap."""
         for screen in self.screens.values():
@@ -156,16 +150,12 @@ class KioskWindow(QWidget):
         self.header.show_view(view)
         screen.show_view(view)
         if view.timeout_warning_s is not None:
-            self.warning.setText(
-                translate("timeout.warning", view.language, seconds=view.timeout_warning_s)
-            )
-            set_text(self.extend, translate("timeout.extend", view.language))
-            self.warning_bar.show()
+            self.warning_panel.show_warning(seconds=view.timeout_warning_s, language=view.language)
         else:
-            self.warning_bar.hide()
+            self.warning_panel.hide()
         if self._shown is not view.state:
             self._shown = view.state
-            self.stack.setCurrentWidget(screen)
+            show_page(self.stack, screen)
             self.setAccessibleDescription(screen.prompt.text())
             focus = screen.first_focus()
             if focus is not None:
@@ -215,8 +205,30 @@ class KioskWindow(QWidget):
         if app is not None:
             app.quit()
 
+    def refit(self) -> None:
+        """Lay every screen out for the window's size, the text scale and the touch targets."""
+        fit = Fit(
+            width=self.width(),
+            height=self.height(),
+            text_scale=text_scale(),
+            target_px=min_target_px(),
+        )
+        if fit == self._fit or not self._fitted:
+            return
+        self._fit = fit
+        self.header.fit_to(fit)
+        for screen in self.screens.values():
+            screen.fit_to(fit)
+        self.warning_panel.place()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() is QEvent.Type.StyleChange:  # a new look: large text on or off
+            self.refit()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self.refit()
         if self._locked:
             screen = self.screen().geometry()
             log.info(

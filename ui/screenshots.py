@@ -27,7 +27,11 @@ from ui.theme import DARK_ON_LIGHT, LARGE_TEXT_SCALE, LIGHT_ON_DARK, apply_look
 
 S = SessionState
 
-SIZES: dict[str, tuple[int, int]] = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+SIZES: dict[str, tuple[int, int]] = {
+    "portrait": (1080, 1920),
+    "landscape": (1920, 1080),
+    "compact": (1280, 1024),
+}
 THUMB_WIDTH = 270
 
 

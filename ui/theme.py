@@ -124,9 +124,20 @@ ACTION_HEIGHT_PX = 128
 
 LARGE_TEXT_SCALE = 1.5
 
+KEY_DIGIT_PX = 60
+"""The PIN pad's digits (before the text scale)."""
+
+
+_scale: list[float] = [1.0]
+
 
 def current_palette() -> Palette:
     return _current[0]
+
+
+def text_scale() -> float:
+    """The factor every text size is multiplied by (1.5 in large-text mode)."""
+    return _scale[0]
 
 
 def color(name: str) -> QColor:
@@ -139,11 +150,16 @@ def color(name: str) -> QColor:
     return QColor(name)
 
 
+def scaled_px(size: float, scale: float) -> int:
+    """A text size times the text scale."""
+    return round(size * scale)
+
+
 def stylesheet(palette: Palette = LIGHT_ON_DARK, *, scale: float = 1.0) -> str:
     """The window's style sheet for `palette`, with every text size multiplied by `scale`."""
 
     def px(size: float) -> str:
-        return f"{round(size * scale)}px"
+        return f"{scaled_px(size, scale)}px"
 
     p = palette
     return f"""
@@ -186,6 +202,15 @@ QFrame#panel {{
     background: {p.surface}; border: 3px solid {p.surface_line}; border-radius: 24px;
 }}
 QFrame#panel QLabel {{ background: transparent; }}
+QFrame#timeout_panel {{
+    background: {p.surface}; border: 6px solid {p.accent}; border-radius: 24px;
+}}
+QScrollArea#screen_area, QScrollArea#content_area {{ border: none; }}
+QScrollBar:vertical {{ background: {p.surface}; width: 28px; border: none; margin: 0; }}
+QScrollBar::handle:vertical {{
+    background: {p.surface_line}; min-height: 96px; border-radius: 14px; margin: 2px;
+}}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; border: none; }}
 QFrame#rule {{ background: {p.surface_line}; border: none; }}
 QFrame#rule_strong {{ background: {p.accent}; border: none; }}
 QPushButton {{
@@ -197,14 +222,16 @@ QPushButton[role="secondary"] {{
 }}
 QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
-    font-size: {px(60)};
+    font-size: {px(KEY_DIGIT_PX)}; padding: 8px 8px;
 }}
-QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; }}
+QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; font-size: {px(40)}; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton[role="choice"] {{
     background: {p.surface}; color: {p.text}; border: 4px solid {p.surface_line};
     font-size: {px(BODY_PX)};
 }}
+QPushButton#start {{ font-size: {px(56)}; }}
+QPushButton[role="language"] {{ font-size: {px(52)}; }}
 QPushButton[role="choice"]:checked {{
     background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.on_accent};
 }}
@@ -232,6 +259,7 @@ STYLESHEET = stylesheet()
 def apply_look(window: QWidget, *, palette: Palette, scale: float = 1.0) -> None:
     """Switch `window` (and every painted pictogram) to `palette` with text sizes times `scale`."""
     _current[0] = palette
+    _scale[0] = scale
     window.setStyleSheet(stylesheet(palette, scale=scale))
     window.update()
 
@@ -284,20 +312,45 @@ BUTTON_CHROME_PX = 2 * (6 + 28)
 """A button's border (the 6 px focus ring) and padding, both sides: added to its text width."""
 
 
-def set_text(button: QPushButton, text: str) -> None:
+def set_text(
+    button: QPushButton,
+    text: str,
+    *,
+    chrome: int = BUTTON_CHROME_PX,
+    max_width: int | None = None,
+) -> None:
     """Visible text and accessible name together, so speech says what the eye reads.
 
     The button is kept at least as wide as its text needs (in the font its style gives it), so
-    no language clips it."""
-    button.setText(text)
+    no language clips it. With `max_width`, a text wider than that is broken into lines between
+    words (the accessible name keeps the one line)."""
     button.setAccessibleName(text)
     if not style_painted(button):
+        button.setText(text)
         return  # a button that paints its own content sizes itself
     button.ensurePolished()
-    need = max(
-        (button.fontMetrics().horizontalAdvance(line) for line in text.split("\n")), default=0
-    )
-    button.setMinimumWidth(max(min_target_px(), need + BUTTON_CHROME_PX))
+    metrics = button.fontMetrics()
+    if max_width is not None:
+        text = _break_lines(text, metrics.horizontalAdvance, max_width - chrome)
+    button.setText(text)
+    need = max((metrics.horizontalAdvance(line) for line in text.split("\n")), default=0)
+    button.setMinimumWidth(max(min_target_px(), need + chrome))
+
+
+def _break_lines(text: str, advance: Callable[[str], int], width: int) -> str:
+    """`text` with line breaks between words so that each line fits `width` where it can."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and advance(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) if lines else text
+
+
+def line_px(font_px: float) -> int:
+    """The height of one line of text of `font_px` (before the text scale) in the current look."""
+    return math.ceil(font_px * text_scale() * 1.17) + 1
 
 
 def label(name: str = "", *, parent: QWidget | None = None) -> QLabel:
@@ -320,6 +373,7 @@ def action_button(
     """A footer or main action: full height, grows with the row."""
     button = big_button(name, on_click, parent=parent)
     button.setMinimumHeight(max(button.minimumHeight(), ACTION_HEIGHT_PX))
+    button.setProperty("action", True)  # its height follows the screen (`Screen.fit_to`)
     if role:
         set_role(button, role)
     return button

@@ -5,9 +5,12 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
+from ui.layout import Fit
 from ui.pictograms import Kind, Pictogram
-from ui.screens.base import Screen
-from ui.theme import action_button, label, set_text
+from ui.screens.base import ACTION_CHROME_PX, Screen, action_height
+from ui.theme import action_button, label, line_px, set_text
+
+START_FONT_PX = 56
 
 
 class AttractScreen(Screen):
@@ -17,7 +20,7 @@ class AttractScreen(Screen):
         super().__init__(controller, parent=parent)
         # both prompts (the resident's language and the other of FR/NL) with equal prominence
         self.second = label("title", parent=self)
-        self.layout_.insertWidget(1, self.second)
+        self.content.insertWidget(1, self.second)
         self.picture = Pictogram(Kind.TOWN_HALL, 440, parent=self)
         self.commune = label("hero", parent=self)
         self.commune.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -30,15 +33,27 @@ class AttractScreen(Screen):
         self.body.addStretch(1)
         self.start = action_button("start", controller.touch, parent=self)
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
-        self.start.setStyleSheet("font-size: 56px;")
+        self._start_height = self.start.minimumHeight()
         self.body.addWidget(self.start)
+
+    def fit_body(self, fit: Fit) -> None:
+        # the start button twice an action's height on a portrait screen, one and a half on others
+        self._start_height = round(action_height(fit) * (1.5 if fit.short else 2))
+        self.start.setMinimumHeight(self._start_height)
+        self.card_hint.setVisible(
+            not fit.short and fit.text_scale == 1.0
+        )  # the main pictogram shows the way on its own
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))
         # French and Dutch with equal prominence, whatever the last resident chose.
         other = "nl" if self.language != "nl" else "fr"
         self.second.setText(self.t_in(other, view.prompt_key))
-        set_text(self.start, self.t("attract.start"))
+        set_text(self.start, self.t("attract.start"), max_width=self.inner_width())
+        lines = self.start.text().count("\n") + 1
+        self.start.setMinimumHeight(
+            max(self._start_height, lines * line_px(START_FONT_PX) + ACTION_CHROME_PX)
+        )
         self.start.setEnabled(view.prompt_key == "attract.prompt")
 
     def t_in(self, lang: str, key: str) -> str:

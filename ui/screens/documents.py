@@ -1,17 +1,29 @@
 from __future__ import annotations
 
+import math
 from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
 from printing.documents import CATALOGUE
-from ui.screens.base import Screen
+from ui.layout import Fit
+from ui.screens.base import Screen, reflow, row_need
 from ui.theme import (
     ACCENT,
+    BODY_PX,
     FOCUS,
     MUTED,
     ON_ACCENT,
@@ -22,18 +34,42 @@ from ui.theme import (
     big_button,
     color,
     label,
+    line_px,
     min_target_px,
     set_role,
     set_text,
+    text_scale,
 )
 
 CARD_HEIGHT = 156
+TITLE_PX = 38
+DESCRIPTION_PX = 32
+PRICE_PX = 40
+TEXT_LEFT = 32 + 60 + 28
+"""Right of the check mark."""
+TEXT_RIGHT_MARGIN = 24
+PADDING_Y = 24
+LINE_GAP = 8
+MIN_TEXT_WIDTH = 160
+"""Below this a card is not laid out yet: its text is not measured."""
 
 
 def description_key(document_type: str) -> str | None:
     """The one-line description of a document type, as its catalogue module declares it."""
     kind = CATALOGUE.get(document_type)
     return kind.description_key if kind is not None else None
+
+
+def fit_longest_word(font: QFont, text: str, width: int) -> None:
+    """Make `font` smaller, only if needed, so that the longest word of `text` fits `width`:
+    a word is never cut ("Haushaltszusammensetzung" in large text on a portrait screen)."""
+    words = text.split()
+    if not words or width < MIN_TEXT_WIDTH:
+        return  # not laid out yet
+    metrics = QFontMetrics(font)
+    longest = max(metrics.horizontalAdvance(word) for word in words)
+    if longest > width:
+        font.setPixelSize(max(DESCRIPTION_PX, math.floor(font.pixelSize() * width / longest)))
 
 
 class DocumentCard(QPushButton):
@@ -45,17 +81,85 @@ class DocumentCard(QPushButton):
         self.title = ""
         self.description = ""
         self.price = ""
+        self.least_height = CARD_HEIGHT
+        self._growing = False
 
     def sizeHint(self) -> QSize:
-        return QSize(min_target_px(), CARD_HEIGHT)
+        return QSize(min_target_px(), self.least_height)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(min_target_px(), CARD_HEIGHT)
+        return QSize(min_target_px(), self.least_height)
 
     def set_content(self, title: str, description: str, price: str) -> None:
         if (title, description, price) != (self.title, self.description, self.price):
             self.title, self.description, self.price = title, description, price
+            self._grow()
             self.update()
+
+    def set_least_height(self, height: int) -> None:
+        self.least_height = height
+        self._grow()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._grow()
+
+    def _grow(self) -> None:
+        """As high as the wrapped title and description need at the card's width."""
+        if self._growing:
+            return  # the resize that setMinimumHeight makes
+        need = max(self.least_height, self.need_height(self.width()))
+        if need != self.minimumHeight():
+            self._growing = True
+            try:
+                self.setMinimumHeight(need)
+            finally:
+                self._growing = False
+            self.updateGeometry()
+
+    def _fonts(self) -> tuple[QFont, QFont, QFont]:
+        scale = text_scale()
+        fonts = []
+        for px, bold in ((TITLE_PX, True), (DESCRIPTION_PX, False), (PRICE_PX, True)):
+            font = QFont(self.font())
+            font.setPixelSize(round(px * scale))
+            font.setBold(bold)
+            fonts.append(font)
+        return fonts[0], fonts[1], fonts[2]
+
+    def _boxes(self, width: int) -> tuple[QRectF, QRectF, QRectF]:
+        """Where the title, the description and the price go at `width` (top-aligned)."""
+        title_font, desc_font, price_font = self._fonts()
+        left, right = TEXT_LEFT, width - TEXT_RIGHT_MARGIN
+        text_w = max(1, right - left)
+        fit_longest_word(title_font, self.title, text_w)
+        price_w = QFontMetrics(price_font).horizontalAdvance(self.price) + 8
+        desc_w = max(1, text_w - price_w - 24)
+        wrap = int(Qt.TextFlag.TextWordWrap)
+        title = QFontMetrics(title_font).boundingRect(0, 0, text_w, 10_000, wrap, self.title)
+        desc = QFontMetrics(desc_font).boundingRect(0, 0, desc_w, 10_000, wrap, self.description)
+        price_h = QFontMetrics(price_font).height()
+        # the title across the card; under it the description, the price on its right
+        title_box = QRectF(left, PADDING_Y, title.width(), title.height())
+        second = title_box.bottom() + LINE_GAP
+        price_box = QRectF(right - price_w, second, price_w, price_h)
+        desc_box = QRectF(left, second, desc.width(), max(desc.height(), price_h))
+        return title_box, desc_box, price_box
+
+    def need_height(self, width: int) -> int:
+        if width < TEXT_LEFT + TEXT_RIGHT_MARGIN + MIN_TEXT_WIDTH:
+            return self.least_height  # not laid out yet
+        _title, desc, _price = self._boxes(width)
+        return math.ceil(desc.bottom() + PADDING_Y)
+
+    def clipped_text(self) -> str | None:
+        """What the layout check asks: does the whole title and description show?"""
+        title, desc, price = self._boxes(self.width())
+        if math.ceil(desc.bottom() + PADDING_Y) > self.height():
+            return f"{self.title!r} needs {math.ceil(desc.bottom() + PADDING_Y)}px high"
+        if title.right() > self.width() - TEXT_RIGHT_MARGIN + 1 or desc.right() > price.left():
+            return f"{self.title!r}: a word is wider than the card"
+        return None
 
     def paintEvent(self, event: QPaintEvent) -> None:
         checked = self.isChecked()
@@ -75,7 +179,7 @@ class DocumentCard(QPushButton):
             p.end()
 
     def _paint_check(self, p: QPainter, checked: bool) -> None:
-        cy = self.height() / 2
+        cy = min(self.height() / 2, PADDING_Y + 40.0)
         centre = QPointF(32 + 30, cy)
         if checked:
             p.setPen(Qt.PenStyle.NoPen)
@@ -96,45 +200,28 @@ class DocumentCard(QPushButton):
             p.drawEllipse(centre, 28, 28)
 
     def _paint_texts(self, p: QPainter, checked: bool, ink: QColor) -> None:
-        price_font = QFont(self.font())
-        price_font.setPixelSize(40)
-        price_font.setBold(True)
-        title_font = QFont(self.font())
-        title_font.setPixelSize(38)
-        title_font.setBold(True)
-        desc_font = QFont(self.font())
-        desc_font.setPixelSize(32)
-        desc_font.setBold(False)
-        title_m = QFontMetrics(title_font)
-        desc_m = QFontMetrics(price_font)
-        left = 32 + 60 + 28
-        right = self.width() - 36
-        text_w = max(0.0, right - left)
-        top = (self.height() - title_m.height() - 8 - desc_m.height()) / 2
-        # first line: the title across the card; second line: description, price on the right
+        title_font, desc_font, price_font = self._fonts()
+        fit_longest_word(
+            title_font, self.title, max(1, self.width() - TEXT_RIGHT_MARGIN - TEXT_LEFT)
+        )
+        title, desc, price = self._boxes(self.width())
+        # centred in a card taller than its text (a row of the grid beside a longer card)
+        shift = max(0.0, (self.height() - (desc.bottom() + PADDING_Y)) / 2)
+        wrap_left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(
+            Qt.TextFlag.TextWordWrap
+        )
         p.setPen(ink)
         p.setFont(title_font)
-        p.drawText(
-            QRectF(left, top, text_w, title_m.height()),
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            title_m.elidedText(self.title, Qt.TextElideMode.ElideRight, int(text_w)),
-        )
-        line2 = QRectF(left, top + title_m.height() + 8, text_w, desc_m.height())
+        p.drawText(title.translated(0, shift), wrap_left, self.title)
         p.setFont(price_font)
-        price_w = QFontMetrics(price_font).horizontalAdvance(self.price) + 8
         p.drawText(
-            line2, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.price
+            price.translated(0, shift),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
+            self.price,
         )
         p.setFont(desc_font)
         p.setPen(color(ON_ACCENT if checked else MUTED))
-        desc_w = int(max(0.0, text_w - price_w - 24))
-        p.drawText(
-            line2.adjusted(0, 0, -(text_w - desc_w), 0),
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            QFontMetrics(desc_font).elidedText(
-                self.description, Qt.TextElideMode.ElideRight, desc_w
-            ),
-        )
+        p.drawText(desc.translated(0, shift), wrap_left, self.description)
 
 
 class DocumentsScreen(Screen):
@@ -144,15 +231,18 @@ class DocumentsScreen(Screen):
         super().__init__(controller, cancellable=True, parent=parent)
         self.documents: dict[str, QPushButton] = {}
         self.cards: dict[str, DocumentCard] = {}
+        self.card_grid = QGridLayout()  # one column on a portrait screen, two on a short one
+        self.card_grid.setSpacing(20)
+        self.body.addLayout(self.card_grid)
+        self._columns = 0
         for document_type in controller.settings.catalogue.prices_cents:
             card = DocumentCard(f"doc_{document_type}", parent=self)
             card.setCheckable(True)
             card.setAutoDefault(False)
             card.setMinimumSize(min_target_px(), max(min_target_px(), CARD_HEIGHT))
-            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
             toggle = partial(controller.toggle_document, document_type)
             card.clicked.connect(lambda _checked=False, toggle=toggle: toggle())
-            self.body.addWidget(card)
             self.documents[document_type] = card
             self.cards[document_type] = card
         self.body.addStretch(1)
@@ -163,6 +253,7 @@ class DocumentsScreen(Screen):
         self.language_label = label("section", parent=self)
         self.body.addWidget(self.language_label)
         row = QHBoxLayout()
+        self.language_row = row
         row.setSpacing(20)
         self.languages: dict[str, QPushButton] = {}
         for code in controller.settings.catalogue.languages:
@@ -172,14 +263,50 @@ class DocumentsScreen(Screen):
                 parent=self,
                 checkable=True,
             )
-            button.setMinimumHeight(max(button.minimumHeight(), 112))
             set_role(button, "choice")
             set_text(button, translate("language.name", code))
             row.addWidget(button)
             self.languages[code] = button
         self.body.addLayout(row)
+        self._place_cards(1)
         self.confirm = action_button("docs_confirm", controller.confirm_documents, parent=self)
         self.footer.addWidget(self.confirm, stretch=2)
+
+    def _place_cards(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self.cards.values():
+            self.card_grid.removeWidget(card)
+        for i, card in enumerate(self.cards.values()):
+            self.card_grid.addWidget(card, i // columns, i % columns)
+
+    def fit_body(self, fit: Fit) -> None:
+        self._place_cards(fit.columns)
+        self.card_grid.setSpacing(12 if fit.short else 20)
+        for card in self.cards.values():
+            card.set_least_height(fit.control(CARD_HEIGHT))
+        for code, button in self.languages.items():
+            set_text(button, translate("language.name", code))  # its width at the new text size
+            button.setMinimumHeight(max(fit.control(112), line_px(BODY_PX) + 2 * (4 + 8)))
+        self._place_language_label()
+
+    def _place_language_label(self) -> None:
+        """On a short screen the "language of the documents" label stands left of its buttons
+        when they all fit the width; the buttons go one above the other when even they do not."""
+        width = self.inner_width()
+        self.language_row.removeWidget(self.language_label)
+        self.body.removeWidget(self.language_label)
+        self.language_label.setWordWrap(False)
+        self.language_label.ensurePolished()
+        label_w = self.language_label.fontMetrics().horizontalAdvance(self.language_label.text())
+        beside = row_need(self.language_row) + self.language_row.spacing() + label_w + 8
+        if self.fit.short and beside <= width:
+            self.language_row.insertWidget(0, self.language_label, stretch=1)
+        else:
+            self.body.insertWidget(self.body.indexOf(self.language_row), self.language_label)
+            self.language_label.setWordWrap(True)
+        reflow(self.language_row, width)
 
     def render_body(self, view: JourneyView) -> None:
         for offered in view.offered:
@@ -199,5 +326,6 @@ class DocumentsScreen(Screen):
         self.language_label.setText(self.t("documents.language"))
         for code, button in self.languages.items():
             button.setChecked(code == view.document_language)
-        set_text(self.confirm, self.t("documents.confirm"))
+        self.action_text(self.confirm, self.t("documents.confirm"))
+        self._place_language_label()
         self.confirm.setEnabled(bool(view.selected))

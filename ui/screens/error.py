@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.journey import KEY_GENERIC, JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import action_button, label, set_text
+from ui.theme import action_button, label
 
 
 class ErrorScreen(Screen):
@@ -38,6 +38,6 @@ class ErrorScreen(Screen):
             self.claim.show()
         else:
             self.claim.hide()
-        set_text(self.retry, self.t("error.retry"))
+        self.action_text(self.retry, self.t("error.retry"))
         self.retry.setVisible(view.can_retry)
-        set_text(self.dismiss, self.t("error.dismiss"))
+        self.action_text(self.dismiss, self.t("error.dismiss"))

@@ -9,7 +9,7 @@ from kiosk.i18n import format_price
 from kiosk.journey import JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
-from ui.theme import action_button, label, set_text
+from ui.theme import action_button, label
 
 PICTOGRAM_PX = 520
 
@@ -97,7 +97,7 @@ class TakeDocumentsScreen(Screen):
         self.body.addWidget(self.done)
 
     def render_body(self, view: JourneyView) -> None:
-        set_text(self.done, self.t("take_documents.done"))
+        self.action_text(self.done, self.t("take_documents.done"))
 
 
 class RemoveCardScreen(Screen):
