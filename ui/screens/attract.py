@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QWidget
 from kiosk.journey import JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
+from ui.speech import add_audio_button
 from ui.theme import action_button, label, set_text
 
 
@@ -32,6 +33,7 @@ class AttractScreen(Screen):
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
         self.start.setStyleSheet("font-size: 56px;")
         self.body.addWidget(self.start)
+        self.body.addWidget(add_audio_button(self))
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))

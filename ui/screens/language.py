@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.screens.base import Screen
+from ui.speech import add_audio_button
 from ui.theme import big_button, set_text
 
 
@@ -30,6 +31,7 @@ class LanguageScreen(Screen):
             self.buttons[code] = button
         self.body.addLayout(grid)
         self.body.addStretch(2)
+        self.body.addWidget(add_audio_button(self))
 
     def render_body(self, view: JourneyView) -> None:
         for code, button in self.buttons.items():
