@@ -132,6 +132,12 @@ class AudioMode(QObject):
         self.bar.show()
         log.info("audio_mode_on", extra={"state": self._last.state.value})
         view = self._controller.view
+        screen = self._window.current_screen
+        if QApplication.focusWidget() in self.entry_buttons:
+            first = screen.first_focus()  # Enter then does the screen's main action
+            if first is not None:
+                self._announced = first  # named at the end of the announcement below
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
         self._say(screen_utterance(view, focus=self._focus_target(), intro=True))
         if view.state is not S.ATTRACT:
             self._controller.extend_time()
