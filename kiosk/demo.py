@@ -158,6 +158,7 @@ def demo(
     documents: tuple[str, ...],
     document_language: str | None,
     sessions: int,
+    audio: bool = False,
 ) -> int:
     from devstack import sim  # noqa: PLC0415
     from kiosk import app  # noqa: PLC0415
@@ -216,6 +217,7 @@ def demo(
                 sessions=sessions,
                 insert_card=stack.insert_card,
                 remove_card=stack.remove_card,
+                audio=audio,
             )
         finally:
             kiosk.stop()

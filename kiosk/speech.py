@@ -317,8 +317,10 @@ def change_utterance(before: JourneyView, after: JourneyView) -> Utterance | Non
         name = _language_name(after.document_language)
         parts.append(t("summary.language", lang, language=name))
     if after.payment_prompt_key and after.payment_prompt_key != before.payment_prompt_key:
-        parts.append(t(after.payment_prompt_key, lang))
-    if after.state is S.ISSUING and after.issued != before.issued and after.selected:
+        said = t(before.payment_prompt_key or "payment.status.insert_card", lang)
+        if t(after.payment_prompt_key, lang) != said:
+            parts.append(t(after.payment_prompt_key, lang))
+    if after.state is S.ISSUING and after.selected and _progress(after) != _progress(before):
         parts.append(_progress(after))
     if after.error_key != before.error_key and after.error_key:
         parts.append(t(after.error_key, lang, **dict(after.error_params)))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.i18n import LANGUAGES, translate
-from kiosk.journey import JourneyView
+from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.speech import (
     AMPLITUDES,
@@ -212,20 +212,40 @@ def test_volume_and_speed_levels_stay_in_range_and_reset() -> None:
     assert VoiceLevels() == levels
 
 
+def state(c: JourneyController) -> SessionState:
+    return c.state
+
+
 def test_audio_mode_doubles_the_time_out(rig: Rig) -> None:
     c = rig.controller
     c.timeout_factor = TIMEOUT_FACTOR
     rig.to_pin()
     rig.clock.now += 100  # past the 60 s of the PIN screen, within 120
     c.tick()
-    assert c.state is S.PIN
+    assert state(c) is S.PIN
     assert c.view.timeout_warning_s == 20
     rig.clock.now += 20
     c.tick()
-    assert c.state is S.REMOVE_CARD
+    assert state(c) is S.REMOVE_CARD
     c.timeout_factor = 1.0
     rig.fakes.card.remove()
     c.touch()
     rig.clock.now += 61
     c.tick()
-    assert c.state is S.ATTRACT
+    assert state(c) is S.ATTRACT
+
+
+def test_what_the_screen_already_said_is_not_said_again() -> None:
+    issuing = view_of(S.ISSUING, prompt_key="issuing.prompt", selected=("household", "life"))
+    first = replace(issuing, issued=("household",), progress=0.5)
+    second = replace(first, issued=("household", "life"), progress=1.0)
+    assert change_utterance(issuing, first) is None  # "document 1 of 2" was on the screen
+    progress = change_utterance(first, second)
+    assert progress is not None
+    assert progress.text == "Document 2 sur 2."
+    paying = view_of(S.PAYMENT, prompt_key="payment.prompt")
+    prompted = replace(paying, payment_prompt_key="payment.status.insert_card")
+    assert change_utterance(paying, prompted) is None
+    pin = change_utterance(prompted, replace(prompted, payment_prompt_key="payment.enter_pin"))
+    assert pin is not None
+    assert pin.text == translate("payment.enter_pin", "fr") + "."

@@ -55,6 +55,10 @@ def audio(ui: UiRig, tmp_path: Path) -> Iterator[Audio]:
     a.close()
 
 
+def is_on(audio: Audio) -> bool:
+    return audio.mode.active
+
+
 def _key(key: Qt.Key, text: str = "") -> None:
     target = QApplication.focusWidget()
     assert target is not None
@@ -127,7 +131,7 @@ def test_the_button_turns_it_on_every_screen_is_spoken_and_the_session_end_reset
     ui.wait_for(S.REMOVE_CARD)
     ui.fakes.card.remove()
     ui.wait_for(S.ATTRACT)
-    assert not audio.mode.active
+    assert not is_on(audio)
     assert ui.controller.timeout_factor == 1.0
     assert audio.adapter.levels == VoiceLevels()
     assert not audio.mode.bar.isVisibleTo(ui.window)
@@ -164,7 +168,7 @@ def test_without_the_engine_the_audio_buttons_stay_hidden(ui: UiRig, tmp_path: P
     try:
         assert not audio.adapter.available
         assert audio.mode.entry_buttons
-        assert not any(b.isVisibleTo(b.parentWidget()) for b in audio.mode.entry_buttons)
+        assert not any(b.isVisibleTo(ui.window) for b in audio.mode.entry_buttons)
         ui.window.activateWindow()
         _key(Qt.Key.Key_F1)
         assert not audio.mode.active
