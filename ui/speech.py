@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QPushButton, QWidget
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
@@ -32,7 +32,7 @@ from kiosk.speech import (
     setting_utterance,
     view_utterance,
 )
-from ui.theme import action_button, set_text
+from ui.theme import action_button, big_button, set_role, set_text
 
 if TYPE_CHECKING:
     from ui.main_window import KioskWindow
@@ -47,6 +47,7 @@ QUIETER_KEYS = (Qt.Key.Key_Minus, Qt.Key.Key_VolumeDown)
 FASTER_KEYS = (Qt.Key.Key_PageUp,)
 SLOWER_KEYS = (Qt.Key.Key_PageDown,)
 
+BAR_COLUMNS = 3
 _BAR_BUTTONS = (
     ("audio_quieter", "speech.quieter"),
     ("audio_louder", "speech.louder"),
@@ -87,9 +88,9 @@ class AudioMode(QObject):
             button.setVisible(speech.available)
         self.bar = QWidget(window)
         self.bar.setObjectName("audio_bar")
-        row = QHBoxLayout(self.bar)
-        row.setContentsMargins(48, 8, 48, 24)
-        row.setSpacing(16)
+        grid = QGridLayout(self.bar)  # two rows: five buttons side by side do not fit 1080 px
+        grid.setContentsMargins(48, 8, 48, 24)
+        grid.setSpacing(16)
         actions = {
             "audio_quieter": lambda: self.louder(-1),
             "audio_louder": lambda: self.louder(1),
@@ -98,9 +99,9 @@ class AudioMode(QObject):
             "audio_repeat": self.repeat,
         }
         self.bar_buttons: dict[str, QPushButton] = {}
-        for name, _key in _BAR_BUTTONS:
-            button = action_button(name, actions[name], parent=self.bar, role="secondary")
-            row.addWidget(button)
+        for i, (name, _key) in enumerate(_BAR_BUTTONS):
+            button = set_role(big_button(name, actions[name], parent=self.bar), "secondary")
+            grid.addWidget(button, i // BAR_COLUMNS, i % BAR_COLUMNS)
             self.bar_buttons[name] = button
         self.bar.hide()
         layout = window.layout()

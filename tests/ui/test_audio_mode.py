@@ -3,22 +3,33 @@ espeak-ng (no sound device: synthesised into /dev/null), read back from the engi
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
+from pytestqt.qtbot import QtBot
 
 from hardware.runner import DeviceRunner
 from hardware.speech import SpeechOutput, find_program
 from kiosk.adapters.speech import EspeakSpeechAdapter, SpeechSettings
 from kiosk.i18n import translate
+from kiosk.journey import PROMPT_KEYS, JourneyController
+from kiosk.ports import Ports
 from kiosk.session import SessionState as S
-from kiosk.speech import Cue, VoiceLevels
+from kiosk.speech import Cue, Utterance, VoiceLevels
+from tests.core.fakes import make_settings
 from tests.ui.conftest import UiRig
+from ui.layout import misfits
+from ui.main_window import KioskWindow
+from ui.screenshots import _Inert, _sample
 from ui.speech import AUDIO_BUTTON, AudioMode
 
 pytestmark = pytest.mark.skipif(find_program("espeak-ng") is None, reason="espeak-ng missing")
@@ -175,3 +186,62 @@ def test_without_the_engine_the_audio_buttons_stay_hidden(ui: UiRig, tmp_path: P
         assert ui.controller.timeout_factor == 1.0
     finally:
         audio.close()
+
+
+class _Silent:
+    """A speech port that is there but says nothing: for the layout with the audio controls."""
+
+    available = True
+    levels = VoiceLevels()
+
+    def say(self, utterance: Utterance) -> Future[None]:
+        return _done()
+
+    def silence(self) -> Future[None]:
+        return _done()
+
+    def set_levels(self, levels: VoiceLevels) -> None:
+        self.levels = levels
+
+    def reset(self) -> None:
+        self.levels = VoiceLevels()
+
+
+def _done() -> Future[None]:
+    f: Future[None] = Future()
+    f.set_result(None)
+    return f
+
+
+def test_the_audio_controls_fit_every_screen_and_language(qtbot: QtBot) -> None:
+    size = (1080, 1920)  # the portrait kiosk screen, as tests/ui/test_layout_fit.py
+    settings = dataclasses.replace(make_settings(), commune_name="Ottignies-Louvain-la-Neuve")
+    controller = JourneyController(
+        ports=cast(Ports, _Inert()),
+        settings=settings,
+        post=lambda _f: None,
+        clock=time.monotonic,
+        ids=lambda: "layout",
+    )
+    win = KioskWindow(controller)
+    win.ticker.stop()
+    qtbot.addWidget(win)
+    mode = AudioMode(win, speech=_Silent())
+    win.resize(*size)
+    win.show()
+    problems: list[str] = []
+    for lang in ("fr", "nl", "de", "en"):
+        for state in PROMPT_KEYS:
+            mode.bar.setVisible(state is not S.ATTRACT)  # on from the language screen on
+            view = _sample(dataclasses.replace(controller.view, language=lang), state)
+            win.show_view(view)
+            mode._label(view)
+            win.resize(*size)
+            QApplication.processEvents()
+            layout = win.layout()
+            assert layout is not None
+            layout.activate()
+            assert (win.width(), win.height()) == size
+            problems += [f"{lang} {state.value}: {p}" for p in misfits(win)]
+            mode.bar.hide()
+    assert not problems, "\n".join(problems)
