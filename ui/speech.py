@@ -26,6 +26,7 @@ from kiosk.speech import (
     FocusTarget,
     SpeechPort,
     Utterance,
+    VoiceLevels,
     focus_utterance,
     is_new_screen,
     screen_utterance,
@@ -184,9 +185,10 @@ class AudioMode(QObject):
         utterance = view_utterance(before, view, focus=focus)
         if utterance is not None:
             self._say(utterance)
-        if view.state is S.OUT_OF_SERVICE:
+        if view.state is S.OUT_OF_SERVICE:  # said to the end, then off with default levels
             self._active = False
             self._controller.timeout_factor = 1.0
+            self._speech.set_levels(VoiceLevels())
             self.bar.hide()
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
