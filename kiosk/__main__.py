@@ -1,7 +1,7 @@
 """Command line of the kiosk: run it, demo it, start the simulated hardware, check a machine.
 
     python -m kiosk --version
-    python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N]
+    python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N] [--audio]
     python -m kiosk run                      # the kiosk on the configured (real) devices, locked down
     python -m kiosk run --autoplay           # scripted residents headless (demo/test configuration)
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--documents", default="household", help="comma-separated document types")
     demo.add_argument("--document-language", default=None, help="fr, nl or de")
     demo.add_argument("--sessions", type=int, default=1, help="number of journeys to play")
+    demo.add_argument(
+        "--audio", action="store_true", help="autoplay: each resident turns the audio mode on"
+    )
 
     run = sub.add_parser("run", help="run the kiosk on the configured devices")
     run.add_argument(
@@ -147,6 +150,7 @@ def _dispatch_demo(args: argparse.Namespace, demo: ModuleType) -> int:
             documents=tuple(d for d in args.documents.split(",") if d),
             document_language=args.document_language,
             sessions=args.sessions,
+            audio=args.audio,
         )
     )
 

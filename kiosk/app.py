@@ -23,10 +23,12 @@ from hardware.payment.journal import PaymentJournal
 from hardware.payment.registry import TerminalSettings, create_terminal
 from hardware.payment.service import PaymentService
 from hardware.runner import DeviceRunner
+from hardware.speech import SpeechOutput
 from kiosk.adapters.card import EidCardAdapter
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.kiosk_key import KIOSK_KEY_ID
 from kiosk.adapters.payment import ZvtPaymentAdapter
+from kiosk.adapters.speech import EspeakSpeechAdapter, SpeechSettings
 from kiosk.adapters.sync import SyncService
 from kiosk.config import KioskConfig
 from kiosk.fleet.wiring import Fleet, build_fleet, install_handlers
@@ -92,6 +94,8 @@ class Kiosk:
     """The demo keeps the sealed PDFs it hands over in `var/spool`; a kiosk keeps none."""
     fleet: Fleet | None = None
     staff: StaffAuthenticator | None = None
+    speech: EspeakSpeechAdapter | None = None
+    """The audio mode's voice (unavailable without espeak-ng: the audio buttons stay hidden)."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -309,7 +313,7 @@ def build(
 
     runners = {
         name: DeviceRunner(name)
-        for name in ("card", "payment", "signer", "printer", "sync", "storage")
+        for name in ("card", "payment", "signer", "printer", "sync", "storage", "speech")
     }
     for runner in runners.values():
         runner.start()
@@ -409,6 +413,7 @@ def build(
         ca_file=config.central.ca_file,
     )
     staff = staff_authenticator(config)
+    speech = EspeakSpeechAdapter(runner=runners["speech"], settings=speech_settings(config))
 
     def commune_texts(changed: KioskConfig) -> None:
         texts = communes_of(changed)
@@ -440,7 +445,9 @@ def build(
         keep_issued=keep_issued,
         fleet=fleet,
         staff=staff,
+        speech=speech,
         runners=[
+            (runners["speech"], speech.close),
             (runners["storage"], None),
             (runners["sync"], sync.close),
             (runners["printer"], None),
@@ -448,6 +455,15 @@ def build(
             (runners["payment"], payment.close),
             (runners["card"], card.close),
         ],
+    )
+
+
+def speech_settings(config: KioskConfig) -> SpeechSettings:
+    return SpeechSettings(
+        program=config.speech.program,
+        output=SpeechOutput(config.speech.output),
+        wav_path=config.speech.wav_file,
+        transcript=config.speech.transcript,
     )
 
 
@@ -467,6 +483,7 @@ def run_autoplay(
     sessions: int,
     insert_card: Callable[[], None],
     remove_card: Callable[[], None],
+    audio: bool = False,
 ) -> dict[str, object]:
     """Play scripted residents through the real screens, headless; returns the run as a dict."""
     from ui.app import run_kiosk  # noqa: PLC0415 - the only import of the UI from the core
@@ -479,8 +496,13 @@ def run_autoplay(
         on_start=kiosk.start_journey,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
         autoplay=AutoplayScript(
-            language=language, pin=pin, documents=documents, document_language=document_language
+            language=language,
+            pin=pin,
+            documents=documents,
+            document_language=document_language,
+            audio=audio,
         ),
+        speech=kiosk.speech,
         sessions=sessions,
         insert_card=insert_card,
         remove_card=remove_card,
@@ -500,6 +522,7 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> 
         alerts=kiosk.alerts,
         on_start=kiosk.start_journey,
         autoplay=None,
+        speech=kiosk.speech,
         fullscreen=fullscreen,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
         screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),

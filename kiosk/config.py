@@ -158,6 +158,22 @@ class UiConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechConfig:
+    """The audio mode's text-to-speech engine (espeak-ng, run as a program)."""
+
+    program: str = "espeak-ng"
+    output: str = "auto"
+    """auto (the sound device when there is one, else none) | device | wav | none."""
+    wav_file: Path | None = None
+    """With output = "wav": the last utterance as a WAV file."""
+    transcript: Path | None = None
+    """Every text spoken, one JSON line each (tests, training stands); BORNE_SPEECH_TRANSCRIPT."""
+
+
+SPEECH_OUTPUTS: Final = ("auto", "device", "wav", "none")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StorageConfig:
     min_free_mb: int = 64
     """Below this much free space in the data or log folder, the kiosk takes no new order."""
@@ -185,6 +201,7 @@ class KioskConfig:
     managed: ManagedSettings | None = None
     """The central-managed settings (`offline_queue.managed_config`) this configuration runs."""
     storage: StorageConfig = StorageConfig()
+    speech: SpeechConfig = SpeechConfig()
 
 
 def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
@@ -271,6 +288,7 @@ def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path
         ui=_ui(r),
         managed=managed,
         storage=StorageConfig(min_free_mb=int(r.positive("storage.min_free_mb", int, default=64))),
+        speech=_speech(r, env),
     )
 
 
@@ -333,6 +351,20 @@ def _staff(r: TomlReader) -> StaffConfig:
     return StaffConfig(
         maintenance_code_hash=raw or None,
         used_codes=r.path("staff.used_codes", default="var/data/staff-codes-used.json"),
+    )
+
+
+def _speech(r: TomlReader, env: Mapping[str, str]) -> SpeechConfig:
+    output = r.choice("speech.output", SPEECH_OUTPUTS, default="auto")
+    wav_file = r.optional_path("speech.wav_file")
+    if output == "wav" and wav_file is None:
+        raise ConfigError(key="speech.wav_file", value=None, expected="a path with output = wav")
+    override = env.get("BORNE_SPEECH_TRANSCRIPT")
+    return SpeechConfig(
+        program=r.text("speech.program", default="espeak-ng"),
+        output=output,
+        wav_file=wav_file,
+        transcript=r.resolve(override) if override else r.optional_path("speech.transcript"),
     )
 
 

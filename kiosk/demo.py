@@ -165,6 +165,7 @@ def demo(
     documents: tuple[str, ...],
     document_language: str | None,
     sessions: int,
+    audio: bool = False,
 ) -> int:
     from devstack import sim, sim_process  # noqa: PLC0415
 
@@ -208,6 +209,7 @@ def demo(
             documents=documents,
             document_language=document_language,
             sessions=sessions,
+            audio=audio,
         )
     finally:
         stack.stop()
@@ -238,6 +240,7 @@ def _play(
     documents: tuple[str, ...],
     document_language: str | None,
     sessions: int,
+    audio: bool,
 ) -> dict[str, object] | None:
     """The kiosk on the started stack: on screen (None) or the scripted resident's run."""
     from kiosk import app  # noqa: PLC0415
@@ -264,6 +267,7 @@ def _play(
             sessions=sessions,
             insert_card=stack.insert_card,
             remove_card=stack.remove_card,
+            audio=audio,
         )
     finally:
         kiosk.stop()

@@ -93,6 +93,8 @@ class JourneyController:
         self._pin = bytearray()
         self._card_present = False
         self._inactivity = Inactivity(clock=clock)
+        self.timeout_factor = 1.0
+        """Multiplies every inactivity time-out: the audio mode doubles them (`ui.speech`)."""
         self._s = self._new_session()
         self._started = False
         self._change_listeners: list[Callable[[JourneyView], None]] = []
@@ -355,6 +357,7 @@ class JourneyController:
             state,
             limits=self._settings.timeouts_s,
             warn_within_s=self._settings.timeout_warning_s,
+            factor=self.timeout_factor,
         )
         if verdict is Verdict.TIMED_OUT:
             outcome = "timed_out" if self._s.outcome == "cancelled" else self._s.outcome

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
 from kiosk.ports import CardEventKind, Ports, StaffAlert
+from kiosk.speech import SpeechPort
 from kiosk.staff_auth import StaffAuthenticator
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
 from ui.sdnotify import MainLoopNotifier
+from ui.speech import AudioMode
 from ui.stop_signals import StopSignals
 from ui.theme import configure_screen
 from ui.watchdog import EventLoopWatchdog
@@ -85,6 +87,7 @@ def run_kiosk(
     screen_size: tuple[int, int] = (1080, 1920),
     dpi: float | None = None,
     locked: bool = False,
+    speech: SpeechPort | None = None,
 ) -> RunResult:
     """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
 
@@ -95,6 +98,7 @@ def run_kiosk(
     application with an exit code; `staff` checks the staff login's codes; `screen_size` and
     `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
     `locked` puts the window in lockdown (`KioskWindow.lock_down`): only the staff door leaves.
+    `speech` voices the audio mode (`ui.speech`; without it the audio buttons stay hidden).
     SIGTERM/SIGINT end the run cleanly (the session is wiped first, `RunResult.stopped_by`), and
     systemd hears READY/WATCHDOG/STOPPING when `$NOTIFY_SOCKET` is set (`ui.sdnotify`).
     Must be called on the main thread.
@@ -132,6 +136,7 @@ def run_kiosk(
             screen_size=screen_size,
             dpi=dpi,
             locked=locked,
+            speech=speech,
         )
     finally:
         stop_signals.uninstall()
@@ -174,6 +179,7 @@ def _run(
     screen_size: tuple[int, int],
     dpi: float | None,
     locked: bool,
+    speech: SpeechPort | None,
 ) -> tuple[tuple[JourneyReport, ...], EventLoopWatchdog, bool]:
     if binding_loses_none_references():
         log.error("qt_binding_refcount_bug", extra={"binding": "PySide6", "python": sys.version})
@@ -202,6 +208,7 @@ def _run(
         controller, staff=staff, locked=locked, fullscreen=fullscreen, screen_size=screen_size
     )
     on_stop.append(window.release)
+    audio = AudioMode(window, speech=speech) if speech is not None else None
     watchdog = EventLoopWatchdog()
     systemd = MainLoopNotifier()
     finished = True
@@ -228,6 +235,8 @@ def _run(
         systemd.stopping()
         watchdog.stop()
         window.release()
+        if audio is not None:
+            audio.stop()
         poster.close()
         window.ticker.stop()
         window.close()

@@ -28,6 +28,7 @@ from kiosk.journey import (
 )
 from kiosk.session import SessionState
 from ui.main_window import KioskWindow
+from ui.speech import AUDIO_BUTTON
 
 log = logging.getLogger(__name__)
 S = SessionState
@@ -43,6 +44,8 @@ class AutoplayScript:
     pin: str
     documents: tuple[str, ...]
     document_language: str
+    audio: bool = False
+    """Turn the audio mode on (its button on the attract screen) before starting."""
 
 
 @dataclass(slots=True)
@@ -51,6 +54,7 @@ class _Progress:
     inserted: bool = False
     removed: bool = False
     pin_sent: bool = False
+    audio: bool = False
     gave_up: bool = False
 
 
@@ -127,6 +131,11 @@ class AutoplayDriver(QObject):
                     self._finish()
                     return
                 self._p = p = _Progress()
+            if self._script.audio and not p.audio:
+                p.audio = True
+                self._click(AUDIO_BUTTON)
+                self._schedule()  # the audio mode changes no view
+                return
             if not p.started and not self._controller.reconciling and not view.card_present:
                 p.started = True
                 self._click("start")

@@ -46,12 +46,18 @@ class Inactivity:
             self.card_left = False
 
     def check(
-        self, state: SessionState, *, limits: Mapping[SessionState, float], warn_within_s: float
+        self,
+        state: SessionState,
+        *,
+        limits: Mapping[SessionState, float],
+        warn_within_s: float,
+        factor: float = 1.0,
     ) -> Verdict:
-        """Called about once a second in `state`."""
+        """Called about once a second in `state`; `factor` scales the limits (audio mode: 2)."""
         limit = limits.get(state)
         if limit is None:
             return Verdict.QUIET
+        limit *= factor
         idle = self._clock() - self._last
         if idle >= limit:
             if state is not S.REMOVE_CARD:

@@ -8,6 +8,7 @@ from kiosk.journey import JourneyController, JourneyView
 from ui.layout import Fit
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import ACTION_CHROME_PX, Screen, action_height
+from ui.speech import add_audio_button
 from ui.theme import action_button, label, line_px, set_text
 
 START_FONT_PX = 56
@@ -35,6 +36,7 @@ class AttractScreen(Screen):
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
         self._start_height = self.start.minimumHeight()
         self.body.addWidget(self.start)
+        self.body.addWidget(add_audio_button(self))
 
     def fit_body(self, fit: Fit) -> None:
         # the start button twice an action's height on a portrait screen, one and a half on others

@@ -8,6 +8,7 @@ from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.layout import Fit
 from ui.screens.base import Screen
+from ui.speech import add_audio_button
 from ui.theme import big_button, line_px, set_role, set_text
 
 
@@ -32,6 +33,7 @@ class LanguageScreen(Screen):
         self._place(2)
         self.body.addLayout(grid)
         self.body.addStretch(2)
+        self.body.addWidget(add_audio_button(self))
 
     def _place(self, columns: int) -> None:
         if columns == self._columns:
