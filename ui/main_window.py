@@ -20,6 +20,7 @@ from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
+from ui.help import HelpPanel, ResidentTools
 from ui.keyboard import KeyboardNavigation
 from ui.screens.base import Screen
 from ui.screens.registry import screen_classes
@@ -90,6 +91,9 @@ class KioskWindow(QWidget):
         layout.setSpacing(0)
         self.header = Header(parent=self)
         layout.addWidget(self.header)
+        self.help_panel = HelpPanel(controller, parent=self)  # over the screen when Help is pressed
+        self.tools = ResidentTools(controller, panel=self.help_panel, parent=self)
+        layout.addWidget(self.tools)
         self.warning_bar = QWidget(self)
         bar = QHBoxLayout(self.warning_bar)
         bar.setContentsMargins(48, 24, 48, 8)
@@ -154,6 +158,7 @@ class KioskWindow(QWidget):
     def show_view(self, view: JourneyView) -> None:
         screen = self.screens[view.state]
         self.header.show_view(view)
+        self.tools.show_view(view)
         screen.show_view(view)
         if view.timeout_warning_s is not None:
             self.warning.setText(

@@ -35,9 +35,13 @@ class AttractScreen(Screen):
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))
-        # French and Dutch with equal prominence, whatever the last resident chose.
-        other = "nl" if self.language != "nl" else "fr"
-        self.second.setText(self.t_in(other, view.prompt_key))
+        # every commune language with equal prominence (FR and NL in Brussels)
+        others = [code for code in view.commune_languages if code != self.language]
+        if not view.commune_languages:
+            others = ["nl" if self.language != "nl" else "fr"]
+        self.second.setText("\n".join(self.t_in(code, view.prompt_key) for code in others))
+        self.second.setVisible(bool(others))
+        self.card_hint.setVisible(len(others) < 2)  # room for a third language's prompt
         set_text(self.start, self.t("attract.start"))
         self.start.setEnabled(view.prompt_key == "attract.prompt")
 
