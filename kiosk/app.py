@@ -25,6 +25,7 @@ from hardware.payment.service import PaymentService
 from hardware.runner import DeviceRunner
 from hardware.speech import SpeechOutput
 from kiosk.adapters.card import EidCardAdapter
+from kiosk.adapters.delivery import DeliveryChecker
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.kiosk_key import KIOSK_KEY_ID
 from kiosk.adapters.payment import ZvtPaymentAdapter
@@ -409,11 +410,12 @@ def build(
         enrollment_code=config.central.enrollment_code,
         issuance_log=issued,
         heartbeat_facts=fleet.facts,
-        on_ack=fleet.agent.on_ack,
+        on_ack=fleet.on_ack,
         ca_file=config.central.ca_file,
     )
     staff = staff_authenticator(config)
     speech = EspeakSpeechAdapter(runner=runners["speech"], settings=speech_settings(config))
+    fleet.calls.nudge = sync.send_heartbeat  # a resident's call to staff goes at once
 
     def commune_texts(changed: KioskConfig) -> None:
         texts = communes_of(changed)
@@ -430,6 +432,8 @@ def build(
         printer=printer,
         outbox=sync,
         storage=StorageAdapter(runner=runners["storage"], guard=storage_guard(config)),
+        calls=fleet.calls,
+        delivery=DeliveryChecker(printer=printer, issuer=issuer, board=board),
     )
     return Kiosk(
         config=config,

@@ -21,6 +21,8 @@ from concurrent.futures import Future
 
 from hardware.errors import BorneError, DeviceBusy, DeviceTimeout, DeviceUnavailable
 from kiosk.flows.compose import compose_flows
+from kiosk.flows.delivery import KEY_NOTHING_DELIVERABLE, DeliveryFlow
+from kiosk.flows.help import HelpFlow
 from kiosk.flows.host import Host
 from kiosk.flows.identify import KEY_PIN_LAST_TRY, KEY_PIN_WRONG, IdentifyFlow
 from kiosk.flows.order import OrderFlow, PrintingFailed
@@ -30,6 +32,7 @@ from kiosk.flows.steps import Steps, call
 from kiosk.flows.storage import StorageWatch
 from kiosk.flows.timeouts import Inactivity, Verdict
 from kiosk.journey_settings import DEFAULT_TIMEOUTS_S, JourneySettings
+from kiosk.offer import may_choose
 from kiosk.ports import CardEventKind, Ports, StaffAlert
 from kiosk.report import JourneyReport, ReportLog, journey_report
 from kiosk.session import (
@@ -104,6 +107,10 @@ class JourneyController:
             port=ports.storage, post=post, clock=clock, poll_s=settings.storage_poll_s
         )
         self._identify, self._order, self._service = self._compose_flows()
+        self._help = HelpFlow(ports=ports)  # help and card-left calls: the kiosk stays in service
+        self._delivery = DeliveryFlow(
+            ports=ports, steps=self._steps, undeliverable=self._undeliverable
+        )
         self._view = self._view_now()
         for alert in alerts:
             self.raise_alert(alert)
@@ -192,12 +199,27 @@ class JourneyController:
     def extend_time(self) -> None:
         self._activity()
 
+    def request_help(self, reason: str) -> None:
+        """Help pressed, `reason` chosen (`kiosk.flows.help.HelpReason`): staff are called."""
+        if self._help.request(
+            session_id=self._s.operation_id, screen=self.state.value, reason=reason
+        ):
+            self._activity()
+
+    def _undeliverable(self, alert: StaffAlert) -> None:
+        """Nothing can be delivered: staff are called; told before the card or PIN when possible
+        (else every document is greyed with the reason), out of service after the session."""
+        self.raise_alert(alert)
+        if self.state in (S.INSERT_CARD, S.PIN, S.CHOOSE_DOCUMENTS):  # no device call in flight
+            self._error(KEY_NOTHING_DELIVERABLE, outcome="not_deliverable")
+
     def choose_language(self, code: str) -> None:
         if code not in self._settings.languages:
             return
         self._s.choose_language(code, document_languages=self._settings.catalogue.languages)
         self._activity()
         if self.state is S.LANGUAGE:
+            self._delivery.check(self._s)  # can anything be delivered? before the card is asked
             if self._card_present:
                 self._identify.start_reading()
             else:
@@ -277,6 +299,8 @@ class JourneyController:
     def toggle_document(self, document_type: str) -> None:
         if self.state is not S.CHOOSE_DOCUMENTS:
             return
+        if not may_choose(self._view.offered, document_type):  # greyed for this resident
+            return
         if self._s.toggle_document(
             document_type, offered=tuple(self._settings.catalogue.prices_cents)
         ):
@@ -353,6 +377,7 @@ class JourneyController:
                 hook()
             if self.state is not state:
                 return
+        card_left = self._inactivity.card_left
         verdict = self._inactivity.check(
             state,
             limits=self._settings.timeouts_s,
@@ -363,6 +388,8 @@ class JourneyController:
             outcome = "timed_out" if self._s.outcome == "cancelled" else self._s.outcome
             self._close(outcome=outcome, reason="timeout")
         elif verdict is Verdict.CHANGED:
+            if self._inactivity.card_left and not card_left:  # after the reminder: staff told
+                self._help.card_left(screen=state.value)
             self._refresh()
 
     # -- flow -------------------------------------------------------------------------------
@@ -486,6 +513,10 @@ class JourneyController:
             reconciling=self._order.reconciling,
             remove_card_alert=self._inactivity.card_left,
             alert_keys=tuple(a.key for a in self._staff.alerts),
+            help_called=self._help.called(self._s.operation_id),
+            also_greyed=self._delivery.greyed(
+                self._s.operation_id, self._settings.catalogue.prices_cents
+            ),
         )
 
 

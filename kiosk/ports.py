@@ -328,6 +328,44 @@ class StoragePort(Protocol):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StaffCall:
+    """A call to staff that leaves the kiosk in service: the resident pressed Help, or left the
+    card behind. `kind` is "help_requested" or "card_left_behind", `screen` the session state,
+    `reason` the machine word chosen (no personal data)."""
+
+    kind: str
+    screen: str
+    reason: str
+
+
+class StaffCallPort(Protocol):
+    def call(self, call: StaffCall) -> Future[None]:
+        """Hand the call to the central (on the next heartbeat, sent at once)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Deliverable:
+    """What the kiosk can deliver now, checked before the card is asked for (no personal data).
+
+    `documents`: the printer can print and the seal can seal; `payment`: the terminal answers
+    (without it only free documents are offered). `reason` is a machine word and `key` a
+    translation key for staff when `documents` is False.
+    """
+
+    documents: bool
+    payment: bool
+    reason: str | None = None
+    key: str | None = None
+
+
+class DeliveryPort(Protocol):
+    def check(self) -> Future[Deliverable]:
+        """Printer, paper, seal and terminal together; never fails (a failure is not deliverable)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ports:
     card: CardPort
     register: RegisterPort
@@ -337,6 +375,10 @@ class Ports:
     outbox: OutboxPort
     storage: StoragePort | None = None
     """Checked before each payment and while idle; None: not checked (tests of other parts)."""
+    calls: StaffCallPort | None = None
+    """Help and card-left calls to staff; None: only logged."""
+    delivery: DeliveryPort | None = None
+    """What can be delivered, checked when the language is chosen; None: not checked."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

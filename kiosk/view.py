@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
+from kiosk.offer import unavailable_reasons
 from kiosk.ports import Catalogue
 from kiosk.session import SessionData, SessionState
 from kiosk.steps import PROMPT_KEYS
@@ -20,6 +21,8 @@ S = SessionState
 
 KEY_ATTRACT_WAIT = "attract.please_wait"
 KEY_REMOVE_CARD_ALERT = "remove_card.alert"
+KEY_TAKE_CARD_FIRST = "take_documents.take_card_first"
+"""As at a cash machine: the card comes back before the papers are handed over."""
 
 
 def document_title_key(document_type: str) -> str:
@@ -31,6 +34,9 @@ class OfferedDocument:
     document_type: str
     title_key: str
     price_cents: int
+    available: bool = True
+    reason_key: str | None = None
+    """Why the document is greyed for this resident (a translation key); None when available."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +68,11 @@ class JourneyView:
     timeout_warning_s: int | None = None
     alert_keys: tuple[str, ...] = ()
     """OUT_OF_SERVICE: why staff were called (translation keys, for staff; no personal data)."""
+    commune_languages: tuple[str, ...] = ()
+    """The commune's own languages (its certificates' languages among the screen's, FR/NL in
+    Brussels): the attract and out-of-service screens speak all of them."""
+    help_called: bool = False
+    """The resident pressed Help and staff have been called (the kiosk stays in service)."""
 
 
 class ViewSettings(Protocol):
@@ -93,6 +104,12 @@ def _prompt_key(state: SessionState, *, reconciling: bool, remove_card_alert: bo
     return PROMPT_KEYS[state]
 
 
+def commune_languages(settings: ViewSettings) -> tuple[str, ...]:
+    """The screen languages the commune issues its certificates in (else the first one)."""
+    own = tuple(code for code in settings.languages if code in settings.catalogue.languages)
+    return own or settings.languages[:1]
+
+
 def build_view(
     s: SessionData,
     *,
@@ -104,25 +121,37 @@ def build_view(
     reconciling: bool,
     remove_card_alert: bool,
     alert_keys: tuple[str, ...],
+    help_called: bool = False,
+    also_greyed: Mapping[str, str] = MappingProxyType({}),
 ) -> JourneyView:
     """The view of `s` in `state`; a pure function of its arguments."""
     catalogue = settings.catalogue
+    greyed = {**also_greyed, **unavailable_reasons(catalogue, holder=s.holder, extract=s.extract)}
+    idle = state in (S.ATTRACT, S.OUT_OF_SERVICE)
     done = len(s.pdf_paths)
     wanted = len(s.selected)
     is_error = state is S.ERROR
     return JourneyView(
         state=state,
-        language=s.language,
+        language=settings.languages[0] if idle else s.language,  # never the last resident's
         languages=settings.languages,
         commune_name=settings.commune_name,
-        prompt_key=_prompt_key(state, reconciling=reconciling, remove_card_alert=remove_card_alert),
+        prompt_key=KEY_TAKE_CARD_FIRST
+        if state is S.TAKE_DOCUMENTS and card_present
+        else _prompt_key(state, reconciling=reconciling, remove_card_alert=remove_card_alert),
         notice_key=s.notice_key,
         card_present=card_present,
         pin_dots=pin_dots,
         pin_ready=pin_dots >= settings.pin_min_length,
         tries_left=s.tries_left,
         offered=tuple(
-            OfferedDocument(document_type=t, title_key=document_title_key(t), price_cents=price)
+            OfferedDocument(
+                document_type=t,
+                title_key=document_title_key(t),
+                price_cents=price,
+                available=t not in greyed,
+                reason_key=greyed.get(t),
+            )
             for t, price in catalogue.prices_cents.items()
         ),
         selected=tuple(s.selected),
@@ -138,4 +167,6 @@ def build_view(
         progress=(done / wanted) if wanted else 0.0,
         timeout_warning_s=timeout_warning_s,
         alert_keys=alert_keys if state is S.OUT_OF_SERVICE else (),
+        commune_languages=commune_languages(settings),
+        help_called=help_called and not idle,
     )

@@ -247,6 +247,26 @@ class CommandResult(WireModel):
     detail: Annotated[str, Field(max_length=500)] = ""
 
 
+class ResidentCallKind(enum.StrEnum):
+    """Why a kiosk in service calls staff without leaving service."""
+
+    HELP_REQUESTED = "help_requested"
+    CARD_LEFT_BEHIND = "card_left_behind"
+
+
+class ResidentCall(WireModel):
+    """A resident pressed Help (with the screen and the reason chosen) or left their card behind.
+
+    The kiosk stays in service; the call rides on the heartbeats until one is acknowledged.
+    No personal data: the screen is a session state, the reason a machine word.
+    """
+
+    kind: ResidentCallKind
+    screen: Token
+    reason: Token
+    raised_at: AwareDatetime
+
+
 class Heartbeat(WireModel):
     """Periodic status of a kiosk: versions, device health, backlog and today's counters.
 
@@ -270,6 +290,7 @@ class Heartbeat(WireModel):
     health: dict[Identifier, DeviceHealth] = Field(default_factory=dict, max_length=32)
     outbox_oldest_age_s: Annotated[int, Field(ge=0)] | None = None
     counters: DayCounters | None = None
+    resident_calls: tuple[ResidentCall, ...] = Field(default=(), max_length=16)
 
 
 class HeartbeatAck(WireModel):

@@ -150,7 +150,10 @@ class AutoplayDriver(QObject):
             self._choose(view)
         elif state is S.SUMMARY:
             self._click("summary_confirm")
-        elif state is S.TAKE_DOCUMENTS:
+        elif state is S.TAKE_DOCUMENTS and view.card_present and not p.removed:
+            p.removed = True  # the card is handed back before the documents
+            self._off_thread(self._remove_card)
+        elif state is S.TAKE_DOCUMENTS and not view.card_present:
             self._click("take_done")
         elif state is S.REMOVE_CARD and not p.removed:
             p.removed = True

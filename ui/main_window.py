@@ -12,6 +12,7 @@ from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
+from ui.help import HelpPanel, ResidentTools
 from ui.keyboard import KeyboardNavigation
 from ui.layout import Fit, ScreenStack, screen_area, show_page
 from ui.screens.base import Screen
@@ -86,6 +87,9 @@ class KioskWindow(QWidget):
         layout.setSpacing(0)
         self.header = Header(parent=self)
         layout.addWidget(self.header)
+        self.help_panel = HelpPanel(controller, parent=self)  # over the screen when Help is pressed
+        self.tools = ResidentTools(controller, panel=self.help_panel, parent=self)
+        layout.addWidget(self.tools)
         self.stack = ScreenStack(self)
         self.screen_area = screen_area(self.stack, parent=self)  # the last resort of a tiny screen
         layout.addWidget(self.screen_area, stretch=1)
@@ -148,6 +152,7 @@ class KioskWindow(QWidget):
     def show_view(self, view: JourneyView) -> None:
         screen = self.screens[view.state]
         self.header.show_view(view)
+        self.tools.show_view(view)
         screen.show_view(view)
         if view.timeout_warning_s is not None:
             self.warning_panel.show_warning(seconds=view.timeout_warning_s, language=view.language)

@@ -54,6 +54,7 @@ from central.fleet import FleetService
 from central.fleet import config as fleet_config
 from central.fleet import texts as fleet_texts
 from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
+from central.fleet.alerts import OPERATOR_RESOLVED_KINDS
 from central.fleet.models import EventView
 from central.identity import IdentityError, IdentityStore
 from central.store import SqlCentralStore
@@ -629,6 +630,7 @@ def _install_operations_pages(app: FastAPI) -> None:
             alerts=alerts,
             show="active" if active else "all",
             fleet_text=partial(_fleet_text, viewer.lang),
+            resolvable={k.value for k in OPERATOR_RESOLVED_KINDS},
         )
 
     @app.post(f"{PREFIX}/alerts/{{alert_id}}/acknowledge", include_in_schema=False)
@@ -648,6 +650,25 @@ def _install_operations_pages(app: FastAPI) -> None:
             operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
         )
         return _back(f"{PREFIX}/alerts", notice="notice.alert_acknowledged", target=alert.kiosk_id)
+
+    @app.post(f"{PREFIX}/alerts/{{alert_id}}/resolve", include_in_schema=False)
+    async def resolve(request: Request, viewer: AnyOperator, alert_id: int) -> Response:
+        """Only the kinds nothing else clears (a resident's call, a payment to review...)."""
+        action = "alert_resolve"
+        _ensure(viewer, OperatorRole.OPERATOR, action=action, target=str(alert_id))
+        await _form(request, viewer, action=action)
+        name = viewer.session.operator.name
+        try:
+            alert = viewer.console.service.resolve_alert(alert_id, actor=name)
+        except (AlertNotFound, AlertTransitionRefused):
+            viewer.console.operators.record(
+                operator=name, action=action, target=str(alert_id), outcome="wrong_state"
+            )
+            return _back(f"{PREFIX}/alerts", notice="notice.alert_wrong_state")
+        viewer.console.operators.record(
+            operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
+        )
+        return _back(f"{PREFIX}/alerts", notice="notice.alert_resolved", target=alert.kiosk_id)
 
     @app.post(f"{PREFIX}/kiosks/{{kiosk_id}}/commands", include_in_schema=False)
     async def send_command(request: Request, viewer: AnyOperator, kiosk_id: str) -> Response:

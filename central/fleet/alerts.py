@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from offline_queue.wire import DeviceHealth, Heartbeat
+from offline_queue.wire import DeviceHealth, Heartbeat, ResidentCallKind
 
 
 class AlertKind(enum.StrEnum):
@@ -26,6 +26,8 @@ class AlertKind(enum.StrEnum):
     OUTBOX_BACKLOG = "outbox_backlog"
     CLOCK_SKEW = "clock_skew"
     CONFIG_REFUSED = "config_refused"
+    HELP_REQUESTED = "help_requested"
+    CARD_LEFT_BEHIND = "card_left_behind"
 
     @property
     def title_key(self) -> str:
@@ -50,8 +52,19 @@ HEARTBEAT_KINDS: Final = frozenset(
 )
 """The kinds each heartbeat re-evaluates: opened when the condition holds, resolved when not."""
 
+RESIDENT_CALL_KINDS: Final[Mapping[ResidentCallKind, AlertKind]] = {
+    ResidentCallKind.HELP_REQUESTED: AlertKind.HELP_REQUESTED,
+    ResidentCallKind.CARD_LEFT_BEHIND: AlertKind.CARD_LEFT_BEHIND,
+}
+"""The alert each resident call of a heartbeat opens (the kiosk stays in service meanwhile)."""
+
 OPERATOR_RESOLVED_KINDS: Final = frozenset(
-    {AlertKind.MANUAL_REVIEW_PAYMENT, AlertKind.CONFIG_REFUSED}
+    {
+        AlertKind.MANUAL_REVIEW_PAYMENT,
+        AlertKind.CONFIG_REFUSED,
+        AlertKind.HELP_REQUESTED,
+        AlertKind.CARD_LEFT_BEHIND,
+    }
 )
 """The kinds an operator may resolve by hand (no heartbeat can tell they are over)."""
 
@@ -185,3 +198,14 @@ def _certificate_expiry(hb: Heartbeat) -> datetime | None:
         return signer.certificate_not_after
     dates = [h.certificate_not_after for h in hb.health.values() if h.certificate_not_after]
     return min(dates) if dates else None
+
+
+def resident_call_findings(hb: Heartbeat) -> dict[AlertKind, Finding]:
+    """The alerts the heartbeat's resident calls open: the latest call of each kind, with the
+    screen the resident was on and the reason they chose (machine words, no personal data)."""
+    found: dict[AlertKind, Finding] = {}
+    for call in sorted(hb.resident_calls, key=lambda c: c.raised_at):
+        kind = RESIDENT_CALL_KINDS[call.kind]
+        detail = f"screen={call.screen} reason={call.reason} at={call.raised_at.isoformat()}"
+        found[kind] = Finding(kind=kind, detail=detail)
+    return found

@@ -24,6 +24,7 @@ from central.fleet.alerts import (
     heartbeat_findings,
     paper_days_left,
     printer_health,
+    resident_call_findings,
 )
 from central.fleet.base import FleetDb, prune
 from central.fleet.mail import AlertMail
@@ -95,6 +96,12 @@ class HeartbeatLog:
                     mails.append(mail)
             elif finding is None and kind in active:
                 self._alerts.resolve(connection, kiosk_id=hb.kiosk_id, kind=kind, now=now)
+        for kind, finding in resident_call_findings(hb).items():  # help, card left: in service
+            mail = self._alerts.open(
+                connection, kiosk_id=hb.kiosk_id, kind=kind, detail=finding.detail, now=now
+            )
+            if mail is not None:
+                mails.append(mail)
         return HeartbeatOutcome(mails=tuple(mails), days_until_empty=days, came_back=came_back)
 
     def _window_start(

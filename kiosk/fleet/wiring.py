@@ -21,14 +21,22 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from hardware.payment.model import EndOfDay
 from kiosk import health
 from kiosk.config import KioskConfig, validated_managed, with_managed
-from kiosk.fleet.agent import FleetAgent, Handler, Outcome
+from kiosk.fleet.agent import FleetAgent, FleetTransport, Handler, Outcome
+from kiosk.fleet.calls import StaffCallBoard
 from kiosk.fleet.gate import BetweenResidents
 from kiosk.fleet.store import FleetStore
 from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator, StaffCodeFormatError
 from offline_queue.managed_config import ManagedSettings, layered, settings_document
-from offline_queue.wire import Command, CommandKind, CommandOutcome, DayCounters, UpdateChannel
+from offline_queue.wire import (
+    Command,
+    CommandKind,
+    CommandOutcome,
+    DayCounters,
+    HeartbeatAck,
+    UpdateChannel,
+)
 from printing.paper import PaperTracker
 
 if TYPE_CHECKING:
@@ -68,6 +76,8 @@ class Fleet:
     exit_code: int | None = None
     quit: Callable[[int], None] | None = None
     """Ends the application with the given code (the UI's event loop); None: only remembered."""
+    calls: StaffCallBoard = field(default_factory=StaffCallBoard)
+    """Help and card-left calls, carried by the heartbeats until the central acknowledges one."""
 
     # -- sync thread ------------------------------------------------------------------------
     def facts(self) -> Mapping[str, object]:
@@ -90,7 +100,13 @@ class Fleet:
                 self.board.snapshot(), self.board.details(), paper=figures
             ),
             "counters": self.counters(),
+            "resident_calls": self.calls.outgoing(),
         }
+
+    def on_ack(self, client: FleetTransport, ack: HeartbeatAck) -> float:
+        """The central has the heartbeat: its staff calls are delivered; then the agent's work."""
+        self.calls.delivered()
+        return self.agent.on_ack(client, ack)
 
     def counters(self) -> DayCounters:
         return self.store.counters(datetime.now().astimezone().date())

@@ -35,6 +35,7 @@ class AttractScreen(Screen):
         self.start = action_button("start", controller.touch, parent=self)
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
         self._start_height = self.start.minimumHeight()
+        self._hint_room = True
         self.body.addWidget(self.start)
         self.body.addWidget(add_audio_button(self))
 
@@ -42,15 +43,20 @@ class AttractScreen(Screen):
         # the start button twice an action's height on a portrait screen, one and a half on others
         self._start_height = round(action_height(fit) * (1.5 if fit.short else 2))
         self.start.setMinimumHeight(self._start_height)
-        self.card_hint.setVisible(
-            not fit.short and fit.text_scale == 1.0
-        )  # the main pictogram shows the way on its own
+        # the main pictogram shows the way on its own on a short screen or in large text
+        self._hint_room = not fit.short and fit.text_scale == 1.0
+        self.card_hint.setVisible(self._hint_room)
 
     def render_body(self, view: JourneyView) -> None:
         self.commune.setText(self.t("attract.title", commune=view.commune_name))
-        # French and Dutch with equal prominence, whatever the last resident chose.
-        other = "nl" if self.language != "nl" else "fr"
-        self.second.setText(self.t_in(other, view.prompt_key))
+        # every commune language with equal prominence (FR and NL in Brussels)
+        others = [code for code in view.commune_languages if code != self.language]
+        if not view.commune_languages:
+            others = ["nl" if self.language != "nl" else "fr"]
+        self.second.setText("\n".join(self.t_in(code, view.prompt_key) for code in others))
+        self.second.setVisible(bool(others))
+        # room for a third language's prompt, and only where the screen leaves it
+        self.card_hint.setVisible(len(others) < 2 and self._hint_room)
         set_text(self.start, self.t("attract.start"), max_width=self.inner_width())
         lines = self.start.text().count("\n") + 1
         self.start.setMinimumHeight(

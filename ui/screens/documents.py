@@ -163,7 +163,7 @@ class DocumentCard(QPushButton):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         checked = self.isChecked()
-        ink = color(ON_ACCENT if checked else TEXT)
+        ink = color(ON_ACCENT if checked else TEXT if self.isEnabled() else MUTED)  # greyed
         p = QPainter(self)
         try:
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -319,6 +319,9 @@ class DocumentsScreen(Screen):
             title = self.t(offered.title_key)
             key = description_key(offered.document_type)
             description = self.t(key) if key else ""
+            if not offered.available and offered.reason_key:  # greyed, with its reason
+                description = self.t(offered.reason_key)
+            card.setEnabled(offered.available)
             set_text(card, f"{title} \u2014 {price}")
             card.setAccessibleDescription(description)
             card.set_content(title, description, price)

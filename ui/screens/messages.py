@@ -98,6 +98,10 @@ class TakeDocumentsScreen(Screen):
 
     def render_body(self, view: JourneyView) -> None:
         self.action_text(self.done, self.t("take_documents.done"))
+        # the card first (as at a cash machine), then the documents
+        self.done.setEnabled(not view.card_present)
+        self.picture.kind = Kind.CARD_OUT if view.card_present else Kind.TRAY
+        self.picture.update()
 
 
 class RemoveCardScreen(Screen):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import Screen
@@ -28,8 +29,13 @@ class OutOfServiceScreen(Screen):
         self.body.addWidget(self.details)
 
     def render_body(self, view: JourneyView) -> None:
-        self.message.setText(self.t("out_of_service.message"))
+        languages = view.commune_languages or (view.language,)  # every commune language
+        self.message.setText(
+            "\n\n".join(translate("out_of_service.message", code) for code in languages)
+        )
         self.message.setAccessibleName(self.message.text())
+        self.prompt.setText("\n".join(translate(view.prompt_key, code) for code in languages))
+        self.prompt.setAccessibleName(self.prompt.text())
         reasons = [self.t(key) for key in dict.fromkeys(view.alert_keys)]
         self.details.setText("\n".join(reasons))
         self.details.setVisible(bool(reasons))
