@@ -44,6 +44,7 @@ from kiosk.journey import (
 from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
+from kiosk.staff_audit import StaffAuditLog
 from kiosk.staff_auth import StaffAuthenticator
 from kiosk.storage import (
     KEY_ALERT_STORE_CORRUPT,
@@ -92,6 +93,8 @@ class Kiosk:
     """The demo keeps the sealed PDFs it hands over in `var/spool`; a kiosk keeps none."""
     fleet: Fleet | None = None
     staff: StaffAuthenticator | None = None
+    staff_audit: StaffAuditLog | None = None
+    """Every staff action, hash-chained, synced to the central (`kiosk.staff_audit`)."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -193,6 +196,8 @@ class Kiosk:
             runner.stop(close=close)
         if self.issued is not None:
             self.issued.close()
+        if self.staff_audit is not None:
+            self.staff_audit.close()
 
 
 def private_folders(config: KioskConfig) -> tuple[Path, ...]:
@@ -408,7 +413,14 @@ def build(
         on_ack=fleet.agent.on_ack,
         ca_file=config.central.ca_file,
     )
+    staff_audit = StaffAuditLog(
+        config.payment.journal.parent / "staff_audit.sqlite",
+        kiosk_id=config.kiosk_id,
+        queue=sync.queue_staff_event,
+    )
+    staff_audit.resend_unqueued()  # events a crash left before the outbox
     staff = staff_authenticator(config)
+    staff.use_audit(staff_audit)
 
     def commune_texts(changed: KioskConfig) -> None:
         texts = communes_of(changed)
@@ -440,6 +452,7 @@ def build(
         keep_issued=keep_issued,
         fleet=fleet,
         staff=staff,
+        staff_audit=staff_audit,
         runners=[
             (runners["storage"], None),
             (runners["sync"], sync.close),

@@ -26,6 +26,7 @@ class AlertKind(enum.StrEnum):
     OUTBOX_BACKLOG = "outbox_backlog"
     CLOCK_SKEW = "clock_skew"
     CONFIG_REFUSED = "config_refused"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken"
 
     @property
     def title_key(self) -> str:
@@ -51,7 +52,7 @@ HEARTBEAT_KINDS: Final = frozenset(
 """The kinds each heartbeat re-evaluates: opened when the condition holds, resolved when not."""
 
 OPERATOR_RESOLVED_KINDS: Final = frozenset(
-    {AlertKind.MANUAL_REVIEW_PAYMENT, AlertKind.CONFIG_REFUSED}
+    {AlertKind.MANUAL_REVIEW_PAYMENT, AlertKind.CONFIG_REFUSED, AlertKind.AUDIT_CHAIN_BROKEN}
 )
 """The kinds an operator may resolve by hand (no heartbeat can tell they are over)."""
 
