@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from devstack.sim import SimStack
-from hardware.simulators.eid.vicc import garble_answer
+from hardware.simulators.eid import CardFaults
+from hardware.simulators.eid.vicc import garble_answer, parse_faults
 from kiosk import app
 from kiosk.config import KioskConfig
 from kiosk.journey import JourneyController
@@ -74,6 +75,7 @@ def test_garble_answer_keeps_the_status_word_and_changes_the_data() -> None:
     assert any(len(out) < len(answer) for out in seen)  # truncated
     assert any(len(out) == len(answer) and out != answer for out in seen)  # garbled or flipped
     assert garble_answer(b"\x6a\x82", rng) == b"\x6a\x82"  # errors pass through
+    assert parse_faults(["garble=3"]) == CardFaults(garble_seed=3)
 
 
 @pytest.mark.parametrize("seed", CARD_SEEDS)
