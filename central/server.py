@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import citizen_proof, staff_audit
-from central.console.staff_audit_page import install_staff_audit_page
 from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
@@ -429,10 +428,8 @@ def create_app(
     _install_identity_routes(app)
     _install_operator_routes(app)
     _install_public_routes(app)
-    fleet_rules = install_fleet(app, fleet)
-    fleet_rules |= staff_audit.install(app, fleet)
+    fleet_rules = install_fleet(app, fleet) | staff_audit.install(app, fleet)
     install_console(app, store=sql_store, identities=identities, fleet=fleet)
-    install_staff_audit_page(app)
     citizen_proof.install(
         app,
         citizen_proof.CitizenProofs(

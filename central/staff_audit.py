@@ -24,22 +24,20 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Query, Request
 
 from central import db
+from central.console.staff_audit_page import install_staff_audit_page
 from central.fleet import FleetService
 from central.fleet.alerts import AlertKind
 from central.fleet.mail import AlertMail
 from central.fleet.router import FleetApiError
 from central.guard import PRINCIPAL_KEY, GuardRule, Role
 from offline_queue.wire import (
-    ChainBreak,
     ErrorCode,
     StaffAuditAck,
     StaffAuditBatch,
     StaffAuditEvent,
     WireModel,
-    event_hash,
-    link_break,
 )
-from offline_queue.wire_staff import MAX_STAFF_EVENTS
+from offline_queue.wire_staff import MAX_STAFF_EVENTS, ChainBreak, event_hash, link_break
 
 logger = logging.getLogger(__name__)
 
@@ -340,9 +338,10 @@ def list_events(
 
 
 def install(app: FastAPI, fleet: FleetService) -> dict[tuple[str, str], GuardRule]:
-    """Add the staff audit's routes to `app`; their guard rules are returned."""
+    """Add the staff audit's routes and its console page to `app`; their guard rules are returned."""
     app.state.staff_audit = StaffAuditBook(fleet)
     app.include_router(router)
+    install_staff_audit_page(app)
     return {
         ("POST", INGEST_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=_BATCH_BODY),
         ("GET", LIST_PATH): GuardRule(role=Role.OPERATOR, max_body_bytes=0),

@@ -28,7 +28,8 @@ from typing import Final, Protocol
 from pydantic import ValidationError
 
 from hardware.errors import BorneError
-from offline_queue.wire import GENESIS_HASH, StaffAuditEvent, event_hash
+from offline_queue.wire import StaffAuditEvent
+from offline_queue.wire_staff import GENESIS_HASH, event_hash
 
 log = logging.getLogger(__name__)
 

@@ -26,15 +26,9 @@ from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
-from offline_queue.wire_staff import GENESIS_HASH as GENESIS_HASH  # noqa: PLC0414
-from offline_queue.wire_staff import ChainBreak as ChainBreak  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditAck as StaffAuditAck  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditBatch as StaffAuditBatch  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditEvent as StaffAuditEvent  # noqa: PLC0414
-from offline_queue.wire_staff import canonical_event_json as canonical_event_json  # noqa: PLC0414
-from offline_queue.wire_staff import chain_breaks as chain_breaks  # noqa: PLC0414
-from offline_queue.wire_staff import event_hash as event_hash  # noqa: PLC0414
-from offline_queue.wire_staff import link_break as link_break  # noqa: PLC0414
 
 MAX_BATCH_RECORDS = 500
 

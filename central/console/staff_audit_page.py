@@ -3,13 +3,15 @@ state as the central checked it on ingest (`central.staff_audit`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from central.console.web import PREFIX, AnyOperator, _render
-from central.staff_audit import StaffAuditBook
+
+if TYPE_CHECKING:
+    from central.staff_audit import StaffAuditBook
 
 PAGE_SIZE = 50
 

@@ -23,13 +23,8 @@ from kiosk.adapters.sync import SyncService
 from kiosk.staff_audit import StaffAuditLog
 from kiosk.staff_auth import StaffAuthenticator, hash_code
 from offline_queue.client import CentralClient, SoftwareKioskKey, signed_auth_request
-from offline_queue.wire import (
-    AuthToken,
-    EnrollmentState,
-    StaffAuditBatch,
-    StaffAuditEvent,
-    event_hash,
-)
+from offline_queue.wire import AuthToken, EnrollmentState, StaffAuditBatch, StaffAuditEvent
+from offline_queue.wire_staff import event_hash
 
 pytestmark = pytest.mark.central
 

@@ -25,13 +25,15 @@ from offline_queue.outbox import Outbox, OutboxState
 from offline_queue.sender import OutboxSender
 from offline_queue.staff_delivery import STAFF_AUDIT_KIND, enqueue_staff_event
 from offline_queue.wire import (
-    GENESIS_HASH,
     BatchAck,
-    ChainBreak,
     RecordBatch,
     StaffAuditAck,
     StaffAuditBatch,
     StaffAuditEvent,
+)
+from offline_queue.wire_staff import (
+    GENESIS_HASH,
+    ChainBreak,
     canonical_event_json,
     chain_breaks,
     event_hash,
