@@ -120,16 +120,16 @@ class StaffAuditBook:
         with self._db.write("the staff audit") as connection:
             for event in sorted(batch.events, key=lambda e: e.seq):
                 digest = event_hash(event)
-                held = self._hash_at(connection, batch.kiosk_id, event.seq)
-                if held == digest:
+                # the insert decides (a unique key): two servers taking one batch store it once
+                if self._insert(connection, event, digest=digest, now=now):
+                    accepted.append(event.seq)
+                    found = self._links(connection, event, digest=digest)
+                elif self._hash_at(connection, batch.kiosk_id, event.seq) == digest:
                     duplicates.append(event.seq)
                     continue
-                if held is not None:
+                else:
                     conflicts.append(event.seq)
                     found = [(event.seq, ChainBreak.REPLAYED_SEQ)]
-                else:
-                    accepted.append(event.seq)
-                    found = self._store(connection, event, digest=digest, now=now)
                 for seq, why in found:
                     mail = self._break(connection, batch.kiosk_id, seq, why, digest=digest, now=now)
                     if mail is not None:
@@ -162,21 +162,11 @@ class StaffAuditBook:
         ).scalar_one_or_none()
         return None if found is None else str(found)
 
-    def _store(
+    def _insert(
         self, connection: sa.Connection, event: StaffAuditEvent, *, digest: str, now: float
-    ) -> list[tuple[int, ChainBreak]]:
-        """Insert a new event; the breaks at it, and at the next one if that came first."""
-        previous = (
-            self._hash_at(connection, event.kiosk_id, event.seq - 1) if event.seq > 1 else None
-        )
-        found: list[tuple[int, ChainBreak]] = []
-        why = link_break(event, previous_hash=previous)
-        if why is not None:
-            found.append((event.seq, why))
-        following = self._prev_hash_at(connection, event.kiosk_id, event.seq + 1)
-        if following is not None and following != digest:
-            found.append((event.seq + 1, ChainBreak.WRONG_PREVIOUS_HASH))
-        connection.execute(
+    ) -> bool:
+        """Store a new event; False when its sequence number is already held."""
+        stored = connection.execute(
             self._db.insert(staff_events)
             .values(
                 kiosk_id=event.kiosk_id,
@@ -191,7 +181,24 @@ class StaffAuditBook:
                 event_json=event.model_dump_json(),
             )
             .on_conflict_do_nothing(index_elements=["kiosk_id", "seq"])
+            .returning(staff_events.c.seq)
+        ).scalar_one_or_none()
+        return stored is not None
+
+    def _links(
+        self, connection: sa.Connection, event: StaffAuditEvent, *, digest: str
+    ) -> list[tuple[int, ChainBreak]]:
+        """The breaks at a newly stored event, and at the next one if that came first."""
+        previous = (
+            self._hash_at(connection, event.kiosk_id, event.seq - 1) if event.seq > 1 else None
         )
+        found: list[tuple[int, ChainBreak]] = []
+        why = link_break(event, previous_hash=previous)
+        if why is not None:
+            found.append((event.seq, why))
+        following = self._prev_hash_at(connection, event.kiosk_id, event.seq + 1)
+        if following is not None and following != digest:
+            found.append((event.seq + 1, ChainBreak.WRONG_PREVIOUS_HASH))
         return found
 
     def _break(
