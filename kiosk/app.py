@@ -114,6 +114,8 @@ class Kiosk:
         sealer = self.issuer.preflight()
         sync = self.sync.start()
         sync.result(timeout=READY_TIMEOUT_S)
+        if self.staff_audit is not None:  # with the events a crash left before the outbox
+            self.staff_audit.attach(self.sync.queue_staff_event)
         if self.issued is not None and self.printer is not None:
             touched = len(
                 recover_orders(
@@ -414,11 +416,8 @@ def build(
         ca_file=config.central.ca_file,
     )
     staff_audit = StaffAuditLog(
-        config.payment.journal.parent / "staff_audit.sqlite",
-        kiosk_id=config.kiosk_id,
-        queue=sync.queue_staff_event,
+        config.payment.journal.parent / "staff_audit.sqlite", kiosk_id=config.kiosk_id
     )
-    staff_audit.resend_unqueued()  # events a crash left before the outbox
     staff = staff_authenticator(config)
     staff.use_audit(staff_audit)
 
