@@ -47,6 +47,7 @@ from kiosk.journey import (
 from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
+from kiosk.staff_audit import StaffAuditLog
 from kiosk.staff_auth import StaffAuthenticator
 from kiosk.storage import (
     KEY_ALERT_STORE_CORRUPT,
@@ -97,6 +98,8 @@ class Kiosk:
     staff: StaffAuthenticator | None = None
     speech: EspeakSpeechAdapter | None = None
     """The audio mode's voice (unavailable without espeak-ng: the audio buttons stay hidden)."""
+    staff_audit: StaffAuditLog | None = None
+    """Every staff action, hash-chained, synced to the central (`kiosk.staff_audit`)."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -116,6 +119,8 @@ class Kiosk:
         sealer = self.issuer.preflight()
         sync = self.sync.start()
         sync.result(timeout=READY_TIMEOUT_S)
+        if self.staff_audit is not None:  # with the events a crash left before the outbox
+            self.staff_audit.attach(self.sync.queue_staff_event)
         if self.issued is not None and self.printer is not None:
             touched = len(
                 recover_orders(
@@ -198,6 +203,8 @@ class Kiosk:
             runner.stop(close=close)
         if self.issued is not None:
             self.issued.close()
+        if self.staff_audit is not None:
+            self.staff_audit.close()
 
 
 def private_folders(config: KioskConfig) -> tuple[Path, ...]:
@@ -413,9 +420,13 @@ def build(
         on_ack=fleet.on_ack,
         ca_file=config.central.ca_file,
     )
+    staff_audit = StaffAuditLog(
+        config.payment.journal.parent / "staff_audit.sqlite", kiosk_id=config.kiosk_id
+    )
     staff = staff_authenticator(config)
     speech = EspeakSpeechAdapter(runner=runners["speech"], settings=speech_settings(config))
     fleet.calls.nudge = sync.send_heartbeat  # a resident's call to staff goes at once
+    staff.use_audit(staff_audit)
 
     def commune_texts(changed: KioskConfig) -> None:
         texts = communes_of(changed)
@@ -450,6 +461,7 @@ def build(
         fleet=fleet,
         staff=staff,
         speech=speech,
+        staff_audit=staff_audit,
         runners=[
             (runners["speech"], speech.close),
             (runners["storage"], None),

@@ -15,12 +15,13 @@ import hmac
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hardware.errors import BorneError
+from kiosk.staff_audit import UNKNOWN_ACTOR, StaffAuditRecorder
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,11 @@ DEFAULT_P = 1
 FAILURES_BEFORE_LOCK = 3
 FIRST_LOCK_S = 30.0
 MAX_LOCK_S = 15 * 60.0
+CODE_ROLE = "technician"
+"""A one-time maintenance code is issued to a technician."""
+NO_ROLE = "none"
+FLEET_ACTOR = "central"
+FLEET_ROLE = "fleet"
 
 
 class StaffCodeFormatError(BorneError):
@@ -100,7 +106,11 @@ class StaffAuthenticator:
         code_hash: str | None,
         used_file: Path | None,
         clock: Callable[[], float],
+        audit: StaffAuditRecorder | None = None,
     ) -> None:
+        """`audit` receives every login attempt and every action of a signed-in staff member."""
+        self._audit = audit
+        self._actor: str | None = None
         self._hash = CodeHash.parse(code_hash) if code_hash else None
         self._used_file = used_file
         self._clock = clock
@@ -115,6 +125,41 @@ class StaffAuthenticator:
         self._hash = CodeHash.parse(code_hash)
         self._expires_at = expires_at
         log.info("staff_code_installed", extra={"expires_at": expires_at.isoformat()})
+        self._record(
+            actor=FLEET_ACTOR,
+            role=FLEET_ROLE,
+            action="maintenance_code_installed",
+            detail={"code": self._code_id(), "expires_at": expires_at.isoformat()},
+        )
+
+    def use_audit(self, audit: StaffAuditRecorder) -> None:
+        """Audit from now on into `audit` (wired once the staff audit log is open)."""
+        self._audit = audit
+
+    @property
+    def actor(self) -> str | None:
+        """The pseudonymous id of the staff member signed in last (None before any login)."""
+        return self._actor
+
+    def record_action(self, action: str, detail: Mapping[str, str] | None = None) -> None:
+        """Audit an action of the staff member signed in last (alerts acknowledged, exit...)."""
+        self._record(
+            actor=self._actor or UNKNOWN_ACTOR,
+            role=CODE_ROLE,
+            action=action,
+            detail=dict(detail or {}),
+        )
+
+    def _code_id(self) -> str:
+        return "code-none" if self._hash is None else f"code-{self._hash.fingerprint()[:12]}"
+
+    def _record(self, *, actor: str, role: str, action: str, detail: Mapping[str, str]) -> None:
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(actor=actor, role=role, action=action, detail=detail)
+        except BorneError as err:
+            log.error("staff_audit_failed", extra={"action": action, "error": type(err).__name__})
 
     @property
     def configured(self) -> bool:
@@ -130,7 +175,27 @@ class StaffAuthenticator:
             log.info("staff_login", extra=extra)
         else:
             log.warning("staff_login", extra=extra | {"locked_for_s": round(self.locked_for_s())})
+        self._audit_login(result)
         return result
+
+    def _audit_login(self, result: LoginResult) -> None:
+        locked = round(self.locked_for_s())
+        if result is LoginResult.ACCEPTED:
+            self._actor = self._code_id()
+            source = "config" if self._expires_at is None else "fleet"
+            detail = {"method": "maintenance_code", "source": source}
+            self._record(actor=self._actor, role=CODE_ROLE, action="login_accepted", detail=detail)
+            if source == "fleet":
+                self.record_action("maintenance_code_used", {"code": self._actor})
+            return
+        if result is LoginResult.REFUSED and locked > 0:
+            action, detail = "login_locked_out", {"locked_for_s": str(locked)}
+        elif result is LoginResult.LOCKED:
+            action, detail = "login_while_locked", {"locked_for_s": str(locked)}
+        else:
+            action, detail = "login_refused", {"reason": result.value}
+        detail["failures"] = str(self._failures)
+        self._record(actor=UNKNOWN_ACTOR, role=NO_ROLE, action=action, detail=detail)
 
     def _check(self, code: str) -> LoginResult:
         if self._hash is None:

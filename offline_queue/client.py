@@ -56,6 +56,8 @@ from offline_queue.wire import (
     RecordBatch,
     RegisterExtractRequest,
     RegisterExtractResponse,
+    StaffAuditAck,
+    StaffAuditBatch,
     auth_message,
 )
 
@@ -72,6 +74,7 @@ AUTH_TOKEN_PATH: Final = "/api/v1/auth/token"  # noqa: S105 (a path)
 CONFIG_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config"
 CONFIG_REPORT_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config/report"
 COMMAND_RESULT_PATH: Final = "/api/v1/commands/{command_id}/result"
+STAFF_AUDIT_PATH: Final = "/api/v1/staff-audit"
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
@@ -231,6 +234,15 @@ class CentralClient:
                 "accepted": len(ack.accepted),
                 "duplicates": len(ack.duplicates),
             },
+        )
+        return ack
+
+    def post_staff_audit(self, batch: StaffAuditBatch) -> StaffAuditAck:
+        """Deliver staff audit events; the central checks their chain on arrival."""
+        ack = self._post(STAFF_AUDIT_PATH, batch, StaffAuditAck)
+        logger.info(
+            "staff audit delivered",
+            extra={"events": len(batch.events), "chain_ok": ack.chain_ok},
         )
         return ack
 

@@ -394,6 +394,16 @@ class Outbox:
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
+    def undelivered(self, kind: str, *, limit: int) -> list[OutboxRow]:
+        """The oldest rows of `kind` not delivered yet (PENDING or IN_FLIGHT), in queue order."""
+        self._confine()
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? AND state IN (?, ?)"  # noqa: S608
+            " ORDER BY id LIMIT ?",
+            (kind, OutboxState.PENDING.value, OutboxState.IN_FLIGHT.value, limit),
+        ).fetchall()
+        return [_row(row) for row in rows]
+
     def get(self, operation_id: str) -> OutboxRow | None:
         self._confine()
         row = self._db.execute(

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from offline_queue.errors import CentralRejected, SyncError
 from offline_queue.outbox import Outbox, OutboxRow
+from offline_queue.staff_delivery import STAFF_AUDIT_KIND, StaffAuditSink, StaffEventDelivery
 from offline_queue.wire import BatchAck, IssuanceRecord, RecordBatch
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,9 @@ class OutboxSender:
         batch_size: int = 100,
         policy: BackoffPolicy | None = None,
         rng: random.Random | None = None,
+        staff_sink: StaffAuditSink | None = None,
     ) -> None:
+        """With `staff_sink`, staff audit events (`STAFF_AUDIT_KIND`) go there, in order."""
         self._outbox = outbox
         self._client = client
         self._clock = clock
@@ -84,12 +87,27 @@ class OutboxSender:
         self._policy = policy or BackoffPolicy()
         self._rng = rng or random.Random()
         self.last_error: SyncError | None = None
+        self._staff = (
+            None
+            if staff_sink is None
+            else StaffEventDelivery(
+                outbox=outbox, sink=staff_sink, kiosk_id=client.kiosk_id, postpone=self._postpone
+            )
+        )
 
     def run_once(self) -> int:
         """Deliver one batch of due rows. Returns how many rows the server now has."""
         rows = self._outbox.claim(self._batch_size)
         if not rows:
             return 0
+        if self._staff is None:
+            return self._deliver_records(rows)
+        staff = [row for row in rows if row.kind == STAFF_AUDIT_KIND]
+        others = [row for row in rows if row.kind != STAFF_AUDIT_KIND]
+        delivered = self._staff.deliver(staff) if staff else 0
+        return delivered + (self._deliver_records(others) if others else 0)
+
+    def _deliver_records(self, rows: Sequence[OutboxRow]) -> int:
         records: list[tuple[OutboxRow, IssuanceRecord]] = []
         for row in rows:
             record = self._decode(row)

@@ -20,11 +20,15 @@ from typing import Annotated, Final, Literal
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 # re-exported (explicitly, for mypy): every message is imported from this module
+from offline_queue.wire_base import NATIONAL_NUMBER_LIKE
 from offline_queue.wire_base import SCHEMA_VERSION as SCHEMA_VERSION  # noqa: PLC0414
 from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0414
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
+from offline_queue.wire_staff import StaffAuditAck as StaffAuditAck  # noqa: PLC0414
+from offline_queue.wire_staff import StaffAuditBatch as StaffAuditBatch  # noqa: PLC0414
+from offline_queue.wire_staff import StaffAuditEvent as StaffAuditEvent  # noqa: PLC0414
 
 MAX_BATCH_RECORDS = 500
 
@@ -41,10 +45,7 @@ NationalNumber = Annotated[str, Field(pattern=r"^[0-9]{11}$", repr=False)]
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
-_NATIONAL_NUMBER_LIKE = re.compile(
-    r"(?<![0-9A-Za-z])\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{3}[ .-]?\d{2}(?![0-9A-Za-z])"
-)
-"""A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""
+_NATIONAL_NUMBER_LIKE = NATIONAL_NUMBER_LIKE
 
 
 def contains_national_number(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -34,3 +35,9 @@ class WireModel(BaseModel):
     """Base of every sync message: immutable, unknown fields rejected."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_closed_maps)
+
+
+NATIONAL_NUMBER_LIKE: Final = re.compile(
+    r"(?<![0-9A-Za-z])\d{2}[ .-]?\d{2}[ .-]?\d{2}[ .-]?\d{3}[ .-]?\d{2}(?![0-9A-Za-z])"
+)
+"""A national number written on its own (85031412401, 85.03.14-124.01), not digits inside an id."""

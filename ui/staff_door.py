@@ -5,7 +5,8 @@ in each of the other corners clockwise (top-right, bottom-right, bottom-left). A
 of the minimum touch target (2 cm). Nothing is shown while the gesture is made, and a resident who
 taps a corner by chance only starts it. The login asks for the one-time maintenance code
 (`kiosk.staff_auth`); an accepted code calls `on_accepted` (acknowledge the staff alerts), or
-`on_exit` when staff chose to leave the kiosk screen for the system.
+`on_exit` when staff chose to leave the kiosk screen for the system. Each attempt and each action
+goes to the staff audit (`kiosk.staff_audit`) through the authenticator.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ui.theme import action_button, big_button, label, min_target_px, set_role, 
 
 LONG_PRESS_MS = 3000
 SEQUENCE_MS = 10_000
+ACTION_ACKNOWLEDGE = "alerts_acknowledged"
+ACTION_EXIT = "exit_to_system"
 
 
 class Corner(enum.Enum):
@@ -200,19 +203,20 @@ class StaffLogin(QWidget):
         self.hide()
 
     def submit(self) -> None:
-        self._submit(self._on_accepted)
+        self._submit(self._on_accepted, audited=ACTION_ACKNOWLEDGE)
 
     def submit_exit(self) -> None:
         """The code, then leave the kiosk screen (exit to the system) instead of acknowledging."""
         if self._on_exit is not None:
-            self._submit(self._on_exit)
+            self._submit(self._on_exit, audited=ACTION_EXIT)
 
-    def _submit(self, action: Callable[[], None]) -> None:
+    def _submit(self, action: Callable[[], None], *, audited: str) -> None:
         code = self.code.text()
         self.code.clear()
         result = self._auth.login(code)
         if result is LoginResult.ACCEPTED:
             self.hide()
+            self._auth.record_action(audited)  # in the staff audit before it takes effect
             action()
             return
         lang = self._language()

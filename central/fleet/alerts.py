@@ -28,6 +28,7 @@ class AlertKind(enum.StrEnum):
     CONFIG_REFUSED = "config_refused"
     HELP_REQUESTED = "help_requested"
     CARD_LEFT_BEHIND = "card_left_behind"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken"
 
     @property
     def title_key(self) -> str:
@@ -64,6 +65,7 @@ OPERATOR_RESOLVED_KINDS: Final = frozenset(
         AlertKind.CONFIG_REFUSED,
         AlertKind.HELP_REQUESTED,
         AlertKind.CARD_LEFT_BEHIND,
+        AlertKind.AUDIT_CHAIN_BROKEN,
     }
 )
 """The kinds an operator may resolve by hand (no heartbeat can tell they are over)."""

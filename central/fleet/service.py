@@ -127,6 +127,10 @@ class FleetService:
         self._mail(mails)
         return len(mails)
 
+    def mail_alerts(self, mails: list[AlertMail] | tuple[AlertMail, ...]) -> None:
+        """Log and mail alerts opened by another book of the central (the staff audit)."""
+        self._mail(mails)
+
     def _mail(self, mails: list[AlertMail] | tuple[AlertMail, ...]) -> None:
         for mail in mails:
             logger.info(

@@ -28,6 +28,7 @@ from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey, proo
 from offline_queue.errors import SyncError
 from offline_queue.outbox import Outbox
 from offline_queue.sender import OutboxSender, enqueue_issuance
+from offline_queue.staff_delivery import enqueue_staff_event
 from printing.model import Address, AddressPeriod, Person
 from printing.token import TokenConfig
 
@@ -183,7 +184,9 @@ class SyncService:
         if key is not None and self._enrollment_code:
             self._enroll(self._client, self._enrollment_code)
         self._outbox = Outbox(self._outbox_path)
-        self._sender = OutboxSender(outbox=self._outbox, client=self._client)
+        self._sender = OutboxSender(
+            outbox=self._outbox, client=self._client, staff_sink=self._client
+        )
 
     def _enroll(self, client: CentralClient, code: str) -> None:
         """Owner thread: ask to be enrolled; a refusal is logged, delivery retries later."""
@@ -230,6 +233,10 @@ class SyncService:
         nothing was queued.
         """
         return self._runner.submit(self._record_once, record)
+
+    def queue_staff_event(self, event: wire.StaffAuditEvent) -> Future[bool]:
+        """Queue one staff audit event (`kiosk.staff_audit`); False when it was queued before."""
+        return self._runner.submit(lambda: enqueue_staff_event(self._require_outbox(), event))
 
     def deliver_now(self) -> Future[int]:
         return self._runner.submit(self._deliver)

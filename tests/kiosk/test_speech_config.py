@@ -10,7 +10,8 @@ import pytest
 
 from hardware.speech import SpeechOutput
 from kiosk.app import speech_settings
-from kiosk.config import ConfigError, load_config
+from kiosk.config import load_config
+from kiosk.config_reader import ConfigError
 from tests.kiosk.test_config import REPO, _write
 
 

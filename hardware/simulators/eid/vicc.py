@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import random
 import socket
 import threading
 import time
@@ -50,6 +51,7 @@ class CardFaults:
     byte_delay: float = 0.0  # slow card: seconds per byte sent or received (10 / baud)
     wrong_sw: int | None = None  # answer with this status word instead of processing ...
     wrong_sw_ins: int | None = None  # ... the commands with this instruction byte (None: all)
+    garble_seed: int | None = None  # hostile card: READ BINARY data garbled or cut (seeded)
 
 
 FAULT_SYNTAX = """faults (repeat --fault or separate with commas):
@@ -60,6 +62,8 @@ FAULT_SYNTAX = """faults (repeat --fault or separate with commas):
   sw=INS:XXXX      only commands with instruction byte INS (hex), e.g. sw=B0:6581
   spurious-eof     one READ BINARY in the middle of a file answers 6B00
   force-6c         every new READ BINARY is first answered 6Cxx
+  garble=SEED      hostile card: about half the READ BINARY answers carry random bytes, a
+                   truncated chunk or a flipped byte instead of the file's data (seeded)
   none             no fault (clears the others)"""
 
 
@@ -105,9 +109,31 @@ def parse_faults(specs: list[str], *, base: CardFaults | None = None) -> CardFau
                 changes["spurious_eof_once"] = True
             elif name == "force-6c" and not value:
                 changes["force_6c"] = True
+            elif name == "garble":
+                changes["garble_seed"] = _count(name, value)
             else:
                 raise ValueError(f"unknown fault {item!r}")
     return replace(faults, **changes)  # type: ignore[arg-type]
+
+
+def garble_answer(answer: bytes, rng: random.Random) -> bytes:
+    """A successful READ BINARY answer (data + 9000) made hostile, or left alone (half the time).
+
+    The data becomes random bytes of the same length, is cut short at a random point (a truncated
+    TLV), or has one byte flipped; the status word stays 9000 so the reader takes it as data.
+    """
+    data, status = answer[:-2], answer[-2:]
+    if status != b"\x90\x00" or not data or rng.random() < 0.5:
+        return answer
+    mode = rng.randrange(3)
+    if mode == 0:
+        data = rng.randbytes(len(data))
+    elif mode == 1:
+        data = data[: rng.randrange(len(data))]
+    else:
+        index = rng.randrange(len(data))
+        data = data[:index] + bytes([data[index] ^ (1 << rng.randrange(8))]) + data[index + 1 :]
+    return data + status
 
 
 class LinkState(enum.Enum):
@@ -157,6 +183,7 @@ class VirtualCard:
         self._last_6c: tuple[int, int] | None = None
         self._eof_done = False
         self._drop_done = False
+        self._garble: tuple[int, random.Random] | None = None
 
     def _build(self, persona: Persona | str) -> EidApplet:
         loaded = load_persona(persona) if isinstance(persona, str) else persona
@@ -336,7 +363,14 @@ class VirtualCard:
                         return bytes([0x6C, count & 0xFF])
                     return probe
                 self._last_6c = None
+            if faults.garble_seed is not None:
+                return garble_answer(self.applet.process(raw), self._garbler(faults.garble_seed))
         return self.applet.process(raw)
+
+    def _garbler(self, seed: int) -> random.Random:
+        if self._garble is None or self._garble[0] != seed:
+            self._garble = (seed, random.Random(seed))
+        return self._garble[1]
 
     def set_faults(self, **changes: object) -> None:
         """Change fault settings while inserted (e.g. `set_faults(remove_after_apdus=3)`).
