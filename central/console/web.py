@@ -230,6 +230,10 @@ def _render(
     return response
 
 
+render_page = _render
+"""`_render`, for the console's pages kept in modules of their own."""
+
+
 def _back(location: str, **query: str) -> RedirectResponse:
     suffix = ("&" if "?" in location else "?") + urlencode(query) if query else ""
     return RedirectResponse(location + suffix, status_code=303)
