@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import citizen_proof
-from central.console.reconciliation_page import install_reconciliation_page
 from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
@@ -431,7 +430,6 @@ def create_app(
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet)
     install_console(app, store=sql_store, identities=identities, fleet=fleet)
-    install_reconciliation_page(app)
     citizen_proof.install(
         app,
         citizen_proof.CitizenProofs(

@@ -786,4 +786,8 @@ def install_console(
     _install_enrollment_pages(app)
     _install_operations_pages(app)
     _install_config_pages(app)
+    # the pages kept in modules of their own build on this one's helpers: imported once it is loaded
+    from central.console.reconciliation_page import install_reconciliation_page  # noqa: PLC0415
+
+    install_reconciliation_page(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")
