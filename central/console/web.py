@@ -231,6 +231,10 @@ def _render(
     return response
 
 
+render_page = _render
+"""`_render`, for the console's pages kept in modules of their own."""
+
+
 def _back(location: str, **query: str) -> RedirectResponse:
     suffix = ("&" if "?" in location else "?") + urlencode(query) if query else ""
     return RedirectResponse(location + suffix, status_code=303)
@@ -803,4 +807,8 @@ def install_console(
     _install_enrollment_pages(app)
     _install_operations_pages(app)
     _install_config_pages(app)
+    # the pages kept in modules of their own build on this one's helpers: imported once it is loaded
+    from central.console.reconciliation_page import install_reconciliation_page  # noqa: PLC0415
+
+    install_reconciliation_page(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")

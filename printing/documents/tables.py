@@ -24,6 +24,7 @@ from printing.documents.base import (
     rich,
 )
 from printing.fonts import FONT, FONT_BOLD
+from printing.tagging import declare_headers
 
 
 def _width(text: str, font: str, size: float) -> float:
@@ -268,7 +269,7 @@ def _table(
         cells, colWidths=list(widths), repeatRows=1 if header is not None else 0, hAlign="LEFT"
     )
     table.setStyle(TableStyle(style))
-    return table
+    return declare_headers(table, rows=1 if header is not None else 0)
 
 
 KEPT_ROWS = 2
@@ -294,10 +295,10 @@ def grid_before_closing(
         return [member_blocks(ctx, header=header, rows=rows)]
     if len(rows) <= KEPT_ROWS + 1:
         return [kept(_table(ctx, layout, header=header, rows=rows))]
-    return [
-        _table(ctx, layout, header=header, rows=rows[:-KEPT_ROWS]),
-        kept(_table(ctx, layout, header=None, rows=rows[-KEPT_ROWS:])),
-    ]
+    body = _table(ctx, layout, header=header, rows=rows[:-KEPT_ROWS])
+    tail = _table(ctx, layout, header=None, rows=rows[-KEPT_ROWS:])
+    # one table to a screen reader: the tail's rows go on the body's Table element
+    return [body, kept(declare_headers(tail, continues=body))]
 
 
 def member_blocks(
@@ -331,7 +332,7 @@ def member_blocks(
         inner.setStyle(
             TableStyle([*_TABLE_STYLE, ("BACKGROUND", (0, 0), (0, -1), _HEAD_BACKGROUND)])
         )
-        blocks.append([inner])
+        blocks.append([declare_headers(inner, columns=1)])
     outer = Table(blocks, colWidths=[BODY_WIDTH], hAlign="LEFT")
     outer.setStyle(
         TableStyle(
@@ -343,7 +344,7 @@ def member_blocks(
             ]
         )
     )
-    return outer
+    return declare_headers(outer, layout=True)
 
 
 def replace_style(style: ParagraphStyle, *, size: float) -> ParagraphStyle:

@@ -19,8 +19,9 @@ ordinary and with stress data (long names, large household, long history):
   tree whose marked-content references and the MCIDs in the page content match one to one;
 - qpdf --check and pdfsig report no error after sealing.
 
+Cell-level table tagging (Table → TR → TH / TD) is checked in `test_table_tags.py`.
 Not covered: veraPDF's full rule set (no Java validator in the tool chain), colour-space rules
-beyond the output intent, and cell-level table tagging.
+beyond the output intent.
 """
 
 from __future__ import annotations
@@ -134,12 +135,19 @@ def _check_structure(doc: pikepdf.Pdf) -> None:
     referenced: set[tuple[int, int]] = set()
     pages = {page.obj.objgen: i for i, page in enumerate(doc.pages)}
     tags = []
+
+    def walk(element: pikepdf.Object) -> None:
+        for kid in element.K:
+            if "/MCID" in kid:
+                referenced.add((pages[kid.Pg.objgen], int(kid.MCID)))
+            else:
+                walk(kid)
+
     for element in document.K:
         tags.append(str(element.S))
-        for mcr in element.K:
-            referenced.add((pages[mcr.Pg.objgen], int(mcr.MCID)))
+        walk(element)
     assert tags[0] == "/H1"
-    assert set(tags) <= {"/H1", "/P", "/Table"}
+    assert set(tags) <= {"/H1", "/P", "/Table", "/Div"}  # cells: tests/documents/test_table_tags
     drawn: set[tuple[int, int]] = set()
     for i, page in enumerate(doc.pages):
         assert int(page.obj.StructParents) == i

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from central.console.i18n import CATALOGUE_DIR, LANGUAGES, catalogue, negotiate
+from central.console.reconciliation_page import DIFFERENCE_CODES
 from offline_queue.wire import CommandKind
 
 _CONSOLE = CATALOGUE_DIR.parent
@@ -71,6 +72,8 @@ def test_every_dynamic_key_family_is_complete() -> None:
         "enrollments.": ("accept", "reject", "revoke"),
         "notice.": ("accepted", "rejected", "revoked", "wrong_state"),
         "command.": tuple(k.value for k in CommandKind),
+        "reconcile.code.": DIFFERENCE_CODES,
+        "reconcile.action.": DIFFERENCE_CODES,
     }
     found = set()
     for template in (_CONSOLE / "templates").glob("*.html"):
