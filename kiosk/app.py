@@ -41,6 +41,8 @@ from kiosk.journey import (
     JourneySettings,
     JourneyView,
 )
+from kiosk.maintenance.clock import ClockWatch
+from kiosk.maintenance.wiring import MaintenanceFactory, maintenance_factory
 from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
@@ -92,6 +94,8 @@ class Kiosk:
     """The demo keeps the sealed PDFs it hands over in `var/spool`; a kiosk keeps none."""
     fleet: Fleet | None = None
     staff: StaffAuthenticator | None = None
+    maintenance: MaintenanceFactory | None = None
+    """Builds the maintenance mode that the staff door's accepted login opens."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -391,6 +395,7 @@ def build(
         health_board=board,
         issuance_log=issued,
     )
+    clock_watch = ClockWatch()
     sync = SyncService(
         runner=runners["sync"],
         base_url=config.central.url,
@@ -405,7 +410,7 @@ def build(
         enrollment_code=config.central.enrollment_code,
         issuance_log=issued,
         heartbeat_facts=fleet.facts,
-        on_ack=fleet.agent.on_ack,
+        on_ack=clock_watch.wrap(fleet.agent.on_ack),
         ca_file=config.central.ca_file,
     )
     staff = staff_authenticator(config)
@@ -440,6 +445,16 @@ def build(
         keep_issued=keep_issued,
         fleet=fleet,
         staff=staff,
+        maintenance=maintenance_factory(
+            fleet=fleet,
+            card=card,
+            payment=payment,
+            printer=printer,
+            issuer=issuer,
+            sync=sync,
+            staff=staff,
+            clock_watch=clock_watch,
+        ),
         runners=[
             (runners["storage"], None),
             (runners["sync"], sync.close),
@@ -478,6 +493,7 @@ def run_autoplay(
         alerts=kiosk.alerts,
         on_start=kiosk.start_journey,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
+        maintenance=kiosk.maintenance,
         autoplay=AutoplayScript(
             language=language, pin=pin, documents=documents, document_language=document_language
         ),
@@ -502,6 +518,7 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> 
         autoplay=None,
         fullscreen=fullscreen,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
+        maintenance=kiosk.maintenance,
         screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),
         dpi=kiosk.config.ui.dpi,
         locked=locked,

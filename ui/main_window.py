@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
@@ -21,10 +22,14 @@ from kiosk.session import SessionState
 from kiosk.staff_auth import StaffAuthenticator
 from ui.header import Header
 from ui.keyboard import KeyboardNavigation
+from ui.maintenance.doors import maintenance_doors
 from ui.screens.base import Screen
 from ui.screens.registry import screen_classes
 from ui.staff_door import StaffDoor, StaffLogin
 from ui.theme import STYLESHEET, action_button, label, set_text
+
+if TYPE_CHECKING:
+    from kiosk.maintenance.wiring import MaintenanceFactory
 
 S = SessionState
 
@@ -76,6 +81,7 @@ class KioskWindow(QWidget):
         controller: JourneyController,
         *,
         staff: StaffAuthenticator | None = None,
+        maintenance: MaintenanceFactory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -117,10 +123,13 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
-        self._install_doors(controller, staff)
+        self._install_doors(controller, staff, maintenance)
 
     def _install_doors(
-        self, controller: JourneyController, staff: StaffAuthenticator | None
+        self,
+        controller: JourneyController,
+        staff: StaffAuthenticator | None,
+        maintenance: MaintenanceFactory | None = None,
     ) -> None:
         # Staff acknowledge alerts (or leave) only through the staff login, opened by the gesture.
         self.staff_auth = staff or StaffAuthenticator(
@@ -133,6 +142,11 @@ class KioskWindow(QWidget):
             on_exit=self.staff_exit,
             parent=self,
         )
+        if maintenance is not None:  # an accepted login opens the maintenance mode
+            self.staff_login.deleteLater()
+            self.staff_login, self.maintenance = maintenance_doors(
+                self, controller, maintenance, exit_to_system=self.staff_exit
+            )
         self.staff_door = StaffDoor(self, on_open=self.staff_login.open_login)
         self.keyboard = KeyboardNavigation(self, screen=lambda: self.current_screen)
         app = QApplication.instance()
