@@ -58,6 +58,7 @@ KEY_ALERT_STAFF_OUT: Final = "out_of_service.reason.staff"
 MAINTENANCE_ALERT: Final = StaffAlert(reason="maintenance", key=KEY_ALERT_MAINTENANCE)
 STAFF_OUT_ALERT: Final = StaffAlert(reason="staff_out_of_service", key=KEY_ALERT_STAFF_OUT)
 SEAL_WARN_DAYS: Final = 30
+_NOTHING_GIVEN_YET: Final = frozenset({SessionState.LANGUAGE, SessionState.INSERT_CARD})
 SKEW_WARN_S: Final = 60.0
 
 
@@ -174,6 +175,9 @@ class MaintenanceService:
         if not self._holding:
             self._holding = True
             self._journey.remote_service(out=True, alert=MAINTENANCE_ALERT)
+            if self._journey.state in _NOTHING_GIVEN_YET:
+                # the gesture's own first touch left the attract screen: end that at once
+                self._journey.cancel()
 
     def release(self) -> None:
         """The login was left without a session: the kiosk goes back to what it was."""
