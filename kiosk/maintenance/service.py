@@ -10,18 +10,18 @@ is held out of service (alert `maintenance`); on closing, the kiosk goes back to
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, TypeVar
 
-from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
 from kiosk import health
 from kiosk.maintenance.audit import CODE_ACTOR, UNKNOWN_ACTOR, StaffAuditSink
 from kiosk.maintenance.clock import ClockWatch
+from kiosk.maintenance.diagnostics import Finding, diagnose, settle
 from kiosk.maintenance.parts import (
     Backlog,
     CardTester,
@@ -42,10 +42,9 @@ from kiosk.maintenance.session import (
     allowed,
 )
 from kiosk.maintenance.staff_card import CardLogin, CardLoginResult, StaffCardLogin
-from kiosk.ports import DeviceCheck, PrintOutcome, StaffAlert
+from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import LoginResult, StaffAuthenticator
-from offline_queue import wire
 from offline_queue.managed_config import StaffRole
 from printing.paper import PaperEstimate, PaperTracker
 
@@ -57,25 +56,7 @@ KEY_ALERT_MAINTENANCE: Final = "out_of_service.reason.maintenance"
 KEY_ALERT_STAFF_OUT: Final = "out_of_service.reason.staff"
 MAINTENANCE_ALERT: Final = StaffAlert(reason="maintenance", key=KEY_ALERT_MAINTENANCE)
 STAFF_OUT_ALERT: Final = StaffAlert(reason="staff_out_of_service", key=KEY_ALERT_STAFF_OUT)
-SEAL_WARN_DAYS: Final = 30
 _NOTHING_GIVEN_YET: Final = frozenset({SessionState.LANGUAGE, SessionState.INSERT_CARD})
-SKEW_WARN_S: Final = 60.0
-
-
-OK: Final = "ok"
-WARNING: Final = "warning"
-FAILED: Final = "failed"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
-    """One line of the diagnostics: a device, its verdict (ok/warning/failed), what was seen."""
-
-    device: str
-    verdict: str
-    key: str
-    """Translation key of the sentence shown to staff."""
-    params: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -289,91 +270,7 @@ class MaintenanceService:
     def diagnose(self) -> Future[tuple[Finding, ...]]:
         """Every device at once: reader, terminal, printer and paper, seal, central and clock."""
         self._act(Action.DIAGNOSE)
-        parts = self._parts
-        states = parts.board.snapshot()
-        details = parts.board.details()
-        fixed = [self._reader(states), self._terminal(states, details)]
-        printer = _settle(parts.printer.check(), self._printer_finding)
-        signer = _settle(parts.signer.check(), lambda _n: self._seal_finding(None, details))
-        signer = _recover(signer, lambda err: self._seal_finding(err, details))
-        printer = _recover(printer, lambda err: _failed("printer", err))
-        central = _settle(parts.central.send_heartbeat(), self._central_finding)
-        central = _recover(central, lambda err: _failed("central", err))
-        return _gather_findings(tuple(fixed), (printer, signer, central))
-
-    def _reader(self, states: Mapping[str, str]) -> Finding:
-        state = states.get(health.CARD_READER, health.UNKNOWN)
-        verdict = OK if state in ("ready", "present", "connected", "ok") else WARNING
-        if state in ("unavailable", "lost", "failed"):
-            verdict = FAILED
-        return Finding(
-            device="card_reader",
-            verdict=verdict,
-            key="maintenance.diag.reader",
-            params={"state": state, "card": states.get(health.CARD, "-")},
-        )
-
-    def _terminal(
-        self, states: Mapping[str, str], details: Mapping[str, Mapping[str, datetime]]
-    ) -> Finding:
-        state = states.get(health.PAYMENT_TERMINAL, health.UNKNOWN)
-        last = details.get(health.PAYMENT_TERMINAL, {}).get("last_end_of_day")
-        verdict = OK if state in ("ready", "idle", "ok") else WARNING
-        if state in ("unavailable", "failed", "suspended"):
-            verdict = FAILED
-        return Finding(
-            device="payment_terminal",
-            verdict=verdict,
-            key="maintenance.diag.terminal",
-            params={"state": state, "last_end_of_day": _when(last)},
-        )
-
-    def _printer_finding(self, check: DeviceCheck) -> Finding:
-        paper = self._parts.paper.estimate() if self._parts.paper is not None else None
-        verdict = OK if check.ready else FAILED
-        if verdict == OK and paper is not None and paper.low:
-            verdict = WARNING
-        return Finding(
-            device="printer",
-            verdict=verdict,
-            key="maintenance.diag.printer",
-            params={
-                "state": check.state,
-                "pages_left": "-" if paper is None else str(paper.remaining),
-                "level": "-" if paper is None else f"{round(paper.level * 100)}",
-            },
-        )
-
-    def _seal_finding(
-        self, err: BaseException | None, details: Mapping[str, Mapping[str, datetime]]
-    ) -> Finding:
-        not_after = details.get(health.SEAL_TOKEN, {}).get("certificate_not_after")
-        days = "-" if not_after is None else str((not_after - self._now()).days)
-        verdict = OK if err is None else FAILED
-        if verdict == OK and not_after is not None and int(days) < SEAL_WARN_DAYS:
-            verdict = WARNING
-        return Finding(
-            device="seal",
-            verdict=verdict,
-            key="maintenance.diag.seal" if err is None else _error_key(err),
-            params={"not_after": _when(not_after), "days": days},
-        )
-
-    def _central_finding(self, message: wire.Heartbeat) -> Finding:
-        reachable = self._parts.central.last_heartbeat is message
-        skew = self._parts.clock_watch.skew_s
-        verdict = OK if reachable else FAILED
-        if verdict == OK and skew is not None and abs(skew) > SKEW_WARN_S:
-            verdict = WARNING
-        return Finding(
-            device="central",
-            verdict=verdict,
-            key="maintenance.diag.central" if reachable else "maintenance.diag.central_down",
-            params={
-                "skew": "-" if skew is None else f"{skew:+.1f}",
-                "backlog": str(message.outbox_backlog),
-            },
-        )
+        return diagnose(self._parts, now=self._now)
 
     def test_card(self) -> Future[int | None]:
         """The card in the reader answers (its PIN tries, read without a PIN)."""
@@ -498,7 +395,7 @@ class MaintenanceService:
             )
             return closure
 
-        return _settle(self._parts.payment.end_of_day(), reconcile)
+        return settle(self._parts.payment.end_of_day(), reconcile)
 
     # -- service ------------------------------------------------------------------------------------
     @property
@@ -525,60 +422,3 @@ class MaintenanceService:
         self._session = None
         if self.exit_to_system is not None:
             self.exit_to_system()
-
-
-def _when(moment: datetime | None) -> str:
-    return "-" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _error_key(err: BaseException) -> str:
-    return err.translation_key if isinstance(err, BorneError) else "maintenance.diag.error"
-
-
-def _failed(device: str, err: BaseException) -> Finding:
-    log.warning("maintenance_check_failed", extra={"device": device, "error": type(err).__name__})
-    return Finding(device=device, verdict=FAILED, key=_error_key(err), params={})
-
-
-def _settle(future: Future[T], convert: Callable[[T], U]) -> Future[U]:
-    out: Future[U] = Future()
-
-    def done(f: Future[T]) -> None:
-        err = f.exception()
-        if err is not None:
-            out.set_exception(err)
-            return
-        try:
-            out.set_result(convert(f.result()))
-        except Exception as failure:  # noqa: BLE001 - the caller sees it as the future's error
-            out.set_exception(failure)
-
-    future.add_done_callback(done)
-    return out
-
-
-def _recover(future: Future[T], convert: Callable[[BaseException], T]) -> Future[T]:
-    out: Future[T] = Future()
-
-    def done(f: Future[T]) -> None:
-        err = f.exception()
-        out.set_result(f.result() if err is None else convert(err))
-
-    future.add_done_callback(done)
-    return out
-
-
-def _gather_findings(
-    fixed: Sequence[Finding], pending: Sequence[Future[Finding]]
-) -> Future[tuple[Finding, ...]]:
-    out: Future[tuple[Finding, ...]] = Future()
-    left = [len(pending)]
-
-    def done(_f: Future[Finding]) -> None:
-        left[0] -= 1
-        if left[0] == 0:
-            out.set_result((*fixed, *(f.result() for f in pending)))
-
-    for future in pending:
-        future.add_done_callback(done)
-    return out

@@ -90,90 +90,103 @@ class StaffCardLogin:
             wipe(pin)
             out.set_result(CardLogin(result=CardLoginResult.LOCKED, locked_for_s=locked))
             return out
+        _Attempt(self, pin, out).start()
+        return out
 
-        def finish(login: CardLogin) -> None:
-            if login.result is CardLoginResult.ACCEPTED:
-                self._limiter.succeeded()
-            elif login.result in _COUNTED:
-                self._limiter.failed()
-            log.info(
-                "staff_card_login",
-                extra={"result": login.result.value, "failures": self._limiter.failures},
+    def _finish(self, login: CardLogin, out: Future[CardLogin]) -> None:
+        if login.result is CardLoginResult.ACCEPTED:
+            self._limiter.succeeded()
+        elif login.result in _COUNTED:
+            self._limiter.failed()
+        log.info(
+            "staff_card_login",
+            extra={"result": login.result.value, "failures": self._limiter.failures},
+        )
+        ended = self._card.end_session()
+        ended.add_done_callback(lambda _f: out.set_result(login))
+
+
+class _Attempt:
+    """One login: each step runs when the previous one's future settles (any thread)."""
+
+    def __init__(self, login: StaffCardLogin, pin: bytearray, out: Future[CardLogin]) -> None:
+        self._login = login
+        self._card = login._card
+        self._central = login._central
+        self._pin = pin
+        self._out = out
+        self._number = ""
+        self._identity: StaffIdentity | None = None
+
+    def start(self) -> None:
+        _then(self._card.read_holder(), self._holder_read, self._not_read)
+
+    def _finish(self, result: CardLoginResult, *, tries_left: int | None = None) -> None:
+        wipe(self._pin)
+        identity = self._identity if result is CardLoginResult.ACCEPTED else None
+        login = CardLogin(result=result, identity=identity, tries_left=tries_left)
+        self._login._finish(login, self._out)
+
+    def _failed(self, result: CardLoginResult) -> Callable[[BaseException], None]:
+        def handle(err: BaseException) -> None:
+            log.warning(
+                "staff_card_login_step_failed",
+                extra={"result": result.value, "error": type(err).__name__},
             )
-            ended = self._card.end_session()
-            ended.add_done_callback(lambda _f: out.set_result(login))
+            self._finish(result)
 
-        def failed(result: CardLoginResult) -> Callable[[BaseException], None]:
-            def handle(err: BaseException) -> None:
-                log.warning(
-                    "staff_card_login_step_failed",
-                    extra={"result": result.value, "error": type(err).__name__},
-                )
-                finish(CardLogin(result=result))
+        return handle
 
-            return handle
+    def _not_read(self, err: BaseException) -> None:
+        self._failed(CardLoginResult.NO_CARD)(err)
 
-        def holder_read(holder: CardHolder) -> None:
-            number = holder.national_number
-            role = self._role_of(number)
-            if role is None:
-                wipe(pin)
-                finish(CardLogin(result=CardLoginResult.NOT_STAFF))
-                return
-            identity = StaffIdentity(
-                actor=self._pseudonyms.of(number), role=role, method=LoginMethod.EID
-            )
-            _then(
-                self._card.verify_pin(pin),
-                lambda r: pin_checked(r, number, identity),
-                failed(CardLoginResult.NO_CARD),
-            )
+    def _holder_read(self, holder: CardHolder) -> None:
+        self._number = holder.national_number
+        role = self._login._role_of(self._number)
+        if role is None:
+            self._finish(CardLoginResult.NOT_STAFF)  # before any PIN: no try is spent
+            return
+        actor = self._login._pseudonyms.of(self._number)
+        self._identity = StaffIdentity(actor=actor, role=role, method=LoginMethod.EID)
+        _then(
+            self._card.verify_pin(self._pin),
+            self._pin_checked,
+            self._failed(CardLoginResult.NO_CARD),
+        )
 
-        def pin_checked(result: PinResult, number: str, identity: StaffIdentity) -> None:
-            if result.outcome is PinOutcome.BLOCKED or result.tries_left == 0:
-                finish(CardLogin(result=CardLoginResult.BLOCKED, tries_left=0))
-                return
-            if result.outcome is not PinOutcome.ACCEPTED:
-                finish(CardLogin(result=CardLoginResult.WRONG_PIN, tries_left=result.tries_left))
-                return
+    def _pin_checked(self, result: PinResult) -> None:
+        if result.outcome is PinOutcome.BLOCKED or result.tries_left == 0:
+            self._finish(CardLoginResult.BLOCKED, tries_left=0)
+        elif result.outcome is not PinOutcome.ACCEPTED:
+            self._finish(CardLoginResult.WRONG_PIN, tries_left=result.tries_left)
+        else:
             _then(
                 self._central.challenge(),
-                lambda nonce: prove(nonce, number, identity),
-                failed(CardLoginResult.CENTRAL_UNAVAILABLE),
+                self._prove,
+                self._failed(CardLoginResult.CENTRAL_UNAVAILABLE),
             )
 
-        def prove(nonce: str, number: str, identity: StaffIdentity) -> None:
-            _then(
-                self._card.prove_presence(nonce),
-                lambda presence: check(presence, number, identity),
-                failed(CardLoginResult.PROOF_REFUSED),
-            )
+    def _prove(self, nonce: str) -> None:
+        _then(
+            self._card.prove_presence(nonce),
+            self._check,
+            self._failed(CardLoginResult.PROOF_REFUSED),
+        )
 
-        def check(presence: Presence, number: str, identity: StaffIdentity) -> None:
-            def refused(err: BaseException) -> None:
-                if isinstance(err, NotInRegister):  # the proof held; the register is no matter
-                    finish(CardLogin(result=CardLoginResult.ACCEPTED, identity=identity))
-                elif isinstance(err, CitizenProofRefused):
-                    failed(CardLoginResult.PROOF_REFUSED)(err)
-                elif isinstance(err, SyncError):
-                    failed(CardLoginResult.CENTRAL_UNAVAILABLE)(err)
-                else:
-                    failed(CardLoginResult.PROOF_REFUSED)(err)
+    def _check(self, presence: Presence) -> None:
+        _then(
+            self._central.extract(self._number, presence),
+            lambda _extract: self._finish(CardLoginResult.ACCEPTED),
+            self._refused,
+        )
 
-            _then(
-                self._central.extract(number, presence),
-                lambda _extract: finish(
-                    CardLogin(result=CardLoginResult.ACCEPTED, identity=identity)
-                ),
-                refused,
-            )
-
-        def not_read(err: BaseException) -> None:
-            wipe(pin)
-            failed(CardLoginResult.NO_CARD)(err)
-
-        _then(self._card.read_holder(), holder_read, not_read)
-        return out
+    def _refused(self, err: BaseException) -> None:
+        if isinstance(err, NotInRegister):  # the proof held; the register is no matter here
+            self._finish(CardLoginResult.ACCEPTED)
+        elif isinstance(err, SyncError) and not isinstance(err, CitizenProofRefused):
+            self._failed(CardLoginResult.CENTRAL_UNAVAILABLE)(err)
+        else:
+            self._failed(CardLoginResult.PROOF_REFUSED)(err)
 
 
 _COUNTED = frozenset(

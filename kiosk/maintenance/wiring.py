@@ -38,21 +38,10 @@ def maintenance_factory(
 ) -> MaintenanceFactory:
     """The maintenance mode of this kiosk, for the journey the window shows."""
     pseudonyms = Pseudonyms(fleet.config.var_dir / "data" / "staff-pseudonym.key")
-    sink = audit or LogAuditSink()
 
     def role_of(national_number: str) -> StaffRole | None:
         managed = fleet.config.managed  # the central's allow-list as last applied
         return managed.role_of(national_number) if managed is not None else None
-
-    def restart() -> None:
-        command = Command(
-            command_id="maintenance-restart",
-            kind=CommandKind.RESTART_APP,
-            issued_at=datetime.now(tz=UTC),
-        )
-        leave = fleet.restart(command).after
-        if leave is not None:
-            leave()
 
     parts = MaintenanceParts(
         card=card,
@@ -65,7 +54,7 @@ def maintenance_factory(
         paper=fleet.paper,
         clock_watch=clock_watch,
         kiosk_id=fleet.config.kiosk_id,
-        restart=restart,
+        restart=lambda: restart_app(fleet),
     )
     cards = StaffCardLogin(
         card=card,
@@ -79,10 +68,22 @@ def maintenance_factory(
         return MaintenanceService(
             parts=parts,
             journey=journey,
-            audit=sink,
+            audit=audit or LogAuditSink(),
             codes=staff,
             cards=cards,
             clock=time.monotonic,
         )
 
     return build
+
+
+def restart_app(fleet: Fleet) -> None:
+    """The fleet's own restart (exit code 75), asked from the maintenance screen."""
+    command = Command(
+        command_id="maintenance-restart",
+        kind=CommandKind.RESTART_APP,
+        issued_at=datetime.now(tz=UTC),
+    )
+    leave = fleet.restart(command).after
+    if leave is not None:
+        leave()

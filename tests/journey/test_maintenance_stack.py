@@ -20,7 +20,8 @@ import pytest
 
 from devstack.register import persona_national_number
 from hardware.simulators.eid import load_persona
-from kiosk.maintenance.service import FAILED, MaintenanceService
+from kiosk.maintenance.diagnostics import FAILED
+from kiosk.maintenance.service import MaintenanceService
 from kiosk.maintenance.session import MaintenanceSession
 from kiosk.maintenance.staff_card import CardLoginResult
 from kiosk.session import SessionState as S

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import health
-from kiosk.maintenance.service import FAILED, OK, WARNING
+from kiosk.maintenance.diagnostics import FAILED, OK, WARNING
 from kiosk.maintenance.session import IDLE_S, MaintenanceRefused, MaintenanceSession
 from kiosk.maintenance.staff_card import CardLoginResult
 from kiosk.ports import StaffAlert

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QGridLayout, QPushButton, QStackedWidget, QVBoxLay
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
 from kiosk.i18n import format_price, translate
+from kiosk.maintenance.diagnostics import Finding
 from kiosk.maintenance.parts import Backlog
-from kiosk.maintenance.service import Counters, DayClosure, Finding, MaintenanceService
+from kiosk.maintenance.service import Counters, DayClosure, MaintenanceService
 from kiosk.maintenance.session import MaintenanceRefused
 from kiosk.ports import PrintOutcome
 from offline_queue.managed_config import StaffRole
@@ -60,23 +61,7 @@ class MaintenancePanel(QWidget):
         self.pages = QStackedWidget(self)
         self._pages: dict[str, QWidget] = {}
         self.output = {name: label("body", parent=self) for name in SECTIONS}
-        actions: dict[str, tuple[tuple[str, Callable[[], None]], ...]] = {
-            "diagnostics": (
-                ("diag_run", self.run_diagnostics),
-                ("diag_card_test", self.test_card),
-                ("diag_test_page", self.test_page),
-            ),
-            "counters": (("counters_refilled", self.paper_refilled),),
-            "queue": (("queue_sync", self.sync_now), ("queue_retry", self.retry_failed)),
-            "payments": (("reviews_load", self.load_reviews),),
-            "day": (("day_run", self.end_of_day),),
-            "service": (
-                ("service_out", self.out_of_service),
-                ("service_in", self.back_in_service),
-                ("restart", self.restart),
-                ("exit", self.exit_system),
-            ),
-        }
+        actions = self._actions()
         for name in SECTIONS:
             page = QWidget(self.pages)
             box = QVBoxLayout(page)
@@ -94,6 +79,25 @@ class MaintenancePanel(QWidget):
         service.on_closed.append(self._closed)
         self.installEventFilter(self)
         self.hide()
+
+    def _actions(self) -> dict[str, tuple[tuple[str, Callable[[], None]], ...]]:
+        return {
+            "diagnostics": (
+                ("diag_run", self.run_diagnostics),
+                ("diag_card_test", self.test_card),
+                ("diag_test_page", self.test_page),
+            ),
+            "counters": (("counters_refilled", self.paper_refilled),),
+            "queue": (("queue_sync", self.sync_now), ("queue_retry", self.retry_failed)),
+            "payments": (("reviews_load", self.load_reviews),),
+            "day": (("day_run", self.end_of_day),),
+            "service": (
+                ("service_out", self.out_of_service),
+                ("service_in", self.back_in_service),
+                ("restart", self.restart),
+                ("exit", self.exit_system),
+            ),
+        }
 
     def _button(
         self, name: str, on_click: Callable[[], None], *, parent: QWidget | None = None
