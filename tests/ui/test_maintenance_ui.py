@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.i18n import translate
@@ -22,9 +22,10 @@ from kiosk.session import SessionState
 from tests.core.fakes import make_settings
 from tests.maintenance.fakes import CODE, Maintenance
 from ui.bridge import QtPoster
+from ui.layout import misfits
 from ui.main_window import KioskWindow
 from ui.maintenance.login import MaintenanceLogin
-from ui.maintenance.panel import MaintenancePanel
+from ui.maintenance.panel import SECTIONS, MaintenancePanel
 
 
 class PanelRig:
@@ -170,3 +171,26 @@ def test_the_mode_closes_itself_when_idle(qtbot: QtBot, tmp_path: Path) -> None:
     finally:
         r.poster.close()
         r.window.ticker.stop()
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1280, 1024)], ids=str)
+@pytest.mark.parametrize("lang", ["fr", "nl", "de", "en"])
+def test_every_section_fits_the_screen(rig: PanelRig, lang: str, size: tuple[int, int]) -> None:
+    rig.window.resize(*size)
+    rig.panel._language = lambda: lang
+    rig.gesture()
+    rig.type_in(CODE)
+    rig.qtbot.waitUntil(rig.panel.isVisible, timeout=2000)
+    problems: list[str] = []
+    for section in SECTIONS:
+        rig.click(f"maintenance_section_{section}")
+        first = next(iter(rig.panel.actions[section]), None)
+        if first is not None and section not in ("service",):
+            rig.click(f"maintenance_{first}")
+            rig.qtbot.waitUntil(
+                lambda s=section: rig.output(s) not in ("", rig.panel._t("wait")),
+                timeout=5000,
+            )
+        QApplication.processEvents()
+        problems += [f"{section}: {p}" for p in misfits(rig.panel)]
+    assert not problems, "\n".join(problems)

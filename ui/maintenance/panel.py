@@ -56,12 +56,14 @@ class MaintenancePanel(QWidget):
         nav.setSpacing(12)
         for index, name in enumerate(SECTIONS):
             button = self._button(f"maintenance_section_{name}", self._shower(name))
-            nav.addWidget(button, index // 3, index % 3)
+            nav.addWidget(button, index // 2, index % 2)
         layout.addLayout(nav)
         self.pages = QStackedWidget(self)
         self._pages: dict[str, QWidget] = {}
         self.output = {name: label("body", parent=self) for name in SECTIONS}
         actions = self._actions()
+        self.actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
+        """Each section's action buttons (their names without the `maintenance_` prefix)."""
         for name in SECTIONS:
             page = QWidget(self.pages)
             box = QVBoxLayout(page)
