@@ -3,6 +3,7 @@ section's button reaches its service, a clerk sees no way out to the system, idl
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Iterator
@@ -173,6 +174,11 @@ def test_the_mode_closes_itself_when_idle(qtbot: QtBot, tmp_path: Path) -> None:
         r.window.ticker.stop()
 
 
+def answered(rig: PanelRig, section: str) -> bool:
+    waiting = translate("maintenance.wait", rig.panel._language())
+    return rig.output(section) not in ("", waiting)
+
+
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080), (1280, 1024)], ids=str)
 @pytest.mark.parametrize("lang", ["fr", "nl", "de", "en"])
 def test_every_section_fits_the_screen(rig: PanelRig, lang: str, size: tuple[int, int]) -> None:
@@ -184,13 +190,10 @@ def test_every_section_fits_the_screen(rig: PanelRig, lang: str, size: tuple[int
     problems: list[str] = []
     for section in SECTIONS:
         rig.click(f"maintenance_section_{section}")
-        first = next(iter(rig.panel.actions[section]), None)
+        first = next(iter(rig.panel.section_actions[section]), None)
         if first is not None and section not in ("service",):
             rig.click(f"maintenance_{first}")
-            rig.qtbot.waitUntil(
-                lambda s=section: rig.output(s) not in ("", rig.panel._t("wait")),
-                timeout=5000,
-            )
+            rig.qtbot.waitUntil(functools.partial(answered, rig, section), timeout=5000)
         QApplication.processEvents()
         problems += [f"{section}: {p}" for p in misfits(rig.panel)]
     assert not problems, "\n".join(problems)

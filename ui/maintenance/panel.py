@@ -62,7 +62,7 @@ class MaintenancePanel(QWidget):
         self._pages: dict[str, QWidget] = {}
         self.output = {name: label("body", parent=self) for name in SECTIONS}
         actions = self._actions()
-        self.actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
+        self.section_actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
         """Each section's action buttons (their names without the `maintenance_` prefix)."""
         for name in SECTIONS:
             page = QWidget(self.pages)
