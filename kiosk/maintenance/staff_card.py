@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from hardware.eid.errors import CardVerificationError
 from kiosk.maintenance.audit import Pseudonyms
 from kiosk.maintenance.session import AttemptLimiter, LoginMethod, StaffIdentity
 from kiosk.ports import CardHolder, PinOutcome, PinResult, Presence, RegisterExtract
@@ -138,7 +139,9 @@ class _Attempt:
         return handle
 
     def _not_read(self, err: BaseException) -> None:
-        self._failed(CardLoginResult.NO_CARD)(err)
+        # a card that fails its own checks (cloned chip, tampered files) is refused, not missing
+        refused = isinstance(err, CardVerificationError)
+        self._failed(CardLoginResult.PROOF_REFUSED if refused else CardLoginResult.NO_CARD)(err)
 
     def _holder_read(self, holder: CardHolder) -> None:
         self._number = holder.national_number

@@ -2,7 +2,8 @@
 pty, SoftHSM2, the private cupsd and the central over loopback.
 
 A staff member's own eID (on the central's allow-list) opens a clerk session through the PIN and
-the citizen proof; a resident's card is refused before any PIN is sent. A one-time code from the
+the citizen proof; a resident's card is refused before any PIN is sent, and a cloned copy of an
+allowed card fails the citizen proof at the central. A one-time code from the
 fleet opens a technician session that runs the diagnostics, prints the test page as a job of the
 real cupsd, and puts the kiosk out of and back in service.
 """
@@ -33,17 +34,23 @@ pytestmark = [pytest.mark.pcsc, pytest.mark.hsm, pytest.mark.central]
 
 STAFF = "jan"
 RESIDENT = "marie"
+CLONED = "cloned"  # a copy of an allowed staff card whose chip holds no genuine key
 
 
 @pytest.fixture
 def base_config(base_config, var_dir: Path):  # type: ignore[no-untyped-def]
     """The central's allow-list names the staff persona as a clerk."""
     number = persona_national_number(STAFF)
+    cloned = persona_national_number(CLONED)
     assert number is not None
+    assert cloned is not None
     assert base_config.managed is not None
     managed = replace(
         base_config.managed,
-        staff_allow=(StaffMember(national_number=number, role=StaffRole.CLERK),),
+        staff_allow=(
+            StaffMember(national_number=number, role=StaffRole.CLERK),
+            StaffMember(national_number=cloned, role=StaffRole.TECHNICIAN),
+        ),
     )
     staff = replace(base_config.staff, used_codes=var_dir / "data" / "staff-codes-used.json")
     return replace(base_config, managed=managed, staff=staff)
@@ -95,13 +102,15 @@ def _card_login(rig: Rig, service: MaintenanceService, persona: str) -> CardLogi
     return login.result
 
 
-def test_a_staff_card_logs_in_and_a_resident_card_is_refused(
+def test_a_staff_card_logs_in_a_resident_card_and_a_cloned_one_are_refused(
     rig: Rig, service: tuple[MaintenanceService, LoggedAudit]
 ) -> None:
     maintenance, audit = service
     maintenance.hold()
     rig.state(S.OUT_OF_SERVICE)
     assert _card_login(rig, maintenance, RESIDENT) is CardLoginResult.NOT_STAFF
+    assert _session(maintenance) is None
+    assert _card_login(rig, maintenance, CLONED) is CardLoginResult.PROOF_REFUSED
     assert _session(maintenance) is None
     assert _card_login(rig, maintenance, STAFF) is CardLoginResult.ACCEPTED
     session = _session(maintenance)
@@ -113,9 +122,10 @@ def test_a_staff_card_logs_in_and_a_resident_card_is_refused(
     assert resident_number is not None
     assert staff_number not in audit.text()
     assert resident_number not in audit.text()
-    assert audit.actions() == ["login_refused", "login"]
-    refused, login = audit.events
+    assert audit.actions() == ["login_refused", "login_refused", "login"]
+    refused, cloned, login = audit.events
     assert getattr(refused, "detail", None) == {"method": "eid", "result": "not_staff"}
+    assert getattr(cloned, "detail", None) == {"method": "eid", "result": "proof_refused"}
     assert getattr(login, "actor", "").startswith("staff-")
     assert getattr(login, "role", None) == "clerk"
     rig.stack.remove_card()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hardware.eid.errors import CardVerificationError, NoCard
 from kiosk import health
 from kiosk.maintenance.diagnostics import FAILED, OK, WARNING
 from kiosk.maintenance.session import IDLE_S, MaintenanceRefused, MaintenanceSession
@@ -294,3 +295,13 @@ def test_nothing_without_a_session(m: Maintenance) -> None:
         with pytest.raises(MaintenanceRefused):
             action()
     assert m.audit.events == []
+
+
+def test_a_card_failing_its_own_checks_is_refused_not_missing(m: Maintenance) -> None:
+    m.rig.fakes.card.read_error = CardVerificationError(
+        "the chip failed its challenge", check="chip_authentication"
+    )
+    assert card_login(m) is CardLoginResult.PROOF_REFUSED
+    assert m.rig.fakes.card.received_pins == []
+    m.rig.fakes.card.read_error = NoCard("no card")
+    assert card_login(m) is CardLoginResult.NO_CARD
