@@ -6,7 +6,7 @@ fleet, so the services are tested on the ports with fakes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +16,7 @@ from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
 from kiosk.ports import DeviceCheck, PrintOutcome, StaffAlert
 from kiosk.session import SessionState
+from kiosk.view import JourneyView
 from offline_queue import wire
 
 
@@ -62,6 +63,9 @@ class Journey(Protocol):
     def state(self) -> SessionState: ...
     @property
     def alerts(self) -> tuple[StaffAlert, ...]: ...
+    @property
+    def view(self) -> JourneyView: ...
+    def on_change(self, listener: Callable[[JourneyView], None]) -> None: ...
     def remote_service(self, *, out: bool, alert: StaffAlert) -> None: ...
     def staff_acknowledge(self) -> None: ...
     def cancel(self) -> None: ...

@@ -45,6 +45,7 @@ from kiosk.maintenance.staff_card import CardLogin, CardLoginResult, StaffCardLo
 from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import LoginResult, StaffAuthenticator
+from kiosk.view import JourneyView
 from offline_queue.managed_config import StaffRole
 from printing.paper import PaperEstimate, PaperTracker
 
@@ -141,6 +142,8 @@ class MaintenanceService:
         """Called with the reason (`close`, `closed_idle`) when the session ends."""
         self.exit_to_system: Callable[[], None] | None = None
         """Set by the UI: leave the kiosk screen for the system."""
+        self._card_out_awaited = False
+        journey.on_change(self._view_changed)
 
     # -- login ------------------------------------------------------------------------------
     @property
@@ -258,13 +261,26 @@ class MaintenanceService:
     def _end(self, action: Action) -> None:
         self._record(action, {"in_service": "yes" if self._leave_in_service else "no"})
         self._session = None
+        if self._journey.view.card_present:
+            # a staff card still in the reader: no resident session may start on it
+            self._card_out_awaited = True
+            log.info("maintenance_waits_for_card_removal")
+        else:
+            self._leave()
+        for listener in list(self.on_closed):
+            listener(action.value)
+
+    def _leave(self) -> None:
         self._unhold()
         if self._leave_in_service:
             self._journey.remote_service(out=False, alert=STAFF_OUT_ALERT)
             if self._journey.state is SessionState.OUT_OF_SERVICE:
                 self._journey.staff_acknowledge()
-        for listener in list(self.on_closed):
-            listener(action.value)
+
+    def _view_changed(self, view: JourneyView) -> None:
+        if self._card_out_awaited and not view.card_present and self._session is None:
+            self._card_out_awaited = False
+            self._leave()
 
     # -- diagnostics --------------------------------------------------------------------------
     def diagnose(self) -> Future[tuple[Finding, ...]]:

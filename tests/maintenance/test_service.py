@@ -305,3 +305,20 @@ def test_a_card_failing_its_own_checks_is_refused_not_missing(m: Maintenance) ->
     assert m.rig.fakes.card.received_pins == []
     m.rig.fakes.card.read_error = NoCard("no card")
     assert card_login(m) is CardLoginResult.NO_CARD
+
+
+def test_a_staff_card_left_in_the_reader_keeps_residents_out_until_removed(
+    m: Maintenance,
+) -> None:
+    m.service.hold()
+    m.pump()
+    m.rig.fakes.card.insert()  # the staff member's own card
+    m.pump()
+    assert card_login(m) is CardLoginResult.ACCEPTED
+    m.service.back_in_service()
+    m.service.close()
+    m.pump()
+    assert state(m) is S.OUT_OF_SERVICE  # no resident session on the staff card
+    m.rig.fakes.card.remove()
+    m.pump()
+    assert state(m) is S.ATTRACT
