@@ -44,6 +44,8 @@ from kiosk.journey import (
     JourneySettings,
     JourneyView,
 )
+from kiosk.maintenance.clock import ClockWatch
+from kiosk.maintenance.wiring import MaintenanceFactory, maintenance_factory
 from kiosk.ports import Catalogue, Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
@@ -100,6 +102,8 @@ class Kiosk:
     """The audio mode's voice (unavailable without espeak-ng: the audio buttons stay hidden)."""
     staff_audit: StaffAuditLog | None = None
     """Every staff action, hash-chained, synced to the central (`kiosk.staff_audit`)."""
+    maintenance: MaintenanceFactory | None = None
+    """Builds the maintenance mode that the staff door's accepted login opens."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -403,6 +407,7 @@ def build(
         health_board=board,
         issuance_log=issued,
     )
+    clock_watch = ClockWatch()
     sync = SyncService(
         runner=runners["sync"],
         base_url=config.central.url,
@@ -417,7 +422,7 @@ def build(
         enrollment_code=config.central.enrollment_code,
         issuance_log=issued,
         heartbeat_facts=fleet.facts,
-        on_ack=fleet.on_ack,
+        on_ack=clock_watch.wrap(fleet.on_ack),
         ca_file=config.central.ca_file,
     )
     staff_audit = StaffAuditLog(
@@ -462,6 +467,17 @@ def build(
         staff=staff,
         speech=speech,
         staff_audit=staff_audit,
+        maintenance=maintenance_factory(
+            fleet=fleet,
+            card=card,
+            payment=payment,
+            printer=printer,
+            issuer=issuer,
+            sync=sync,
+            staff=staff,
+            clock_watch=clock_watch,
+            audit=staff_audit,
+        ),
         runners=[
             (runners["speech"], speech.close),
             (runners["storage"], None),
@@ -511,6 +527,7 @@ def run_autoplay(
         alerts=kiosk.alerts,
         on_start=kiosk.start_journey,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
+        maintenance=kiosk.maintenance,
         autoplay=AutoplayScript(
             language=language,
             pin=pin,
@@ -541,6 +558,7 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> 
         speech=kiosk.speech,
         fullscreen=fullscreen,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
+        maintenance=kiosk.maintenance,
         screen_size=(kiosk.config.ui.screen_width, kiosk.config.ui.screen_height),
         dpi=kiosk.config.ui.dpi,
         locked=locked,

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
@@ -26,6 +26,9 @@ from ui.speech import AudioMode
 from ui.stop_signals import StopSignals
 from ui.theme import configure_screen
 from ui.watchdog import EventLoopWatchdog
+
+if TYPE_CHECKING:
+    from kiosk.maintenance.wiring import MaintenanceFactory
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,7 @@ def run_kiosk(
     on_view: Callable[[JourneyView], None] | None = None,
     on_start: Callable[[JourneyController, Callable[[int], None]], None] | None = None,
     staff: StaffAuthenticator | None = None,
+    maintenance: MaintenanceFactory | None = None,
     screen_size: tuple[int, int] = (1080, 1920),
     dpi: float | None = None,
     locked: bool = False,
@@ -95,7 +99,8 @@ def run_kiosk(
     thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
     `autoplay_timeout_s` bounds each scripted resident (the run's limit is that times
     `sessions`); `on_view` follows every view change; `on_start` gets the journey and a function ending the
-    application with an exit code; `staff` checks the staff login's codes; `screen_size` and
+    application with an exit code; `staff` checks the staff login's codes, `maintenance` builds
+    the maintenance mode its accepted login opens; `screen_size` and
     `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
     `locked` puts the window in lockdown (`KioskWindow.lock_down`): only the staff door leaves.
     `speech` voices the audio mode (`ui.speech`; without it the audio buttons stay hidden).
@@ -133,6 +138,7 @@ def run_kiosk(
             on_view=on_view,
             on_start=on_start,
             staff=staff,
+            maintenance=maintenance,
             screen_size=screen_size,
             dpi=dpi,
             locked=locked,
@@ -176,6 +182,7 @@ def _run(
     on_view: Callable[[JourneyView], None] | None,
     on_start: Callable[[JourneyController, Callable[[int], None]], None] | None,
     staff: StaffAuthenticator | None,
+    maintenance: MaintenanceFactory | None,
     screen_size: tuple[int, int],
     dpi: float | None,
     locked: bool,
@@ -205,7 +212,12 @@ def _run(
     ports.card.watch(on_card)
     configure_screen(dpi=dpi)
     window = _show_window(
-        controller, staff=staff, locked=locked, fullscreen=fullscreen, screen_size=screen_size
+        controller,
+        staff=staff,
+        locked=locked,
+        fullscreen=fullscreen,
+        screen_size=screen_size,
+        maintenance=maintenance,
     )
     on_stop.append(window.release)
     audio = AudioMode(window, speech=speech) if speech is not None else None
@@ -249,10 +261,11 @@ def _show_window(
     *,
     staff: StaffAuthenticator | None,
     locked: bool,
+    maintenance: MaintenanceFactory | None = None,
     fullscreen: bool,
     screen_size: tuple[int, int],
 ) -> KioskWindow:
-    window = KioskWindow(controller, staff=staff)
+    window = KioskWindow(controller, staff=staff, maintenance=maintenance)
     if locked:
         window.lock_down()
     if fullscreen:

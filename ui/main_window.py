@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QResizeEvent
@@ -15,11 +16,15 @@ from ui.header import Header
 from ui.help import HelpPanel, ResidentTools
 from ui.keyboard import KeyboardNavigation
 from ui.layout import Fit, ScreenStack, screen_area, show_page
+from ui.maintenance.doors import maintenance_doors
 from ui.screens.base import Screen
 from ui.screens.registry import screen_classes
 from ui.staff_door import StaffDoor, StaffLogin
 from ui.theme import STYLESHEET, min_target_px, text_scale
 from ui.timeout_panel import TimeoutPanel
+
+if TYPE_CHECKING:
+    from kiosk.maintenance.wiring import MaintenanceFactory
 
 S = SessionState
 
@@ -71,6 +76,7 @@ class KioskWindow(QWidget):
         controller: JourneyController,
         *,
         staff: StaffAuthenticator | None = None,
+        maintenance: MaintenanceFactory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -109,10 +115,13 @@ class KioskWindow(QWidget):
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(controller.tick)
         self.ticker.start()
-        self._install_doors(controller, staff)
+        self._install_doors(controller, staff, maintenance)
 
     def _install_doors(
-        self, controller: JourneyController, staff: StaffAuthenticator | None
+        self,
+        controller: JourneyController,
+        staff: StaffAuthenticator | None,
+        maintenance: MaintenanceFactory | None = None,
     ) -> None:
         # Staff acknowledge alerts (or leave) only through the staff login, opened by the gesture.
         self.staff_auth = staff or StaffAuthenticator(
@@ -125,6 +134,11 @@ class KioskWindow(QWidget):
             on_exit=self.staff_exit,
             parent=self,
         )
+        if maintenance is not None:  # an accepted login opens the maintenance mode
+            self.staff_login.deleteLater()
+            self.staff_login, self.maintenance = maintenance_doors(
+                self, controller, maintenance, exit_to_system=self.staff_exit
+            )
         self.staff_door = StaffDoor(self, on_open=self.staff_login.open_login)
         self.keyboard = KeyboardNavigation(self, screen=lambda: self.current_screen)
         app = QApplication.instance()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
@@ -36,6 +37,15 @@ class Corner(enum.Enum):
 
 
 SEQUENCE = (Corner.TOP_RIGHT, Corner.BOTTOM_RIGHT, Corner.BOTTOM_LEFT)
+
+
+class CodeChecker(Protocol):
+    """Checks a staff code (`StaffAuthenticator`, or the maintenance mode that audits it)."""
+
+    def login(self, code: str) -> LoginResult: ...
+
+    def record_action(self, action: str) -> None:
+        """Audit what an accepted login is about to do."""
 
 
 class StaffDoor(QObject):
@@ -132,7 +142,7 @@ class StaffLogin(QWidget):
 
     def __init__(
         self,
-        auth: StaffAuthenticator,
+        auth: StaffAuthenticator | CodeChecker,
         *,
         language: Callable[[], str],
         on_accepted: Callable[[], None],

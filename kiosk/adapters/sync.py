@@ -21,12 +21,13 @@ from kiosk import __version__
 from kiosk.adapters.kiosk_key import Pkcs11KioskKey
 from kiosk.health import HealthBoard
 from kiosk.issued import IssuanceLog
+from kiosk.maintenance.parts import Backlog
 from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
 from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
 from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey, proof_to_wire
 from offline_queue.errors import SyncError
-from offline_queue.outbox import Outbox
+from offline_queue.outbox import Outbox, OutboxState
 from offline_queue.sender import OutboxSender, enqueue_issuance
 from offline_queue.staff_delivery import enqueue_staff_event
 from printing.model import Address, AddressPeriod, Person
@@ -247,6 +248,29 @@ class SyncService:
 
     def pending(self) -> Future[int]:
         return self._runner.submit(lambda: self._require_outbox().pending_count())
+
+    def backlog(self) -> Future[Backlog]:
+        """Maintenance: what waits in the outbox, and the rows that failed for good."""
+
+        def read() -> Backlog:
+            outbox = self._require_outbox()
+            failed = outbox.counts()[OutboxState.FAILED_PERMANENT]
+            return Backlog(
+                pending=outbox.pending_count(), oldest=outbox.oldest_pending_at(), failed=failed
+            )
+
+        return self._runner.submit(read)
+
+    def retry_failed(self) -> Future[int]:
+        """Maintenance: rows that failed for good are queued again, then delivery is tried."""
+
+        def retry() -> int:
+            moved = self._require_outbox().retry_failed()
+            log.info("outbox_retry_failed", extra={"rows": moved})
+            self._deliver()
+            return moved
+
+        return self._runner.submit(retry)
 
     # -- owner-thread work ------------------------------------------------------------------
     def _require_outbox(self) -> Outbox:

@@ -1,0 +1,1 @@
+"""The maintenance mode's services for staff: login, roles, diagnostics and actions (no Qt)."""

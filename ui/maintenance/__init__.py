@@ -1,0 +1,1 @@
+"""The maintenance mode's screens for staff (services in `kiosk.maintenance`)."""

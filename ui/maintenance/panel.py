@@ -1,0 +1,356 @@
+"""The maintenance mode's screen: sections for diagnostics, counters, the offline queue, payments
+to refund, end of day and service, over the whole window while a staff session is open.
+
+Every button calls one `MaintenanceService` method (which checks the role and audits); device
+work comes back as futures, shown when they settle. Closes itself with the service's session
+(staff closed it, or it was idle for 5 min).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QGridLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from hardware.errors import BorneError
+from hardware.payment.claim import ClaimSlip
+from kiosk.i18n import format_price, translate
+from kiosk.maintenance.diagnostics import Finding
+from kiosk.maintenance.parts import Backlog
+from kiosk.maintenance.service import Counters, DayClosure, MaintenanceService
+from kiosk.maintenance.session import MaintenanceRefused
+from kiosk.ports import PrintOutcome
+from offline_queue.managed_config import StaffRole
+from ui.bridge import QtPoster
+from ui.theme import action_button, label, set_text
+
+T = TypeVar("T")
+TICK_MS = 1000
+
+SECTIONS = ("diagnostics", "counters", "queue", "payments", "day", "service")
+
+
+class MaintenancePanel(QWidget):
+    def __init__(
+        self, service: MaintenanceService, *, language: Callable[[], str], parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("maintenance")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.service = service
+        self._language = language
+        self._poster = QtPoster(self)
+        self.buttons: dict[str, QPushButton] = {}
+        self.results: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(40, 40, 40, 40)
+        layout.setSpacing(16)
+        self.title = label("title", parent=self)
+        self.who = label("notice", parent=self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.who)
+        nav = QGridLayout()
+        nav.setSpacing(12)
+        for index, name in enumerate(SECTIONS):
+            button = self._button(f"maintenance_section_{name}", self._shower(name))
+            nav.addWidget(button, index // 2, index % 2)
+        layout.addLayout(nav)
+        self.pages = QStackedWidget(self)
+        self._pages: dict[str, QWidget] = {}
+        self.output = {name: label("body", parent=self) for name in SECTIONS}
+        actions = self._actions()
+        self.section_actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
+        """Each section's action buttons (their names without the `maintenance_` prefix)."""
+        for name in SECTIONS:
+            page = QWidget(self.pages)
+            box = QVBoxLayout(page)
+            box.setSpacing(12)
+            for action, handler in actions[name]:
+                box.addWidget(self._button(f"maintenance_{action}", handler, parent=page))
+            box.addWidget(self.output[name], stretch=1)
+            self.pages.addWidget(page)
+            self._pages[name] = page
+        layout.addWidget(self.pages, stretch=1)
+        layout.addWidget(self._button("maintenance_close", self.close_panel))
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(service.tick)
+        service.on_closed.append(self._closed)
+        self.installEventFilter(self)
+        self.hide()
+
+    def _actions(self) -> dict[str, tuple[tuple[str, Callable[[], None]], ...]]:
+        return {
+            "diagnostics": (
+                ("diag_run", self.run_diagnostics),
+                ("diag_card_test", self.test_card),
+                ("diag_test_page", self.test_page),
+            ),
+            "counters": (("counters_refilled", self.paper_refilled),),
+            "queue": (("queue_sync", self.sync_now), ("queue_retry", self.retry_failed)),
+            "payments": (("reviews_load", self.load_reviews),),
+            "day": (("day_run", self.end_of_day),),
+            "service": (
+                ("service_out", self.out_of_service),
+                ("service_in", self.back_in_service),
+                ("restart", self.restart),
+                ("exit", self.exit_system),
+            ),
+        }
+
+    def _button(
+        self, name: str, on_click: Callable[[], None], *, parent: QWidget | None = None
+    ) -> QPushButton:
+        button = action_button(name, on_click, parent=parent or self, role="secondary")
+        self.buttons[name] = button
+        return button
+
+    def _shower(self, name: str) -> Callable[[], None]:
+        return lambda: self.show_section(name)
+
+    # -- life cycle -----------------------------------------------------------------------------
+    def open_panel(self) -> None:
+        session = self.service.session
+        if session is None:
+            return
+        lang = self._language()
+        self.title.setText(translate("maintenance.title", lang))
+        role = translate(f"maintenance.role.{session.identity.role.value}", lang)
+        self.who.setText(translate("maintenance.who", lang, role=role))
+        for name in SECTIONS:
+            set_text(self.buttons[f"maintenance_section_{name}"], self._t(f"section.{name}"))
+            self.output[name].clear()
+        texts = {
+            "diag_run": "diag.run",
+            "diag_card_test": "diag.card_test",
+            "diag_test_page": "diag.test_page",
+            "counters_refilled": "counters.refilled",
+            "queue_sync": "queue.sync",
+            "queue_retry": "queue.retry",
+            "reviews_load": "reviews.load",
+            "day_run": "day.run",
+            "service_out": "service.out",
+            "service_in": "service.in",
+            "restart": "restart",
+            "exit": "exit",
+            "close": "close",
+        }
+        for name, key in texts.items():
+            set_text(self.buttons[f"maintenance_{name}"], self._t(key))
+        self.buttons["maintenance_exit"].setVisible(session.identity.role is StaffRole.TECHNICIAN)
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.show_section("diagnostics")
+        self.show()
+        self.raise_()
+        self._timer.start()
+
+    def close_panel(self) -> None:
+        self.service.close()
+
+    def _closed(self, _reason: str) -> None:
+        self._timer.stop()
+        for output in self.output.values():
+            output.clear()
+        self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress):
+            self.service.touch()
+        return False
+
+    def show_section(self, name: str) -> None:
+        self.service.touch()
+        self.pages.setCurrentWidget(self._pages[name])
+        if name == "counters":
+            self._run("counters", self.service.counters, self._show_counters)
+        elif name == "queue":
+            self._later("queue", self.service.queue, self._show_backlog)
+        elif name == "service":
+            self._show_service()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _t(self, key: str, **params: object) -> str:
+        return translate(f"maintenance.{key}", self._language(), **params)
+
+    def _say(self, section: str, text: str) -> None:
+        self.output[section].setText(text)
+
+    def _error(self, section: str, err: BaseException) -> None:
+        if isinstance(err, MaintenanceRefused):
+            self._say(section, self._t("refused"))
+            return
+        key = err.translation_key if isinstance(err, BorneError) else "maintenance.diag.error"
+        self._say(section, self._t("failed", error=translate(key, self._language())))
+
+    def _run(self, section: str, call: Callable[[], T], show: Callable[[T], None]) -> None:
+        try:
+            value = call()
+        except MaintenanceRefused as err:
+            self._error(section, err)
+            return
+        show(value)
+
+    def _later(
+        self, section: str, call: Callable[[], Future[T]], show: Callable[[T], None]
+    ) -> None:
+        try:
+            future = call()
+        except MaintenanceRefused as err:
+            self._error(section, err)
+            return
+        self._say(section, self._t("wait"))
+
+        def settled(f: Future[T]) -> None:
+            err = f.exception()
+            if err is not None:
+                self._error(section, err)
+            else:
+                show(f.result())
+
+        future.add_done_callback(lambda f: self._poster.post(lambda: settled(f)))
+
+    # -- diagnostics ----------------------------------------------------------------------------
+    def run_diagnostics(self) -> None:
+        self._later("diagnostics", self.service.diagnose, self._show_findings)
+
+    def _show_findings(self, findings: tuple[Finding, ...]) -> None:
+        lang = self._language()
+        lines = [
+            f"[{self._t(f'verdict.{f.verdict}')}] {translate(f.key, lang, **f.params)}"
+            for f in findings
+        ]
+        self._say("diagnostics", "\n".join(lines))
+
+    def test_card(self) -> None:
+        self._later(
+            "diagnostics",
+            self.service.test_card,
+            lambda tries: self._say(
+                "diagnostics", self._t("card.tries", tries="-" if tries is None else tries)
+            ),
+        )
+
+    def test_page(self) -> None:
+        self._later("diagnostics", self.service.test_page, self._show_test_page)
+
+    def _show_test_page(self, outcome: PrintOutcome) -> None:
+        if outcome.completed:
+            self._say("diagnostics", self._t("test_page.done", job=outcome.job_id))
+        else:
+            self._say("diagnostics", self._t("test_page.failed", reason=outcome.reason or "-"))
+
+    # -- counters and queue --------------------------------------------------------------------
+    def _show_counters(self, c: Counters) -> None:
+        lang = self._language()
+        self._say(
+            "counters",
+            self._t(
+                "counters.text",
+                day=c.day,
+                sessions=c.sessions,
+                documents=c.documents,
+                payments=c.payments_approved,
+                reversed=c.payments_reversed,
+                revenue=format_price(c.revenue_cents, lang),
+                pages_since=_or_dash(c.pages_since_refill),
+                pages_left=_or_dash(c.pages_left),
+                pages_total=_or_dash(c.pages_total),
+            ),
+        )
+
+    def paper_refilled(self) -> None:
+        self._run("counters", self.service.paper_refilled, self._show_counters)
+
+    def _show_backlog(self, b: Backlog) -> None:
+        oldest = "-" if b.oldest is None else b.oldest.astimezone().strftime("%Y-%m-%d %H:%M")
+        self._say("queue", self._t("queue.text", pending=b.pending, oldest=oldest, failed=b.failed))
+
+    def sync_now(self) -> None:
+        self._later(
+            "queue",
+            self.service.sync_now,
+            lambda n: self._say("queue", self._t("queue.synced", count=n)),
+        )
+
+    def retry_failed(self) -> None:
+        self._later(
+            "queue",
+            self.service.retry_failed,
+            lambda n: self._say("queue", self._t("queue.retried", count=n)),
+        )
+
+    # -- payments --------------------------------------------------------------------------------
+    def load_reviews(self) -> None:
+        self._later("payments", self.service.reviews, self._show_reviews)
+
+    def _show_reviews(self, slips: tuple[ClaimSlip, ...]) -> None:
+        if not slips:
+            self._say("payments", self._t("reviews.none"))
+            return
+        lang = self._language()
+        lines = [
+            self._t(
+                "reviews.item",
+                claim_code=s.claim_code,
+                amount=format_price(s.amount_cents, lang),
+                date=s.date,
+                time=s.time,
+                card_brand=s.card_brand,
+                masked_pan=s.masked_pan,
+                receipt_number=s.receipt_number,
+                terminal_id=s.terminal_id,
+                trace=s.trace,
+            )
+            for s in slips
+        ]
+        self._say("payments", "\n".join(lines))
+
+    def end_of_day(self) -> None:
+        self._later("day", self.service.end_of_day, self._show_day)
+
+    def _show_day(self, d: DayClosure) -> None:
+        if not d.approved:
+            self._say("day", self._t("day.refused", code=d.result_code))
+            return
+        lang = self._language()
+        total = (
+            "-" if d.terminal_total_cents is None else format_price(d.terminal_total_cents, lang)
+        )
+        diff = "-" if d.difference_cents is None else format_price(d.difference_cents, lang)
+        verdict = self._t("day.reconciled" if d.reconciled else "day.mismatch")
+        text = self._t(
+            "day.done",
+            terminal_count=d.terminal_count,
+            terminal_total=total,
+            kiosk_payments=d.kiosk_payments,
+            kiosk_revenue=format_price(d.kiosk_revenue_cents, lang),
+            documents=d.documents,
+            difference=diff,
+        )
+        self._say("day", f"{text}\n{verdict}")
+
+    # -- service ----------------------------------------------------------------------------------
+    def _show_service(self) -> None:
+        key = "service.leaves_in" if self.service.leaves_in_service else "service.leaves_out"
+        self._say("service", self._t(key))
+
+    def out_of_service(self) -> None:
+        self._run("service", self.service.out_of_service, lambda _n: self._show_service())
+
+    def back_in_service(self) -> None:
+        self._run("service", self.service.back_in_service, lambda _n: self._show_service())
+
+    def restart(self) -> None:
+        self._run("service", self.service.restart, lambda _n: None)
+
+    def exit_system(self) -> None:
+        self._run("service", self.service.exit_system, lambda _n: self.hide())
+
+
+def _or_dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
