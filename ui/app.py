@@ -110,22 +110,8 @@ def run_kiosk(
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
-    app = _application(headless=autoplay is not None)
-    quitters: list[Callable[[], None]] = [app.quit]
-    on_stop: list[Callable[[], None]] = []
-
-    def stop_requested(_signal: str) -> None:
-        for action in (*on_stop, *quitters):
-            action()
-
-    # before any event is processed: a stop signal must never land inside a Qt callback
-    stop_signals = StopSignals(stop_requested).install()
-    try:
-        reports, watchdog, finished = _run(
-            app=app,
-            on_stop=on_stop,
-            quitters=quitters,
-            stop_signals=stop_signals,
+    return _supervised(
+        _Options(
             ports=ports,
             settings=settings,
             autoplay=autoplay,
@@ -143,6 +129,48 @@ def run_kiosk(
             dpi=dpi,
             locked=locked,
             speech=speech,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Options:
+    """`run_kiosk`'s arguments, as documented there."""
+
+    ports: Ports
+    settings: JourneySettings
+    autoplay: AutoplayScript | None
+    sessions: int
+    insert_card: Callable[[], None] | None
+    remove_card: Callable[[], None] | None
+    fullscreen: bool
+    autoplay_timeout_s: float
+    alerts: Sequence[StaffAlert]
+    on_view: Callable[[JourneyView], None] | None
+    on_start: Callable[[JourneyController, Callable[[int], None]], None] | None
+    staff: StaffAuthenticator | None
+    maintenance: MaintenanceFactory | None
+    screen_size: tuple[int, int]
+    dpi: float | None
+    locked: bool
+    speech: SpeechPort | None
+
+
+def _supervised(options: _Options) -> RunResult:
+    """The run under the stop signals, and its result."""
+    app = _application(headless=options.autoplay is not None)
+    quitters: list[Callable[[], None]] = [app.quit]
+    on_stop: list[Callable[[], None]] = []
+
+    def stop_requested(_signal: str) -> None:
+        for action in (*on_stop, *quitters):
+            action()
+
+    # before any event is processed: a stop signal must never land inside a Qt callback
+    stop_signals = StopSignals(stop_requested).install()
+    try:
+        reports, watchdog, finished = _run(
+            app=app, on_stop=on_stop, quitters=quitters, stop_signals=stop_signals, o=options
         )
     finally:
         stop_signals.uninstall()
@@ -164,63 +192,54 @@ def run_kiosk(
     return result
 
 
+def _controller(
+    o: _Options, *, app: QApplication, poster: QtPoster, on_stop: list[Callable[[], None]]
+) -> JourneyController:
+    controller = JourneyController(
+        ports=o.ports,
+        settings=o.settings,
+        post=poster.post,
+        clock=time.monotonic,
+        ids=lambda: uuid.uuid4().hex,
+        alerts=o.alerts,
+    )
+    on_stop.append(controller.shut_down)
+    if o.on_view is not None:
+        controller.on_change(o.on_view)
+        o.on_view(controller.view)
+    if o.on_start is not None:
+        o.on_start(controller, app.exit)
+
+    def on_card(kind: CardEventKind) -> None:  # any thread
+        poster.post(lambda: controller.card_event(kind))
+
+    o.ports.card.watch(on_card)
+    return controller
+
+
 def _run(
     *,
     app: QApplication,
     on_stop: list[Callable[[], None]],
     quitters: list[Callable[[], None]],
     stop_signals: StopSignals,
-    ports: Ports,
-    settings: JourneySettings,
-    autoplay: AutoplayScript | None,
-    sessions: int,
-    insert_card: Callable[[], None] | None,
-    remove_card: Callable[[], None] | None,
-    fullscreen: bool,
-    autoplay_timeout_s: float,
-    alerts: Sequence[StaffAlert],
-    on_view: Callable[[JourneyView], None] | None,
-    on_start: Callable[[JourneyController, Callable[[int], None]], None] | None,
-    staff: StaffAuthenticator | None,
-    maintenance: MaintenanceFactory | None,
-    screen_size: tuple[int, int],
-    dpi: float | None,
-    locked: bool,
-    speech: SpeechPort | None,
+    o: _Options,
 ) -> tuple[tuple[JourneyReport, ...], EventLoopWatchdog, bool]:
     if binding_loses_none_references():
         log.error("qt_binding_refcount_bug", extra={"binding": "PySide6", "python": sys.version})
     poster = QtPoster()
-    controller = JourneyController(
-        ports=ports,
-        settings=settings,
-        post=poster.post,
-        clock=time.monotonic,
-        ids=lambda: uuid.uuid4().hex,
-        alerts=alerts,
-    )
-    on_stop.append(controller.shut_down)
-    if on_view is not None:
-        controller.on_change(on_view)
-        on_view(controller.view)
-    if on_start is not None:
-        on_start(controller, app.exit)
-
-    def on_card(kind: CardEventKind) -> None:  # any thread
-        poster.post(lambda: controller.card_event(kind))
-
-    ports.card.watch(on_card)
-    configure_screen(dpi=dpi)
+    controller = _controller(o, app=app, poster=poster, on_stop=on_stop)
+    configure_screen(dpi=o.dpi)
     window = _show_window(
         controller,
-        staff=staff,
-        locked=locked,
-        fullscreen=fullscreen,
-        screen_size=screen_size,
-        maintenance=maintenance,
+        staff=o.staff,
+        locked=o.locked,
+        fullscreen=o.fullscreen,
+        screen_size=o.screen_size,
+        maintenance=o.maintenance,
     )
     on_stop.append(window.release)
-    audio = AudioMode(window, speech=speech) if speech is not None else None
+    audio = AudioMode(window, speech=o.speech) if o.speech is not None else None
     watchdog = EventLoopWatchdog()
     systemd = MainLoopNotifier()
     finished = True
@@ -228,17 +247,17 @@ def _run(
         app.processEvents()
         watchdog.start()
         systemd.ready()
-        if autoplay is not None and insert_card is not None and remove_card is not None:
+        if o.autoplay is not None and o.insert_card is not None and o.remove_card is not None:
             finished = _play(
                 quitters=quitters,
                 stop_requested=lambda: stop_signals.received is not None,
                 window=window,
                 controller=controller,
-                script=autoplay,
-                sessions=sessions,
-                insert_card=insert_card,
-                remove_card=remove_card,
-                timeout_s=autoplay_timeout_s * max(1, sessions),
+                script=o.autoplay,
+                sessions=o.sessions,
+                insert_card=o.insert_card,
+                remove_card=o.remove_card,
+                timeout_s=o.autoplay_timeout_s * max(1, o.sessions),
             )
         elif stop_signals.received is None:
             app.exec()

@@ -161,7 +161,10 @@ def stylesheet(palette: Palette = LIGHT_ON_DARK, *, scale: float = 1.0) -> str:
     def px(size: float) -> str:
         return f"{scaled_px(size, scale)}px"
 
-    p = palette
+    return _text_rules(palette, px) + _frame_rules(palette) + _control_rules(palette, px)
+
+
+def _text_rules(p: Palette, px: Callable[[float], str]) -> str:
     return f"""
 QWidget {{ background: {p.background}; color: {p.text}; font-size: {px(BODY_PX)}; }}
 QWidget#header {{ background: {p.surface}; border-bottom: 4px solid {p.accent}; }}
@@ -198,6 +201,11 @@ QLabel#total_label {{ background: transparent; font-size: {px(52)}; font-weight:
 QLabel#total_value {{
     background: transparent; font-size: {px(64)}; font-weight: bold; color: {p.accent};
 }}
+"""
+
+
+def _frame_rules(p: Palette) -> str:
+    return f"""
 QFrame#panel {{
     background: {p.surface}; border: 3px solid {p.surface_line}; border-radius: 24px;
 }}
@@ -213,6 +221,11 @@ QScrollBar::handle:vertical {{
 QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; border: none; }}
 QFrame#rule {{ background: {p.surface_line}; border: none; }}
 QFrame#rule_strong {{ background: {p.accent}; border: none; }}
+"""
+
+
+def _control_rules(p: Palette, px: Callable[[float], str]) -> str:
+    return f"""
 QPushButton {{
     background: {p.accent}; color: {p.on_accent}; border: 4px solid {p.accent};
     border-radius: 20px; font-size: {px(40)}; font-weight: bold; padding: 8px 28px;
