@@ -12,7 +12,7 @@ request (which may hold a national number). Logs are structured and never hold a
 
 import hmac
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -417,15 +417,6 @@ def create_app(
         tokens=TokenIssuer(identities.token_secret(settings.token_secret)),
     )
 
-    def kiosk_principal(token: str) -> str | None:
-        # only enrolled kiosks' own short-lived tokens: no token is shared by the fleet
-        return services.tokens.kiosk_of(token)
-
-    def operator_principal(token: str) -> str | None:
-        if hmac.compare_digest(token.encode(), settings.operator_token.encode()):
-            return "operator"
-        return None
-
     fleet = FleetService(sql_store.engine, settings=settings)
 
     @asynccontextmanager
@@ -457,10 +448,27 @@ def create_app(
     app.add_middleware(
         RequestGuard,
         rules=rules,
-        authenticators={Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal},
+        authenticators=_authenticators(services, settings),
         default_max_body_bytes=settings.max_body_bytes,
     )
     return app
+
+
+def _authenticators(
+    services: _Services, settings: CentralSettings
+) -> dict[Role, Callable[[str], str | None]]:
+    """Who a bearer token is, per role (None: refused)."""
+
+    def kiosk_principal(token: str) -> str | None:
+        # only enrolled kiosks' own short-lived tokens: no token is shared by the fleet
+        return services.tokens.kiosk_of(token)
+
+    def operator_principal(token: str) -> str | None:
+        if hmac.compare_digest(token.encode(), settings.operator_token.encode()):
+            return "operator"
+        return None
+
+    return {Role.KIOSK: kiosk_principal, Role.OPERATOR: operator_principal}
 
 
 _SMALL_BODY: Final = 16 * 1024

@@ -11,42 +11,42 @@ returns staff alerts, and the journey starts out of service until staff acknowle
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
-from hardware.eid import EidReader, TrustStore
 from hardware.errors import BorneError
-from hardware.payment.journal import PaymentJournal
-from hardware.payment.registry import TerminalSettings, create_terminal
-from hardware.payment.service import PaymentService
 from hardware.runner import DeviceRunner
-from hardware.speech import SpeechOutput
 from kiosk.adapters.card import EidCardAdapter
-from kiosk.adapters.delivery import DeliveryChecker
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
-from kiosk.adapters.kiosk_key import KIOSK_KEY_ID
 from kiosk.adapters.payment import ZvtPaymentAdapter
-from kiosk.adapters.speech import EspeakSpeechAdapter, SpeechSettings
+from kiosk.adapters.speech import EspeakSpeechAdapter
 from kiosk.adapters.sync import SyncService
+from kiosk.app_settings import (
+    communes_of,
+    journey_settings,
+    kiosk_key_token,
+    private_folders,
+    speech_settings,
+    staff_authenticator,
+    storage_guard,
+    token_config,
+)
+from kiosk.assembly import closers, devices, follow_commune_texts, maintenance_of, ports_of
 from kiosk.config import KioskConfig
-from kiosk.fleet.wiring import Fleet, build_fleet, install_handlers
+from kiosk.fleet.wiring import Fleet, install_handlers
 from kiosk.flows.storage import KEY_ALERT_STORAGE_FULL, REASON_STORAGE_FULL
 from kiosk.health import IN_SERVICE, OUT_OF_SERVICE, HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.journey import (
-    DEFAULT_TIMEOUTS_S,
     KEY_ALERT_MANUAL_REVIEW,
     KEY_ALERT_PAYMENT_UNKNOWN,
     JourneyController,
     JourneySettings,
     JourneyView,
 )
-from kiosk.maintenance.clock import ClockWatch
-from kiosk.maintenance.wiring import MaintenanceFactory, maintenance_factory
-from kiosk.ports import Catalogue, Ports, StaffAlert
+from kiosk.maintenance.wiring import MaintenanceFactory
+from kiosk.ports import Ports, StaffAlert
 from kiosk.recovery import recover_orders
 from kiosk.session import SessionState
 from kiosk.staff_audit import StaffAuditLog
@@ -55,19 +55,30 @@ from kiosk.storage import (
     KEY_ALERT_STORE_CORRUPT,
     MARKER_NAME,
     REASON_STORE_CORRUPT,
-    StorageAdapter,
-    StorageGuard,
     check_stores,
     secure_file,
     secure_tree,
 )
-from printing.documents import CATALOGUE
-from printing.model import Commune
-from printing.paper import PaperTracker
-from printing.printer import CupsPrinter, DocumentPrinter
+from printing.printer import DocumentPrinter
 from printing.seal import Sealer
 from printing.spool import sweep
 from printing.token import TokenConfig
+
+__all__ = [  # the configuration's derivations stay importable from here
+    "Kiosk",
+    "build",
+    "communes_of",
+    "journey_settings",
+    "kiosk_key_token",
+    "private_folders",
+    "render_screenshots",
+    "run_autoplay",
+    "run_interactive",
+    "speech_settings",
+    "staff_authenticator",
+    "storage_guard",
+    "token_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -211,95 +222,6 @@ class Kiosk:
             self.staff_audit.close()
 
 
-def private_folders(config: KioskConfig) -> tuple[Path, ...]:
-    """The folders under `var/` that hold personal data, keys or records: 0700, files 0600."""
-    var = config.var_dir.resolve()
-    folders = {
-        config.payment.journal.parent,
-        config.central.outbox.parent,
-        config.logging.directory,
-        config.var_dir / "spool",
-    }
-    return tuple(sorted(f for f in folders if f.resolve().is_relative_to(var)))
-
-
-def storage_guard(config: KioskConfig) -> StorageGuard:
-    return StorageGuard(
-        directories=(
-            config.payment.journal.parent,
-            config.central.outbox.parent,
-            config.logging.directory,
-        ),
-        min_free_bytes=config.storage.min_free_mb * 1024 * 1024,
-    )
-
-
-def token_config(config: KioskConfig) -> TokenConfig:
-    if config.signing.pin is None:
-        msg = "the seal token's PIN is not known (set BORNE_SEAL_PIN)"
-        raise ValueError(msg)
-    return TokenConfig(
-        module_path=config.signing.module,
-        conf_path=config.signing.softhsm_conf,
-        token_label=config.signing.token_label,
-        key_label=config.signing.key_label,
-        key_id=config.signing.key_id,
-        user_pin=config.signing.pin,
-    )
-
-
-def kiosk_key_token(config: KioskConfig) -> TokenConfig | None:
-    """Where the kiosk keeps its own key: a token beside the seal's (same module), if configured."""
-    if config.central.key_token is None or config.central.key_pin is None:
-        return None
-    return TokenConfig(
-        module_path=config.signing.module,
-        conf_path=config.signing.softhsm_conf,
-        token_label=config.central.key_token,
-        key_label=config.central.key_label,
-        key_id=KIOSK_KEY_ID,
-        user_pin=config.central.key_pin,
-    )
-
-
-def communes_of(config: KioskConfig) -> dict[str, Commune]:
-    """The commune's texts per certificate language, as printed on the documents."""
-    return {
-        language: Commune(
-            name=config.commune.name,
-            address=config.commune.address,
-            service=config.commune.service_in(language),
-            official_title=config.commune.official_title_in(language),
-            logo_path=config.commune.logo
-            if config.commune.logo and config.commune.logo.exists()
-            else None,
-            kingdom=config.commune.kingdom,
-            province=config.commune.province_in(language),
-        )
-        for language in config.document_languages
-    }
-
-
-def journey_settings(config: KioskConfig) -> JourneySettings:
-    offered = {k: v for k, v in config.prices_cents.items() if k in CATALOGUE}
-    for missing in sorted(set(config.prices_cents) - set(offered)):
-        log.warning(
-            "document_not_offered", extra={"document_type": missing, "reason": "no template"}
-        )
-    managed = config.managed
-    timeouts = dict(DEFAULT_TIMEOUTS_S)
-    if managed is not None:
-        timeouts.update({SessionState(k): v for k, v in managed.timeouts_s.items()})
-    return JourneySettings(
-        commune_name=config.commune.name,
-        catalogue=Catalogue(prices_cents=offered, languages=config.document_languages),
-        kiosk_id=config.kiosk_id,
-        languages=config.languages,
-        timeouts_s=timeouts,
-        timeout_warning_s=managed.timeout_warning_s if managed is not None else 20.0,
-    )
-
-
 def build(
     config: KioskConfig,
     *,
@@ -314,195 +236,43 @@ def build(
     The demo's in-process fallbacks (`devstack.sim`) come in as `sealer_factory` (the software seal
     without a token; `token` may then be None) and `document_printer` (the folder printer without cupsd).
     """
-    if sealer_factory is None:
-        if token is None:
-            msg = "a seal token (or a sealer factory) is needed to issue documents"
-            raise ValueError(msg)
-        seal_token = token
-
-        def sealer_factory() -> Sealer:
-            return Sealer(seal_token, location=config.commune.name)
-
-    runners = {
-        name: DeviceRunner(name)
-        for name in ("card", "payment", "signer", "printer", "sync", "storage", "speech")
-    }
-    for runner in runners.values():
-        runner.start()
-    board = HealthBoard()
-    paper = (
-        PaperTracker(config.printing.paper_state, tray_capacity=config.printing.tray_capacity)
-        if config.printing.paper_state is not None
-        else None
-    )
-    fleet = build_fleet(config=config, make_settings=journey_settings, board=board, paper=paper)
-    config = fleet.config  # the last good configuration from the central, when one is kept
-
-    trust = (
-        TrustStore.with_test_root(config.eid.test_roots)
-        if config.eid.test_roots is not None and config.mode.trusts_test_roots
-        else TrustStore.production()
-    )
-    card = EidCardAdapter(
-        runner=runners["card"],
-        reader=EidReader(reader_prefix=config.eid.reader_prefix, trust=trust),
-        reader_prefix=config.eid.reader_prefix,
-        health_board=board,
-        forward_restored=True,
-    )
-
-    def payment_service() -> PaymentService:
-        return PaymentService(
-            terminal=create_terminal(
-                config.payment.protocol,
-                TerminalSettings(
-                    port=config.payment.port,
-                    baudrate=config.payment.baudrate,
-                    timeout_scale=config.payment.timeout_scale,
-                ),
-            ),
-            journal=PaymentJournal(config.payment.journal),
-            on_manual_review=payment.staff_alert,
-        )
-
-    config.payment.journal.parent.mkdir(parents=True, exist_ok=True)
-    issued = IssuanceLog(config.payment.journal.parent / "issued.sqlite")
-    payment = ZvtPaymentAdapter(
-        runner=runners["payment"],
-        service_factory=payment_service,
-        commune=config.commune.name,
-        kiosk_id=config.kiosk_id,
-        acknowledged_path=config.payment.journal.with_suffix(".acknowledged.json"),
-        health_board=board,
-    )
-    communes = communes_of(config)
-    commune = communes[config.document_languages[0]]
-    issuer = SealedDocumentIssuer(
-        runner=runners["signer"],
+    d = devices(
+        config,
+        token=token,
+        print_output=print_output,
+        keep_issued=keep_issued,
         sealer_factory=sealer_factory,
-        commune=commune,
-        kiosk_id=config.kiosk_id,
-        verify_base_url=config.central.url,
-        spool_dir=config.var_dir / "spool",
-        health_board=board,
-        commune_by_language=communes,
-        issuance_log=issued,
+        document_printer=document_printer,
     )
-    receipt_queue = config.printing.receipt_queue
-    printer = CupsPrinterAdapter(
-        runner=runners["printer"],
-        printer=CupsPrinter(queue=config.printing.queue, server=config.printing.server, paper=paper)
-        if document_printer is None
-        else _as_cups_printer(document_printer),
-        job_timeout_s=config.printing.job_timeout_s,
-        output_dir=print_output or config.printing.output_dir,
-        keep_spool=keep_issued,
-        sweep_dirs=config.printing.sweep_dirs,
-        receipt_printer=CupsPrinter(queue=receipt_queue, server=config.printing.server)
-        if receipt_queue is not None
-        else None,
-        commune=commune,
-        commune_by_language=communes,
-        kiosk_id=config.kiosk_id,
-        health_board=board,
-        issuance_log=issued,
-    )
-    clock_watch = ClockWatch()
-    sync = SyncService(
-        runner=runners["sync"],
-        base_url=config.central.url,
-        kiosk_id=config.kiosk_id,
-        token=config.central.token,
-        outbox_path=config.central.outbox,
-        timeout_s=config.central.timeout_s,
-        heartbeat_s=config.central.heartbeat_s,
-        health_board=board,
-        key_file=config.central.key_file,
-        key_token=kiosk_key_token(config),
-        enrollment_code=config.central.enrollment_code,
-        issuance_log=issued,
-        heartbeat_facts=fleet.facts,
-        on_ack=clock_watch.wrap(fleet.on_ack),
-        ca_file=config.central.ca_file,
-    )
+    config = d.config
     staff_audit = StaffAuditLog(
         config.payment.journal.parent / "staff_audit.sqlite", kiosk_id=config.kiosk_id
     )
     staff = staff_authenticator(config)
-    speech = EspeakSpeechAdapter(runner=runners["speech"], settings=speech_settings(config))
-    fleet.calls.nudge = sync.send_heartbeat  # a resident's call to staff goes at once
+    speech = EspeakSpeechAdapter(runner=d.runners["speech"], settings=speech_settings(config))
+    d.fleet.calls.nudge = d.sync.send_heartbeat  # a resident's call to staff goes at once
     staff.use_audit(staff_audit)
-
-    def commune_texts(changed: KioskConfig) -> None:
-        texts = communes_of(changed)
-        for adapter in (issuer, printer):
-            adapter.use_communes(texts[changed.document_languages[0]], texts)
-
-    fleet.on_applied.append(commune_texts)
-    install_handlers(fleet, sync=sync, printer=printer, payment=payment, staff=staff)
-    ports = Ports(
-        card=card,
-        register=sync,
-        payment=payment,
-        issuer=issuer,
-        printer=printer,
-        outbox=sync,
-        storage=StorageAdapter(runner=runners["storage"], guard=storage_guard(config)),
-        calls=fleet.calls,
-        delivery=DeliveryChecker(printer=printer, issuer=issuer, board=board),
-    )
+    follow_commune_texts(d)
+    install_handlers(d.fleet, sync=d.sync, printer=d.printer, payment=d.payment, staff=staff)
     return Kiosk(
         config=config,
-        ports=ports,
-        settings=fleet.journey,
-        card=card,
-        payment=payment,
-        issuer=issuer,
-        sync=sync,
-        health=board,
-        printer=printer,
-        issued=issued,
+        ports=ports_of(d),
+        settings=d.fleet.journey,
+        card=d.card,
+        payment=d.payment,
+        issuer=d.issuer,
+        sync=d.sync,
+        health=d.board,
+        printer=d.printer,
+        issued=d.issued,
         keep_issued=keep_issued,
-        fleet=fleet,
+        fleet=d.fleet,
         staff=staff,
         speech=speech,
         staff_audit=staff_audit,
-        maintenance=maintenance_factory(
-            fleet=fleet,
-            card=card,
-            payment=payment,
-            printer=printer,
-            issuer=issuer,
-            sync=sync,
-            staff=staff,
-            clock_watch=clock_watch,
-            audit=staff_audit,
-        ),
-        runners=[
-            (runners["speech"], speech.close),
-            (runners["storage"], None),
-            (runners["sync"], sync.close),
-            (runners["printer"], None),
-            (runners["signer"], None),
-            (runners["payment"], payment.close),
-            (runners["card"], card.close),
-        ],
+        maintenance=maintenance_of(d, staff=staff, audit=staff_audit),
+        runners=closers(d, speech=speech),
     )
-
-
-def speech_settings(config: KioskConfig) -> SpeechSettings:
-    return SpeechSettings(
-        program=config.speech.program,
-        output=SpeechOutput(config.speech.output),
-        wav_path=config.speech.wav_file,
-        transcript=config.speech.transcript,
-    )
-
-
-def _as_cups_printer(printer: DocumentPrinter) -> CupsPrinter:
-    """`CupsPrinterAdapter` is annotated `CupsPrinter` but uses only the `DocumentPrinter` surface
-    (submit, wait, status): the demo's folder printer goes through the same adapter."""
-    return cast("CupsPrinter", printer)
 
 
 def run_autoplay(
@@ -566,15 +336,6 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> 
     if result.stopped_by:
         return 0
     return (kiosk.fleet.exit_code or 0) if kiosk.fleet is not None else 0
-
-
-def staff_authenticator(config: KioskConfig) -> StaffAuthenticator:
-    """Checks the staff login's one-time maintenance codes (`staff.*` keys)."""
-    return StaffAuthenticator(
-        code_hash=config.staff.maintenance_code_hash,
-        used_file=config.staff.used_codes,
-        clock=time.monotonic,
-    )
 
 
 def render_screenshots(config: KioskConfig, *, out: Path) -> list[Path]:

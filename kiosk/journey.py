@@ -31,6 +31,7 @@ from kiosk.flows.staff import KEY_ALERT_PAYMENT_UNKNOWN, KEY_GENERIC, StaffFlow
 from kiosk.flows.steps import Steps, call
 from kiosk.flows.storage import StorageWatch
 from kiosk.flows.timeouts import Inactivity, Verdict
+from kiosk.journey_observe import ObservedJourney
 from kiosk.journey_settings import DEFAULT_TIMEOUTS_S, JourneySettings
 from kiosk.offer import may_choose
 from kiosk.ports import CardEventKind, Ports, StaffAlert
@@ -72,7 +73,7 @@ REPORTS_KEPT = 100
 KEY_ALERT_MANUAL_REVIEW = "out_of_service.reason.manual_review"
 
 
-class JourneyController:
+class JourneyController(ObservedJourney):
     """Drives one resident at a time through the journey; see the module docstring."""
 
     def __init__(
@@ -135,44 +136,6 @@ class JourneyController:
             ids=self._ids,
         )
         return flows.identify, flows.order, flows.service
-
-    # -- observation ------------------------------------------------------------------------
-    @property
-    def view(self) -> JourneyView:
-        return self._view
-
-    @property
-    def state(self) -> SessionState:
-        return self._machine.state
-
-    @property
-    def reports(self) -> tuple[JourneyReport, ...]:
-        return self._reports.reports
-
-    @property
-    def settings(self) -> JourneySettings:
-        return self._settings
-
-    @property
-    def reconciling(self) -> bool:
-        """True while an abandoned payment is still being settled in the background."""
-        return self._order.reconciling
-
-    @property
-    def alerts(self) -> tuple[StaffAlert, ...]:
-        """Staff alerts not acknowledged yet."""
-        return self._staff.alerts
-
-    def on_change(self, listener: Callable[[JourneyView], None]) -> None:
-        self._change_listeners.append(listener)
-
-    def on_idle(self, hook: Callable[[], None]) -> None:
-        """`hook` runs at each tick while no resident is served (attract or out of service)."""
-        self._idle_hooks.append(hook)
-
-    @property
-    def between_residents(self) -> bool:
-        return self.state in (S.ATTRACT, S.OUT_OF_SERVICE) and not self._order.reconciling
 
     def apply_settings(self, settings: JourneySettings) -> None:
         """New documents, prices, languages or time-outs; only between residents."""

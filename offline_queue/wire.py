@@ -26,6 +26,10 @@ from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
+from offline_queue.wire_errors import MAX_ERROR_FIELDS as MAX_ERROR_FIELDS  # noqa: PLC0414
+from offline_queue.wire_errors import ErrorBody as ErrorBody  # noqa: PLC0414
+from offline_queue.wire_errors import ErrorCode as ErrorCode  # noqa: PLC0414
+from offline_queue.wire_errors import FieldError as FieldError  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditAck as StaffAuditAck  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditBatch as StaffAuditBatch  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditEvent as StaffAuditEvent  # noqa: PLC0414
@@ -420,49 +424,6 @@ class RegisterExtractResponse(WireModel):
     household_id: Identifier
     address: WireAddress
     members: tuple[RegisterMember, ...] = Field(min_length=1)
-
-
-class ErrorCode(enum.StrEnum):
-    """Machine-readable error codes of the central server's API."""
-
-    UNAUTHORIZED = "auth.invalid_token"
-    INVALID_REQUEST = "request.invalid"
-    NOT_IN_REGISTER = "register.not_found"
-    KIOSK_MISMATCH = "records.kiosk_mismatch"
-    NOT_FOUND = "not_found"
-    NOT_CONFIGURED = "not_configured"
-    INTERNAL = "internal"
-    STORE_UNAVAILABLE = "store.unavailable"
-    TOO_LARGE = "request.too_large"
-    PERSONAL_DATA = "request.personal_data"
-    FORBIDDEN = "auth.forbidden"
-    REPLAYED = "auth.replayed"
-    ENROLLMENT_REFUSED = "enrollment.refused"
-    DOCUMENT_ID_TAKEN = "records.document_id_taken"
-    PROOF_REQUIRED = "register.proof_required"
-    PROOF_REFUSED = "register.proof_refused"
-    RATE_LIMITED = "request.rate_limited"
-
-
-MAX_ERROR_FIELDS: Final = 20
-"""At most this many field errors are listed in an `ErrorBody`; `fields_omitted` counts the rest."""
-
-
-class FieldError(WireModel):
-    """Where a request was invalid (the location of the field) and why, never the value sent."""
-
-    loc: Annotated[str, Field(max_length=200)]
-    type: Annotated[str, Field(max_length=64)]
-
-
-class ErrorBody(WireModel):
-    """Body of every error answer of the central server. Never echoes the request."""
-
-    schema_version: SchemaVersion = SCHEMA_VERSION
-    code: str
-    message: Annotated[str, Field(max_length=500)] = ""
-    fields: Annotated[tuple[FieldError, ...], Field(max_length=MAX_ERROR_FIELDS)] = ()
-    fields_omitted: Annotated[int, Field(ge=0)] = 0
 
 
 # -- kiosk identity ---------------------------------------------------------------------------------
