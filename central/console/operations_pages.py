@@ -31,6 +31,7 @@ from central.fleet import texts as fleet_texts
 from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
 from central.fleet.alerts import OPERATOR_RESOLVED_KINDS
 from central.identity import IdentityError
+from central.openapi import RowIdPath
 from offline_queue.wire import CommandKind, EnrollmentState
 
 
@@ -150,43 +151,41 @@ def _install_operations_pages(app: FastAPI) -> None:
         )
 
     @app.post(f"{PREFIX}/alerts/{{alert_id}}/acknowledge", include_in_schema=False)
-    async def acknowledge(request: Request, viewer: AnyOperator, alert_id: int) -> Response:
-        action = "alert_acknowledge"
-        _ensure(viewer, OperatorRole.OPERATOR, action=action, target=str(alert_id))
-        await _form(request, viewer, action=action)
-        name = viewer.session.operator.name
-        try:
-            alert = viewer.console.service.acknowledge_alert(alert_id, actor=name)
-        except (AlertNotFound, AlertTransitionRefused):
-            viewer.console.operators.record(
-                operator=name, action=action, target=str(alert_id), outcome="wrong_state"
-            )
-            return _back(f"{PREFIX}/alerts", notice="notice.alert_wrong_state")
+    async def acknowledge(request: Request, viewer: AnyOperator, alert_id: RowIdPath) -> Response:
+        return await _alert_transition(request, viewer, alert_id, acknowledge=True)
+
+
+async def _alert_transition(
+    request: Request, viewer: Viewer, alert_id: int, *, acknowledge: bool
+) -> Response:
+    """Acknowledge or resolve an alert from the alerts page, audited either way."""
+    action = "alert_acknowledge" if acknowledge else "alert_resolve"
+    _ensure(viewer, OperatorRole.OPERATOR, action=action, target=str(alert_id))
+    await _form(request, viewer, action=action)
+    name = viewer.session.operator.name
+    service = viewer.console.service
+    try:
+        if acknowledge:
+            alert = service.acknowledge_alert(alert_id, actor=name)
+        else:
+            alert = service.resolve_alert(alert_id, actor=name)
+    except (AlertNotFound, AlertTransitionRefused):
         viewer.console.operators.record(
-            operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
+            operator=name, action=action, target=str(alert_id), outcome="wrong_state"
         )
-        return _back(f"{PREFIX}/alerts", notice="notice.alert_acknowledged", target=alert.kiosk_id)
+        return _back(f"{PREFIX}/alerts", notice="notice.alert_wrong_state")
+    viewer.console.operators.record(
+        operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
+    )
+    notice = "notice.alert_acknowledged" if acknowledge else "notice.alert_resolved"
+    return _back(f"{PREFIX}/alerts", notice=notice, target=alert.kiosk_id)
 
 
 def _install_alert_resolution_and_commands(app: FastAPI) -> None:
     @app.post(f"{PREFIX}/alerts/{{alert_id}}/resolve", include_in_schema=False)
-    async def resolve(request: Request, viewer: AnyOperator, alert_id: int) -> Response:
+    async def resolve(request: Request, viewer: AnyOperator, alert_id: RowIdPath) -> Response:
         """Only the kinds nothing else clears (a resident's call, a payment to review...)."""
-        action = "alert_resolve"
-        _ensure(viewer, OperatorRole.OPERATOR, action=action, target=str(alert_id))
-        await _form(request, viewer, action=action)
-        name = viewer.session.operator.name
-        try:
-            alert = viewer.console.service.resolve_alert(alert_id, actor=name)
-        except (AlertNotFound, AlertTransitionRefused):
-            viewer.console.operators.record(
-                operator=name, action=action, target=str(alert_id), outcome="wrong_state"
-            )
-            return _back(f"{PREFIX}/alerts", notice="notice.alert_wrong_state")
-        viewer.console.operators.record(
-            operator=name, action=action, target=alert.kiosk_id, outcome="ok", detail=str(alert_id)
-        )
-        return _back(f"{PREFIX}/alerts", notice="notice.alert_resolved", target=alert.kiosk_id)
+        return await _alert_transition(request, viewer, alert_id, acknowledge=False)
 
     @app.post(f"{PREFIX}/kiosks/{{kiosk_id}}/commands", include_in_schema=False)
     async def send_command(request: Request, viewer: AnyOperator, kiosk_id: str) -> Response:

@@ -130,6 +130,17 @@ def rig(stack: SimStack, base_config: KioskConfig, request: pytest.FixtureReques
         print_output=config.printing.output_dir,
         keep_issued=True,
     )
+    rig = ready_rig(kiosk, stack)
+    try:
+        yield rig
+    finally:
+        if stack.card is not None:
+            stack.card.remove()
+        kiosk.stop()
+
+
+def ready_rig(kiosk: app.Kiosk, stack: SimStack) -> Rig:
+    """`kiosk` made ready, with a journey controller pumped by the test and fed its card events."""
     kiosk.ready()
     pump = Pump()
     controller = JourneyController(
@@ -142,9 +153,4 @@ def rig(stack: SimStack, base_config: KioskConfig, request: pytest.FixtureReques
     )
     controller.on_change(kiosk.observe)
     kiosk.ports.card.watch(lambda kind: pump.post(lambda: controller.card_event(kind)))
-    try:
-        yield Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)
-    finally:
-        if stack.card is not None:
-            stack.card.remove()
-        kiosk.stop()
+    return Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)

@@ -10,8 +10,6 @@ translated error before anything is charged.
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,9 +25,8 @@ from hardware.simulators.eid import load_persona
 from kiosk import app
 from kiosk.adapters.kiosk_key import Pkcs11KioskKey
 from kiosk.config import KioskConfig
-from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
-from tests.journey.conftest import Pump, Rig
+from tests.journey.conftest import Rig, ready_rig
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.hsm, pytest.mark.central]
 
@@ -39,19 +36,7 @@ I18N = Path(__file__).resolve().parents[2] / "assets" / "i18n"
 def _rig(stack: SimStack, config: KioskConfig) -> Rig:
     assert stack.token is not None
     kiosk = app.build(config, token=stack.token, print_output=config.printing.output_dir)
-    kiosk.ready()
-    pump = Pump()
-    controller = JourneyController(
-        ports=kiosk.ports,
-        settings=kiosk.settings,
-        post=pump.post,
-        clock=time.monotonic,
-        ids=lambda: os.urandom(16).hex(),
-        alerts=kiosk.alerts,
-    )
-    controller.on_change(kiosk.observe)
-    kiosk.ports.card.watch(lambda kind: pump.post(lambda: controller.card_event(kind)))
-    return Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)
+    return ready_rig(kiosk, stack)
 
 
 def _through_pin(rig: Rig) -> None:

@@ -7,10 +7,8 @@ charges nothing, and once the card is out the session holds nothing of the resid
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -24,9 +22,8 @@ from hardware.simulators.eid import CardFaults
 from hardware.simulators.eid.vicc import garble_answer, parse_faults
 from kiosk import app
 from kiosk.config import KioskConfig
-from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
-from tests.journey.conftest import Pump, Rig
+from tests.journey.conftest import Rig, ready_rig
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.hsm, pytest.mark.cups, pytest.mark.serial]
 
@@ -182,20 +179,9 @@ def rig_against(stack: SimStack, config: KioskConfig, url: str, folder: Path) ->
         print_output=config.printing.output_dir,
         keep_issued=True,
     )
-    kiosk.ready()
-    pump = Pump()
-    controller = JourneyController(
-        ports=kiosk.ports,
-        settings=kiosk.settings,
-        post=pump.post,
-        clock=time.monotonic,
-        ids=lambda: os.urandom(16).hex(),
-        alerts=kiosk.alerts,
-    )
-    controller.on_change(kiosk.observe)
-    kiosk.ports.card.watch(lambda kind: pump.post(lambda: controller.card_event(kind)))
+    rig = ready_rig(kiosk, stack)
     try:
-        yield Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)
+        yield rig
     finally:
         kiosk.stop(flush_timeout_s=1.0)
 
