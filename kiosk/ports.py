@@ -17,7 +17,7 @@ from typing import Protocol
 
 from hardware.eid.model import CitizenProof
 from hardware.errors import BorneError
-from hardware.payment.claim import ClaimSlip
+from hardware.payment.claim import ClaimSlip as ClaimSlip  # noqa: PLC0414 - the port's type
 from hardware.payment.model import EndOfDay
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 from printing.model import Address, Person
@@ -172,6 +172,12 @@ class PaymentPort(Protocol):
 
     def claim_slip(self, *, reference: str) -> Future[ClaimSlip]:
         """The claim slip of a payment staff must settle (reversal refused, outcome unknown)."""
+
+    def claim_code(self, *, reference: str) -> str:
+        """The code a resident takes to the counter for this payment, as its claim slip prints it.
+
+        Derived from the reference alone: no device is asked, so it is shown at once.
+        """
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
         """Staff took over these payments: forget them at start-up, resolve what can be resolved.

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
-from hardware.payment.claim import ClaimSlip, claim_slip
+from hardware.payment.claim import ClaimSlip, claim_code, claim_slip
 from hardware.payment.errors import (
     AttemptNotAllowed,
     AttemptsExhausted,
@@ -112,6 +112,9 @@ class ZvtPaymentAdapter:
 
     def claim_slip(self, *, reference: str) -> Future[ClaimSlip]:
         return self._runner.submit(self._claim_slip, reference)
+
+    def claim_code(self, *, reference: str) -> str:
+        return claim_code(reference)
 
     def acknowledge(self, *, references: tuple[str, ...]) -> Future[None]:
         return self._runner.submit(self._acknowledge, references)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future
 
-from hardware.payment.claim import ClaimSlip, claim_code
 from kiosk.flows.host import HostedFlow
-from kiosk.ports import PrintOutcome, StaffAlert
+from kiosk.ports import ClaimSlip, PrintOutcome, StaffAlert
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class ClaimDesk(HostedFlow):
 
     def code(self) -> str:
         """The code the claim slip prints too: both derive it from the payment reference."""
-        return claim_code(self._s.operation_id)
+        return self._ports.payment.claim_code(reference=self._s.operation_id)
 
 
 def _log_claim_slip(done: Future[PrintOutcome]) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from hardware.errors import BorneError
-from hardware.payment.claim import claim_code
 from kiosk.flows.steps import Steps, Timed, call
 from kiosk.ports import Ports, StaffAlert
 from kiosk.records import issuance_record
@@ -75,7 +74,7 @@ class StaffFlow:
         extra = {"reason": alert.reason, "key": alert.key}
         if alert.reference is not None:
             extra["reference"] = alert.reference
-            extra["claim_code"] = claim_code(alert.reference)
+            extra["claim_code"] = self._ports.payment.claim_code(reference=alert.reference)
         record = issuance_record(
             operation_id=f"alert-{self._ids()}",
             kiosk_id=self._kiosk_id,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
-from kiosk.ports import DeviceCheck, PrintOutcome, StaffAlert
+from kiosk.ports import ClaimSlip, DeviceCheck, PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.view import JourneyView
 from offline_queue import wire
