@@ -114,6 +114,7 @@ def journey_settings(config: KioskConfig) -> JourneySettings:
         languages=config.languages,
         timeouts_s=timeouts,
         timeout_warning_s=managed.timeout_warning_s if managed is not None else 20.0,
+        purposes=config.purposes,
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from hardware.payment.registry import protocols as payment_protocols
 from kiosk.config_reader import ConfigError, TomlReader
+from kiosk.flows import purpose as purpose_step
 from kiosk.staff_auth import CodeHash, StaffCodeFormatError
 from offline_queue.managed_config import (
     ManagedConfigError,
@@ -202,6 +203,8 @@ class KioskConfig:
     """The central-managed settings (`offline_queue.managed_config`) this configuration runs."""
     storage: StorageConfig = StorageConfig()
     speech: SpeechConfig = SpeechConfig()
+    purposes: tuple[str, ...] = ()
+    """`kiosk.purposes`: the purposes offered after the document choice; []: no purpose step."""
 
 
 def with_managed(config: KioskConfig, managed: ManagedSettings) -> KioskConfig:
@@ -289,7 +292,21 @@ def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path
         managed=managed,
         storage=StorageConfig(min_free_mb=int(r.positive("storage.min_free_mb", int, default=64))),
         speech=_speech(r, env),
+        purposes=_purposes(r),
     )
+
+
+def _purposes(r: TomlReader) -> tuple[str, ...]:
+    found, value = r.lookup("kiosk.purposes")
+    if not found:
+        return purpose_step.DEFAULT_PURPOSES
+    expected = f"a list of purposes among {', '.join(purpose_step.DEFAULT_PURPOSES)}"
+    if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
+        raise ConfigError(key="kiosk.purposes", value=value, expected=expected)
+    try:
+        return purpose_step.validate(value)
+    except ValueError as err:
+        raise ConfigError(key="kiosk.purposes", value=value, expected=expected) from err
 
 
 def _commune(r: TomlReader, managed: ManagedSettings) -> CommuneConfig:

@@ -5,12 +5,10 @@ continuation is handed to `post`, which runs it on the controller's own thread (
 through `ui.bridge.QtPoster`, or a queue pumped by the tests). All public methods must be called on
 that thread.
 
-The controller keeps the resident's actions, the card events, the PIN buffer and the time-outs,
-and composes the flows of `kiosk.flows`: `IdentifyFlow` (card, PIN, citizen proof, register
-extract), `OrderFlow` (printer check, payment, issue and print, receipt, completion or reversal and
-claim, abandoned payments; its money rules are in `kiosk.flows.order`) and `ServiceFlow` (staff
-alerts: a pending one keeps the kiosk OUT_OF_SERVICE once the session is over, until staff
-acknowledge). Alerts found at start-up are handed to the constructor and have the same effect.
+The controller keeps the card events and the time-outs and composes the flows of `kiosk.flows`
+(`kiosk.flows.compose`): identify (card, PIN, proof, extract), choice (documents, purpose,
+summary), order (pay, issue, print, reverse, claim) and service (staff alerts keep the kiosk
+OUT_OF_SERVICE once the session is over, until staff acknowledge; those found at start-up too).
 """
 
 from __future__ import annotations
@@ -19,13 +17,17 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 
-from hardware.errors import BorneError, DeviceBusy, DeviceTimeout, DeviceUnavailable
+from hardware.errors import DeviceUnavailable
+from kiosk.flows.choice import ChoiceFlow
 from kiosk.flows.compose import compose_flows
 from kiosk.flows.delivery import KEY_NOTHING_DELIVERABLE, DeliveryFlow
+from kiosk.flows.failure import failure_shown
 from kiosk.flows.help import HelpFlow
 from kiosk.flows.host import Host
 from kiosk.flows.identify import KEY_PIN_LAST_TRY, KEY_PIN_WRONG, IdentifyFlow
 from kiosk.flows.order import OrderFlow, PrintingFailed
+from kiosk.flows.pin import PinEntry
+from kiosk.flows.purpose import PURPOSE
 from kiosk.flows.service import ServiceFlow
 from kiosk.flows.staff import KEY_ALERT_PAYMENT_UNKNOWN, KEY_GENERIC, StaffFlow
 from kiosk.flows.steps import Steps, call
@@ -33,7 +35,6 @@ from kiosk.flows.storage import StorageWatch
 from kiosk.flows.timeouts import Inactivity, Verdict
 from kiosk.journey_observe import ObservedJourney
 from kiosk.journey_settings import DEFAULT_TIMEOUTS_S, JourneySettings
-from kiosk.offer import may_choose
 from kiosk.ports import CardEventKind, Ports, StaffAlert
 from kiosk.report import JourneyReport, ReportLog, journey_report
 from kiosk.session import (
@@ -65,7 +66,6 @@ S = SessionState
 log = logging.getLogger(__name__)
 
 Post = Callable[[Callable[[], None]], None]
-_DIGITS = "0123456789"
 
 REPORTS_KEPT = 100
 """How many of the latest journey reports the controller keeps (listeners see every one)."""
@@ -94,11 +94,10 @@ class JourneyController(ObservedJourney):
         self._machine = SessionMachine()
         self._steps = Steps(post=post, clock=clock, fail=self._fail)
         self._staff = StaffFlow(ports=ports, steps=self._steps, kiosk_id=settings.kiosk_id, ids=ids)
-        self._pin = bytearray()
+        self._pin = PinEntry()
         self._card_present = False
         self._inactivity = Inactivity(clock=clock)
-        self.timeout_factor = 1.0
-        """Multiplies every inactivity time-out: the audio mode doubles them (`ui.speech`)."""
+        self.timeout_factor = 1.0  # multiplies every inactivity time-out (audio mode: x2)
         self._s = self._new_session()
         self._started = False
         self._change_listeners: list[Callable[[JourneyView], None]] = []
@@ -107,7 +106,7 @@ class JourneyController(ObservedJourney):
         self._storage = StorageWatch(
             port=ports.storage, post=post, clock=clock, poll_s=settings.storage_poll_s
         )
-        self._identify, self._order, self._service = self._compose_flows()
+        self._identify, self._order, self._service, self._choice = self._compose_flows()
         self._help = HelpFlow(ports=ports)  # help and card-left calls: the kiosk stays in service
         self._delivery = DeliveryFlow(
             ports=ports, steps=self._steps, undeliverable=self._undeliverable
@@ -116,7 +115,7 @@ class JourneyController(ObservedJourney):
         for alert in alerts:
             self.raise_alert(alert)
 
-    def _compose_flows(self) -> tuple[IdentifyFlow, OrderFlow, ServiceFlow]:
+    def _compose_flows(self) -> tuple[IdentifyFlow, OrderFlow, ServiceFlow, ChoiceFlow]:
         host = Host(
             session=lambda: self._s,
             state=lambda: self._machine.state,
@@ -134,8 +133,10 @@ class JourneyController(ObservedJourney):
             storage=self._storage,
             settings=lambda: self._settings,
             ids=self._ids,
+            offered=lambda: self._view.offered,
+            activity=self._activity,
         )
-        return flows.identify, flows.order, flows.service
+        return flows.identify, flows.order, flows.service, flows.choice
 
     def apply_settings(self, settings: JourneySettings) -> None:
         """New documents, prices, languages or time-outs; only between residents."""
@@ -170,8 +171,7 @@ class JourneyController(ObservedJourney):
             self._activity()
 
     def _undeliverable(self, alert: StaffAlert) -> None:
-        """Nothing can be delivered: staff are called; told before the card or PIN when possible
-        (else every document is greyed with the reason), out of service after the session."""
+        """Nothing deliverable: staff called; told before the card or PIN, else documents greyed."""
         self.raise_alert(alert)
         if self.state in (S.INSERT_CARD, S.PIN, S.CHOOSE_DOCUMENTS):  # no device call in flight
             self._error(KEY_NOTHING_DELIVERABLE, outcome="not_deliverable")
@@ -191,8 +191,8 @@ class JourneyController(ObservedJourney):
     def back(self) -> None:
         if self.state is S.INSERT_CARD:
             self._go(S.LANGUAGE, reason="back")
-        elif self.state is S.SUMMARY:
-            self._go(S.CHOOSE_DOCUMENTS, reason="back")
+        else:
+            self._choice.back()  # the summary, the purpose step
 
     def card_event(self, kind: CardEventKind) -> None:
         if kind is CardEventKind.INSERTED:
@@ -238,45 +238,35 @@ class JourneyController(ObservedJourney):
             self._close(outcome=outcome, reason="card_removed")
 
     def pin_digit(self, digit: str) -> None:
-        if self.state is not S.PIN or len(digit) != 1 or digit not in _DIGITS:
-            return
-        if len(self._pin) < self._settings.pin_max_length:
-            self._pin.append(ord(digit))
-        self._activity()
+        if self.state is S.PIN and self._pin.add(digit, max_length=self._settings.pin_max_length):
+            self._activity()
 
     def pin_erase(self) -> None:
-        if self.state is S.PIN and self._pin:
-            self._pin[-1] = 0
-            del self._pin[-1]
+        if self.state is S.PIN:
+            self._pin.erase()
         self._activity()
 
     def pin_submit(self) -> None:
-        if self.state is not S.PIN or len(self._pin) < self._settings.pin_min_length:
+        if self.state is not S.PIN:
             return
-        pin = bytearray(self._pin)  # ownership passes to the card adapter, which wipes it
-        self._wipe_pin()
+        pin = self._pin.take(min_length=self._settings.pin_min_length)  # the adapter wipes it
+        if pin is None:
+            return
         self._s.notice_key = None
         self._go(S.VERIFYING, reason="pin_submitted")
         self._identify.verify(pin)
 
     def toggle_document(self, document_type: str) -> None:
-        if self.state is not S.CHOOSE_DOCUMENTS:
-            return
-        if not may_choose(self._view.offered, document_type):  # greyed for this resident
-            return
-        if self._s.toggle_document(
-            document_type, offered=tuple(self._settings.catalogue.prices_cents)
-        ):
-            self._activity()
+        self._choice.toggle_document(document_type)
 
     def set_document_language(self, code: str) -> None:
-        if code in self._settings.catalogue.languages:
-            self._s.document_language = code
-        self._activity()
+        self._choice.set_document_language(code)
 
     def confirm_documents(self) -> None:
-        if self.state is S.CHOOSE_DOCUMENTS and self._s.selected:
-            self._go(S.SUMMARY, reason="documents_chosen")
+        self._choice.confirm_documents()
+
+    def choose_purpose(self, code: str) -> None:
+        self._choice.choose_purpose(code)
 
     def confirm_summary(self) -> None:
         """Check the printer, then pay (or issue a free order at once)."""
@@ -293,14 +283,13 @@ class JourneyController(ObservedJourney):
     def shut_down(self) -> None:
         """The process is stopping (SIGTERM/SIGINT): wipe the session, keep nothing personal.
 
-        A payment in flight is asked to abort; its journal row stays for the start-up recovery,
-        which settles it with the terminal before the next resident is served. Results still in
-        flight are dropped.
+        A payment in flight is asked to abort (the start-up recovery settles its journal row).
+        Results still in flight are dropped.
         """
         state = self.state
         if state is S.PAYMENT:
             self._order.abort_payment(reason="shutdown")
-        self._wipe_pin()
+        self._pin.wipe()
         self._s.wipe_personal()
         self._steps.new_epoch()
         log.info("session_wiped_on_shutdown", extra={"state": state.value})
@@ -318,7 +307,7 @@ class JourneyController(ObservedJourney):
 
     def cancel(self) -> None:
         state = self.state
-        if state in CANCELLABLE_STATES:
+        if state in CANCELLABLE_STATES or state is PURPOSE:
             self._close(outcome="cancelled", reason="cancel")
         elif state is S.PAYMENT:
             self._order.abort_payment(reason="cancel")
@@ -369,13 +358,10 @@ class JourneyController(ObservedJourney):
 
     def _reader_lost(self) -> None:
         self._card_present = False
-        if self.state in COMMITTED_STATES or self.state in (
-            S.TAKE_DOCUMENTS,
-            S.ERROR,
-            S.OUT_OF_SERVICE,
-        ):
+        state = self.state
+        if state in COMMITTED_STATES or state in (S.TAKE_DOCUMENTS, S.ERROR, S.OUT_OF_SERVICE):
             self._refresh()
-        elif self.state is S.PAYMENT:
+        elif state is S.PAYMENT:
             self.card_removed()
         else:
             self._error(DeviceUnavailable.translation_key, outcome="failed")
@@ -384,7 +370,7 @@ class JourneyController(ObservedJourney):
     def _close(self, *, outcome: str, reason: str) -> None:
         """End the session: wipe everything personal, report, then remove card or attract."""
         s = self._s
-        self._wipe_pin()
+        self._pin.wipe()
         s.wipe_personal()
         self._steps.new_epoch()  # results still in flight for this session are dropped
         if s.card_read:
@@ -420,14 +406,8 @@ class JourneyController(ObservedJourney):
         self._go(S.ERROR, reason=outcome)
 
     def _fail(self, err: BaseException) -> None:
-        """Default failure path before any money moved."""
-        if isinstance(err, BorneError):
-            key = err.translation_key
-        else:
-            log.error("unexpected_failure", exc_info=err)
-            key = KEY_GENERIC
-        retriable = isinstance(err, DeviceTimeout | DeviceBusy) and self._card_present
-        retry = S.READING if retriable and self.state is S.READING else None
+        """Default failure path before any money moved (`kiosk.flows.failure`)."""
+        key, retry = failure_shown(err, state=self.state, card_present=self._card_present)
         self._error(key, outcome="failed", retry=retry)
 
     @property
@@ -451,11 +431,6 @@ class JourneyController(ObservedJourney):
         self._view = view
         for listener in list(self._change_listeners):
             listener(view)
-
-    def _wipe_pin(self) -> None:
-        for i in range(len(self._pin)):
-            self._pin[i] = 0
-        self._pin.clear()
 
     def _new_session(self) -> SessionData:
         return SessionData.begin(

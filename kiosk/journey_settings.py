@@ -26,6 +26,8 @@ class JourneySettings:
     pin_max_length: int = 12
     storage_poll_s: float = 30.0
     """How often the idle kiosk checks its free disk space (seconds)."""
+    purposes: tuple[str, ...] = ()
+    """The purposes offered after the document choice (`kiosk.flows.purpose`); (): no such step."""
 
     @property
     def default_language(self) -> str:

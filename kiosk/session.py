@@ -155,6 +155,8 @@ class SessionData:
     extract: RegisterExtract | None = None
     tries_left: int | None = None
     selected: list[str] = field(default_factory=list)
+    purpose: str = ""
+    """The purpose code the resident chose (`kiosk.flows.purpose`); "": none asked or given."""
     payment: PaymentResult | None = None
     reversal: PaymentResult | None = None
     to_issue: list[str] = field(default_factory=list)

@@ -55,6 +55,8 @@ class JourneyView:
     tries_left: int | None = None
     offered: tuple[OfferedDocument, ...] = ()
     selected: tuple[str, ...] = ()
+    purpose: str = ""
+    """The purpose code chosen on the purpose step ("": none)."""
     total_cents: int = 0
     document_language: str = "fr"
     document_languages: tuple[str, ...] = ()
@@ -110,6 +112,22 @@ def commune_languages(settings: ViewSettings) -> tuple[str, ...]:
     return own or settings.languages[:1]
 
 
+def _offered(
+    prices_cents: Mapping[str, int], greyed: Mapping[str, str]
+) -> tuple[OfferedDocument, ...]:
+    """The documents on offer, in the catalogue's order, greyed with their reason."""
+    return tuple(
+        OfferedDocument(
+            document_type=t,
+            title_key=document_title_key(t),
+            price_cents=price,
+            available=t not in greyed,
+            reason_key=greyed.get(t),
+        )
+        for t, price in prices_cents.items()
+    )
+
+
 def build_view(
     s: SessionData,
     *,
@@ -144,17 +162,9 @@ def build_view(
         pin_dots=pin_dots,
         pin_ready=pin_dots >= settings.pin_min_length,
         tries_left=s.tries_left,
-        offered=tuple(
-            OfferedDocument(
-                document_type=t,
-                title_key=document_title_key(t),
-                price_cents=price,
-                available=t not in greyed,
-                reason_key=greyed.get(t),
-            )
-            for t, price in catalogue.prices_cents.items()
-        ),
+        offered=_offered(catalogue.prices_cents, greyed),
         selected=tuple(s.selected),
+        purpose=s.purpose,
         total_cents=total_cents(s, catalogue),
         document_language=s.document_language,
         document_languages=tuple(catalogue.languages),

@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 
 from hardware.errors import BorneError
+from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import (
     KEY_PIN_LAST_TRY,
     KEY_PIN_WRONG,
@@ -44,6 +45,8 @@ class AutoplayScript:
     pin: str
     documents: tuple[str, ...]
     document_language: str
+    purpose: str = "administration"
+    """Picked on the purpose step (when the kiosk offers it; else the last purpose offered)."""
     audio: bool = False
     """Turn the audio mode on (its button on the attract screen) before starting."""
 
@@ -148,6 +151,11 @@ class AutoplayDriver(QObject):
             self._type_pin(view)
         elif state is S.CHOOSE_DOCUMENTS:
             self._choose(view)
+        elif state is PURPOSE:
+            offered = self._controller.settings.purposes
+            self._click(
+                f"purpose_{self._script.purpose if self._script.purpose in offered else offered[-1]}"
+            )
         elif state is S.SUMMARY:
             self._click("summary_confirm")
         elif state is S.TAKE_DOCUMENTS and view.card_present and not p.removed:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kiosk.flows.choice import ChoiceFlow
 from kiosk.flows.host import Host
 from kiosk.flows.identify import IdentifyFlow
 from kiosk.flows.order import OrderFlow
@@ -14,6 +15,7 @@ from kiosk.flows.steps import Post, Steps
 from kiosk.flows.storage import StorageWatch
 from kiosk.journey_settings import JourneySettings
 from kiosk.ports import Ports
+from kiosk.view import OfferedDocument
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,6 +23,7 @@ class Flows:
     identify: IdentifyFlow
     order: OrderFlow
     service: ServiceFlow
+    choice: ChoiceFlow
 
 
 def compose_flows(
@@ -33,6 +36,8 @@ def compose_flows(
     storage: StorageWatch,
     settings: Callable[[], JourneySettings],
     ids: Callable[[], str],
+    offered: Callable[[], Sequence[OfferedDocument]],
+    activity: Callable[[], None],
 ) -> Flows:
     """The flows of one controller; `settings` gives its current settings (they may change)."""
     service = ServiceFlow(ports=ports, steps=steps, post=post, host=host, staff=staff)
@@ -50,4 +55,5 @@ def compose_flows(
             ids=ids,
         ),
         service=service,
+        choice=ChoiceFlow(host=host, settings=settings, offered=offered, activity=activity),
     )

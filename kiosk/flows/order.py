@@ -28,6 +28,7 @@ from hardware.errors import BorneError, DeviceUnavailable, OperationCancelled
 from kiosk.flows.abandoned import KEY_ALERT_REVERSAL_FAILED, AbandonedPayments
 from kiosk.flows.claims import ClaimDesk
 from kiosk.flows.host import Host, HostedFlow
+from kiosk.flows.purpose import printed as printed_purpose
 from kiosk.flows.staff import KEY_ALERT_PAYMENT_UNKNOWN, KEY_GENERIC
 from kiosk.flows.steps import Post, Steps
 from kiosk.flows.storage import KEY_STORAGE_FULL, StorageWatch
@@ -269,6 +270,7 @@ class OrderFlow(HostedFlow):
             holder=holder,
             extract=extract,
             fee_cents=self._catalogue().prices_cents.get(document_type, 0),
+            purpose=printed_purpose(s.purpose, s.document_language),
             order_reference=s.operation_id,
             order_size=len(s.issued) + len(s.to_issue) + 1,
         )

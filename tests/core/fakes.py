@@ -534,7 +534,12 @@ class QueuePoster:
 
 class Rig:
     def __init__(
-        self, tmp_path: Path, *, alerts: tuple[StaffAlert, ...] = (), **prices: int
+        self,
+        tmp_path: Path,
+        *,
+        alerts: tuple[StaffAlert, ...] = (),
+        settings: JourneySettings | None = None,
+        **prices: int,
     ) -> None:
         self.fakes: FakePorts = make_ports(threaded=False, directory=tmp_path)
         self.poster = QueuePoster()
@@ -542,7 +547,7 @@ class Rig:
         self.views: list[JourneyView] = []
         self.controller = JourneyController(
             ports=self.fakes.ports,
-            settings=make_settings(**prices),
+            settings=settings or make_settings(**prices),
             post=self.poster,
             clock=self.clock,
             ids=Ids(),

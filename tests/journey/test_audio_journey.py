@@ -97,6 +97,7 @@ def test_the_journey_completes_in_audio_mode(audio_run: tuple[dict[str, Any], Sp
         "pin",
         "verifying",
         "choose_documents",
+        "purpose",
         "summary",
         "payment",
         "issuing",
@@ -127,6 +128,9 @@ def test_each_screen_says_what_it_shows(audio_run: tuple[dict[str, Any], Spoken]
     chosen = on(spoken, "choose_documents", "change")
     assert any(t("speech.chosen", document=t("document.household")) in c for c in chosen)
     assert any(t("speech.chosen", document=t("document.life")) in c for c in chosen)
+    purpose = on(spoken, "purpose", "screen")[0]
+    assert t("purpose.prompt") in purpose
+    assert t("purpose.hint") in purpose
     total = t("summary.total", total=household_price)
     summary = on(spoken, "summary", "screen")[0]
     assert f"{t('document.household')}, {household_price}" in summary

@@ -24,6 +24,7 @@ from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.simulators.zvt.journal import TerminalRecord
 from kiosk import app
 from kiosk.config import KioskConfig
+from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
 from offline_queue.wire import (
@@ -56,7 +57,9 @@ def printed_files(rig: Rig) -> set[Path]:
     return set(rig.stack.cupsd.output_dir.glob("*.pdf"))
 
 
-def to_summary(rig: Rig, *, document: str = "household", language: str = "fr") -> None:
+def to_summary(
+    rig: Rig, *, document: str = "household", language: str = "fr", purpose: str = "not_stated"
+) -> None:
     c = rig.controller
     c.touch()
     rig.state(S.LANGUAGE)
@@ -71,6 +74,8 @@ def to_summary(rig: Rig, *, document: str = "household", language: str = "fr") -
     c.toggle_document(document)
     c.set_document_language(language)
     c.confirm_documents()
+    rig.state(PURPOSE)
+    c.choose_purpose(purpose)
     rig.state(S.SUMMARY)
 
 

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from devstack.sim import SimStack
+from kiosk.flows.purpose import PURPOSE
 from kiosk.session import SessionState as S
 from offline_queue.wire import IssuanceRecord
 from tests.journey.conftest import Rig
@@ -106,6 +107,8 @@ def test_an_eu_citizen_sees_the_nationality_certificate_greyed_and_pays_only_wha
     assert rig.controller.view.selected == ()
     rig.controller.toggle_document("household")
     rig.controller.confirm_documents()
+    rig.state(PURPOSE)
+    rig.controller.choose_purpose("not_stated")
     rig.state(S.SUMMARY)
     assert rig.controller.view.total_cents == 250
     rig.controller.confirm_summary()

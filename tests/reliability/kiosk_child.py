@@ -34,6 +34,7 @@ from kiosk import app
 from kiosk.adapters import documents as documents_adapter
 from kiosk.config import load_config
 from kiosk.demo import _with_endpoints
+from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import JourneyController
 from kiosk.logs import configure_logging
 from kiosk.session import SessionState
@@ -137,6 +138,8 @@ def _journey(kiosk: app.Kiosk, pin: str, documents: tuple[str, ...]) -> dict[str
     for document in documents:
         controller.toggle_document(document)
     controller.confirm_documents()
+    pump.until(controller, lambda: controller.state is PURPOSE, 30)
+    controller.choose_purpose("not_stated")
     pump.until(controller, lambda: controller.state is S.SUMMARY, 30)
     controller.confirm_summary()
     pump.until(controller, lambda: controller.state in (S.TAKE_DOCUMENTS, S.ERROR), 120)

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import JourneyController
+from kiosk.journey import JourneyController, JourneySettings
 from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_ports, make_settings
 from ui.bridge import QtPoster
@@ -31,14 +31,16 @@ def fakes(tmp_path: Path) -> Iterator[FakePorts]:
 
 
 class UiRig:
-    def __init__(self, qtbot: QtBot, fakes: FakePorts) -> None:
+    def __init__(
+        self, qtbot: QtBot, fakes: FakePorts, *, settings: JourneySettings | None = None
+    ) -> None:
         self.qtbot = qtbot
         self.fakes = fakes
         self.poster = QtPoster()
         counter = itertools.count(1)
         self.controller = JourneyController(
             ports=fakes.ports,
-            settings=make_settings(),
+            settings=settings or make_settings(),
             post=self.poster.post,
             clock=time.monotonic,
             ids=lambda: f"op{next(counter):08d}",

@@ -18,6 +18,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from kiosk.flows.purpose import DEFAULT_PURPOSES
 from kiosk.journey import PROMPT_KEYS, JourneyController
 from kiosk.ports import Ports
 from kiosk.session import SessionState
@@ -44,7 +45,9 @@ CAGE_OUTPUT = (1280, 720)
 
 @pytest.fixture(scope="module")
 def window(qapp: QApplication) -> Iterator[tuple[KioskWindow, JourneyController]]:
-    settings = dataclasses.replace(make_settings(), commune_name=LONG_COMMUNE)
+    settings = dataclasses.replace(
+        make_settings(), commune_name=LONG_COMMUNE, purposes=DEFAULT_PURPOSES
+    )
     controller = JourneyController(
         ports=cast(Ports, _Inert()),
         settings=settings,

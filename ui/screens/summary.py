@@ -5,6 +5,7 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
+from kiosk.flows.purpose import NOT_STATED, purpose_key
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.layout import Fit
@@ -63,6 +64,8 @@ class SummaryScreen(Screen):
         self.body.addWidget(table)
         self.document_language = label("lead", parent=self)
         self.body.addWidget(self.document_language)
+        self.purpose = label("lead", parent=self)  # the purpose step's choice, when one was given
+        self.body.addWidget(self.purpose)
         # the total as one sentence, for speech (the table above shows it visually)
         self.total = label("claim", parent=self)
         self.total.hide()
@@ -140,6 +143,11 @@ class SummaryScreen(Screen):
         self.head_price.setText(self.t("summary.column_price"))
         name = translate("language.name", view.document_language)
         self.document_language.setText(self.t("summary.language", language=name))
+        stated = view.purpose not in ("", NOT_STATED)
+        self.purpose.setText(
+            self.t("summary.purpose", purpose=self.t(purpose_key(view.purpose))) if stated else ""
+        )
+        self.purpose.setVisible(stated)
         total = format_price(view.total_cents, view.language)
         self.total.setText(self.t("summary.total", total=total))
         self.total_label.setText(self.t("summary.total_heading"))
