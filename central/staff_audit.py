@@ -30,6 +30,7 @@ from central.fleet.alerts import AlertKind
 from central.fleet.mail import AlertMail
 from central.fleet.router import FleetApiError
 from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.openapi import RowBefore
 from offline_queue.wire import (
     ErrorCode,
     StaffAuditAck,
@@ -338,7 +339,7 @@ def ingest(batch: StaffAuditBatch, request: Request) -> StaffAuditAck:
 def list_events(
     kiosk_id: str,
     request: Request,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: RowBefore = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> StaffAuditPage:
     return _book(request).page(kiosk_id[:128], before=before, limit=limit)
