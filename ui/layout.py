@@ -52,6 +52,8 @@ class Fit:
     text_scale: float = 1.0
     target_px: int = 80
     """The 2 cm touch target in pixels (`ui.theme.min_target_px`)."""
+    tools_px: int = 0
+    """The height of the row under the header (language switch and Help) on every screen."""
 
     @property
     def short(self) -> bool:

@@ -226,13 +226,16 @@ class KioskWindow(QWidget):
 
     def refit(self) -> None:
         """Lay every screen out for the window's size, the text scale and the touch targets."""
+        if not self._fitted:
+            return
         fit = Fit(
             width=self.width(),
             height=self.height(),
             text_scale=text_scale(),
             target_px=min_target_px(),
+            tools_px=self.tools.sizeHint().height(),
         )
-        if fit == self._fit or not self._fitted:
+        if fit == self._fit:
             return
         self._fit = fit
         self.header.fit_to(fit)

@@ -31,6 +31,7 @@ HINT_BESIDE_PX = 560
 DOTS_CHROME_PX = 2 * (4 + 8)
 """The dots' border and padding, top and bottom."""
 HINT_PICTURE = 120
+QWIDGETSIZE_MAX = 16777215
 HCENTER = Qt.AlignmentFlag.AlignHCenter
 
 
@@ -79,6 +80,7 @@ class PinScreen(Screen):
         self.body.addStretch(1)
         self.body.addLayout(self.arrange)
         self._shape: tuple[bool, bool, bool] | None = None
+        self._hint_picture = True
         self._arrange(side=False, split=False, hint_left=False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -150,15 +152,21 @@ class PinScreen(Screen):
             digit_w = max(fit.target_px, min(KEY_W, beside // 3))
             pad_w = 3 * digit_w + action_w + 3 * PAD_SPACING
             split = False
-            hint_left = inner - pad_w - SIDE_GAP >= HINT_BESIDE_PX
+            # the hint left of the pad, with its hand where the column leaves room for it: under
+            # both columns it would push the pad's last row off a short screen
+            hint_left = True
+            self._hint_picture = inner - pad_w - SIDE_GAP >= HINT_BESIDE_PX
+            if not self._hint_picture:  # narrower keys (never under 2 cm) widen the words' column
+                widest = (inner - action_w - 3 * PAD_SPACING - SIDE_GAP - HINT_BESIDE_PX) // 3
+                digit_w = max(fit.target_px, min(digit_w, widest))
+                pad_w = 3 * digit_w + action_w + 3 * PAD_SPACING
             room = self._pad_height()
-            if not hint_left:
-                room -= self._hint_height(inner) + self.arrange.spacing()
             row_h = max(least_h, min(key_h, room // 4 - PAD_SPACING))
         else:
             digit_w = min(KEY_W, (inner - 2 * PAD_SPACING) // 3)
             split = action_w > digit_w
             hint_left = False
+            self._hint_picture = True
             pad_w = 3 * digit_w + 2 * PAD_SPACING
             row_h = key_h
         if (side, split, hint_left) != self._shape:
@@ -169,9 +177,12 @@ class PinScreen(Screen):
         for button in (self.erase, self.ok):
             button.setMinimumHeight(row_h)
         self.pad.setFixedWidth(pad_w)
+        # beside the words the pad keeps its rows' height (the words' column may be the taller)
+        self.pad.setMaximumHeight(4 * row_h + 3 * PAD_SPACING if side else QWIDGETSIZE_MAX)
         text_w = max(fit.target_px, (inner - pad_w - SIDE_GAP) if side else pad_w)
         self.dots.setFixedSize(text_w, line_px(64) + DOTS_CHROME_PX)
         hint_w = inner if side and not hint_left else text_w  # under both columns, or one
+        self.privacy_picture.setVisible(self._hint_picture)
         self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
         # one line when it fits the column (or the pad's width), wrapped otherwise
         self.tries.ensurePolished()
@@ -183,6 +194,8 @@ class PinScreen(Screen):
 
     def _hint_height(self, width: int) -> int:
         """The hint box as high as the wrapped hint (the layout does not ask the label itself)."""
+        if not self._hint_picture:
+            return self.privacy.heightForWidth(width) + 8
         words_w = width - HINT_PICTURE - 24
         return max(HINT_PICTURE, self.privacy.heightForWidth(words_w)) + 8
 
@@ -198,7 +211,7 @@ class PinScreen(Screen):
         footer = max(fit.control(128), line_px(40) + 28)
         margins = self.layout_.contentsMargins()
         chrome = margins.top() + margins.bottom() + 3 * self.layout_.spacing()
-        return fit.height - header - words - footer - chrome
+        return fit.height - header - fit.tools_px - words - footer - chrome
 
     def render_body(self, view: JourneyView) -> None:
         if view.tries_left is None:
