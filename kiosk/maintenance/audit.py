@@ -22,6 +22,8 @@ CODE_ACTOR: Final = "maintenance-code"
 """The actor of a login with the one-time maintenance code (the code names nobody)."""
 UNKNOWN_ACTOR: Final = "unknown"
 """The actor of a refused login (the card was not a staff card, or nothing was read)."""
+NO_ROLE: Final = "none"
+"""The role of a refused login (the staff audit takes one word, never an empty role)."""
 
 
 class StaffAuditSink(Protocol):

@@ -19,7 +19,7 @@ from typing import Final, TypeVar
 from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
 from kiosk import health
-from kiosk.maintenance.audit import CODE_ACTOR, UNKNOWN_ACTOR, StaffAuditSink
+from kiosk.maintenance.audit import CODE_ACTOR, NO_ROLE, UNKNOWN_ACTOR, StaffAuditSink
 from kiosk.maintenance.clock import ClockWatch
 from kiosk.maintenance.diagnostics import Finding, diagnose, settle
 from kiosk.maintenance.parts import (
@@ -183,9 +183,9 @@ class MaintenanceService:
         else:
             self._audit.record(
                 actor=UNKNOWN_ACTOR,
-                role="",
-                action=Action.LOGIN_REFUSED,
-                detail={"method": LoginMethod.CODE, "result": result.value},
+                role=NO_ROLE,
+                action=Action.LOGIN_REFUSED.value,
+                detail={"method": LoginMethod.CODE.value, "result": result.value},
             )
         return result
 
@@ -206,9 +206,9 @@ class MaintenanceService:
             return
         self._audit.record(
             actor=UNKNOWN_ACTOR,
-            role="",
-            action=Action.LOGIN_REFUSED,
-            detail={"method": LoginMethod.EID, "result": login.result.value},
+            role=NO_ROLE,
+            action=Action.LOGIN_REFUSED.value,
+            detail={"method": LoginMethod.EID.value, "result": login.result.value},
         )
 
     def _open(self, identity: StaffIdentity) -> None:
@@ -217,7 +217,7 @@ class MaintenanceService:
             a.reason not in (MAINTENANCE_ALERT.reason,) for a in self._journey.alerts
         )
         self._session = MaintenanceSession(identity, clock=self._clock, idle_s=self._idle_s)
-        self._record(Action.LOGIN, {"method": identity.method})
+        self._record(Action.LOGIN, {"method": identity.method.value})
 
     # -- session ------------------------------------------------------------------------------
     def _record(self, action: Action, detail: Mapping[str, str] | None = None) -> None:

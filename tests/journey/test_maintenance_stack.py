@@ -10,7 +10,6 @@ real cupsd, and puts the kiosk out of and back in service.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterator
 from dataclasses import replace
@@ -26,8 +25,10 @@ from kiosk.maintenance.service import MaintenanceService
 from kiosk.maintenance.session import MaintenanceSession
 from kiosk.maintenance.staff_card import CardLoginResult
 from kiosk.session import SessionState as S
+from kiosk.staff_audit import StaffAuditLog
 from kiosk.staff_auth import LoginResult, hash_code
 from offline_queue.managed_config import StaffMember, StaffRole
+from offline_queue.wire_staff import StaffAuditEvent
 from tests.journey.conftest import Rig
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.hsm, pytest.mark.central]
@@ -56,32 +57,32 @@ def base_config(base_config, var_dir: Path):  # type: ignore[no-untyped-def]
     return replace(base_config, managed=managed, staff=staff)
 
 
-class LoggedAudit:
-    """The staff audit events as the kiosk's log sink writes them (`staff_audit` lines)."""
+class ChainedAudit:
+    """The staff audit events the kiosk recorded in its hash-chained store since `start`."""
 
-    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
-        self._caplog = caplog
-        caplog.set_level(logging.INFO, logger="kiosk.maintenance.audit")
+    def __init__(self, store: StaffAuditLog) -> None:
+        self._store = store
+        self._start = len(store.events())
 
     @property
-    def events(self) -> list[logging.LogRecord]:
-        return [r for r in self._caplog.records if r.getMessage() == "staff_audit"]
+    def events(self) -> list[StaffAuditEvent]:
+        return list(self._store.events()[self._start :])
 
     def actions(self) -> list[str]:
-        return [str(getattr(r, "action", "")) for r in self.events]
+        return [e.action for e in self.events]
 
     def text(self) -> str:
-        return repr([r.__dict__ for r in self.events])
+        return repr([e.model_dump_json() for e in self.events])
 
 
 @pytest.fixture
-def service(
-    rig: Rig, caplog: pytest.LogCaptureFixture
-) -> Iterator[tuple[MaintenanceService, LoggedAudit]]:
+def service(rig: Rig) -> Iterator[tuple[MaintenanceService, ChainedAudit]]:
     factory = rig.kiosk.maintenance
+    store = rig.kiosk.staff_audit
     assert factory is not None
+    assert store is not None  # the kiosk's staff actions go to the hash-chained audit
     built = factory(rig.controller)
-    yield built, LoggedAudit(caplog)
+    yield built, ChainedAudit(store)
     built.close()
 
 
@@ -103,7 +104,7 @@ def _card_login(rig: Rig, service: MaintenanceService, persona: str) -> CardLogi
 
 
 def test_a_staff_card_logs_in_a_resident_card_and_a_cloned_one_are_refused(
-    rig: Rig, service: tuple[MaintenanceService, LoggedAudit]
+    rig: Rig, service: tuple[MaintenanceService, ChainedAudit]
 ) -> None:
     maintenance, audit = service
     maintenance.hold()
@@ -134,7 +135,7 @@ def test_a_staff_card_logs_in_a_resident_card_and_a_cloned_one_are_refused(
 
 
 def test_a_code_runs_the_diagnostics_the_test_page_and_the_service_state(
-    rig: Rig, service: tuple[MaintenanceService, LoggedAudit]
+    rig: Rig, service: tuple[MaintenanceService, ChainedAudit]
 ) -> None:
     maintenance, audit = service
     staff = rig.kiosk.staff
@@ -166,7 +167,11 @@ def test_a_code_runs_the_diagnostics_the_test_page_and_the_service_state(
     maintenance.back_in_service()
     maintenance.close()
     rig.state(S.ATTRACT, timeout=60)
-    assert audit.actions() == [
+    # The same chain also holds the code check's own events (the fleet's installs, each use).
+    code_check = ("maintenance_code_installed", "maintenance_code_used", "login_accepted")
+    assert audit.actions().count("maintenance_code_installed") == 2
+    assert audit.actions().count("login_accepted") == 2
+    assert [a for a in audit.actions() if a not in code_check] == [
         "login",
         "diagnose",
         "test_page",

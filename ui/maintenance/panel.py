@@ -13,7 +13,15 @@ from concurrent.futures import Future
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hardware.errors import BorneError
 from hardware.payment.claim import ClaimSlip
@@ -25,10 +33,12 @@ from kiosk.maintenance.session import MaintenanceRefused
 from kiosk.ports import PrintOutcome
 from offline_queue.managed_config import StaffRole
 from ui.bridge import QtPoster
-from ui.theme import action_button, label, set_text
+from ui.theme import big_button, label, set_role, set_text
 
 T = TypeVar("T")
 TICK_MS = 1000
+OUTPUT_PX = 28
+"""The sections' output text (findings, counters, lists): smaller than a resident's 36 px."""
 
 SECTIONS = ("diagnostics", "counters", "queue", "payments", "day", "service")
 
@@ -61,16 +71,25 @@ class MaintenancePanel(QWidget):
         self.pages = QStackedWidget(self)
         self._pages: dict[str, QWidget] = {}
         self.output = {name: label("body", parent=self) for name in SECTIONS}
+        for output in self.output.values():  # staff read findings at arm's length: denser text
+            output.setStyleSheet(f"font-size: {OUTPUT_PX}px;")
         actions = self._actions()
         self.section_actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
         """Each section's action buttons (their names without the `maintenance_` prefix)."""
+        self._page_boxes: list[QBoxLayout] = []
         for name in SECTIONS:
             page = QWidget(self.pages)
-            box = QVBoxLayout(page)
+            box = QBoxLayout(QBoxLayout.Direction.TopToBottom, page)
+            box.setContentsMargins(0, 0, 0, 0)
             box.setSpacing(12)
+            column = QVBoxLayout()
+            column.setSpacing(12)
             for action, handler in actions[name]:
-                box.addWidget(self._button(f"maintenance_{action}", handler, parent=page))
+                column.addWidget(self._button(f"maintenance_{action}", handler, parent=page))
+            column.addStretch(1)
+            box.addLayout(column)
             box.addWidget(self.output[name], stretch=1)
+            self._page_boxes.append(box)
             self.pages.addWidget(page)
             self._pages[name] = page
         layout.addWidget(self.pages, stretch=1)
@@ -104,7 +123,8 @@ class MaintenancePanel(QWidget):
     def _button(
         self, name: str, on_click: Callable[[], None], *, parent: QWidget | None = None
     ) -> QPushButton:
-        button = action_button(name, on_click, parent=parent or self, role="secondary")
+        # Not an `action_button`: those grow with the screen, and a section has many buttons.
+        button = set_role(big_button(name, on_click, parent=parent or self), "secondary")
         self.buttons[name] = button
         return button
 
@@ -157,6 +177,19 @@ class MaintenancePanel(QWidget):
         for output in self.output.values():
             output.clear()
         self.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Wider than tall: a section's actions stand in a column beside its output, which then
+        has the page's whole height; portrait: above it."""
+        size = event.size()
+        direction = (
+            QBoxLayout.Direction.LeftToRight
+            if size.width() > size.height()
+            else QBoxLayout.Direction.TopToBottom
+        )
+        for box in self._page_boxes:
+            box.setDirection(direction)
+        super().resizeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress):
