@@ -17,8 +17,8 @@ from typing import Protocol
 
 from hardware.eid.model import CitizenProof
 from hardware.errors import BorneError
-from hardware.payment.claim import ClaimSlip as ClaimSlip  # noqa: PLC0414 - the port's type
 from hardware.payment.model import EndOfDay
+from kiosk.claim_slip import ClaimSlip as ClaimSlip  # noqa: PLC0414 - the port's type
 from printing.documents import CATALOGUE, Offer, RegisterFacts, offer
 from printing.model import Address, Person
 

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Mapping
 
 from hardware.errors import DeviceError
-from hardware.payment.claim import ClaimSlip, claim_slip
 from hardware.payment.errors import (
     AttemptNotAllowed,
     AttemptsExhausted,
@@ -102,11 +101,6 @@ class PaymentService:
     def manual_review(self) -> list[PaymentRecord]:
         """Payments staff must settle by hand (refund or confirm with the acquirer), oldest first."""
         return self.journal.in_states(frozenset({S.MANUAL_REVIEW}))
-
-    @staticmethod
-    def claim_slip(record: PaymentRecord, *, commune: str, kiosk_id: str) -> ClaimSlip:
-        """Pure: the slip the kiosk prints for the resident of a MANUAL_REVIEW payment."""
-        return claim_slip(record, commune=commune, kiosk_id=kiosk_id)
 
     def _to_manual_review(self, reference: str, *, detail: str) -> PaymentRecord:
         record = self.journal.set_state(reference, S.MANUAL_REVIEW, detail=detail)

@@ -14,9 +14,9 @@ from pathlib import Path
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from hardware.errors import BorneError
-from hardware.payment.claim import ClaimSlip
 from hardware.runner import DeviceRunner
 from kiosk import health
+from kiosk.claim_slip import ClaimSlip
 from kiosk.health import HealthBoard
 from kiosk.i18n import translate
 from kiosk.issued import IssuanceLog, IssuedRow

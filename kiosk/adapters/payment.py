@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from hardware.errors import DeviceUnavailable
-from hardware.payment.claim import ClaimSlip, claim_code, claim_slip
 from hardware.payment.errors import (
     AttemptNotAllowed,
     AttemptsExhausted,
@@ -24,6 +23,7 @@ from hardware.payment.model import Approved, Cancelled, Declined, EndOfDay, Paym
 from hardware.payment.service import MAX_ATTEMPTS, Delivery, PaymentService
 from hardware.runner import DeviceRunner
 from kiosk import health
+from kiosk.claim_slip import ClaimSlip, claim_code, claim_slip
 from kiosk.health import HealthBoard
 from kiosk.ports import PaymentNotTaken, PaymentResult, PaymentStatus
 

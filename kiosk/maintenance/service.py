@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, TypeVar
 
-from hardware.payment.claim import ClaimSlip
 from hardware.payment.model import EndOfDay
 from kiosk import health
+from kiosk.claim_slip import ClaimSlip
 from kiosk.maintenance.audit import CODE_ACTOR, NO_ROLE, UNKNOWN_ACTOR, StaffAuditSink
 from kiosk.maintenance.clock import ClockWatch
 from kiosk.maintenance.diagnostics import Finding, diagnose, settle

@@ -17,9 +17,9 @@ from typing import TypeVar
 
 from hardware.eid.model import CitizenProof
 from hardware.errors import BorneError
-from hardware.payment.claim import ClaimSlip, SlipLine, claim_code
 from hardware.payment.errors import PaymentsSuspended
 from hardware.payment.model import BrandTotal, EndOfDay
+from kiosk.claim_slip import ClaimSlip, SlipLine, claim_code
 from kiosk.journey import JourneyController, JourneySettings, JourneyView
 from kiosk.ports import (
     CardEventKind,

@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 import pytest
 
-from hardware.payment.claim import DETAIL_KEYS, INSTRUCTION_KEYS, INTRO_KEY, TITLE_KEY, claim_slip
 from hardware.payment.journal import PaymentRecord, PaymentState
 from kiosk import i18n
+from kiosk.claim_slip import DETAIL_KEYS, INSTRUCTION_KEYS, INTRO_KEY, TITLE_KEY, claim_slip
 from kiosk.i18n import LANGUAGES, catalog, format_price, translate
 from kiosk.view import PROMPT_KEYS, document_title_key
 from printing.printer import PrinterState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hardware.errors import BorneError
-from hardware.payment.claim import claim_code
+from kiosk.claim_slip import claim_code
 from kiosk.journey import JourneyController, JourneyView
 from kiosk.ports import CardEventKind, PaymentStatus, StaffAlert
 from kiosk.session import SessionState

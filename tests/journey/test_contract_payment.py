@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from hardware.payment.claim import claim_code
 from hardware.payment.journal import PaymentJournal
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
@@ -23,6 +22,7 @@ from hardware.runner import DeviceRunner
 from hardware.simulators.zvt import Scenario, TerminalSimulator
 from kiosk import i18n
 from kiosk.adapters.payment import ZvtPaymentAdapter
+from kiosk.claim_slip import claim_code
 from kiosk.ports import PaymentPort, PaymentResult, PaymentStatus
 from tests.core.fakes import Completer, FakePayment
 from tests.payment.conftest import FAST, SIM_TIMING

@@ -19,10 +19,10 @@ import pytest
 import requests
 
 from devstack.sim import SimStack
-from hardware.payment.claim import claim_code
 from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.simulators.zvt.journal import TerminalRecord
 from kiosk import app
+from kiosk.claim_slip import claim_code
 from kiosk.config import KioskConfig
 from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import JourneyController

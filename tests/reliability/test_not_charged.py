@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from hardware.payment.claim import claim_code
 from hardware.payment.journal import PaymentJournal, PaymentState
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.runner import DeviceRunner
 from hardware.simulators.zvt import Scenario, TerminalSimulator
 from kiosk.adapters.payment import ZvtPaymentAdapter
+from kiosk.claim_slip import claim_code
 from kiosk.ports import PaymentNotTaken, PaymentStatus
 from tests.payment.conftest import FAST, SIM_TIMING
 

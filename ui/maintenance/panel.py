@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from hardware.errors import BorneError
-from hardware.payment.claim import ClaimSlip
 from kiosk.i18n import format_price, translate
 from kiosk.maintenance.diagnostics import Finding
 from kiosk.maintenance.parts import Backlog
 from kiosk.maintenance.service import Counters, DayClosure, MaintenanceService
 from kiosk.maintenance.session import MaintenanceRefused
-from kiosk.ports import PrintOutcome
+from kiosk.ports import ClaimSlip, PrintOutcome
 from offline_queue.managed_config import StaffRole
 from ui.bridge import QtPoster
 from ui.theme import big_button, label, set_role, set_text

@@ -1,4 +1,4 @@
-"""Claim slip for a payment that needs staff: pure data the kiosk can print.
+"""Claim slip for a payment that needs staff: pure data the kiosk can print, behind the payment port.
 
 A payment needs staff when a reversal was refused (MANUAL_REVIEW) or when its outcome is unknown
 (UNKNOWN / RECOVERING: the terminal may or may not have charged the card). The kiosk may also call
@@ -9,6 +9,9 @@ the resident always leaves with paper carrying the code shown on screen.
 The resident keeps the slip; staff find the journal row by the claim code (or the reference) and
 refund by hand with what the row holds: amount, time, terminal id, trace, receipt number, masked PAN
 and brand. Every text is a translation key with parameters; nothing here is a sentence.
+
+The payment adapter (`kiosk.adapters.payment`) turns a journal row into `PaymentFacts`; the
+journey and the maintenance mode know only this module's types, carried by the ports.
 """
 
 from __future__ import annotations
@@ -16,18 +19,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from hardware.payment.journal import PaymentRecord, PaymentState
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or typed by staff is unambiguous.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CLAIM_CODE_LENGTH = 8
-#: Journal states in which a payment waits for staff (or for a look-up only staff can settle).
-CLAIMABLE_STATES = frozenset(
-    {PaymentState.MANUAL_REVIEW, PaymentState.UNKNOWN, PaymentState.RECOVERING}
-)
 
 TITLE_KEY = "payment.claim.title"
 INTRO_KEY = "payment.claim.intro"
@@ -88,7 +86,41 @@ def format_amount(amount_cents: int) -> str:
     return f"{amount_cents // 100},{amount_cents % 100:02d}"
 
 
-def claim_slip(record: PaymentRecord, *, commune: str, kiosk_id: str) -> ClaimSlip:
+class PaymentFacts(Protocol):
+    """What the payment journal holds about a payment, as the slip needs it (never the card number).
+
+    The journal's row satisfies it as it is; `created_at` is ISO 8601 with an offset.
+    """
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def amount_cents(self) -> int: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def created_at(self) -> str: ...
+
+    @property
+    def receipt_number(self) -> str: ...
+
+    @property
+    def masked_pan(self) -> str: ...
+
+    @property
+    def card_brand(self) -> str: ...
+
+    @property
+    def terminal_id(self) -> str: ...
+
+    @property
+    def trace(self) -> str: ...
+
+
+def claim_slip(record: PaymentFacts, *, commune: str, kiosk_id: str) -> ClaimSlip:
     """Everything the resident needs to claim a payment staff must settle by hand.
 
     Pure and total: any journaled state gives a slip (see the module docstring).

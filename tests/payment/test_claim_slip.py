@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.payment.claim import INSTRUCTION_KEYS, TITLE_KEY, claim_code, format_amount
 from hardware.payment.journal import PaymentJournal, PaymentRecord, PaymentState, safe_masked_pan
 from hardware.payment.model import Approved
 from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal
 from hardware.simulators.zvt import Scenario, TerminalSimulator
+from kiosk.claim_slip import INSTRUCTION_KEYS, TITLE_KEY, claim_code, claim_slip, format_amount
 
 S = PaymentState
 pytestmark = pytest.mark.serial
@@ -70,7 +70,7 @@ def test_full_pan_from_a_terminal_is_masked_in_the_journal(journal: PaymentJourn
 
 def test_claim_slip_has_what_the_resident_and_staff_need(journal: PaymentJournal) -> None:
     record = review_row(journal)
-    slip = PaymentService.claim_slip(record, commune="Namur", kiosk_id="K-03")
+    slip = claim_slip(record, commune="Namur", kiosk_id="K-03")
     assert slip.claim_code == claim_code("order-7")
     assert (slip.amount_cents, slip.receipt_number, slip.card_brand) == (1250, "0042", "Bancontact")
     assert slip.masked_pan == "670300******1234"
@@ -105,7 +105,7 @@ def test_a_claim_slip_is_printed_whatever_state_the_order_was_left_in(
     if state is S.REVERSED:
         journal.set_state("r", S.REVERSAL_PENDING)
         journal.set_state("r", S.REVERSED)
-    slip = PaymentService.claim_slip(journal.get("r"), commune="Namur", kiosk_id="K")
+    slip = claim_slip(journal.get("r"), commune="Namur", kiosk_id="K")
     assert slip.claim_code == claim_code("r")
     assert slip.amount_cents == 100
     assert [line.key for line in slip.lines][-3:] == list(INSTRUCTION_KEYS)
@@ -121,7 +121,7 @@ def test_staff_alert_and_list_when_a_payment_is_lost(tmp_path: Path, terminal: Z
     service.recover()
     assert [r.reference for r in alerts] == ["lost"]
     assert [r.reference for r in service.manual_review()] == ["lost"]
-    slip = service.claim_slip(service.manual_review()[0], commune="Namur", kiosk_id="K")
+    slip = claim_slip(service.manual_review()[0], commune="Namur", kiosk_id="K")
     assert slip.amount_cents == 999
     journal.close()
 
@@ -141,6 +141,6 @@ def test_refused_reversal_goes_to_staff_with_refund_data(
     assert (record.terminal_id, record.trace) == (outcome.terminal_id, outcome.trace)
     assert (record.masked_pan, record.card_brand) == (outcome.masked_pan, "Bancontact")
     assert record.created_at
-    slip = service.claim_slip(record, commune="Namur", kiosk_id="K-03")
+    slip = claim_slip(record, commune="Namur", kiosk_id="K-03")
     assert slip.receipt_number == outcome.receipt_number
     assert sim.scenario is Scenario.APPROVE
