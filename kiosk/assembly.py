@@ -124,7 +124,10 @@ def ports_of(d: Devices) -> Ports:
         outbox=d.sync,
         storage=StorageAdapter(runner=d.runners["storage"], guard=storage_guard(d.config)),
         calls=d.fleet.calls,
-        delivery=DeliveryChecker(printer=d.printer, issuer=d.issuer, board=d.board),
+        delivery=DeliveryChecker(
+            printer=d.printer, issuer=d.issuer, board=d.board, central=d.sync.reachability
+        ),
+        central=d.sync.reachability,
     )
 
 

@@ -172,7 +172,8 @@ class JourneyController(ObservedJourney):
 
     def _undeliverable(self, alert: StaffAlert) -> None:
         """Nothing deliverable: staff called; told before the card or PIN, else documents greyed."""
-        self.raise_alert(alert)
+        if not self._staff.has_alert(alert.reason):  # the central's loss may be known already
+            self.raise_alert(alert)
         if self.state in (S.INSERT_CARD, S.PIN, S.CHOOSE_DOCUMENTS):  # no device call in flight
             self._error(KEY_NOTHING_DELIVERABLE, outcome="not_deliverable")
 
@@ -205,6 +206,16 @@ class JourneyController(ObservedJourney):
             self._service.reader_restored()
         else:
             self._reader_lost()
+
+    def follow_devices(self) -> None:
+        """Card events and the central's reachability reach this controller on its own thread."""
+        self._ports.card.watch(lambda kind: self._post(lambda: self.card_event(kind)))
+        if self._ports.central is not None:
+            self._ports.central.watch(lambda ok: self._post(lambda: self.central_reachability(ok)))
+
+    def central_reachability(self, reachable: bool) -> None:
+        """The central server stopped answering, or answers again (`Ports.central`)."""
+        self._service.central_reachability(reachable)
 
     def _reader_unavailable(self) -> None:
         """The PC/SC service is gone: end what can be ended, then out of service until it is back."""

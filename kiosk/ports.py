@@ -350,6 +350,17 @@ class StaffCallPort(Protocol):
         ...
 
 
+class CentralPort(Protocol):
+    """Whether the central server answers (the register lives there), from the kiosk's own calls."""
+
+    @property
+    def reachable(self) -> bool: ...
+
+    def watch(self, listener: Callable[[bool], None]) -> None:
+        """`listener(reachable)` on each change, from any thread."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deliverable:
     """What the kiosk can deliver now, checked before the card is asked for (no personal data).
@@ -385,6 +396,8 @@ class Ports:
     """Help and card-left calls to staff; None: only logged."""
     delivery: DeliveryPort | None = None
     """What can be delivered, checked when the language is chosen; None: not checked."""
+    central: CentralPort | None = None
+    """Whether the central answers; None: not watched (the kiosk never goes out of service for it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

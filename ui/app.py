@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
-from kiosk.ports import CardEventKind, Ports, StaffAlert
+from kiosk.ports import Ports, StaffAlert
 from kiosk.speech import SpeechPort
 from kiosk.staff_auth import StaffAuthenticator
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
@@ -210,10 +210,7 @@ def _controller(
     if o.on_start is not None:
         o.on_start(controller, app.exit)
 
-    def on_card(kind: CardEventKind) -> None:  # any thread
-        poster.post(lambda: controller.card_event(kind))
-
-    o.ports.card.watch(on_card)
+    controller.follow_devices()
     return controller
 
 

@@ -1,8 +1,10 @@
-"""`DeliveryPort`: the printer's own check and the seal's, with the terminal's last known state.
+"""`DeliveryPort`: the printer's own check and the seal's, with the terminal's and the central's
+last known states.
 
 Both device checks run on their own runners, in parallel; the terminal is not dialled (a status
 enquiry could meet a resident's payment): the state its adapter last saw (`HealthBoard`) tells
-whether it answers.
+whether it answers. Nor is the central: its reachability comes from the kiosk's own heartbeats and
+look-ups (`kiosk.adapters.reachability`); without it no register extract, so nothing deliverable.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from concurrent.futures import Future
 
 from hardware.errors import BorneError
 from kiosk import health
+from kiosk.flows.service import KEY_CENTRAL_UNREACHABLE, REASON_CENTRAL_UNREACHABLE
 from kiosk.flows.steps import call, settled_error
-from kiosk.ports import Deliverable, DeviceCheck, IssuerPort, PrinterPort
+from kiosk.ports import CentralPort, Deliverable, DeviceCheck, IssuerPort, PrinterPort
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +26,17 @@ TERMINAL_DOWN = frozenset({"unreachable", "fault", "absent"})
 
 class DeliveryChecker:
     def __init__(
-        self, *, printer: PrinterPort, issuer: IssuerPort, board: health.HealthBoard
+        self,
+        *,
+        printer: PrinterPort,
+        issuer: IssuerPort,
+        board: health.HealthBoard,
+        central: CentralPort | None = None,
     ) -> None:
         self._printer = printer
         self._issuer = issuer
         self._board = board
+        self._central = central
 
     def check(self) -> Future[Deliverable]:
         result: Future[Deliverable] = Future()
@@ -50,6 +59,13 @@ class DeliveryChecker:
     def _judge(self, printer: Future[DeviceCheck], seal: Future[None]) -> Deliverable:
         terminal = self._board.snapshot().get(health.PAYMENT_TERMINAL, health.UNKNOWN)
         payment = terminal not in TERMINAL_DOWN
+        if self._central is not None and not self._central.reachable:
+            return Deliverable(
+                documents=False,
+                payment=payment,
+                reason=REASON_CENTRAL_UNREACHABLE,
+                key=KEY_CENTRAL_UNREACHABLE,
+            )
         err = settled_error(printer, step="printer_check")
         if err is not None:
             key = err.translation_key if isinstance(err, BorneError) else None

@@ -19,6 +19,7 @@ from hardware.errors import RunnerStopped
 from hardware.runner import DeviceRunner
 from kiosk import __version__
 from kiosk.adapters.kiosk_key import Pkcs11KioskKey
+from kiosk.adapters.reachability import Reachability
 from kiosk.health import HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.maintenance.parts import Backlog
@@ -26,7 +27,7 @@ from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
 from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
 from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey, proof_to_wire
-from offline_queue.errors import SyncError
+from offline_queue.errors import CentralUnavailable, SyncError
 from offline_queue.outbox import Outbox, OutboxState
 from offline_queue.sender import OutboxSender, enqueue_issuance
 from offline_queue.staff_delivery import enqueue_staff_event
@@ -147,6 +148,8 @@ class SyncService:
         self._heartbeat_s = heartbeat_s
         self._health = health_board
         self.last_heartbeat: wire.Heartbeat | None = None
+        self.reachability = Reachability()
+        """Whether the central answers, from the heartbeats and register look-ups."""
 
     # -- life cycle (open and close run on the owner thread) ---------------------------------
     def start(self) -> Future[None]:
@@ -288,13 +291,28 @@ class SyncService:
         self._require_outbox()
         assert self._client is not None
         proof = proof_to_wire(presence.proof, nonce=presence.nonce)
-        return extract_from_wire(self._client.register_extract(national_number, proof))
+        try:
+            found = self._client.register_extract(national_number, proof)
+        except SyncError as err:
+            self._contact(err)
+            raise
+        self.reachability.succeeded()
+        return extract_from_wire(found)
 
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))
         if self._issued is not None and record.outcome in SETTLED_OUTCOMES:
             self._issued.settle(record.operation_id)  # the order's outcome is safe in the outbox
         self._deliver()
+
+    def _contact(self, err: SyncError) -> None:
+        """A call failed: lost to the network or the server (a busy central that says so with a
+        429 is there), or answered with a refusal."""
+        lost = isinstance(err, CentralUnavailable) and err.params.get("status") != "429"
+        if lost:
+            self.reachability.failed()
+        else:
+            self.reachability.succeeded()
 
     def _queued_outcome(self, operation_id: str) -> str | None:
         row = self._require_outbox().get(operation_id)
@@ -346,7 +364,9 @@ class SyncService:
             ack = self._client.heartbeat(message)
         except SyncError as err:
             log.warning("heartbeat_not_sent", extra={"reason": err.translation_key})
+            self._contact(err)
             return message
+        self.reachability.succeeded()
         self.last_heartbeat = message
         if self._on_ack is not None:
             delay = self._on_ack(self._client, ack)

@@ -1,5 +1,6 @@
 """In or out of service: staff alerts raised and acknowledged, and the alerts that settle by
-themselves (the card reader's service back, free disk space back).
+themselves (the card reader's service back, the central server answering again, free disk space
+back).
 
 A raised alert moves an idle kiosk OUT_OF_SERVICE at once; during a session it waits until the
 session is over (the controller then idles to OUT_OF_SERVICE). Staff acknowledge through
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 KEY_READER_UNAVAILABLE = "eid.error.no_reader"
 REASON_READER_UNAVAILABLE = "card_reader_unavailable"
+KEY_CENTRAL_UNREACHABLE = "out_of_service.reason.central_unreachable"
+REASON_CENTRAL_UNREACHABLE = "central_unreachable"
 
 
 class ServiceFlow(HostedFlow):
@@ -74,6 +77,19 @@ class ServiceFlow(HostedFlow):
         """The reader answers again: its own alert settles by itself; others still need staff."""
         if self._staff.clear(REASON_READER_UNAVAILABLE) and self.state is S.OUT_OF_SERVICE:
             self._go(S.ATTRACT, reason="reader_restored")
+        else:
+            self._refresh()
+
+    def central_reachability(self, reachable: bool) -> None:
+        """The central stopped answering (no register extract, nothing deliverable: out of service
+        once idle) or answers again (its own alert settles by itself; others still need staff)."""
+        if not reachable:
+            if not self._staff.has_alert(REASON_CENTRAL_UNREACHABLE):
+                self._host.raise_alert(
+                    StaffAlert(reason=REASON_CENTRAL_UNREACHABLE, key=KEY_CENTRAL_UNREACHABLE)
+                )
+        elif self._staff.clear(REASON_CENTRAL_UNREACHABLE) and self.state is S.OUT_OF_SERVICE:
+            self._go(S.ATTRACT, reason="central_reachable")
         else:
             self._refresh()
 

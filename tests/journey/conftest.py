@@ -152,5 +152,5 @@ def ready_rig(kiosk: app.Kiosk, stack: SimStack) -> Rig:
         alerts=kiosk.alerts,
     )
     controller.on_change(kiosk.observe)
-    kiosk.ports.card.watch(lambda kind: pump.post(lambda: controller.card_event(kind)))
+    controller.follow_devices()
     return Rig(kiosk=kiosk, controller=controller, pump=pump, stack=stack)

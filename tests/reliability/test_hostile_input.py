@@ -213,7 +213,10 @@ def test_a_central_that_fails_or_hangs_ends_in_a_translated_error_and_a_wiped_se
         finally:
             stack.remove_card()
         assert_wiped(rig)
-        c.touch()  # and the kiosk still serves the next resident
-        rig.state(S.LANGUAGE)
-        c.cancel()
+        # the next resident is not sent in to meet the same failure: once the central's loss is
+        # certain (a second failed call), the kiosk is out of service
+        rig.kiosk.sync.send_heartbeat().result(timeout=30)
+        rig.kiosk.sync.send_heartbeat().result(timeout=30)
+        rig.state(S.OUT_OF_SERVICE)
+        assert "central_unreachable" in [a.reason for a in c.alerts]
     assert charged(stack) == before
