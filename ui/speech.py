@@ -227,6 +227,9 @@ class AudioMode(QObject):
 
     # -- keys -------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.bar and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._window.refit()  # the screens give the bar its height, or take it back
+            return False
         if event.type() is not QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:
