@@ -5,7 +5,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
-from ui.layout import Fit
+from ui.layout import WIDE_FROM_PX, Fit
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import ACTION_CHROME_PX, Screen, action_height
 from ui.speech import add_audio_button
@@ -74,9 +74,10 @@ class AttractScreen(Screen):
 
     def _densify(self, dense: bool) -> None:
         """On a short screen in normal text, three prompts or more all a size smaller (equal
-        prominence kept); the town hall gives them its room. Large text scrolls instead."""
+        prominence kept); the town hall gives them its room but on a wide screen. Large text
+        scrolls instead."""
         dense = dense and self.fit.short and self.fit.text_scale == 1.0
-        self.picture.setVisible(not dense)
+        self.picture.setVisible(not dense or self.fit.width >= WIDE_FROM_PX)
         if dense is self._dense:
             return
         self._dense = dense
