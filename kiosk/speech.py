@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -57,6 +57,8 @@ class Utterance:
     cue: Cue
     screen: str
     """The session state it was said on (`SessionState.value`)."""
+    tone: bool = False
+    """The time-out warning's tone first (the text may then be empty: the tone alone)."""
 
     def record(self) -> dict[str, str]:
         """What a transcript line keeps beside the text."""
@@ -266,6 +268,22 @@ def _focus_text(view: JourneyView, target: FocusTarget) -> str:
     if not target.enabled:
         text = _join([text, translate("speech.unavailable", lang)])
     return text
+
+
+def warning_begins(before: JourneyView, after: JourneyView) -> bool:
+    """A time-out warning starts: its tone is heard, in the audio mode or not."""
+    if after.timeout_warning_s is None:
+        return False
+    return before.timeout_warning_s is None or before.state is not after.state
+
+
+def with_tone(view: JourneyView, utterance: Utterance | None) -> Utterance:
+    """`utterance` after the warning tone, or the tone alone (outside the audio mode)."""
+    if utterance is None:
+        return Utterance(
+            language=view.language, text="", cue=Cue.TIMEOUT, screen=view.state.value, tone=True
+        )
+    return replace(utterance, tone=True)
 
 
 def is_new_screen(before: JourneyView, after: JourneyView) -> bool:

@@ -54,6 +54,8 @@ class Fit:
     """The 2 cm touch target in pixels (`ui.theme.min_target_px`)."""
     tools_px: int = 0
     """The height of the row under the header (language switch and Help) on every screen."""
+    below_px: int = 0
+    """The height of a bar shown under the screens (the audio mode's controls), 0 without."""
 
     @property
     def short(self) -> bool:

@@ -234,6 +234,7 @@ class KioskWindow(QWidget):
             text_scale=text_scale(),
             target_px=min_target_px(),
             tools_px=self.tools.sizeHint().height(),
+            below_px=self._below_screens(),
         )
         if fit == self._fit:
             return
@@ -242,6 +243,19 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.fit_to(fit)
         self.warning_panel.place()
+
+    def _below_screens(self) -> int:
+        """The height the shown bars under the screen area take (the audio controls)."""
+        layout = self.layout()
+        if layout is None:
+            return 0
+        height = 0
+        for index in range(layout.indexOf(self.screen_area) + 1, layout.count()):
+            item = layout.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is not None and not widget.isHidden():
+                height += widget.sizeHint().height()
+        return height
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -32,6 +32,8 @@ from kiosk.speech import (
     screen_utterance,
     setting_utterance,
     view_utterance,
+    warning_begins,
+    with_tone,
 )
 from ui.theme import action_button, big_button, set_role, set_text
 
@@ -173,7 +175,10 @@ class AudioMode(QObject):
     def _changed(self, view: JourneyView) -> None:
         before, self._last = self._last, view
         self._label(view)
+        tone = warning_begins(before, view) and self._speech.available
         if not self._active:
+            if tone:  # heard by everyone, not only in the audio mode
+                self._say(with_tone(view, None))
             return
         if view.state is S.ATTRACT and before.state is not S.ATTRACT:
             self.stop()  # the resident left: the next one starts without audio
@@ -183,6 +188,8 @@ class AudioMode(QObject):
             focus = self._focus_target()
             self._announced = QApplication.focusWidget() if focus is not None else None
         utterance = view_utterance(before, view, focus=focus)
+        if tone:
+            utterance = with_tone(view, utterance)
         if utterance is not None:
             self._say(utterance)
         if view.state is S.OUT_OF_SERVICE:  # said to the end, then off with default levels
@@ -227,6 +234,9 @@ class AudioMode(QObject):
 
     # -- keys -------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.bar and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._window.refit()  # the screens give the bar its height, or take it back
+            return False
         if event.type() is not QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:

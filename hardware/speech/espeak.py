@@ -16,13 +16,16 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from html import escape
 from pathlib import Path
 from typing import IO
 
 from hardware.errors import DeviceUnavailable
+from hardware.speech.tone import tone_wav
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +114,33 @@ class EspeakEngine:
             self._transcript = transcript.open("a", encoding="utf-8")
         self.interrupted = 0
         """How many utterances a newer one (or `stop`) cut short."""
+        self._tone: Path | None = None
 
-    def say(self, text: str, *, voice: Voice, record: Mapping[str, str] | None = None) -> None:
-        """Stop what is being said and start saying `text`; returns while it is spoken."""
+    def _tone_file(self) -> Path:
+        """The warning tone's WAV, written once into a private directory."""
+        if self._tone is None:
+            folder = Path(tempfile.mkdtemp(prefix="borne-tone-"))
+            path = folder / "tone.wav"
+            path.write_bytes(tone_wav())
+            self._tone = path
+        return self._tone
+
+    def say(
+        self,
+        text: str,
+        *,
+        voice: Voice,
+        record: Mapping[str, str] | None = None,
+        tone: bool = False,
+    ) -> None:
+        """Stop what is being said and start saying `text` (after the warning tone with `tone`;
+        `text` may then be empty); returns while it is spoken."""
         self._check_thread()
         self.stop()
         if self._transcript is not None:
             line = {"language": voice.language, "text": text, **dict(record or {})}
+            if tone:
+                line["tone"] = "yes"
             self._transcript.write(json.dumps(line, ensure_ascii=False) + "\n")
             self._transcript.flush()
         args = [
@@ -130,6 +153,10 @@ class EspeakEngine:
             str(max(80, min(450, voice.rate))),
             "--stdin",
         ]
+        if tone:  # SSML: the tone file, then the words as plain text
+            args.append("-m")
+            src = escape(str(self._tone_file()), quote=True)
+            text = f'<speak><audio src="{src}"/>{escape(text, quote=False)}</speak>'
         stdout: int | None = subprocess.DEVNULL
         if self.output is SpeechOutput.WAV and self._wav_path is not None:
             args += ["-w", str(self._wav_path)]
@@ -182,6 +209,9 @@ class EspeakEngine:
         if self._transcript is not None:
             self._transcript.close()
             self._transcript = None
+        if self._tone is not None:
+            shutil.rmtree(self._tone.parent, ignore_errors=True)
+            self._tone = None
 
     def _reap(self, process: subprocess.Popen[bytes] | None) -> None:
         if process is None:

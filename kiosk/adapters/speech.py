@@ -79,7 +79,7 @@ class EspeakSpeechAdapter:
             rate=self._levels.words_per_minute,
         )
         future = self._runner.submit(
-            engine.say, utterance.text, voice=voice, record=utterance.record()
+            engine.say, utterance.text, voice=voice, record=utterance.record(), tone=utterance.tone
         )
         future.add_done_callback(_log_failure)
         return future

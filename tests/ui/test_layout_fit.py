@@ -96,21 +96,14 @@ def _show(
     _settle(win)
 
 
-KNOWN_MISFITS: frozenset[str] = frozenset({"attract", "choose_documents", "payment"})
-"""Screens that do not fit every size yet since the Help and language row took its place under the
-header (the attract screen's commune-language prompts and start button, the document-language
-buttons at 1280×1024, the payment title in large text). `test_the_known_misfits_are_mended`
-fails as expected until they fit; then it passes, its strict mark fails, and this set goes."""
-
-
-def _problems(
+@pytest.mark.parametrize("mode", list(Mode), ids=lambda m: m.value)
+@pytest.mark.parametrize("size", list(SIZES), ids=str)
+def test_every_screen_fits_every_kiosk_screen(
     window: tuple[KioskWindow, JourneyController], size: str, mode: Mode
-) -> tuple[list[str], list[str]]:
-    """(problems of the screens expected to fit, problems of `KNOWN_MISFITS`)."""
+) -> None:
     win, controller = window
     _look(win, mode)
     problems: list[str] = []
-    known: list[str] = []
     for lang in LANGUAGES:
         for state in PROMPT_KEYS:
             _show(win, controller, state, lang=lang, size=SIZES[size])
@@ -118,24 +111,8 @@ def _problems(
             assert (win.width(), win.height()) == SIZES[size], f"{state.value} resizes the window"
             # large text may scroll a screen's words (never sideways, never its footer)
             found = misfits(win, scrolling=mode is Mode.LARGE_TEXT)
-            bucket = known if state.value in KNOWN_MISFITS else problems
-            bucket += [f"{lang} {state.value}: {p}" for p in found]
-    return problems, known
-
-
-@pytest.mark.parametrize("mode", list(Mode), ids=lambda m: m.value)
-@pytest.mark.parametrize("size", list(SIZES), ids=str)
-def test_every_screen_fits_every_kiosk_screen(
-    window: tuple[KioskWindow, JourneyController], size: str, mode: Mode
-) -> None:
-    problems, _known = _problems(window, size, mode)
+            problems += [f"{lang} {state.value}: {p}" for p in found]
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.xfail(strict=True, reason="attract, documents and payment screens: see KNOWN_MISFITS")
-def test_the_known_misfits_are_mended(window: tuple[KioskWindow, JourneyController]) -> None:
-    known = [p for size in SIZES for mode in Mode for p in _problems(window, size, mode)[1]]
-    assert not known, "\n".join(known)
 
 
 def test_large_text_is_half_as_large_again(

@@ -5,13 +5,16 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 from kiosk.journey import JourneyController, JourneyView
-from ui.layout import Fit
+from ui.layout import WIDE_FROM_PX, Fit
 from ui.pictograms import Kind, Pictogram
 from ui.screens.base import ACTION_CHROME_PX, Screen, action_height
 from ui.speech import add_audio_button
-from ui.theme import action_button, label, line_px, set_text
+from ui.theme import action_button, label, line_px, scaled_px, set_text
 
 START_FONT_PX = 56
+DENSE_PROMPT_PX = 44
+"""The prompts' size on a short screen when three languages or more share it (all alike)."""
+HERO_SHORT_PX = 56
 
 
 class AttractScreen(Screen):
@@ -36,12 +39,16 @@ class AttractScreen(Screen):
         self.start.setMinimumHeight(self.start.minimumHeight() * 2)
         self._start_height = self.start.minimumHeight()
         self._hint_room = True
+        self._dense: bool | None = None
         self.body.addWidget(self.start)
         self.body.addWidget(add_audio_button(self))
 
     def fit_body(self, fit: Fit) -> None:
-        # the start button twice an action's height on a portrait screen, one and a half on others
-        self._start_height = round(action_height(fit) * (1.5 if fit.short else 2))
+        # the start button twice an action's height on a portrait screen, one on short ones
+        self._start_height = round(action_height(fit) * (1 if fit.short else 2))
+        self._dense = None  # the prompts' size measured again at this size
+        hero = f"font-size: {scaled_px(HERO_SHORT_PX, fit.text_scale)}px;" if fit.short else ""
+        self.commune.setStyleSheet(hero)
         self.start.setMinimumHeight(self._start_height)
         # the main pictogram shows the way on its own on a short screen or in large text
         self._hint_room = not fit.short and fit.text_scale == 1.0
@@ -55,6 +62,7 @@ class AttractScreen(Screen):
             others = ["nl" if self.language != "nl" else "fr"]
         self.second.setText("\n".join(self.t_in(code, view.prompt_key) for code in others))
         self.second.setVisible(bool(others))
+        self._densify(len(others) >= 2)
         # room for a third language's prompt, and only where the screen leaves it
         self.card_hint.setVisible(len(others) < 2 and self._hint_room)
         set_text(self.start, self.t("attract.start"), max_width=self.inner_width())
@@ -63,6 +71,19 @@ class AttractScreen(Screen):
             max(self._start_height, lines * line_px(START_FONT_PX) + ACTION_CHROME_PX)
         )
         self.start.setEnabled(view.prompt_key == "attract.prompt")
+
+    def _densify(self, dense: bool) -> None:
+        """On a short screen in normal text, three prompts or more all a size smaller (equal
+        prominence kept); the town hall gives them its room but on a wide screen. Large text
+        scrolls instead."""
+        dense = dense and self.fit.short and self.fit.text_scale == 1.0
+        self.picture.setVisible(not dense or self.fit.width >= WIDE_FROM_PX)
+        if dense is self._dense:
+            return
+        self._dense = dense
+        rule = f"font-size: {DENSE_PROMPT_PX}px;" if dense else ""
+        for prompt in (self.prompt, self.second):
+            prompt.setStyleSheet(rule)
 
     def t_in(self, lang: str, key: str) -> str:
         saved, self.language = self.language, lang

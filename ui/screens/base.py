@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.i18n import translate
 from kiosk.journey import JourneyController, JourneyView
@@ -153,8 +161,10 @@ class Screen(QWidget):
             portrait = picture.sizeHint().width()
             if picture.minimumWidth() == picture.maximumWidth():
                 continue  # a fixed-size pictogram (beside a hint)
-            # decorative: it takes what the text and buttons leave
+            # decorative: it takes what the text and buttons leave, and asks for no height (a
+            # layout would otherwise count it at full size and squeeze the wrapped words)
             picture.setMinimumSize(0, 0)
+            picture.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             picture.setMaximumSize(fit.art(portrait), fit.art(portrait))
         # the content never takes the scroll bar's strip: its width (and so its wrapped height)
         # does not change when the bar comes and goes, which could otherwise flip for ever

@@ -49,6 +49,8 @@ TEXT_LEFT = 32 + 60 + 28
 """Right of the check mark."""
 TEXT_RIGHT_MARGIN = 24
 PADDING_Y = 24
+SHORT_PADDING_Y = 14
+"""Above and below a card's text on a short screen (1280 x 1024, 1920 x 1080)."""
 LINE_GAP = 8
 MIN_TEXT_WIDTH = 160
 """Below this a card is not laid out yet: its text is not measured."""
@@ -82,6 +84,7 @@ class DocumentCard(QPushButton):
         self.description = ""
         self.price = ""
         self.least_height = CARD_HEIGHT
+        self.padding_y = PADDING_Y
         self._growing = False
 
     def sizeHint(self) -> QSize:
@@ -96,8 +99,9 @@ class DocumentCard(QPushButton):
             self._grow()
             self.update()
 
-    def set_least_height(self, height: int) -> None:
+    def set_least_height(self, height: int, *, padding_y: int = PADDING_Y) -> None:
         self.least_height = height
+        self.padding_y = padding_y
         self._grow()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -140,7 +144,7 @@ class DocumentCard(QPushButton):
         desc = QFontMetrics(desc_font).boundingRect(0, 0, desc_w, 10_000, wrap, self.description)
         price_h = QFontMetrics(price_font).height()
         # the title across the card; under it the description, the price on its right
-        title_box = QRectF(left, PADDING_Y, title.width(), title.height())
+        title_box = QRectF(left, self.padding_y, title.width(), title.height())
         second = title_box.bottom() + LINE_GAP
         price_box = QRectF(right - price_w, second, price_w, price_h)
         desc_box = QRectF(left, second, desc.width(), max(desc.height(), price_h))
@@ -150,13 +154,13 @@ class DocumentCard(QPushButton):
         if width < TEXT_LEFT + TEXT_RIGHT_MARGIN + MIN_TEXT_WIDTH:
             return self.least_height  # not laid out yet
         _title, desc, _price = self._boxes(width)
-        return math.ceil(desc.bottom() + PADDING_Y)
+        return math.ceil(desc.bottom() + self.padding_y)
 
     def clipped_text(self) -> str | None:
         """What the layout check asks: does the whole title and description show?"""
         title, desc, price = self._boxes(self.width())
-        if math.ceil(desc.bottom() + PADDING_Y) > self.height():
-            return f"{self.title!r} needs {math.ceil(desc.bottom() + PADDING_Y)}px high"
+        if math.ceil(desc.bottom() + self.padding_y) > self.height():
+            return f"{self.title!r} needs {math.ceil(desc.bottom() + self.padding_y)}px high"
         if title.right() > self.width() - TEXT_RIGHT_MARGIN + 1 or desc.right() > price.left():
             return f"{self.title!r}: a word is wider than the card"
         return None
@@ -179,7 +183,7 @@ class DocumentCard(QPushButton):
             p.end()
 
     def _paint_check(self, p: QPainter, checked: bool) -> None:
-        cy = min(self.height() / 2, PADDING_Y + 40.0)
+        cy = min(self.height() / 2, self.padding_y + 40.0)
         centre = QPointF(32 + 30, cy)
         if checked:
             p.setPen(Qt.PenStyle.NoPen)
@@ -206,7 +210,7 @@ class DocumentCard(QPushButton):
         )
         title, desc, price = self._boxes(self.width())
         # centred in a card taller than its text (a row of the grid beside a longer card)
-        shift = max(0.0, (self.height() - (desc.bottom() + PADDING_Y)) / 2)
+        shift = max(0.0, (self.height() - (desc.bottom() + self.padding_y)) / 2)
         wrap_left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(
             Qt.TextFlag.TextWordWrap
         )
@@ -285,7 +289,8 @@ class DocumentsScreen(Screen):
         self._place_cards(fit.columns)
         self.card_grid.setSpacing(12 if fit.short else 20)
         for card in self.cards.values():
-            card.set_least_height(fit.control(CARD_HEIGHT))
+            padding = SHORT_PADDING_Y if fit.short else PADDING_Y
+            card.set_least_height(fit.control(CARD_HEIGHT), padding_y=padding)
         for code, button in self.languages.items():
             set_text(button, translate("language.name", code))  # its width at the new text size
             button.setMinimumHeight(max(fit.control(112), line_px(BODY_PX) + 2 * (4 + 8)))
@@ -299,10 +304,16 @@ class DocumentsScreen(Screen):
         self.body.removeWidget(self.language_label)
         self.language_label.setWordWrap(False)
         self.language_label.ensurePolished()
-        label_w = self.language_label.fontMetrics().horizontalAdvance(self.language_label.text())
-        beside = row_need(self.language_row) + self.language_row.spacing() + label_w + 8
-        if self.fit.short and beside <= width:
+        metrics = self.language_label.fontMetrics()
+        text = self.language_label.text()
+        label_w = metrics.horizontalAdvance(text)
+        longest = max((metrics.horizontalAdvance(w) for w in text.split()), default=0)
+        buttons = row_need(self.language_row) + self.language_row.spacing() + 8
+        if self.fit.short and buttons + label_w <= width:
             self.language_row.insertWidget(0, self.language_label, stretch=1)
+        elif self.fit.short and buttons + longest <= width:  # beside, on two lines or more
+            self.language_row.insertWidget(0, self.language_label, stretch=1)
+            self.language_label.setWordWrap(True)
         else:
             self.body.insertWidget(self.body.indexOf(self.language_row), self.language_label)
             self.language_label.setWordWrap(True)

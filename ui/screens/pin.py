@@ -31,6 +31,11 @@ HINT_BESIDE_PX = 560
 DOTS_CHROME_PX = 2 * (4 + 8)
 """The dots' border and padding, top and bottom."""
 HINT_PICTURE = 120
+STACK_SLACK_PX = 24
+"""Room kept free under a stacked pad whose keys were made lower to fit the screen."""
+TRIES_CHROME_PX = 2 * 28 + 4
+"""The tries label's padding, both sides."""
+"""Room kept free under a stacked pad whose keys were made lower to fit the screen."""
 QWIDGETSIZE_MAX = 16777215
 HCENTER = Qt.AlignmentFlag.AlignHCenter
 
@@ -168,7 +173,7 @@ class PinScreen(Screen):
             hint_left = False
             self._hint_picture = True
             pad_w = 3 * digit_w + 2 * PAD_SPACING
-            row_h = key_h
+            row_h = self._stacked_row_h(key_h, least_h, pad_w) if fit.below_px else key_h
         if (side, split, hint_left) != self._shape:
             self._shape = (side, split, hint_left)
             self._arrange(side=side, split=split, hint_left=hint_left)
@@ -186,11 +191,21 @@ class PinScreen(Screen):
         self.hint_box.setFixedSize(hint_w, self._hint_height(hint_w))
         # one line when it fits the column (or the pad's width), wrapped otherwise
         self.tries.ensurePolished()
-        padding = 2 * 28 + 4
-        one_line = self.tries.fontMetrics().horizontalAdvance(self.tries.text()) + padding
+        one_line = self.tries.fontMetrics().horizontalAdvance(self.tries.text()) + TRIES_CHROME_PX
         tries_w = text_w if side else min(one_line, pad_w)
         self.tries.setFixedWidth(max(1, tries_w))
         self.tries.setFixedHeight(max(1, self.tries.heightForWidth(tries_w)))
+
+    def _stacked_row_h(self, key_h: int, least_h: int, pad_w: int) -> int:
+        """The keys' height on a portrait screen with a bar under it (the audio controls): as
+        high as the screen leaves for the tries, dots, pad and hint, never under 2 cm."""
+        self.tries.ensurePolished()
+        one_line = self.tries.fontMetrics().horizontalAdvance(self.tries.text()) + TRIES_CHROME_PX
+        tries = 0 if self.tries.isHidden() else self.tries.heightForWidth(min(one_line, pad_w))
+        dots = line_px(64) + DOTS_CHROME_PX
+        words = tries + dots + self._hint_height(pad_w) + 3 * self.arrange.spacing()
+        room = self._pad_height() - self.fit.below_px - words - STACK_SLACK_PX
+        return max(least_h, min(key_h, (room - 3 * PAD_SPACING) // 4))
 
     def _hint_height(self, width: int) -> int:
         """The hint box as high as the wrapped hint (the layout does not ask the label itself)."""
@@ -204,7 +219,7 @@ class PinScreen(Screen):
         prompt and notice as wrapped at this width, the footer and the spacing between them."""
         fit = self.fit
         inner = self.inner_width()
-        header = max(120, 2 * line_px(40) + 24)
+        header = max(120 if fit.short else 150, 2 * line_px(40) + 24)  # as `ui.header.Header`
         words = self.prompt.heightForWidth(inner)
         if not self.notice.isHidden():
             words += self.notice.heightForWidth(inner) + self.layout_.spacing()
