@@ -166,7 +166,9 @@ def demo(
     document_language: str | None,
     sessions: int,
     audio: bool = False,
+    pinpad: bool = False,
 ) -> int:
+    """`pinpad`: the eID reader is a (simulated) pinpad reader; autoplay types the PIN on it."""
     from devstack import sim, sim_process  # noqa: PLC0415
 
     config = _config(config_path)
@@ -191,6 +193,7 @@ def demo(
         persona=persona,
         card_inserted=not autoplay,
         kiosk_id=config.kiosk_id,
+        pinpad=pinpad,
     )
     try:
         endpoints = stack.start()
@@ -268,6 +271,7 @@ def _play(
             insert_card=stack.insert_card,
             remove_card=stack.remove_card,
             audio=audio,
+            type_on_reader=stack.type_on_reader if stack.pinpad is not None else None,
         )
     finally:
         kiosk.stop()
