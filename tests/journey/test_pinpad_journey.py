@@ -8,7 +8,12 @@ VERIFY with a PIN block is the reader's own, built from the digits typed on its 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +25,7 @@ from hardware.simulators.eid.pinpad import SimulatedPinpad
 from kiosk.flows.pinpad import KEY_PINPAD_CANCELLED, KEY_PINPAD_TIMED_OUT, PINPAD
 from kiosk.flows.purpose import PURPOSE
 from kiosk.session import SessionState as S
-from tests.journey.conftest import Rig
+from tests.journey.conftest import REPO, Rig, lp_readable_dir
 
 pytestmark = [
     pytest.mark.pcsc,
@@ -162,3 +167,28 @@ def test_timeout_on_the_pinpad_then_try_again(rig: Rig, sent: list[bytes]) -> No
     rig.state(S.REMOVE_CARD)
     rig.stack.remove_card()
     rig.state(S.ATTRACT)
+
+
+def test_the_demo_plays_a_resident_on_a_pinpad_reader() -> None:
+    """`kiosk demo --autoplay --pinpad`: the scripted resident types the PIN on the reader."""
+    var_dir = lp_readable_dir("borne-pinpad-demo-")
+    try:
+        env = {**os.environ, "BORNE_VAR_DIR": str(var_dir), "QT_QPA_PLATFORM": "offscreen"}
+        env.pop("DISPLAY", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--pinpad", "--sessions", "1"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        lines = [line for line in done.stdout.splitlines() if line.strip()]
+        assert len(lines) == 1, done.stdout + done.stderr[-2000:]
+        run = json.loads(lines[0])
+        assert run["outcome"] == "completed"
+        assert "verify_pin_on_reader" in run["steps_ms"]
+        assert "verify_pin" not in run["steps_ms"], "no PIN was taken on the screen"
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
