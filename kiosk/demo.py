@@ -157,6 +157,16 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _production(config: KioskConfig) -> bool:
+    """The demo refuses a production configuration (said on stderr)."""
+    if config.mode.value != "production":
+        return False
+    sys.stderr.write(
+        "kiosk: the demo runs on simulated hardware; this configuration is production\n"
+    )
+    return True
+
+
 def demo(
     *,
     config_path: Path | None,
@@ -172,10 +182,7 @@ def demo(
     from devstack import sim, sim_process  # noqa: PLC0415
 
     config = _config(config_path)
-    if config.mode.value == "production":
-        sys.stderr.write(
-            "kiosk: the demo runs on simulated hardware; this configuration is production\n"
-        )
+    if _production(config):
         return EXIT_FAILED
     if not autoplay and not _has_display():
         sys.stderr.write(
