@@ -48,6 +48,7 @@ from hardware.simulators.eid import (
     ensure_card_pki,
     persona_pin,
 )
+from hardware.simulators.eid.pinpad import SimulatedPinpad
 from hardware.simulators.pcscd import PcscdService, list_readers
 from hardware.simulators.zvt import TerminalSimulator
 from kiosk.adapters.kiosk_key import Pkcs11KioskKey
@@ -118,8 +119,13 @@ class SimStack:
         card_inserted: bool = False,
         require_real: bool | None = None,
         kiosk_id: str = DEMO_KIOSK_ID,
+        pinpad: bool = False,
     ) -> None:
+        """`pinpad`: the vpcd reader is a pinpad reader (`hardware.simulators.eid.pinpad`, at the
+        SCardControl level; the card and pcscd stay real); `type_on_reader` is its keypad."""
         self.var_dir = var_dir.resolve()
+        self._pinpad_wanted = pinpad
+        self.pinpad: SimulatedPinpad | None = None
         self.kiosk_id = kiosk_id
         self.persona = persona
         self._card_inserted_at_start = card_inserted
@@ -142,6 +148,12 @@ class SimStack:
     @property
     def pin(self) -> str:
         return persona_pin(self.persona)
+
+    def type_on_reader(self, pin: str) -> None:
+        """Type `pin` and OK on the simulated pinpad (queued until the kiosk asks)."""
+        if self.pinpad is None:
+            raise RuntimeError("this stack's reader has no pinpad")
+        self.pinpad.type_pin(pin)
 
     # -- life cycle -------------------------------------------------------------------------
     def simulated(self, part: str) -> bool:
@@ -306,11 +318,18 @@ class SimStack:
             pki_dir=card_roots.parent,
         )
         self._stops.append(self.card.close)
+        if self._pinpad_wanted:
+            pinpad, reader = SimulatedPinpad(), self.reader_name
+            eid_transport.set_control_handler(reader, pinpad)
+            self._stops.append(lambda: eid_transport.set_control_handler(reader, None))
+            self.pinpad = pinpad
         if self._card_inserted_at_start:
             self._step("virtual eID card", self.card.insert)
 
     def _start_card_in_process(self, card_pki: CardPki) -> None:
         """The virtual card in a reader of this process, reachable by its name (no pcscd)."""
+        if self._pinpad_wanted:
+            log.warning("sim_pinpad_needs_pcscd")  # the in-process reader has no pinpad
         transport = InProcessCardTransport(
             self.persona, pki_dir=card_pki.directory, inserted=self._card_inserted_at_start
         )

@@ -2,6 +2,7 @@
 
     python -m kiosk --version
     python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N] [--audio]
+                         [--pinpad]
     python -m kiosk run                      # the kiosk on the configured (real) devices, locked down
     python -m kiosk run --autoplay           # scripted residents headless (demo/test configuration)
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
@@ -48,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--sessions", type=int, default=1, help="number of journeys to play")
     demo.add_argument(
         "--audio", action="store_true", help="autoplay: each resident turns the audio mode on"
+    )
+    demo.add_argument(
+        "--pinpad",
+        action="store_true",
+        help="the eID reader has a pinpad (simulated): the PIN is typed on it, not on the screen",
     )
 
     run = sub.add_parser("run", help="run the kiosk on the configured devices")
@@ -151,6 +157,7 @@ def _dispatch_demo(args: argparse.Namespace, demo: ModuleType) -> int:
             document_language=args.document_language,
             sessions=args.sessions,
             audio=args.audio,
+            pinpad=args.pinpad,
         )
     )
 

@@ -286,6 +286,7 @@ def run_autoplay(
     insert_card: Callable[[], None],
     remove_card: Callable[[], None],
     audio: bool = False,
+    type_on_reader: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
     """Play scripted residents through the real screens, headless; returns the run as a dict."""
     from ui.app import run_kiosk  # noqa: PLC0415 - the only import of the UI from the core
@@ -304,6 +305,7 @@ def run_autoplay(
             documents=documents,
             document_language=document_language,
             audio=audio,
+            type_on_reader=type_on_reader,
         ),
         speech=kiosk.speech,
         sessions=sessions,

@@ -157,6 +157,16 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _production(config: KioskConfig) -> bool:
+    """The demo refuses a production configuration (said on stderr)."""
+    if config.mode.value != "production":
+        return False
+    sys.stderr.write(
+        "kiosk: the demo runs on simulated hardware; this configuration is production\n"
+    )
+    return True
+
+
 def demo(
     *,
     config_path: Path | None,
@@ -166,14 +176,13 @@ def demo(
     document_language: str | None,
     sessions: int,
     audio: bool = False,
+    pinpad: bool = False,
 ) -> int:
+    """`pinpad`: the eID reader is a (simulated) pinpad reader; autoplay types the PIN on it."""
     from devstack import sim, sim_process  # noqa: PLC0415
 
     config = _config(config_path)
-    if config.mode.value == "production":
-        sys.stderr.write(
-            "kiosk: the demo runs on simulated hardware; this configuration is production\n"
-        )
+    if _production(config):
         return EXIT_FAILED
     if not autoplay and not _has_display():
         sys.stderr.write(
@@ -191,6 +200,7 @@ def demo(
         persona=persona,
         card_inserted=not autoplay,
         kiosk_id=config.kiosk_id,
+        pinpad=pinpad,
     )
     try:
         endpoints = stack.start()
@@ -268,6 +278,7 @@ def _play(
             insert_card=stack.insert_card,
             remove_card=stack.remove_card,
             audio=audio,
+            type_on_reader=stack.type_on_reader if stack.pinpad is not None else None,
         )
     finally:
         kiosk.stop()

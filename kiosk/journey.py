@@ -27,6 +27,7 @@ from kiosk.flows.host import Host
 from kiosk.flows.identify import KEY_PIN_LAST_TRY, KEY_PIN_WRONG, IdentifyFlow
 from kiosk.flows.order import OrderFlow, PrintingFailed
 from kiosk.flows.pin import PinEntry
+from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import PURPOSE
 from kiosk.flows.service import ServiceFlow
 from kiosk.flows.staff import KEY_ALERT_PAYMENT_UNKNOWN, KEY_GENERIC, StaffFlow
@@ -318,7 +319,7 @@ class JourneyController(ObservedJourney):
 
     def cancel(self) -> None:
         state = self.state
-        if state in CANCELLABLE_STATES or state is PURPOSE:
+        if state in CANCELLABLE_STATES or state in (PURPOSE, PINPAD):
             self._close(outcome="cancelled", reason="cancel")
         elif state is S.PAYMENT:
             self._order.abort_payment(reason="cancel")

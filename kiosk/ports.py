@@ -75,6 +75,16 @@ class CardPort(Protocol):
     def verify_pin(self, pin: bytearray) -> Future[PinResult]:
         """Verify on the card; the adapter wipes `pin` once the command is built."""
 
+    def reader_has_pinpad(self) -> Future[bool]:
+        """After `read_holder`: whether the reader takes the PIN on its own keypad
+        (PC/SC part 10 FEATURE_VERIFY_PIN_DIRECT). Then the kiosk never takes digits on its screen."""
+        ...
+
+    def verify_pin_on_reader(self, *, language: str) -> Future[PinResult]:
+        """The resident types the PIN on the reader's keypad (its messages in `language`); the
+        reader's own time-out and cancel key are TIMED_OUT and CANCELLED (no try is lost)."""
+        ...
+
     def prove_presence(self, nonce: str) -> Future[Presence]:
         """After the PIN: the card signs the central's `nonce` (hex) with its Authentication key."""
         ...

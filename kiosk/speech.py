@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import NOT_STATED, PURPOSE, purpose_key
 from kiosk.i18n import format_price, translate
 from kiosk.session import SessionState
@@ -174,10 +175,8 @@ def _screen_parts(view: JourneyView) -> list[str]:
     if state is S.LANGUAGE:
         names = ", ".join(_language_name(code) for code in view.languages)
         parts.append(t("speech.languages", lang, languages=names))
-    elif state is S.PIN:
-        if view.tries_left is not None:
-            parts.append(t("pin.tries_left", lang, tries=view.tries_left))
-        parts.append(t("speech.pin_private", lang))
+    elif state in (S.PIN, PINPAD):
+        parts += _pin_parts(view)
     elif state is S.CHOOSE_DOCUMENTS:
         for offered in view.offered:
             parts.append(_document(offered, lang, selected=offered.document_type in view.selected))
@@ -207,6 +206,16 @@ def _screen_parts(view: JourneyView) -> list[str]:
             parts.append(t("speech.amount_paid", lang, total=format_price(view.total_cents, lang)))
     elif state is S.OUT_OF_SERVICE:
         parts.append(t("out_of_service.message", lang))
+    return parts
+
+
+def _pin_parts(view: JourneyView) -> list[str]:
+    """The tries left, then: hide the screen's pad, or (pinpad) type on the reader's keys."""
+    lang = view.language
+    parts = []
+    if view.tries_left is not None:
+        parts.append(translate("pin.tries_left", lang, tries=view.tries_left))
+    parts.append(translate("speech.pin_private" if view.state is S.PIN else "pinpad.hint", lang))
     return parts
 
 

@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 
 from hardware.errors import BorneError
+from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import (
     KEY_PIN_LAST_TRY,
@@ -49,6 +50,9 @@ class AutoplayScript:
     """Picked on the purpose step (when the kiosk offers it; else the last purpose offered)."""
     audio: bool = False
     """Turn the audio mode on (its button on the attract screen) before starting."""
+    type_on_reader: Callable[[str], None] | None = None
+    """The reader's own keypad (a simulated pinpad): where the PIN goes when the kiosk asks for
+    it on the reader. Called on the card worker thread."""
 
 
 @dataclass(slots=True)
@@ -149,6 +153,8 @@ class AutoplayDriver(QObject):
             self._off_thread(self._insert_card)
         elif state is S.PIN:
             self._type_pin(view)
+        elif state is PINPAD:
+            self._type_on_reader(view)
         elif state is S.CHOOSE_DOCUMENTS:
             self._choose(view)
         elif state is PURPOSE:
@@ -181,6 +187,22 @@ class AutoplayDriver(QObject):
         elif not p.pin_sent:
             p.pin_sent = True
             self._click("pin_ok")
+
+    def _type_on_reader(self, view: JourneyView) -> None:
+        """The PIN on the reader's keys, once: asked again (a wrong PIN), the script gives up."""
+        p = self._p
+        typer = self._script.type_on_reader
+        if typer is None:
+            raise AutoplayError(
+                "the kiosk asks for the PIN on the reader, the script has no hand there"
+            )
+        if not p.pin_sent:
+            p.pin_sent = True
+            pin = self._script.pin
+            self._off_thread(lambda: typer(pin))
+        elif view.notice_key in (KEY_PIN_WRONG, KEY_PIN_LAST_TRY) and not p.gave_up:
+            p.gave_up = True
+            self._click("cancel")
 
     def _choose(self, view: JourneyView) -> None:
         offered = {o.document_type for o in view.offered}

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from kiosk.flows.pinpad import PINPAD
 from kiosk.i18n import translate
 from kiosk.journey import JourneyView
 from kiosk.session import SessionState
@@ -36,6 +37,7 @@ STEP_OF_STATE: Mapping[SessionState, int] = MappingProxyType(
         S.INSERT_CARD: 2,
         S.READING: 2,
         S.PIN: 3,
+        PINPAD: 3,
         S.VERIFYING: 3,
         S.CHOOSE_DOCUMENTS: 4,
         S.SUMMARY: 4,

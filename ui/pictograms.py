@@ -36,6 +36,7 @@ class Kind(enum.Enum):
     WARNING = "warning"
     HAND = "hand"
     TOWN_HALL = "town_hall"
+    PINPAD = "pinpad"
 
 
 def _pen(name: str, width: float) -> QPen:
@@ -244,7 +245,23 @@ def _town_hall(p: QPainter) -> None:
     p.drawPolygon(QPolygonF([QPointF(50, 2), QPointF(64, 5), QPointF(50, 9)]))
 
 
+def _pinpad(p: QPainter) -> None:
+    """The card in a reader with its own keypad: the PIN is typed there."""
+    _id_card(p, QRectF(31, 2, 38, 40))
+    p.setPen(_pen(TEXT, 3))
+    p.setBrush(color(SURFACE))
+    p.drawRoundedRect(QRectF(16, 30, 68, 66), 8, 8)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(color(ACCENT))
+    p.drawRoundedRect(QRectF(26, 38, 48, 12), 3, 3)
+    p.setBrush(color(TEXT))
+    for row in range(4):
+        for col in range(3):
+            p.drawEllipse(QPointF(36 + col * 14, 59 + row * 10), 4, 4)
+
+
 _PAINTERS: dict[Kind, Callable[[QPainter], None]] = {
+    Kind.PINPAD: _pinpad,
     Kind.CARD_IN: _card_in,
     Kind.CARD_OUT: _card_out,
     Kind.TERMINAL: _terminal,

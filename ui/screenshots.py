@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from kiosk.flows.pinpad import PINPAD
 from kiosk.journey import PROMPT_KEYS, JourneyController, JourneySettings, JourneyView
 from kiosk.ports import Ports
 from kiosk.session import SessionState
@@ -57,6 +58,8 @@ def _sample(view: JourneyView, state: SessionState) -> JourneyView:
     total = sum(d.price_cents for d in view.offered[:2])
     if state is S.PIN:
         extra = {"pin_dots": 4, "pin_ready": True, "tries_left": 2, "notice_key": "pin.wrong"}
+    elif state is PINPAD:
+        extra = {"tries_left": 2, "notice_key": "pin.wrong"}
     elif state in (S.CHOOSE_DOCUMENTS, S.SUMMARY, S.PAYMENT, S.ISSUING, S.TAKE_DOCUMENTS):
         extra = {"selected": selected, "total_cents": total, "issued": selected[:1]}
         extra["progress"] = 0.5

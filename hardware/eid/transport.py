@@ -12,11 +12,18 @@ card-reader stack speaks: a transport that is not PC/SC maps its conditions onto
 without pcscd. A reader prefix that names a plugged-in reader resolves to its transport
 (`transport_for`), any other prefix to PC/SC, so code that only knows the reader's name (a
 `CardMonitor` built by an adapter) reaches the same card as the `EidReader`.
+
+A reader's SCardControl can be answered by a `ControlHandler` set for its name
+(`set_control_handler`): vpcd implements no reader control at all (its IFDHControl refuses every
+code), so a pinpad reader in front of the virtual card is simulated at exactly that level
+(`hardware.simulators.eid.pinpad`) while the card, pcscd and vpcd stay real. The handler's
+`CardLine` sends its APDUs to the card through the same transport (SCardTransmit, pcscd).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Protocol
 
 from smartcard import scard
@@ -114,6 +121,12 @@ class PcscTransport:
         return int(code), bytes(response) if code == scard.SCARD_S_SUCCESS else b""
 
     def control(self, card: int, code: int, data: bytes) -> tuple[int, bytes]:
+        handler = _control_handler_of(card)
+        if handler is not None:
+            answer, protocol = handler
+            return answer.control(
+                code, data, CardLine(transport=self, card=card, protocol=protocol)
+            )
         result, response = scard.SCardControl(card, code, list(data))
         return int(result), bytes(response) if result == scard.SCARD_S_SUCCESS else b""
 
@@ -143,3 +156,51 @@ def transport_for(reader_prefix: str) -> CardTransport:
             if reader_prefix and name.startswith(reader_prefix):
                 return transport
     return PcscTransport()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CardLine:
+    """The card behind one SCardControl call, as a reader's firmware reaches it."""
+
+    transport: CardTransport
+    card: int
+    protocol: int
+
+    def transmit(self, apdu: bytes) -> tuple[int, bytes]:
+        """One APDU to the card: (code, response data ‖ SW1 SW2)."""
+        return self.transport.transmit(self.card, self.protocol, apdu)
+
+
+class ControlHandler(Protocol):
+    """What a reader answers to SCardControl (PC/SC part 10 features), in place of its driver."""
+
+    def control(self, code: int, data: bytes, line: CardLine) -> tuple[int, bytes]:
+        """(PC/SC code, response) for control `code` with `data`; the card is behind `line`."""
+        ...
+
+
+_handlers: dict[str, ControlHandler] = {}
+
+
+def set_control_handler(reader_prefix: str, handler: ControlHandler | None) -> None:
+    """Answer SCardControl on the readers whose name starts with `reader_prefix` (None: undo)."""
+    with _plugged_lock:
+        if handler is None:
+            _handlers.pop(reader_prefix, None)
+        else:
+            _handlers[reader_prefix] = handler
+
+
+def _control_handler_of(card: int) -> tuple[ControlHandler, int] | None:
+    """The handler set for `card`'s reader and the card's active protocol, if any is set."""
+    with _plugged_lock:
+        if not _handlers:
+            return None
+        handlers = dict(_handlers)
+    code, reader, _state, protocol, _atr = scard.SCardStatus(card)
+    if code != scard.SCARD_S_SUCCESS:
+        return None
+    for prefix, handler in handlers.items():
+        if str(reader).startswith(prefix):
+            return handler, int(protocol)
+    return None

@@ -8,7 +8,12 @@ from concurrent.futures import Future
 
 from hardware.eid import CardMonitor, CardRead, EidReader, EidSession, PinCheck, PinStatus
 from hardware.eid.apdu import DF_BELPIC, EF_AUTHENTICATION_CERTIFICATE
-from hardware.eid.errors import NoAuthenticationCertificate, NoCard
+from hardware.eid.errors import (
+    NoAuthenticationCertificate,
+    NoCard,
+    PinEntryCancelled,
+    PinEntryTimeout,
+)
 from hardware.runner import DeviceRunner
 from kiosk import health
 from kiosk.health import HealthBoard
@@ -96,6 +101,12 @@ class EidCardAdapter:
     def verify_pin(self, pin: bytearray) -> Future[PinResult]:
         return self._runner.submit(self._verify, pin)
 
+    def reader_has_pinpad(self) -> Future[bool]:
+        return self._runner.submit(lambda: self._current().has_pinpad)
+
+    def verify_pin_on_reader(self, *, language: str) -> Future[PinResult]:
+        return self._runner.submit(self._verify_on_reader, language)
+
     def prove_presence(self, nonce: str) -> Future[Presence]:
         return self._runner.submit(self._prove, nonce)
 
@@ -140,8 +151,20 @@ class EidCardAdapter:
         finally:
             pin[:] = bytes(len(pin))
 
+    def _verify_on_reader(self, language: str) -> PinResult:
+        """VERIFY_PIN_DIRECT: the PIN goes from the reader's keypad to the card, never through here."""
+        try:
+            return pin_result(self._current().verify_pin(None, language=language))
+        except PinEntryTimeout:
+            log.info("pinpad_entry_timed_out")
+            return PinResult(outcome=PinOutcome.TIMED_OUT)
+        except PinEntryCancelled:
+            log.info("pinpad_entry_cancelled")
+            return PinResult(outcome=PinOutcome.CANCELLED)
+
     def _prove(self, nonce: str) -> Presence:
-        # the PIN was verified in this session: the card signs without asking again
+        # the PIN was verified in this session, on the screen or on the reader's pinpad: the card
+        # signs without asking again (None would ask the pinpad if it were not)
         proof = self._current().prove_presence(bytes.fromhex(nonce), None)
         return Presence(nonce=nonce, proof=proof)
 

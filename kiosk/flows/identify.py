@@ -2,12 +2,14 @@
 register extract.
 
 The PIN buffer stays with the controller; `verify` takes a copy whose ownership passes to the
-card adapter, which wipes it.
+card adapter, which wipes it. When the reader has a pinpad the PIN is typed on it instead
+(`kiosk.flows.pinpad`): the kiosk never asks for digits on its screen then.
 """
 
 from __future__ import annotations
 
 from kiosk.flows.host import HostedFlow
+from kiosk.flows.pinpad import KEY_PINPAD_CANCELLED, KEY_PINPAD_TIMED_OUT, PINPAD
 from kiosk.flows.staff import KEY_GENERIC
 from kiosk.ports import CardHolder, PinOutcome, PinResult, Presence, RegisterExtract
 from kiosk.session import SessionState
@@ -44,7 +46,42 @@ class IdentifyFlow(HostedFlow):
             self._error(KEY_PIN_BLOCKED, outcome="failed")
             return
         self._s.notice_key = KEY_PIN_LAST_TRY if tries == 1 else None
-        self._go(S.PIN, reason="holder_read")
+        self._await(self._ports.card.reader_has_pinpad, step="pinpad", then=self._entry_known)
+
+    def _entry_known(self, pinpad: bool) -> None:
+        """On the reader's keypad when it has one, else on the screen's PIN pad."""
+        if not pinpad:
+            self._go(S.PIN, reason="holder_read")
+            return
+        self._go(PINPAD, reason="holder_read")
+        self._ask_reader()
+
+    def _ask_reader(self) -> None:
+        language = self._s.language
+        self._await(
+            lambda: self._ports.card.verify_pin_on_reader(language=language),
+            step="verify_pin_on_reader",
+            then=self._reader_checked,
+        )
+
+    def _reader_checked(self, result: PinResult) -> None:
+        s = self._s
+        if result.tries_left is not None:
+            s.tries_left = result.tries_left
+        if result.outcome is PinOutcome.ACCEPTED:
+            s.notice_key = None
+            self._go(S.VERIFYING, reason="pin_accepted_on_reader")
+            self._pin_checked(result)
+        elif result.outcome is PinOutcome.BLOCKED or s.tries_left == 0:
+            self._error(KEY_PIN_BLOCKED, outcome="failed")
+        elif result.outcome is PinOutcome.WRONG:
+            s.notice_key = KEY_PIN_LAST_TRY if s.tries_left == 1 else KEY_PIN_WRONG
+            self._refresh()
+            self._ask_reader()
+        elif result.outcome is PinOutcome.TIMED_OUT:
+            self._error(KEY_PINPAD_TIMED_OUT, outcome="timed_out", retry=S.READING)
+        else:
+            self._error(KEY_PINPAD_CANCELLED, outcome="cancelled", retry=S.READING)
 
     def _pin_checked(self, result: PinResult) -> None:
         s = self._s

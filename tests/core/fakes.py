@@ -93,6 +93,9 @@ class FakeCard:
         self.read_error: BorneError | None = None
         self.end_sessions = 0
         self.proved: list[str] = []
+        self.pinpad = False
+        self.typed_on_reader: list[str | None] = []
+        self.reader_entries: list[str] = []
         self._watchers: list[Callable[[CardEventKind], None]] = []
 
     # CardPort
@@ -116,15 +119,35 @@ class FakeCard:
             for i in range(len(pin)):
                 pin[i] = 0
             self.received_pins.append(given)
-            if self.tries == 0:
-                return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
-            if given == self.pin.encode("ascii"):
-                self.tries = 3
-                return PinResult(outcome=PinOutcome.ACCEPTED, tries_left=3)
-            self.tries -= 1
-            if self.tries == 0:
-                return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
-            return PinResult(outcome=PinOutcome.WRONG, tries_left=self.tries)
+            return self._check(given)
+
+        return self._c.run(work)
+
+    def _check(self, given: bytes) -> PinResult:
+        if self.tries == 0:
+            return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
+        if given == self.pin.encode("ascii"):
+            self.tries = 3
+            return PinResult(outcome=PinOutcome.ACCEPTED, tries_left=3)
+        self.tries -= 1
+        if self.tries == 0:
+            return PinResult(outcome=PinOutcome.BLOCKED, tries_left=0)
+        return PinResult(outcome=PinOutcome.WRONG, tries_left=self.tries)
+
+    def reader_has_pinpad(self) -> Future[bool]:
+        return self._c.run(lambda: self.pinpad)
+
+    def verify_pin_on_reader(self, *, language: str) -> Future[PinResult]:
+        """The PIN `typed_on_reader` (None: the reader's time-out; "" its cancel key)."""
+
+        def work() -> PinResult:
+            typed = self.typed_on_reader.pop(0) if self.typed_on_reader else None
+            self.reader_entries.append(language)
+            if typed is None:
+                return PinResult(outcome=PinOutcome.TIMED_OUT)
+            if not typed:
+                return PinResult(outcome=PinOutcome.CANCELLED)
+            return self._check(typed.encode("ascii"))
 
         return self._c.run(work)
 

@@ -20,12 +20,10 @@ from hardware.eid import (
     PinStatus,
     TrustStore,
 )
-from hardware.eid.apdu import CM_IOCTL_GET_FEATURE_REQUEST, minimum_file_apdus
+from hardware.eid.apdu import minimum_file_apdus
 from hardware.eid.cli import main as eid_cli
 from hardware.eid.errors import (
     NoAuthenticationCertificate,
-    PinEntryCancelled,
-    PinEntryTimeout,
     PinpadUnavailable,
     WrongPin,
 )
@@ -155,66 +153,6 @@ def test_citizen_proof_with_a_wrong_pin(insert_card: InsertCard, eid_reader: Eid
             session.prove_presence(b"nonce", bytearray(b"0000"))
         assert wrong.value.tries_left == 2
         assert session.pin_tries_left() == 2
-
-
-class FakePinpad:
-    """A pinpad reader at pyscard's SCardControl level: the 'resident' types `typed`.
-
-    GET_FEATURE_REQUEST lists VERIFY_PIN_DIRECT; VERIFY_PIN_DIRECT checks the structure, writes the
-    typed digits into its APDU template the way bmFormatString says, and sends that APDU to the
-    real (virtual) card through pcscd, returning the card's status word. `answer` overrides that
-    with a reader status (6400 time-out, 6401 cancel).
-    """
-
-    IOCTL = 0x42330006
-
-    def __init__(self, typed: str, *, answer: bytes | None = None) -> None:
-        self.typed = typed
-        self.answer = answer
-        self.structures: list[bytes] = []
-
-    def control(self, card: int, code: int, data: list[int]) -> tuple[int, list[int]]:
-        if code == CM_IOCTL_GET_FEATURE_REQUEST:
-            return scard.SCARD_S_SUCCESS, [0x06, 0x04, *self.IOCTL.to_bytes(4, "big")]
-        if code != self.IOCTL:
-            return scard.SCARD_E_UNSUPPORTED_FEATURE, []
-        structure = bytes(data)
-        self.structures.append(structure)
-        if self.answer is not None:
-            return scard.SCARD_S_SUCCESS, list(self.answer)
-        length = int.from_bytes(structure[15:19], "little")
-        apdu = bytearray(structure[19 : 19 + length])
-        assert structure[2] == 0x89
-        assert structure[4] == 0x04
-        digits = self.typed + "F" * (14 - len(self.typed))
-        apdu[5] = 0x20 | len(self.typed)
-        apdu[6:13] = bytes.fromhex(digits)
-        _code, _reader, _state, protocol, _atr = scard.SCardStatus(card)
-        result, response = scard.SCardTransmit(card, protocol, list(apdu))
-        assert result == scard.SCARD_S_SUCCESS
-        return scard.SCARD_S_SUCCESS, list(response)
-
-
-def test_pinpad_verify_and_reader_statuses(
-    insert_card: InsertCard, eid_reader: EidReader, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    insert_card("marie")
-    pinpad = FakePinpad("1234")
-    monkeypatch.setattr(scard, "SCardControl", pinpad.control)
-    with eid_reader.open_session() as session:
-        assert session.has_pinpad
-        assert session.verify_pin(None, language="nl").accepted
-        assert pinpad.structures[0][9:11] == bytes.fromhex("0813")
-        pinpad.typed = "9999"
-        check = session.verify_pin(None)
-        assert (check.status, check.tries_left) == (PinStatus.WRONG, 2)
-        pinpad.answer = b"\x64\x00"
-        with pytest.raises(PinEntryTimeout):
-            session.verify_pin(None)
-        pinpad.answer = b"\x64\x01"
-        with pytest.raises(PinEntryCancelled):
-            session.verify_pin(None)
-        assert session.pin_tries_left() == 2, "reader statuses cost no try"
 
 
 def test_vpcd_reader_has_no_pinpad(insert_card: InsertCard, eid_reader: EidReader) -> None:
