@@ -77,11 +77,11 @@ def compose_document_mail(
     message["From"] = sender
     message["To"] = address
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message["Content-Language"] = language
     message.set_content(body.format(commune=where))
     message.add_attachment(
         pdf, maintype="application", subtype="pdf", filename=f"{document_id}.pdf"
     )
+    message["Content-Language"] = language  # after the attachment: making it mixed moves Content-*
     return message
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,8 @@ REQUESTS_PATH: Final = "/api/v1/citizens/requests"
 EMAIL_WINDOW_S: Final = 30 * 60.0
 """A document may be mailed by its kiosk within this time of being issued."""
 MAILS_PER_WINDOW: Final = 20
+MAILS_ENV: Final = "BORNE_CENTRAL_CITIZEN_MAILS"
+"""Mails a kiosk may send per `MAIL_WINDOW_S` (default `MAILS_PER_WINDOW`)."""
 MAIL_WINDOW_S: Final = 600.0
 REQUESTS_LIMIT: Final = 100
 
@@ -80,8 +83,9 @@ class MailingAudit:
 class CitizenServices:
     """The mail audit and its rate, and the lookup of a resident's documents."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, per_window: int = MAILS_PER_WINDOW) -> None:
         self._engine = engine
+        self._per_window = per_window
 
     def _now(self) -> float:
         return time.time()
@@ -100,7 +104,7 @@ class CitizenServices:
                 ).one()
         except sa.exc.SQLAlchemyError as err:
             raise StoreError("cannot read the mail audit") from err
-        if count >= MAILS_PER_WINDOW:
+        if count >= self._per_window:
             raise ProofError(
                 status=429,
                 code=ErrorCode.RATE_LIMITED,
@@ -326,7 +330,8 @@ _EMAIL_BODY: Final = PDF_BASE64_MAX + 4096
 def install(app: FastAPI) -> dict[tuple[str, str], GuardRule]:
     """Add the citizen services' routes (after `citizen_proof.install`); their guard rules."""
     store = app.state.services.store
-    app.state.citizen_services = CitizenServices(store.engine)
+    per_window = int(os.environ.get(MAILS_ENV) or MAILS_PER_WINDOW)
+    app.state.citizen_services = CitizenServices(store.engine, per_window=per_window)
     app.include_router(router)
     return {
         ("POST", EMAIL_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=_EMAIL_BODY),

@@ -46,9 +46,9 @@ from offline_queue.wire import (
     CitizenRequests,
     CitizenRequestsRequest,
     CommandResult,
+    ConfigReport,
     DocumentEmailAck,
     DocumentEmailRequest,
-    ConfigReport,
     EnrollmentRequest,
     EnrollmentState,
     EnrollmentStatus,
@@ -303,8 +303,8 @@ class CentralClient:
 
     def email_document(self, document_id: str, *, address: str, language: str, pdf: bytes) -> None:
         """Have the central mail this sealed PDF to `address` (never logged, not kept there)."""
-        request = DocumentEmailRequest(
-            address=address, language=language, pdf=base64.b64encode(pdf).decode()
+        request = DocumentEmailRequest.model_validate(
+            {"address": address, "language": language, "pdf": base64.b64encode(pdf).decode()}
         )
         self._post(DOCUMENT_EMAIL_PATH.format(document_id=document_id), request, DocumentEmailAck)
         logger.info("document mailed", extra={"document_id": document_id})
