@@ -31,9 +31,11 @@ import sqlalchemy as sa
 from central.process import RunningCentral, start_central
 from devstack.demo_pki import CentralTls, MunicipalPki, ensure_central_tls, ensure_municipal_pki
 from devstack.softhsm import ensure_token
+from kiosk.adapters.sync import extract_from_wire, record_to_wire
+from kiosk.records import issued_record
 from offline_queue.client import CentralClient
 from offline_queue.errors import CentralRejected, CentralUnauthorized, CentralUnavailable
-from offline_queue.wire import IssuanceRecord, PaymentStatus, RecordBatch
+from offline_queue.wire import IssuanceRecord, PaymentStatus, RecordBatch, RegisterExtractResponse
 from printing.render import render
 from printing.seal import Sealer
 from printing.token import unload_module
@@ -147,6 +149,25 @@ def _issue(
     )
     kiosk.post_records(
         RecordBatch(batch_id=uuid.uuid4().hex, kiosk_id=kiosk.kiosk_id, records=(record,))
+    )
+    return document_id
+
+
+def _issue_as_the_kiosk_does(kiosk: CentralClient, answer: RegisterExtractResponse) -> str:
+    """The kiosk's own path: its extract, its `issued` record, its wire record (holder_ref kept)."""
+    document_id = f"2026-{uuid.uuid4().hex[:8]}"
+    record = issued_record(
+        order_reference="order-1",
+        kiosk_id=kiosk.kiosk_id,
+        document_id=document_id,
+        document_type="household",
+        verification_code="1a2b3c4d5e6f",
+        paid=True,
+        holder_ref=extract_from_wire(answer).holder_ref,
+    )
+    sent = record_to_wire(record, occurred_at=datetime.now(tz=UTC))
+    kiosk.post_records(
+        RecordBatch(batch_id=uuid.uuid4().hex, kiosk_id=kiosk.kiosk_id, records=(sent,))
     )
     return document_id
 
@@ -309,7 +330,9 @@ def test_my_requests_lists_the_proved_residents_documents_only(central: Central)
             == elsewhere.register_extract(MARIE, citizen_proof(elsewhere, MARIE)).holder_ref
         )
         first = _issue(kiosk, age=timedelta(days=3), holder_ref=marie_ref)
-        second = _issue(elsewhere, holder_ref=marie_ref)
+        second = _issue_as_the_kiosk_does(
+            elsewhere, elsewhere.register_extract(MARIE, citizen_proof(elsewhere, MARIE))
+        )
         jans = _issue(kiosk, holder_ref=jan_ref)
         _issue(kiosk)  # an older kiosk's record: no holder reference
         listed = kiosk.citizen_requests(MARIE, citizen_proof(kiosk, MARIE))
