@@ -35,6 +35,7 @@ from fastapi.responses import JSONResponse
 from central import db
 from central.errors import StoreError
 from central.guard import PRINCIPAL_KEY
+from central.holders import HolderKeys
 from central.register import RegisterConnector
 from hardware.eid.errors import CardVerificationError
 from hardware.eid.model import CitizenProof
@@ -137,6 +138,7 @@ class CitizenProofs:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._engine = engine
+        self.holders = HolderKeys(engine)
         self._trust = trust
         self._per_minute = per_minute
         self._clock = clock
@@ -319,7 +321,8 @@ def register_extract(
     )
     if extract is None:
         raise ProofError(status=404, code=ErrorCode.NOT_IN_REGISTER, message="not in register")
-    return extract
+    # the resident's keyed reference, which the kiosk puts in the records of their documents
+    return extract.model_copy(update={"holder_ref": proofs.holders.holder_ref(number)})
 
 
 def install(app: FastAPI, proofs: CitizenProofs) -> None:

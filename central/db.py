@@ -53,6 +53,7 @@ documents = sa.Table(
     sa.Column("document_type", sa.String(64)),
     sa.Column("issued_at", sa.String(40), nullable=False),
     sa.Column("verification_code", sa.String(12)),
+    sa.Column("holder_ref", sa.String(64), index=True),
 )
 
 kiosks = sa.Table(

@@ -38,7 +38,7 @@ _ERRORS: Final = {
     413: "body larger than the route's limit",
     422: "a field or parameter fails validation (locations and kinds only, never the input)",
     429: "rate limit reached; see Retry-After",
-    503: "database unavailable or the service not configured",
+    503: "database unavailable, the service not configured or the mail server unavailable",
 }
 ERROR_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     status: {"model": ErrorBody, "description": text} for status, text in _ERRORS.items()

@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central import citizen_proof, staff_audit
+from central import citizen_proof, citizen_services, staff_audit
 from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
@@ -443,7 +443,7 @@ def create_app(
             sql_store.engine, trust=citizen_proof.citizen_trust(settings.citizen_roots)
         ),
     )
-    rules = {**_guard_rules(settings), **fleet_rules}
+    rules = {**_guard_rules(settings), **fleet_rules, **citizen_services.install(app)}
     install_openapi(app, rules)
     app.add_middleware(
         RequestGuard,

@@ -173,6 +173,7 @@ class SqlCentralStore:
                     document_type=types[index] if types else None,
                     issued_at=record.occurred_at.isoformat(),
                     verification_code=codes[index] if codes else None,
+                    holder_ref=record.holder_ref,
                 )
                 .on_conflict_do_nothing(index_elements=["document_id"])
                 .returning(db.documents.c.document_id)

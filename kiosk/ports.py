@@ -105,6 +105,8 @@ class RegisterExtract:
     household_id: str
     address: PostalAddress
     members: tuple[HouseholdMember, ...]
+    holder_ref: str | None = None
+    """The central's keyed reference of the resident (opaque here), put in their records."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -315,6 +317,8 @@ class IssuanceRecord:
 
     A code is a prefix of the hash of the certified content, not personal data.
     """
+    holder_ref: str | None = None
+    """The central's keyed reference of the resident (from their extract), for "my requests"."""
 
 
 class OutboxPort(Protocol):

@@ -69,6 +69,7 @@ def issued_record(
     document_type: str,
     verification_code: str,
     paid: bool,
+    holder_ref: str | None = None,
 ) -> IssuanceRecord:
     """One document sealed (written before it is printed): the verification page knows it."""
     return IssuanceRecord(
@@ -82,4 +83,5 @@ def issued_record(
         receipt_number=None,
         extra={"order": order_reference},
         document_codes=(verification_code,) if verification_code else (),
+        holder_ref=holder_ref,
     )

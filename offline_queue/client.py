@@ -43,8 +43,12 @@ from offline_queue.wire import (
     BatchAck,
     CitizenChallenge,
     CitizenProofWire,
+    CitizenRequests,
+    CitizenRequestsRequest,
     CommandResult,
     ConfigReport,
+    DocumentEmailAck,
+    DocumentEmailRequest,
     EnrollmentRequest,
     EnrollmentState,
     EnrollmentStatus,
@@ -75,6 +79,8 @@ CONFIG_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config"
 CONFIG_REPORT_PATH: Final = "/api/v1/kiosks/{kiosk_id}/config/report"
 COMMAND_RESULT_PATH: Final = "/api/v1/commands/{command_id}/result"
 STAFF_AUDIT_PATH: Final = "/api/v1/staff-audit"
+DOCUMENT_EMAIL_PATH: Final = "/api/v1/documents/{document_id}/email"
+CITIZEN_REQUESTS_PATH: Final = "/api/v1/citizens/requests"
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
@@ -294,6 +300,19 @@ class CentralClient:
             extra={"national_number": masked, "members": len(extract.members)},
         )
         return extract
+
+    def email_document(self, document_id: str, *, address: str, language: str, pdf: bytes) -> None:
+        """Have the central mail this sealed PDF to `address` (never logged, not kept there)."""
+        request = DocumentEmailRequest.model_validate(
+            {"address": address, "language": language, "pdf": base64.b64encode(pdf).decode()}
+        )
+        self._post(DOCUMENT_EMAIL_PATH.format(document_id=document_id), request, DocumentEmailAck)
+        logger.info("document mailed", extra={"document_id": document_id})
+
+    def citizen_requests(self, national_number: str, proof: CitizenProofWire) -> CitizenRequests:
+        """The documents the resident obtained, against the card's proof over a fresh nonce."""
+        request = CitizenRequestsRequest(national_number=national_number, proof=proof)
+        return self._post(CITIZEN_REQUESTS_PATH, request, CitizenRequests)
 
     def heartbeat(self, hb: Heartbeat) -> HeartbeatAck:
         return self._post(HEARTBEAT_PATH, hb, HeartbeatAck)

@@ -26,6 +26,22 @@ from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
+from offline_queue.wire_citizen_services import (
+    CitizenDocument as CitizenDocument,  # noqa: PLC0414
+)
+from offline_queue.wire_citizen_services import (
+    CitizenRequests as CitizenRequests,  # noqa: PLC0414
+)
+from offline_queue.wire_citizen_services import (
+    CitizenRequestsRequest as CitizenRequestsRequest,  # noqa: PLC0414
+)
+from offline_queue.wire_citizen_services import (
+    DocumentEmailAck as DocumentEmailAck,  # noqa: PLC0414
+)
+from offline_queue.wire_citizen_services import (
+    DocumentEmailRequest as DocumentEmailRequest,  # noqa: PLC0414
+)
+from offline_queue.wire_citizen_services import HolderRef
 from offline_queue.wire_errors import MAX_ERROR_FIELDS as MAX_ERROR_FIELDS  # noqa: PLC0414
 from offline_queue.wire_errors import ErrorBody as ErrorBody  # noqa: PLC0414
 from offline_queue.wire_errors import ErrorCode as ErrorCode  # noqa: PLC0414
@@ -114,6 +130,9 @@ class IssuanceRecord(WireModel):
     extra: dict[Token, Annotated[str, Field(max_length=200)]] = Field(
         default_factory=dict, max_length=16
     )
+    holder_ref: HolderRef | None = None
+    """The central's keyed hash of the resident (from their register extract), for "my requests";
+    not personal data to the kiosk, which cannot reverse it."""
 
     @field_validator("extra")
     @classmethod
@@ -424,6 +443,8 @@ class RegisterExtractResponse(WireModel):
     household_id: Identifier
     address: WireAddress
     members: tuple[RegisterMember, ...] = Field(min_length=1)
+    holder_ref: HolderRef | None = None
+    """The central's keyed hash of the resident asked about, for their issuance records."""
 
 
 # -- kiosk identity ---------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ class ErrorCode(enum.StrEnum):
     PROOF_REQUIRED = "register.proof_required"
     PROOF_REFUSED = "register.proof_refused"
     RATE_LIMITED = "request.rate_limited"
+    MAIL_UNAVAILABLE = "mail.unavailable"
+    DOCUMENT_MISMATCH = "document.mismatch"
+    DOCUMENT_TOO_OLD = "document.too_old"
 
 
 MAX_ERROR_FIELDS: Final = 20

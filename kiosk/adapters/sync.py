@@ -65,6 +65,7 @@ def extract_from_wire(answer: wire.RegisterExtractResponse) -> RegisterExtract:
             )
             for m in answer.members
         ),
+        holder_ref=answer.holder_ref,
     )
 
 
@@ -84,6 +85,7 @@ def record_to_wire(record: IssuanceRecord, *, occurred_at: datetime) -> wire.Iss
         ),
         receipt_number=record.receipt_number,
         extra=record.extra,
+        holder_ref=record.holder_ref,
     )
 
 

@@ -293,6 +293,7 @@ class OrderFlow(HostedFlow):
             document_type=document.document_type,
             verification_code=document.verification_code or "",
             paid=payment is not None and payment.status is PaymentStatus.APPROVED,
+            holder_ref=s.extract.holder_ref if s.extract is not None else None,
         )
         self._await(
             lambda: self._ports.outbox.record(record),

@@ -73,11 +73,13 @@ def enrolled_client(
     )
 
 
-def kiosk_token(server: RunningCentral, kiosk_id: str) -> str:
+def kiosk_token(server: RunningCentral, kiosk_id: str, *, ca_file: Path | None = None) -> str:
     """A short-lived token of an enrolled `kiosk_id`, for tests that speak raw HTTP."""
-    request = signed_auth_request(enroll_key(server, kiosk_id), kiosk_id=kiosk_id)
+    key = enroll_key(server, kiosk_id, ca_file=ca_file)
+    request = signed_auth_request(key, kiosk_id=kiosk_id)
     response = requests.post(
         f"{server.url}/api/v1/auth/token",
+        verify=str(ca_file) if ca_file is not None else True,
         data=request.model_dump_json(),
         headers={"Content-Type": "application/json"},
         timeout=10,
