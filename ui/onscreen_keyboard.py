@@ -35,7 +35,14 @@ from types import MappingProxyType
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QGridLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.i18n import translate
 from ui.layout import PORTRAIT_FIT, Fit
@@ -52,8 +59,10 @@ __all__ = [
 
 KEY_FONT_PX = 40
 """A key's text size before the text scale (`QPushButton[role="char"]` in `ui.theme`)."""
-KEY_CHROME_PX = 2 * (6 + 4)
+KEY_CHROME_PX = 2 * (6 + 8)
 """A key's focus ring and vertical padding."""
+STATUS_SHARE = 0.3
+"""On a wide screen the status line sits right of the text, in this share of the width."""
 ROW_UNITS = 10
 """Every row is ten key widths wide."""
 MAX_KEY_PX = 150
@@ -154,8 +163,11 @@ class OnScreenKeyboard(QWidget):
         column.setSpacing(12)
         self.display = label("osk_text", parent=self)
         self.status = label("osk_status", parent=self)
-        column.addWidget(self.display)
-        column.addWidget(self.status)
+        self.top = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.top.setSpacing(12)
+        self.top.addWidget(self.display, stretch=1)
+        self.top.addWidget(self.status)
+        column.addLayout(self.top)
         self.grid = QGridLayout()
         self.grid.setSpacing(8)
         column.addLayout(self.grid)
@@ -188,7 +200,17 @@ class OnScreenKeyboard(QWidget):
     def fit_to(self, fit: Fit) -> None:
         """Keys 2 cm high at least, and as high as their text; at most `MAX_KEY_PX` wide."""
         self._fit = fit
-        self.grid.setSpacing(6 if fit.short else 8)
+        self.grid.setSpacing(4 if fit.short else 8)
+        layout = self.layout()
+        if layout is not None:
+            layout.setSpacing(8 if fit.short else 12)
+        if fit.wide:  # the status right of the text: one line less
+            self.top.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.status.setFixedWidth(round(fit.width * STATUS_SHARE))
+        else:
+            self.top.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.status.setMinimumWidth(0)
+            self.status.setMaximumWidth(16_777_215)
         height = max(fit.target_px, line_px(KEY_FONT_PX) + KEY_CHROME_PX)
         for button in self.keys.values():
             button.setMinimumSize(fit.target_px, height)
@@ -228,6 +250,8 @@ class OnScreenKeyboard(QWidget):
     def _build(self) -> None:
         for button in self.keys.values():
             self.grid.removeWidget(button)
+            button.hide()
+            button.setParent(None)  # gone from the screen now, not at the next deferred delete
             button.deleteLater()
         self.keys = {}
         for r, row in enumerate(self._rows()):
@@ -243,7 +267,7 @@ class OnScreenKeyboard(QWidget):
 
     def _key(self, char: str) -> QPushButton:
         button = big_button(key_name(char), partial(self.press, char), parent=self)
-        set_role(button, "char")
+        set_role(button, "" if char == DONE else "char")  # OK: the accent of a main action
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.installEventFilter(self)
         typed = char not in (SHIFT, ERASE, DONE)

@@ -192,8 +192,8 @@ QLabel#tries {{
     border-radius: 16px; padding: 12px 28px;
 }}
 QLabel#osk_text {{
-    font-size: {px(44)}; color: {p.text}; background: {p.surface};
-    border: 4px solid {p.surface_line}; border-radius: 16px; padding: 8px 24px;
+    font-size: {px(40)}; color: {p.text}; background: {p.surface};
+    border: 4px solid {p.surface_line}; border-radius: 16px; padding: 4px 16px;
 }}
 QLabel#claim {{ font-size: {px(56)}; font-weight: bold; color: {p.accent}; }}
 QLabel#section {{ font-size: {px(40)}; font-weight: bold; color: {p.accent}; }}
