@@ -34,10 +34,11 @@ from functools import partial
 from types import MappingProxyType
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QGridLayout,
+    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -118,10 +119,42 @@ def _any_printable(char: str) -> bool:
 
 def key_name(char: str) -> str:
     """A key's object name: `osk_a`, `osk_u00e9` (é), `osk_space`, `osk_shift`..."""
+    specials = {SPACE: "space", SHIFT: "shift", ERASE: "erase", DONE: "done"}
+    if char in specials:
+        return f"osk_{specials[char]}"
     if char.isascii() and char.isalnum():
         return f"osk_{char}"
-    specials = {SPACE: "space", SHIFT: "shift", ERASE: "erase", DONE: "done"}
-    return f"osk_{specials.get(char) or f'u{ord(char):04x}'}"
+    return f"osk_u{ord(char):04x}"
+
+
+class TypedLine(QLabel):
+    """The typed text on one line; when longer than the line, its end (where the typing is),
+    the start elided ("…cours du soir"). `full` is the whole text (also its accessible name)."""
+
+    def __init__(self, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("osk_text")
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full = ""
+
+    def show_text(self, text: str) -> None:
+        self.full = text
+        self.setAccessibleName(text)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(0, self.contentsRect().width() - 2)
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideLeft, room))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._elide()
 
 
 class OnScreenKeyboard(QWidget):
@@ -161,7 +194,7 @@ class OnScreenKeyboard(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(12)
-        self.display = label("osk_text", parent=self)
+        self.display = TypedLine(parent=self)
         self.status = label("osk_status", parent=self)
         self.top = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.top.setSpacing(12)
@@ -338,7 +371,7 @@ class OnScreenKeyboard(QWidget):
         self.announce.emit(self._refusal)
 
     def _show_text(self) -> None:
-        self.display.setText(self._text or translate("osk.empty", self.language))
+        self.display.show_text(self._text or translate("osk.empty", self.language))
         self.display.setAccessibleName(self._text)
         used = translate("osk.count", self.language, used=len(self._text), max=self.max_length)
         self.status.setText(self._refusal or used)
