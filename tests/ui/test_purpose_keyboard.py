@@ -130,6 +130,14 @@ def test_an_empty_text_is_refused_with_a_notice_and_back_keeps_the_list(purpose_
     assert screen.keyboard.findChild(type(screen.keyboard.keys["z"]), "osk_z") is not None
     row = sorted((b for c, b in screen.keyboard.keys.items() if c in "qwertz"), key=lambda b: b.x())
     assert "".join(b.text() for b in row) == "qwertz"  # QWERTZ for German
+    # the arrows reach the keys and Enter presses one (ui.keyboard's navigation)
+    screen.keyboard.keys["q"].setFocus()
+    _focused_key(Qt.Key.Key_Right)
+    assert QApplication.focusWidget() is screen.keyboard.keys["w"]
+    _focused_key(Qt.Key.Key_Return)
+    assert screen.keyboard.text() == "w"
+    _focused_key(Qt.Key.Key_Backspace)
+    assert screen.keyboard.text() == ""
     ui.click(key_name(SPACE))
     ui.click("osk_done")
     ui.qtbot.waitUntil(lambda: screen.notice.isVisibleTo(screen))
