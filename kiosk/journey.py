@@ -280,6 +280,10 @@ class JourneyController(ObservedJourney):
     def choose_purpose(self, code: str) -> None:
         self._choice.choose_purpose(code)
 
+    def give_purpose_text(self, text: str) -> None:
+        """The purpose typed on the keyboard (`kiosk.flows.purpose_text`)."""
+        self._choice.give_purpose_text(text)
+
     def confirm_summary(self) -> None:
         """Check the printer, then pay (or issue a free order at once)."""
         self._order.confirm_summary()

@@ -157,6 +157,8 @@ class SessionData:
     selected: list[str] = field(default_factory=list)
     purpose: str = ""
     """The purpose code the resident chose (`kiosk.flows.purpose`); "": none asked or given."""
+    purpose_text: str = ""
+    """The purpose the resident typed (code "other", `kiosk.flows.purpose_text`); never logged."""
     payment: PaymentResult | None = None
     reversal: PaymentResult | None = None
     to_issue: list[str] = field(default_factory=list)

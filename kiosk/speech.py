@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.flows.pinpad import PINPAD
-from kiosk.flows.purpose import NOT_STATED, PURPOSE, purpose_key
+from kiosk.flows.purpose import PURPOSE, stated
+from kiosk.flows.purpose_text import PURPOSE_TEXT
 from kiosk.i18n import format_price, translate
 from kiosk.session import SessionState
 from kiosk.view import JourneyView, OfferedDocument
@@ -181,8 +182,8 @@ def _screen_parts(view: JourneyView) -> list[str]:
         for offered in view.offered:
             parts.append(_document(offered, lang, selected=offered.document_type in view.selected))
         parts.append(t("summary.language", lang, language=_language_name(view.document_language)))
-    elif state is PURPOSE:
-        parts.append(t("purpose.hint", lang))
+    elif state in (PURPOSE, PURPOSE_TEXT):
+        parts.append(t(f"{state.value}.hint", lang))  # "purpose.hint", "purpose_text.hint"
     elif state is S.SUMMARY:
         prices = {o.document_type: o.price_cents for o in view.offered}
         for document_type in view.selected:
@@ -190,8 +191,9 @@ def _screen_parts(view: JourneyView) -> list[str]:
             parts.append(f"{_title(view, document_type)}, {price}")
         parts.append(t("summary.total", lang, total=format_price(view.total_cents, lang)))
         parts.append(t("summary.language", lang, language=_language_name(view.document_language)))
-        if view.purpose not in ("", NOT_STATED):
-            parts.append(t("summary.purpose", lang, purpose=t(purpose_key(view.purpose), lang)))
+        purpose = stated(view.purpose, view.purpose_text, lang)
+        if purpose:
+            parts.append(t("summary.purpose", lang, purpose=purpose))
     elif state is S.PAYMENT:
         parts.append(t("summary.total", lang, total=format_price(view.total_cents, lang)))
         parts.append(t(view.payment_prompt_key or "payment.status.insert_card", lang))

@@ -57,6 +57,8 @@ class JourneyView:
     selected: tuple[str, ...] = ()
     purpose: str = ""
     """The purpose code chosen on the purpose step ("": none)."""
+    purpose_text: str = ""
+    """The purpose typed on the keyboard (code "other"); not personal data, but never logged."""
     total_cents: int = 0
     document_language: str = "fr"
     document_languages: tuple[str, ...] = ()
@@ -165,6 +167,7 @@ def build_view(
         offered=_offered(catalogue.prices_cents, greyed),
         selected=tuple(s.selected),
         purpose=s.purpose,
+        purpose_text=s.purpose_text,
         total_cents=total_cents(s, catalogue),
         document_language=s.document_language,
         document_languages=tuple(catalogue.languages),

@@ -18,6 +18,17 @@ NEXT = (Qt.Key.Key_Right, Qt.Key.Key_Down)
 PREVIOUS = (Qt.Key.Key_Left, Qt.Key.Key_Up)
 PRESS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 BACK = (Qt.Key.Key_Escape, Qt.Key.Key_Back, Qt.Key.Key_Backspace)
+TYPED = (Qt.Key.Key_Space, Qt.Key.Key_Backspace)
+"""Keys a text entry reads itself (`ui.onscreen_keyboard`: the dynamic property `reads_text`)."""
+
+
+def reads_text(widget: QWidget | None) -> bool:
+    """True when `widget` is, or is inside, a widget that takes typed text."""
+    while widget is not None:
+        if widget.property("reads_text"):
+            return True
+        widget = widget.parentWidget()
+    return False
 
 
 class KeyboardNavigation(QObject):
@@ -40,6 +51,8 @@ class KeyboardNavigation(QObject):
         if focus is not None and not screen.isAncestorOf(focus):
             return False  # e.g. the staff login over the screen
         key = event.key()
+        if key in TYPED and reads_text(focus):
+            return False  # a space or an erasure typed on the on-screen keyboard
         if key in NEXT or key in PREVIOUS:
             buttons = [
                 b

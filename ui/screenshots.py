@@ -63,6 +63,8 @@ def _sample(view: JourneyView, state: SessionState) -> JourneyView:
     elif state in (S.CHOOSE_DOCUMENTS, S.SUMMARY, S.PAYMENT, S.ISSUING, S.TAKE_DOCUMENTS):
         extra = {"selected": selected, "total_cents": total, "issued": selected[:1]}
         extra["progress"] = 0.5
+    elif state.value == "purpose_text":  # the keyboard, a long text typed
+        extra = {"purpose_text": "Inscription à l'Académie de musique d'Écaussinnes, cours du soir"}
     elif state is S.ERROR:
         extra = {"error_key": "eid.error.pin_blocked", "can_retry": False}
     elif state is S.OUT_OF_SERVICE:

@@ -23,6 +23,7 @@ from kiosk.journey import JourneyController, JourneyView
 from kiosk.session import SessionState
 from kiosk.speech import (
     TIMEOUT_FACTOR,
+    Cue,
     FocusTarget,
     SpeechPort,
     Utterance,
@@ -35,6 +36,7 @@ from kiosk.speech import (
     warning_begins,
     with_tone,
 )
+from ui.onscreen_keyboard import OnScreenKeyboard
 from ui.theme import action_button, big_button, set_role, set_text
 
 if TYPE_CHECKING:
@@ -89,6 +91,9 @@ class AudioMode(QObject):
         for button in self.entry_buttons:
             button.clicked.connect(self.start)
             button.setVisible(speech.available)
+        for screen in window.screens.values():
+            for keyboard in screen.findChildren(OnScreenKeyboard):
+                keyboard.announce.connect(self.key_typed)
         self.bar = QWidget(window)
         self.bar.setObjectName("audio_bar")
         grid = QGridLayout(self.bar)  # two rows: five buttons side by side do not fit 1080 px
@@ -161,6 +166,16 @@ class AudioMode(QObject):
             levels = self._speech.levels.faster(step)
             self._speech.set_levels(levels)
             self._say(setting_utterance(self._controller.view, levels, volume=False))
+
+    def key_typed(self, text: str) -> None:
+        """An on-screen keyboard's key: what it typed, worded by the keyboard."""
+        if self._active:
+            view = self._controller.view
+            self._say(
+                Utterance(
+                    language=view.language, text=text, cue=Cue.CHANGE, screen=view.state.value
+                )
+            )
 
     def stop(self) -> None:
         """The session is over: silence, default volume and speed, normal time-outs."""

@@ -191,6 +191,10 @@ QLabel#tries {{
     font-size: {px(40)}; font-weight: bold; color: {p.on_accent}; background: {p.accent};
     border-radius: 16px; padding: 12px 28px;
 }}
+QLabel#osk_text {{
+    font-size: {px(40)}; color: {p.text}; background: {p.surface};
+    border: 4px solid {p.surface_line}; border-radius: 16px; padding: 4px 16px;
+}}
 QLabel#claim {{ font-size: {px(56)}; font-weight: bold; color: {p.accent}; }}
 QLabel#section {{ font-size: {px(40)}; font-weight: bold; color: {p.accent}; }}
 QLabel#cell {{ background: transparent; font-size: {px(40)}; }}
@@ -237,6 +241,11 @@ QPushButton[role="key"] {{
     background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
     font-size: {px(KEY_DIGIT_PX)}; padding: 8px 8px;
 }}
+QPushButton[role="char"] {{
+    background: {p.surface}; color: {p.text}; border: 3px solid {p.surface_line};
+    font-size: {px(40)}; padding: 4px 4px; border-radius: 12px;
+}}
+QPushButton[role="char"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton#pin_ok, QPushButton#pin_erase {{ padding: 8px 8px; font-size: {px(40)}; }}
 QPushButton[role="key"]:pressed {{ background: {p.accent}; color: {p.on_accent}; }}
 QPushButton[role="choice"] {{

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from kiosk.flows import purpose_text
 from kiosk.flows.host import Host
 from kiosk.flows.purpose import PURPOSE, accepts, after_documents
+from kiosk.flows.purpose_text import OTHER, PURPOSE_TEXT
 from kiosk.journey_settings import JourneySettings
 from kiosk.offer import may_choose
 from kiosk.session import SessionState
@@ -56,8 +58,21 @@ class ChoiceFlow:
     def choose_purpose(self, code: str) -> None:
         """The resident gave the purpose `code` (one of those offered): on to the summary."""
         if self._host.state() is PURPOSE and accepts(self._settings().purposes, code):
+            if code == OTHER:  # typed on the on-screen keyboard
+                self._host.go(PURPOSE_TEXT, reason="purpose_other")
+                return
             self._host.session().purpose = code
+            self._host.session().purpose_text = ""
             self._host.go(S.SUMMARY, reason="purpose_chosen")
+
+    def give_purpose_text(self, text: str) -> None:
+        """The resident typed a purpose: on to the summary, or a notice saying what is wrong."""
+        if self._host.state() is not PURPOSE_TEXT:
+            return
+        if purpose_text.give(self._host.session(), text):
+            self._host.go(S.SUMMARY, reason="purpose_typed")
+        else:
+            self._activity()
 
     def back(self) -> None:
         """Back from the summary (to the purpose step, if asked) or from the purpose step."""
@@ -66,3 +81,6 @@ class ChoiceFlow:
             self._host.go(after_documents(self._settings().purposes), reason="back")
         elif state is PURPOSE:
             self._host.go(S.CHOOSE_DOCUMENTS, reason="back")
+        elif state is PURPOSE_TEXT:
+            self._host.session().notice_key = None
+            self._host.go(PURPOSE, reason="back")

@@ -270,7 +270,7 @@ class OrderFlow(HostedFlow):
             holder=holder,
             extract=extract,
             fee_cents=self._catalogue().prices_cents.get(document_type, 0),
-            purpose=printed_purpose(s.purpose, s.document_language),
+            purpose=printed_purpose(s.purpose, s.document_language, text=s.purpose_text),
             order_reference=s.operation_id,
             order_size=len(s.issued) + len(s.to_issue) + 1,
         )

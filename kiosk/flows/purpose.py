@@ -1,9 +1,10 @@
 """The purpose step: after the document choice, the resident says what the certificates are for.
 
 The kiosk offers a short list (`JourneySettings.purposes`, codes of
-`printing.documents.purposes.PURPOSE_CODES`) instead of free typing; "not stated" prints nothing.
-An empty list skips the step. The chosen code lives in the session and is printed in the
-certificate's language ("Délivré pour servir à : un employeur.").
+`printing.documents.purposes.PURPOSE_CODES`); "not stated" prints nothing, "other" opens the
+on-screen keyboard (`kiosk.flows.purpose_text`). An empty list skips the step. The chosen code
+lives in the session and is printed in the certificate's language ("Délivré pour servir à : un
+employeur."), a typed purpose as typed.
 
 The step is declared here (`kiosk.steps.declare_step`): entered from the document choice (and
 from the summary, going back), it leads to the summary or back to the document choice.
@@ -16,12 +17,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from kiosk.i18n import translate
 from kiosk.session import SessionState
 from kiosk.steps import Step, declare_step
 from printing.documents.purposes import (
     NOT_STATED,
+    OTHER,
     PURPOSE_CODES,
+    InvalidFreePurpose,
     UnknownPurpose,
+    free_purpose,
     printed_purpose,
 )
 
@@ -33,6 +38,7 @@ __all__ = [
     "after_documents",
     "printed",
     "purpose_key",
+    "stated",
     "validate",
 ]
 
@@ -62,6 +68,15 @@ def purpose_key(code: str) -> str:
     return f"purpose.{code}"
 
 
+def stated(code: str, text: str, language: str) -> str:
+    """The purpose as the summary shows and speaks it in `language` ("" when none was given)."""
+    if code in ("", NOT_STATED):
+        return ""
+    if code == OTHER:
+        return text
+    return translate(purpose_key(code), language)
+
+
 def after_documents(purposes: Sequence[str]) -> SessionState:
     """The state that follows the document choice: the purpose step when any purpose is offered."""
     return PURPOSE if purposes else S.SUMMARY
@@ -72,14 +87,17 @@ def accepts(purposes: Sequence[str], code: str) -> bool:
     return code in purposes
 
 
-def printed(code: str, language: str) -> str:
-    """The purpose as printed on a certificate in `language` ("" when none was given).
+def printed(code: str, language: str, *, text: str = "") -> str:
+    """The purpose as printed on a certificate in `language` ("" when none was given); a typed
+    one (code "other") as typed.
 
     A purpose without wording in `language` is left out (logged): the certificate is still right.
     """
     try:
+        if code == OTHER:
+            return free_purpose(text)
         return printed_purpose(code or NOT_STATED, language)
-    except UnknownPurpose:
+    except (UnknownPurpose, InvalidFreePurpose):
         log.warning("purpose_not_printed", extra={"purpose": code, "language": language})
         return ""
 

@@ -133,7 +133,7 @@ def test_every_purpose_has_a_button_text_and_a_printed_wording() -> None:
         for key in ("purpose.prompt", "purpose.hint", *map(purpose_key, PURPOSE_CODES)):
             assert texts[key].strip(), (language, key)
     for language in ("fr", "nl", "de"):
-        assert set(PRINTED[language]) == set(PURPOSE_CODES) - {"not_stated"}
+        assert set(PRINTED[language]) == set(PURPOSE_CODES) - {"not_stated", "other"}
         assert printed_purpose("not_stated", language) == ""
     assert printed_purpose("school", "fr") == "un établissement d'enseignement"
     with pytest.raises(UnknownPurpose):

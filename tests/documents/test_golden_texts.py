@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 from devstack.register import DEMO_REGISTER, certificate_data, demo_commune, lookup
+from kiosk.flows.purpose import printed
 from printing.documents import texts
+from printing.documents.purposes import OTHER
 from printing.model import Person
 from printing.render import render
 
@@ -45,6 +47,7 @@ CASES = [
     ("residence_history", EMMA, 300, "", "residence_history-child"),
     ("nationality", MARIE, 250, "", "nationality"),
     ("life", MARIE, 0, "", "life"),
+    ("life", MARIE, 0, "typed", "life-typed-purpose"),
     ("registration", CHIARA, 250, "", "registration-foreigner"),
 ]
 
@@ -53,6 +56,20 @@ PURPOSES = {
     "nl": "het kinderbijslagfonds",
     "de": "die Familienbeihilfekasse",
 }
+
+
+TYPED_PURPOSES = {
+    "fr": "  inscription à l'Académie de musique d'Écaussinnes (cours du soir)",
+    "nl": "inschrijving in de crèche 't Kindercafé,  Sint-Niklaas",
+    "de": "Anmeldung beim Fußballverein Kelmis / Schülerausweis",
+}
+"""Typed on the kiosk's keyboard (accents, ß, punctuation, stray spaces), printed as kept."""
+
+
+def _purpose(purpose: str, language: str) -> str:
+    if purpose == "typed":
+        return printed(OTHER, language, text=TYPED_PURPOSES[language])
+    return PURPOSES[language] if purpose else ""
 
 
 def _text(pdf: Path) -> str:
@@ -80,7 +97,7 @@ def _render(
         kiosk_id="DEMO-01",
         verify_base_url="https://certificats.demo-sur-meuse.be",
         fee_cents=fee,
-        purpose=PURPOSES[language] if purpose else "",
+        purpose=_purpose(purpose, language),
     )
     out = tmp_path / f"{document}.{language}.pdf"
     out.write_bytes(render(data, commune=demo_commune(language)))

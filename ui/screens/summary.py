@@ -5,7 +5,7 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
-from kiosk.flows.purpose import NOT_STATED, purpose_key
+from kiosk.flows.purpose import stated
 from kiosk.i18n import format_price, translate
 from kiosk.journey import JourneyController, JourneyView
 from ui.layout import Fit
@@ -143,11 +143,9 @@ class SummaryScreen(Screen):
         self.head_price.setText(self.t("summary.column_price"))
         name = translate("language.name", view.document_language)
         self.document_language.setText(self.t("summary.language", language=name))
-        stated = view.purpose not in ("", NOT_STATED)
-        self.purpose.setText(
-            self.t("summary.purpose", purpose=self.t(purpose_key(view.purpose))) if stated else ""
-        )
-        self.purpose.setVisible(stated)
+        purpose = stated(view.purpose, view.purpose_text, view.language)
+        self.purpose.setText(self.t("summary.purpose", purpose=purpose) if purpose else "")
+        self.purpose.setVisible(bool(purpose))
         total = format_price(view.total_cents, view.language)
         self.total.setText(self.t("summary.total", total=total))
         self.total_label.setText(self.t("summary.total_heading"))
