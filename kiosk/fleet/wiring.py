@@ -340,10 +340,8 @@ def install_handlers(
         CommandKind.RELOAD_CONFIG: reload_config,
         CommandKind.ISSUE_MAINTENANCE_CODE: maintenance_code_handler(staff),
     }
-    for kind, why in NOT_SUPPORTED.items():
-        handlers[kind] = refuse(why)
-    if logs is not None:
-        handlers[CommandKind.UPLOAD_LOGS] = upload_logs_handler(fleet, logs)
+    handlers |= {kind: refuse(why) for kind, why in NOT_SUPPORTED.items()}
+    handlers |= {CommandKind.UPLOAD_LOGS: upload_logs_handler(fleet, logs)} if logs else {}
     fleet.agent.handlers.update(handlers)
 
 
