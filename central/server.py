@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from central import citizen_proof, citizen_services, staff_audit
+from central import citizen_proof, citizen_services, kiosk_logs, staff_audit
 from central.console.web import install_console
 from central.errors import StoreError
 from central.fleet import FleetService
@@ -436,6 +436,7 @@ def create_app(
     _install_operator_routes(app)
     _install_public_routes(app)
     fleet_rules = install_fleet(app, fleet) | staff_audit.install(app, fleet)
+    fleet_rules |= kiosk_logs.install(app, fleet)
     install_console(app, store=sql_store, identities=identities, fleet=fleet)
     citizen_proof.install(
         app,

@@ -253,7 +253,9 @@ def build(
     d.fleet.calls.nudge = d.sync.send_heartbeat  # a resident's call to staff goes at once
     staff.use_audit(staff_audit)
     follow_commune_texts(d)
-    install_handlers(d.fleet, sync=d.sync, printer=d.printer, payment=d.payment, staff=staff)
+    install_handlers(
+        d.fleet, sync=d.sync, printer=d.printer, payment=d.payment, staff=staff, logs=d.sync
+    )
     return Kiosk(
         config=config,
         ports=ports_of(d),

@@ -14,13 +14,15 @@ import json
 import logging
 import logging.handlers
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from hardware.national_number import mask_national_numbers
 
+LOG_FILE: Final = "kiosk.jsonl"
 _FORBIDDEN_FIELDS = frozenset(
     {"pin", "pin_block", "pinblock", "pin_length", "pan", "password", "secret"}
 )
@@ -116,7 +118,7 @@ def configure_logging(
         directory.mkdir(parents=True, exist_ok=True)
         handlers.append(
             logging.handlers.RotatingFileHandler(
-                directory / "kiosk.jsonl", maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+                directory / LOG_FILE, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
             )
         )
     if console:
@@ -126,3 +128,87 @@ def configure_logging(
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
     return handlers
+
+
+PERSONAL_FIELDS: Final = frozenset(
+    {
+        "name", "names", "surname", "first_name", "first_names", "given_name", "given_names",
+        "last_name", "full_name", "holder", "holder_name", "resident", "address", "street",
+        "birth_date", "date_of_birth", "birth_place", "nationality", "email", "phone",
+        "card_number", "national_number", "members",
+    }
+)  # fmt: skip
+"""Fields whose value leaves the kiosk as `<redacted>` (besides the PIN-like `_FORBIDDEN_FIELDS`)."""
+REDACTED: Final = "<redacted>"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RedactedLogs:
+    text: str
+    """JSON lines, oldest first, each ending with a newline."""
+    lines: int
+    truncated: bool
+    """Older lines were left out to stay under the size asked for."""
+    dropped: int
+    """Lines that were not JSON objects (they cannot be redacted field by field): left out."""
+
+
+def redact_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One log line's fields as they may leave the kiosk: personal and PIN-like fields redacted
+    whatever their value, national numbers masked everywhere else (nested values included)."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        lowered = str(key).lower()
+        words = lowered.split("_")
+        if lowered in PERSONAL_FIELDS or lowered in _FORBIDDEN_FIELDS or "pin" in words:
+            out[mask_national_numbers(str(key))] = REDACTED
+        elif isinstance(value, Mapping):
+            out[mask_national_numbers(str(key))] = redact_entry(value)
+        else:
+            out[mask_national_numbers(str(key))] = _redact(value)
+    if "pin_tries_left" in entry:  # a count, not the PIN: kept for the staff
+        out["pin_tries_left"] = _redact(entry["pin_tries_left"])
+    return out
+
+
+def _log_files(directory: Path) -> list[Path]:
+    """The log file and its rotations, newest first (`kiosk.jsonl`, `kiosk.jsonl.1`, ...)."""
+    rotated = sorted(
+        (p for p in directory.glob(f"{LOG_FILE}.*") if p.suffix[1:].isdigit()),
+        key=lambda p: int(p.suffix[1:]),
+    )
+    current = directory / LOG_FILE
+    return ([current] if current.exists() else []) + rotated
+
+
+def _newest_lines(directory: Path) -> Iterator[str]:
+    for path in _log_files(directory):
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        yield from reversed(lines)
+
+
+def redacted_lines(directory: Path, *, max_chars: int) -> RedactedLogs:
+    """The newest log lines of `directory`, redacted (`redact_entry`), at most `max_chars`."""
+    kept: list[str] = []
+    size = dropped = 0
+    truncated = False
+    for raw in _newest_lines(directory):
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict):
+            dropped += bool(raw.strip())
+            continue
+        line = json.dumps(redact_entry(entry), ensure_ascii=False, default=str) + "\n"
+        if size + len(line) > max_chars:
+            truncated = True
+            break
+        kept.append(line)
+        size += len(line)
+    return RedactedLogs(
+        text="".join(reversed(kept)), lines=len(kept), truncated=truncated, dropped=dropped
+    )

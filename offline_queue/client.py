@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from hardware.eid.model import CitizenProof
 from hardware.national_number import mask_national_number
+from offline_queue import wire_logs
 from offline_queue.errors import (
     CentralRejected,
     CentralUnauthorized,
@@ -57,6 +58,8 @@ from offline_queue.wire import (
     Heartbeat,
     HeartbeatAck,
     KioskConfigDocument,
+    LogUpload,
+    LogUploadAck,
     RecordBatch,
     RegisterExtractRequest,
     RegisterExtractResponse,
@@ -81,6 +84,7 @@ COMMAND_RESULT_PATH: Final = "/api/v1/commands/{command_id}/result"
 STAFF_AUDIT_PATH: Final = "/api/v1/staff-audit"
 DOCUMENT_EMAIL_PATH: Final = "/api/v1/documents/{document_id}/email"
 CITIZEN_REQUESTS_PATH: Final = "/api/v1/citizens/requests"
+LOGS_PATH: Final = wire_logs.LOGS_PATH
 TOKEN_RENEW_MARGIN_S: Final = 60.0
 KIOSK_HEADER: Final = "X-Borne-Kiosk"
 MAX_RETRY_AFTER_S: Final = 3600.0
@@ -250,6 +254,12 @@ class CentralClient:
             "staff audit delivered",
             extra={"events": len(batch.events), "chain_ok": ack.chain_ok},
         )
+        return ack
+
+    def post_logs(self, upload: LogUpload) -> LogUploadAck:
+        """Deliver the kiosk's redacted logs (the central refuses any holding a national number)."""
+        ack = self._post(LOGS_PATH, upload, LogUploadAck)
+        logger.info("logs delivered", extra={"lines": upload.lines, "upload_id": ack.upload_id})
         return ack
 
     def citizen_challenge(self) -> CitizenChallenge:

@@ -46,6 +46,12 @@ from offline_queue.wire_errors import MAX_ERROR_FIELDS as MAX_ERROR_FIELDS  # no
 from offline_queue.wire_errors import ErrorBody as ErrorBody  # noqa: PLC0414
 from offline_queue.wire_errors import ErrorCode as ErrorCode  # noqa: PLC0414
 from offline_queue.wire_errors import FieldError as FieldError  # noqa: PLC0414
+from offline_queue.wire_logs import LOGS_PATH as LOGS_PATH  # noqa: PLC0414
+from offline_queue.wire_logs import MAX_LOG_TEXT_CHARS as MAX_LOG_TEXT_CHARS  # noqa: PLC0414
+from offline_queue.wire_logs import LogUpload as LogUpload  # noqa: PLC0414
+from offline_queue.wire_logs import LogUploadAck as LogUploadAck  # noqa: PLC0414
+from offline_queue.wire_logs import LogUploadInfo as LogUploadInfo  # noqa: PLC0414
+from offline_queue.wire_logs import LogUploadList as LogUploadList  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditAck as StaffAuditAck  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditBatch as StaffAuditBatch  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditEvent as StaffAuditEvent  # noqa: PLC0414

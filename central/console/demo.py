@@ -16,9 +16,12 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from central import citizen_proof
 from central.console.accounts import OperatorRole, OperatorStore
 from central.fleet import FleetService
+from central.fleet.config import DEFAULT_SCOPE
 from central.identity import IdentityStore
+from central.kiosk_logs import LogBook
 from central.settings import CentralSettings
 from central.store import SqlCentralStore
 from offline_queue.wire import (
@@ -28,6 +31,7 @@ from offline_queue.wire import (
     EnrollmentState,
     Heartbeat,
     IssuanceRecord,
+    LogUpload,
     PaymentStatus,
     RecordBatch,
 )
@@ -162,5 +166,39 @@ def seed(*, base_url: str, db_url: str, now: datetime | None = None) -> None:
             identities.decide(kiosk.kiosk_id, EnrollmentState.ACCEPTED)
         for kiosk_id in _PENDING:
             _enroll(base_url, identities, kiosk_id)
+        _seed_console_extras(store, fleet, moment)
     finally:
         store.close()
+
+
+def _seed_console_extras(store: SqlCentralStore, fleet: FleetService, moment: datetime) -> None:
+    """A fleet default with one kiosk's own prices, an upload of redacted logs, some lookups."""
+
+    commune = {
+        "name": "Démo-sur-Meuse",
+        "address": "Place Communale 1, 5999 Démo-sur-Meuse",
+        "service": {"fr": "Service Population", "nl": "Dienst Bevolking", "de": "Dienst Bevölkerung"},
+        "official_title": {"fr": "L'Officier délégué", "nl": "De gemachtigde ambtenaar", "de": "Der Beauftragte"},
+        "kingdom": True,
+        "province": {"fr": "Province de Namur", "nl": "Provincie Namen", "de": "Provinz Namur"},
+    }  # fmt: skip
+    fleet.put_config(
+        DEFAULT_SCOPE,
+        {"kiosk": {"languages": ["fr", "nl", "de", "en"]}, "prices": {"household": 250}, "commune": commune},
+        actor=DEMO_ADMIN,
+    )  # fmt: skip
+    kiosk = _FLEET[4].kiosk_id
+    fleet.put_config(kiosk, {"prices": {"household": 300}}, actor=DEMO_ADMIN)
+    text = "".join(
+        f'{{"ts": "{moment.isoformat()}", "level": "INFO", "event": "{event}"}}\n'
+        for event in ("heartbeat_sent", "payment_declined", "sync_deferred")
+    )
+    LogBook(fleet).ingest(
+        LogUpload(kiosk_id=kiosk, command_id=None, collected_at=moment, lines=3, text=text)
+    )
+    proofs = citizen_proof.CitizenProofs(store.engine, trust=citizen_proof.citizen_trust(()))
+    for number, (kiosk_id, outcome) in enumerate(
+        [(k.kiosk_id, "found") for k in _FLEET[:5]]
+        + [(_FLEET[1].kiosk_id, "not_found"), (_FLEET[2].kiosk_id, "register.proof_refused")]
+    ):
+        proofs.audit(kiosk_id=kiosk_id, national_number=f"8503141240{number}", outcome=outcome)

@@ -24,6 +24,8 @@ from central.console.i18n import (
     DEFAULT_LANGUAGE,
     catalogue,
 )
+from central.console.kiosk_config_page import overridden_of
+from central.console.logs_page import uploads_of
 from central.console.operations_pages import _COMMANDS, _fleet_text
 from central.console.web import (
     PREFIX,
@@ -105,6 +107,8 @@ def _install_kiosk_page(app: FastAPI) -> None:
             commands=sorted(commands, key=lambda c: c.issued_at, reverse=True)[:20],
             command_kinds=[k.value for k in _COMMANDS],
             alerts=alerts,
+            log_uploads=uploads_of(request, kiosk_id),
+            overridden=overridden_of(console.service.config.scope(kiosk_id)),
             fleet_text=partial(_fleet_text, viewer.lang),
             advice=advice(row, now=now, last_seen_text=_when(now, row.last_seen)) if row else [],
         )

@@ -28,6 +28,8 @@ _PAGES: Final = (
     ("enrollments", "/console/enrollments"),
     ("records", "/console/records"),
     ("audit", "/console/audit"),
+    ("kiosk-config", "/console/kiosks/schaerbeek-hall-01/config"),
+    ("register-lookups", "/console/register-lookups"),
 )
 
 

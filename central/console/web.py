@@ -388,6 +388,8 @@ def install_console(
     _install_session_routes(app)
     # the pages kept in modules of their own build on this one's helpers: imported once it is loaded
     from central.console.fleet_pages import install_fleet_pages  # noqa: PLC0415
+    from central.console.kiosk_config_page import install_kiosk_config_page  # noqa: PLC0415
+    from central.console.lookups_page import install_lookups_page  # noqa: PLC0415
     from central.console.operations_pages import install_operations_pages  # noqa: PLC0415
     from central.console.reconciliation_page import install_reconciliation_page  # noqa: PLC0415
 
@@ -395,4 +397,6 @@ def install_console(
     install_operations_pages(app)
 
     install_reconciliation_page(app)
+    install_lookups_page(app)
+    install_kiosk_config_page(app)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=_HERE / "static"), name="console-static")

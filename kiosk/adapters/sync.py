@@ -244,6 +244,16 @@ class SyncService:
         """Queue one staff audit event (`kiosk.staff_audit`); False when it was queued before."""
         return self._runner.submit(lambda: enqueue_staff_event(self._require_outbox(), event))
 
+    def upload_logs(self, collect: Callable[[], wire.LogUpload]) -> Future[wire.LogUploadAck]:
+        """Collect the redacted logs (`collect`) and send them, both on the owner thread."""
+
+        def send() -> wire.LogUploadAck:
+            self._require_outbox()
+            assert self._client is not None
+            return self._client.post_logs(collect())
+
+        return self._runner.submit(send)
+
     def deliver_now(self) -> Future[int]:
         return self._runner.submit(self._deliver)
 

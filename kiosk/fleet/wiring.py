@@ -24,6 +24,7 @@ from kiosk.config import KioskConfig, validated_managed, with_managed
 from kiosk.fleet.agent import FleetAgent, FleetTransport, Handler, Outcome
 from kiosk.fleet.calls import StaffCallBoard
 from kiosk.fleet.gate import BetweenResidents
+from kiosk.fleet.logs_upload import LogSender, collect_upload
 from kiosk.fleet.store import FleetStore
 from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
@@ -35,6 +36,7 @@ from offline_queue.wire import (
     CommandOutcome,
     DayCounters,
     HeartbeatAck,
+    LogUpload,
     UpdateChannel,
 )
 from printing.paper import PaperTracker
@@ -211,9 +213,10 @@ def settled(future: Future[T], describe: Callable[[T], Outcome]) -> Future[Outco
 
 NOT_SUPPORTED: Final[Mapping[CommandKind, str]] = MappingProxyType(
     {
-        CommandKind.UPLOAD_LOGS: "the central has no endpoint to receive logs yet",
+        CommandKind.UPLOAD_LOGS: "this kiosk has no way to send its logs",
     }
 )
+"""The refusals of the command kinds this kiosk was built without (an upload without sender)."""
 
 
 def refuse(detail: str) -> Handler:
@@ -287,6 +290,7 @@ def install_handlers(
     printer: TestPagePrinter,
     payment: DayCloser,
     staff: StaffAuthenticator,
+    logs: LogSender | None = None,
 ) -> None:
     """Every command kind of the wire gets its handler (or a refusal saying why)."""
 
@@ -336,6 +340,28 @@ def install_handlers(
         CommandKind.RELOAD_CONFIG: reload_config,
         CommandKind.ISSUE_MAINTENANCE_CODE: maintenance_code_handler(staff),
     }
-    for kind, why in NOT_SUPPORTED.items():
-        handlers[kind] = refuse(why)
+    handlers |= {kind: refuse(why) for kind, why in NOT_SUPPORTED.items()}
+    handlers |= {CommandKind.UPLOAD_LOGS: upload_logs_handler(fleet, logs)} if logs else {}
     fleet.agent.handlers.update(handlers)
+
+
+def upload_logs_handler(fleet: Fleet, logs: LogSender) -> Handler:
+    """`upload_logs`: the newest redacted log lines, collected and sent on the sync thread."""
+
+    def handle(command: Command) -> Future[Outcome]:
+        def collect() -> LogUpload:
+            return collect_upload(
+                directory=fleet.config.logging.directory,
+                kiosk_id=fleet.config.kiosk_id,
+                command_id=command.command_id,
+            )
+
+        return settled(
+            logs.upload_logs(collect),
+            lambda ack: Outcome(
+                outcome=CommandOutcome.DONE,
+                detail=f"upload {ack.upload_id}: {ack.stored_chars} characters",
+            ),
+        )
+
+    return handle

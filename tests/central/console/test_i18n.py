@@ -11,6 +11,8 @@ import pytest
 
 from central.console.i18n import CATALOGUE_DIR, LANGUAGES, catalogue, negotiate
 from central.console.reconciliation_page import DIFFERENCE_CODES
+from central.fleet.overrides import FieldKind
+from central.lookup_audit import OUTCOMES
 from offline_queue.wire import CommandKind
 
 _CONSOLE = CATALOGUE_DIR.parent
@@ -74,6 +76,8 @@ def test_every_dynamic_key_family_is_complete() -> None:
         "command.": tuple(k.value for k in CommandKind),
         "reconcile.code.": DIFFERENCE_CODES,
         "reconcile.action.": DIFFERENCE_CODES,
+        "kconfig.kind.": tuple(k.value for k in FieldKind),
+        "lookups.outcome.": OUTCOMES,
     }
     found = set()
     for template in (_CONSOLE / "templates").glob("*.html"):

@@ -24,6 +24,8 @@ _PAGES = (
     "enrollments",
     "records",
     "audit",
+    "kiosk-config",
+    "register-lookups",
 )
 
 
