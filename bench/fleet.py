@@ -449,4 +449,4 @@ def run() -> list[Figure]:
 
 if __name__ == "__main__":
     for figure in run():
-        print(f"{figure.name} = {figure.value:.3f} {figure.unit} {figure.note}")  # noqa: T201
+        print(f"{figure.name} = {figure.value:.3f} {figure.unit} {figure.note}")
