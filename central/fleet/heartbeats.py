@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -29,6 +30,43 @@ from central.fleet.alerts import (
 from central.fleet.base import FleetDb, prune
 from central.fleet.mail import AlertMail
 from offline_queue.wire import Heartbeat
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Statements:
+    """The statements of a steady heartbeat, built once: SQLAlchemy then only binds values and
+    finds the compiled form in its cache (building them per request was most of their cost)."""
+
+    latest: Any
+    history: Any
+    window_start: Any
+    still_online: Any
+
+    @classmethod
+    def build(cls, db: FleetDb) -> _Statements:
+        insert = db.insert(central_db.kiosks)
+        h, s = t.fleet_heartbeats.c, t.fleet_status.c
+        return cls(
+            latest=insert.on_conflict_do_update(
+                index_elements=["kiosk_id"],
+                set_={
+                    "received_at": insert.excluded.received_at,
+                    "heartbeat_json": insert.excluded.heartbeat_json,
+                },
+            ),
+            history=sa.insert(t.fleet_heartbeats).returning(h.seq),
+            window_start=sa.select(h.received_at, h.pages_printed_total)
+            .where(
+                h.kiosk_id == sa.bindparam("b_kiosk"),
+                h.pages_printed_total.is_not(None),
+                h.received_at >= sa.bindparam("b_since"),
+            )
+            .order_by(h.seq)
+            .limit(1),
+            still_online=sa.update(t.fleet_status)
+            .where(s.kiosk_id == sa.bindparam("b_kiosk"), s.online == sa.true())
+            .values(last_seen=sa.bindparam("b_now"), days_until_empty=sa.bindparam("b_days")),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,25 +91,28 @@ class HeartbeatLog:
         self._thresholds = thresholds
         self._history = history
         self._offline_after_s = offline_after_s
+        self._sql = _Statements.build(db)
 
-    def ingest(self, connection: sa.Connection, hb: Heartbeat, *, now: float) -> HeartbeatOutcome:
-        """Store one heartbeat and bring the kiosk's status and heartbeat alerts up to date."""
+    def ingest(
+        self, connection: sa.Connection, hb: Heartbeat, *, now: float, json: str | None = None
+    ) -> HeartbeatOutcome:
+        """Store one heartbeat and bring the kiosk's status and heartbeat alerts up to date
+        (`json`: the heartbeat already serialised, when the caller has it)."""
         printer = printer_health(hb)
         pages_now = printer.pages_printed_total if printer is not None else None
         pages_left = printer.pages_left if printer is not None else None
         earlier = self._window_start(connection, hb.kiosk_id, now=now) if pages_now else None
         days = paper_days_left(pages_left=pages_left, now=now, pages_now=pages_now, earlier=earlier)
         seq = connection.execute(
-            sa.insert(t.fleet_heartbeats)
-            .values(
-                kiosk_id=hb.kiosk_id,
-                received_at=now,
-                sent_at=hb.sent_at.timestamp(),
-                pages_printed_total=pages_now,
-                pages_left=pages_left,
-                heartbeat_json=hb.model_dump_json(),
-            )
-            .returning(t.fleet_heartbeats.c.seq)
+            self._sql.history,
+            {
+                "kiosk_id": hb.kiosk_id,
+                "received_at": now,
+                "sent_at": hb.sent_at.timestamp(),
+                "pages_printed_total": pages_now,
+                "pages_left": pages_left,
+                "heartbeat_json": hb.model_dump_json() if json is None else json,
+            },
         ).scalar_one()
         if seq % 32 == 0:
             prune(connection, t.fleet_heartbeats, kiosk_id=hb.kiosk_id, keep=self._history)
@@ -107,16 +148,8 @@ class HeartbeatLog:
     def _window_start(
         self, connection: sa.Connection, kiosk_id: str, *, now: float
     ) -> tuple[float, int] | None:
-        c = t.fleet_heartbeats.c
         row = connection.execute(
-            sa.select(c.received_at, c.pages_printed_total)
-            .where(
-                c.kiosk_id == kiosk_id,
-                c.pages_printed_total.is_not(None),
-                c.received_at >= now - FORECAST_WINDOW_S,
-            )
-            .order_by(c.seq)
-            .limit(1)
+            self._sql.window_start, {"b_kiosk": kiosk_id, "b_since": now - FORECAST_WINDOW_S}
         ).one_or_none()
         return (float(row.received_at), int(row.pages_printed_total)) if row else None
 
@@ -125,14 +158,12 @@ class HeartbeatLog:
     ) -> bool:
         """Update the kiosk's status (one statement while it stays online); True when it was
         offline until now."""
-        c = t.fleet_status.c
         still = connection.execute(
-            sa.update(t.fleet_status)
-            .where(c.kiosk_id == kiosk_id, c.online == sa.true())
-            .values(last_seen=now, days_until_empty=days)
+            self._sql.still_online, {"b_kiosk": kiosk_id, "b_now": now, "b_days": days}
         ).rowcount
         if still:
             return False
+        c = t.fleet_status.c
         back = connection.execute(
             sa.update(t.fleet_status)
             .where(c.kiosk_id == kiosk_id, c.online == sa.false())
@@ -154,22 +185,18 @@ class HeartbeatLog:
             self._db.event(connection, kiosk_id=kiosk_id, kind="first_seen", at=now)
         return False
 
-    def remember_latest(self, connection: sa.Connection, hb: Heartbeat, *, now: float) -> None:
+    def remember_latest(
+        self, connection: sa.Connection, hb: Heartbeat, *, now: float, json: str | None = None
+    ) -> None:
         """The kiosk's last heartbeat in the server's `kiosks` table (the kiosk list), in the same
         transaction as the fleet's own rows."""
-        insert = self._db.insert(central_db.kiosks).values(
-            kiosk_id=hb.kiosk_id,
-            received_at=datetime.fromtimestamp(now, tz=UTC).isoformat(),
-            heartbeat_json=hb.model_dump_json(),
-        )
         connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=["kiosk_id"],
-                set_={
-                    "received_at": insert.excluded.received_at,
-                    "heartbeat_json": insert.excluded.heartbeat_json,
-                },
-            )
+            self._sql.latest,
+            {
+                "kiosk_id": hb.kiosk_id,
+                "received_at": datetime.fromtimestamp(now, tz=UTC).isoformat(),
+                "heartbeat_json": hb.model_dump_json() if json is None else json,
+            },
         )
 
     def sweep(self, connection: sa.Connection, *, now: float) -> list[AlertMail]:

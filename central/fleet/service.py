@@ -150,9 +150,10 @@ class FleetService:
         """Ingest a heartbeat (one transaction, with the server's kiosk list); the answer carries
         the pending commands and the configuration's ETag."""
         now = received_at.timestamp() if received_at is not None else self.db.clock()
-        with self.db.write("the heartbeat") as connection:
-            self.heartbeats.remember_latest(connection, hb, now=now)
-            outcome = self.heartbeats.ingest(connection, hb, now=now)
+        with self.db.write("the heartbeat", durable=False) as connection:
+            json = hb.model_dump_json()
+            self.heartbeats.remember_latest(connection, hb, now=now, json=json)
+            outcome = self.heartbeats.ingest(connection, hb, now=now, json=json)
             commands = self.commands.deliver(connection, kiosk_id=hb.kiosk_id, now=now)
             document = self.config.document(hb.kiosk_id, connection=connection)
         self._mail(outcome.mails)
