@@ -38,8 +38,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kiosk.app import Kiosk
@@ -239,11 +240,72 @@ def problems(summary: dict[str, object]) -> list[str]:
     return found
 
 
+def figures(summary: dict[str, Any]) -> list[tuple[str, float, str, str]]:
+    """The soak's figures for bench/RESULTS.md: (name, value, unit, note)."""
+    start, end = summary["samples"]["start"], summary["samples"]["end"]
+    ledger, pii = summary["ledger"], summary["pii"]
+    span = f"sessions {start['sessions']} → {end['sessions']}"
+    return [
+        ("residents", float(summary["reports"]), "count", f"of {summary['sessions']}"),
+        ("wall time", summary["wall_s"] / 60, "min", "stack start included"),
+        ("RSS at start", start["rss_kib"] / 1024, "MiB", f"after {start['sessions']}"),
+        ("RSS at end", end["rss_kib"] / 1024, "MiB", f"after {end['sessions']}"),
+        ("RSS growth", summary["rss_growth_mib"], "MiB", f"limit {MAX_RSS_GROWTH_MIB}; {span}"),
+        (
+            "open fds start → end",
+            float(end["fds"] - start["fds"]),
+            "fds",
+            f"{start['fds']} → {end['fds']}",
+        ),
+        (
+            "threads start → end",
+            float(end["threads"] - start["threads"]),
+            "threads",
+            f"{start['threads']} → {end['threads']}",
+        ),
+        (
+            "approved payments",
+            float(ledger["approved"]),
+            "count",
+            json.dumps(ledger["payment_states"]),
+        ),
+        ("records at the central", float(ledger["central_records"]), "count", "each exactly once"),
+        (
+            "files searched for personal data",
+            float(pii["files_searched"]),
+            "count",
+            f"{len(pii['hits'])} hits",
+        ),
+        (
+            "problems",
+            float(len(summary["problems"])),
+            "count",
+            "; ".join(summary["problems"])[:200],
+        ),
+    ]
+
+
+def write_results(path: Path, summary: dict[str, Any]) -> None:
+    """A dated soak section at the top of bench/RESULTS.md, as `make bench` writes its own."""
+    from bench.__main__ import _machine  # noqa: PLC0415
+
+    stamp = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary["outcomes"].items()))
+    lines = [f"### soak — {stamp}", "", f"Machine: {_machine()}", "", f"Outcomes: {outcomes}.", ""]
+    lines += ["| figure | value | unit | note |", "|---|---|---|---|"]
+    lines += [f"| {n} | {v:.3f} | {u} | {note} |" for n, v, u, note in figures(summary)]
+    header = "# Benchmark results\n\nWritten by `make bench`; newest first.\n\n"
+    previous = path.read_text(encoding="utf-8") if path.exists() else header
+    body = previous[len(header) :] if previous.startswith(header) else previous
+    path.write_text(header + "\n".join(lines) + "\n\n" + body, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="soak", description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--summary", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the soak's var/ folder")
+    parser.add_argument("--results", type=Path, default=None, help="add a section to this file")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.pop("DISPLAY", None)
@@ -259,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(text + "\n")
     if args.summary is not None:
         args.summary.write_text(text + "\n", encoding="utf-8")
+    if args.results is not None:
+        write_results(args.results, summary)
     for problem in found:
         sys.stderr.write(f"soak: {problem}\n")
     return 1 if found else 0
