@@ -83,7 +83,7 @@ bench: setup
 
 SOAK_SESSIONS ?= 500
 soak: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m tests.soak.run --sessions $(SOAK_SESSIONS)
+	BORNE_REQUIRE_REAL_STACK=1 QT_QPA_PLATFORM=offscreen $(PY) -m tests.reliability.soak --sessions $(SOAK_SESSIONS) --results bench/RESULTS.md
 
 bundle: venv
 	$(VENV)/bin/pyinstaller --noconfirm --clean kiosk.spec

@@ -55,7 +55,10 @@ from kiosk.storage import (
     KEY_ALERT_STORE_CORRUPT,
     MARKER_NAME,
     REASON_STORE_CORRUPT,
+    STAFF_AUDIT_STORE,
+    DamagedStore,
     check_stores,
+    kiosk_stores,
     secure_file,
     secure_tree,
 )
@@ -115,6 +118,8 @@ class Kiosk:
     """Every staff action, hash-chained, synced to the central (`kiosk.staff_audit`)."""
     maintenance: MaintenanceFactory | None = None
     """Builds the maintenance mode that the staff door's accepted login opens."""
+    damaged_stores: tuple[DamagedStore, ...] = ()
+    """Stores `build` found damaged (and moved aside) before any was opened; reported once."""
 
     def start_journey(self, controller: JourneyController, quit_app: Callable[[int], None]) -> None:
         """The journey runs: fleet work joins it between residents; `quit_app` ends the app."""
@@ -181,9 +186,13 @@ class Kiosk:
     def check_disk(self) -> list[StaffAlert]:
         """Damaged stores are moved aside and reported, files made private, free space checked."""
         alerts: list[StaffAlert] = []
-        stores = (self.config.payment.journal, self.config.central.outbox)
+        stores = (self.config.payment.journal, self.config.central.outbox)  # opened by ready()
         marker = self.config.payment.journal.parent / MARKER_NAME
-        for damaged in check_stores(stores, marker=marker):
+        found, self.damaged_stores = (
+            (*self.damaged_stores, *check_stores(stores, marker=marker)),
+            (),
+        )
+        for damaged in found:
             alerts.append(StaffAlert(reason=REASON_STORE_CORRUPT, key=KEY_ALERT_STORE_CORRUPT))
             log.error(
                 "kiosk_store_quarantined",
@@ -236,6 +245,7 @@ def build(
     The demo's in-process fallbacks (`devstack.sim`) come in as `sealer_factory` (the software seal
     without a token; `token` may then be None) and `document_printer` (the folder printer without cupsd).
     """
+    damaged = _check_every_store(config)  # before the product opens any of them
     d = devices(
         config,
         token=token,
@@ -246,7 +256,7 @@ def build(
     )
     config = d.config
     staff_audit = StaffAuditLog(
-        config.payment.journal.parent / "staff_audit.sqlite", kiosk_id=config.kiosk_id
+        config.payment.journal.parent / STAFF_AUDIT_STORE, kiosk_id=config.kiosk_id
     )
     staff = staff_authenticator(config)
     speech = EspeakSpeechAdapter(runner=d.runners["speech"], settings=speech_settings(config))
@@ -274,7 +284,16 @@ def build(
         staff_audit=staff_audit,
         maintenance=maintenance_of(d, staff=staff, audit=staff_audit),
         runners=closers(d, speech=speech),
+        damaged_stores=damaged,
     )
+
+
+def _check_every_store(config: KioskConfig) -> tuple[DamagedStore, ...]:
+    """Check (and move aside when damaged) every SQLite store before one is opened."""
+    journal = config.payment.journal
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    stores = kiosk_stores(journal=journal, outbox=config.central.outbox)
+    return check_stores(stores, marker=journal.parent / MARKER_NAME)
 
 
 def run_autoplay(

@@ -51,6 +51,8 @@ STATE_LOW_SPACE: Final = "low_space"
 STATE_NOT_WRITABLE: Final = "not_writable"
 KEY_ALERT_STORE_CORRUPT: Final = "out_of_service.reason.store_corrupt"
 REASON_STORE_CORRUPT: Final = "store_corrupt"
+ISSUED_STORE: Final = "issued.sqlite"
+STAFF_AUDIT_STORE: Final = "staff_audit.sqlite"
 
 
 # -- free space --------------------------------------------------------------------------------
@@ -131,6 +133,12 @@ class DamagedStore:
     path: Path
     problem: StoreProblem
     moved_to: Path | None
+
+
+def kiosk_stores(*, journal: Path, outbox: Path) -> tuple[Path, ...]:
+    """Every SQLite store of the kiosk: the payment journal, the outbox, the issuance rows and
+    the staff audit (the last two beside the journal), in the order they are checked."""
+    return (journal, outbox, journal.parent / ISSUED_STORE, journal.parent / STAFF_AUDIT_STORE)
 
 
 def _probe_store(path: Path, *, seen_before: bool) -> StoreProblem | None:

@@ -89,6 +89,8 @@ class EidCardAdapter:
                 return
             on_event(event)
 
+        if self._monitor is not None:  # one watcher: a new journey replaces the last one's
+            self._monitor.stop()
         self._monitor = CardMonitor(reader_prefix=self._prefix, on_event=forward)
         self._monitor.start()
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from hardware.simulators.eid import load_persona, persona_pin
+from hardware.simulators.eid import load_persona
 from tests.journey.conftest import lp_readable_dir
+from tests.reliability import pii
 
 pytestmark = [
     pytest.mark.ui,
@@ -41,43 +40,6 @@ pytestmark = [
 REPO = Path(__file__).resolve().parents[2]
 PERSONAS = ("marie", "jan", "anna")
 SESSIONS_EACH = 4
-SEARCHED = (
-    "data",
-    "log",
-    "console",
-    "tmp",
-    "run/cups/spool",
-    "run/cups/tmp",
-    "run/cups/cups-pdf-spool",
-)
-"""The kiosk's own folders under var/, its console output, the process's TMPDIR (var/tmp) and the
-CUPS folders."""
-CUPS_HISTORY = ("run/cups/log", "run/cups/state", "run/cups/cache")
-PRIVATE = ("data", "log")
-
-
-def _needles() -> dict[str, re.Pattern[bytes]]:
-    needles: dict[str, re.Pattern[bytes]] = {}
-    for name in PERSONAS:
-        persona = load_persona(name)
-        nn = persona.national_number
-        printed = f"{nn[:2]}.{nn[2:4]}.{nn[4:6]}-{nn[6:9]}.{nn[9:]}"
-        for label, text in (
-            ("national number", nn),
-            ("printed national number", printed),
-            ("surname", persona.surname),
-            ("street", persona.address.street),
-        ):
-            for encoding in ("utf-8", "utf-16-le"):
-                needles[f"{name} {label} ({encoding})"] = re.compile(
-                    re.escape(text.encode(encoding)), re.IGNORECASE
-                )
-        pin = persona_pin(name).encode()
-        # a PIN is short: as a value of its own, not inside a longer number or word
-        needles[f"{name} PIN"] = re.compile(
-            rb"(?<![0-9A-Za-z.:\-_/*])" + re.escape(pin) + rb"(?![0-9A-Za-z.\-_/])"
-        )
-    return needles
 
 
 def _run(var_dir: Path, persona: str) -> dict[str, object]:
@@ -125,13 +87,6 @@ def batch() -> Iterator[tuple[Path, list[dict[str, object]]]]:
     shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def _files(var_dir: Path) -> list[Path]:
-    roots = [var_dir / sub for sub in (*SEARCHED, *CUPS_HISTORY)]
-    files = [p for root in roots if root.is_dir() for p in root.rglob("*") if p.is_file()]
-    files += [p for p in var_dir.rglob("core*") if p.is_file()]  # crash dumps, wherever
-    return files
-
-
 def test_every_resident_of_the_batch_was_served(
     batch: tuple[Path, list[dict[str, object]]],
 ) -> None:
@@ -143,17 +98,10 @@ def test_no_personal_data_is_left_on_the_kiosk(
     batch: tuple[Path, list[dict[str, object]]],
 ) -> None:
     var_dir, _ = batch
-    needles = _needles()
-    files = _files(var_dir)
+    files = pii.kiosk_files(var_dir)
     assert any(p.suffix == ".sqlite" for p in files), "the stores were searched"
     assert any(p.name == "kiosk.jsonl" for p in files), "the logs were searched"
-    found = []
-    for path in files:
-        data = path.read_bytes()
-        for label, needle in needles.items():
-            if needle.search(data):
-                found.append(f"{path.relative_to(var_dir)}: {label}")
-    assert found == []
+    assert pii.scan(files, pii.needles(PERSONAS)) == []
 
 
 def test_the_exceptions_are_the_demos_outputs_only(
@@ -177,12 +125,4 @@ def test_records_and_logs_are_private_to_the_kiosk_user(
     batch: tuple[Path, list[dict[str, object]]],
 ) -> None:
     var_dir, _ = batch
-    loose = []
-    for sub in PRIVATE:
-        folder = var_dir / sub
-        for path in [folder, *folder.rglob("*")]:
-            info = path.lstat()
-            want = 0o700 if path.is_dir() else 0o600
-            if stat.S_IMODE(info.st_mode) != want or info.st_uid != os.geteuid():
-                loose.append(f"{path.relative_to(var_dir)} {stat.filemode(info.st_mode)}")
-    assert loose == []
+    assert pii.loose_permissions(var_dir) == []

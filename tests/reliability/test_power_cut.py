@@ -30,8 +30,10 @@ from hardware.payment.journal import PaymentJournal
 from kiosk import app
 from kiosk.config import load_config
 from kiosk.storage import (
+    ISSUED_STORE,
     MARKER_NAME,
     REASON_STORE_CORRUPT,
+    STAFF_AUDIT_STORE,
     StoreProblem,
     check_stores,
 )
@@ -224,3 +226,38 @@ def test_the_kiosk_starts_out_of_service_on_a_damaged_journal(
     events = [r.getMessage() for r in caplog.records]
     assert "kiosk_store_quarantined" in events
     assert not [r for r in caplog.records if r.exc_info], "reported, not a raw traceback"
+
+
+@pytest.mark.parametrize("store", [ISSUED_STORE, STAFF_AUDIT_STORE])
+@pytest.mark.parametrize("damage", [_not_sqlite, _empty], ids=["not_sqlite", "zero_length"])
+def test_a_damaged_store_is_moved_aside_before_the_kiosk_opens_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, store: str, damage: object
+) -> None:
+    """The issuance rows and the staff audit are opened when the kiosk is built: they are checked
+    before that, as the journal and the outbox are, and never read damaged."""
+    shutil.copytree(REPO / "var" / "pki" / "card", tmp_path / "pki" / "card")
+    config = load_config(REPO / "kiosk.toml", environ={"BORNE_VAR_DIR": str(tmp_path)})
+    path = config.payment.journal.parent / store
+    for _ in range(2):  # the first start makes the store, the second remembers it in use
+        kiosk = app.build(config, token=None, sealer_factory=lambda: pytest.fail("no seal"))
+        try:
+            assert kiosk.check_disk() == []
+        finally:
+            kiosk.stop()
+    assert path.stat().st_size > 0
+    assert callable(damage)
+    damage(path)
+    caplog.set_level(logging.INFO)
+    kiosk = app.build(config, token=None, sealer_factory=lambda: pytest.fail("no seal"))
+    try:
+        alerts = kiosk.check_disk()
+        again = kiosk.check_disk()
+    finally:
+        kiosk.stop()
+    assert [a.reason for a in alerts] == [REASON_STORE_CORRUPT]
+    assert again == [], "reported once"
+    (moved,) = path.parent.glob(f"{store}.corrupt-*")
+    assert moved.read_bytes()[:4] in (b"%PDF", b""), "the damaged file is kept as it was"
+    assert path.read_bytes()[:16] == b"SQLite format 3\x00", "a fresh store in its place"
+    events = [vars(r) for r in caplog.records if r.getMessage() == "kiosk_store_quarantined"]
+    assert [e["store"] for e in events] == [store]
