@@ -19,6 +19,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
+from offline_queue import wire_citizen_services as _citizen_services
+
 # re-exported (explicitly, for mypy): every message is imported from this module
 from offline_queue.wire_base import NATIONAL_NUMBER_LIKE
 from offline_queue.wire_base import SCHEMA_VERSION as SCHEMA_VERSION  # noqa: PLC0414
@@ -26,21 +28,6 @@ from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
-from offline_queue.wire_citizen_services import (
-    CitizenDocument as CitizenDocument,  # noqa: PLC0414
-)
-from offline_queue.wire_citizen_services import (
-    CitizenRequests as CitizenRequests,  # noqa: PLC0414
-)
-from offline_queue.wire_citizen_services import (
-    CitizenRequestsRequest as CitizenRequestsRequest,  # noqa: PLC0414
-)
-from offline_queue.wire_citizen_services import (
-    DocumentEmailAck as DocumentEmailAck,  # noqa: PLC0414
-)
-from offline_queue.wire_citizen_services import (
-    DocumentEmailRequest as DocumentEmailRequest,  # noqa: PLC0414
-)
 from offline_queue.wire_citizen_services import HolderRef
 from offline_queue.wire_errors import MAX_ERROR_FIELDS as MAX_ERROR_FIELDS  # noqa: PLC0414
 from offline_queue.wire_errors import ErrorBody as ErrorBody  # noqa: PLC0414
@@ -55,6 +42,12 @@ from offline_queue.wire_logs import LogUploadList as LogUploadList  # noqa: PLC0
 from offline_queue.wire_staff import StaffAuditAck as StaffAuditAck  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditBatch as StaffAuditBatch  # noqa: PLC0414
 from offline_queue.wire_staff import StaffAuditEvent as StaffAuditEvent  # noqa: PLC0414
+
+CitizenDocument = _citizen_services.CitizenDocument
+CitizenRequests = _citizen_services.CitizenRequests
+CitizenRequestsRequest = _citizen_services.CitizenRequestsRequest
+DocumentEmailAck = _citizen_services.DocumentEmailAck
+DocumentEmailRequest = _citizen_services.DocumentEmailRequest
 
 MAX_BATCH_RECORDS = 500
 
