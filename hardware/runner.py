@@ -59,11 +59,12 @@ class DeviceRunner:
 
     # -- work -------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        # under the lock: `stop` cannot shut the executor down between the check and the submit
         with self._lock:
             executor = self._executor
-        if executor is None:
-            raise RunnerStopped(f"runner {self.name} is not running", device=self.name)
-        return executor.submit(fn, *args, **kwargs)
+            if executor is None:
+                raise RunnerStopped(f"runner {self.name} is not running", device=self.name)
+            return executor.submit(fn, *args, **kwargs)
 
     def call(self, fn: Callable[..., T], /, *args: Any, timeout: float, **kwargs: Any) -> T:
         """Submit and wait, turning a time-out or a cancel into typed device errors."""

@@ -58,3 +58,31 @@ def test_owner_thread_assertion_refuses_other_threads(runner: DeviceRunner) -> N
     runner.submit(runner.assert_owner_thread).result(timeout=5)
     with pytest.raises(RuntimeError, match="owner thread"):
         runner.assert_owner_thread()
+
+
+def test_a_submit_racing_stop_is_refused_as_stopped_never_as_a_runtime_error() -> None:
+    """A ticker thread submitting while the kiosk shuts down sees only `RunnerStopped`."""
+    unexpected: list[BaseException] = []
+    for _ in range(200):
+        racing = DeviceRunner("sync")
+        racing.start()
+        started = threading.Event()
+
+        def tick(r: DeviceRunner = racing, go: threading.Event = started) -> None:
+            go.set()
+            while True:
+                try:
+                    r.submit(lambda: None)
+                except RunnerStopped:
+                    return
+                except BaseException as err:  # noqa: BLE001 - the defect under test
+                    unexpected.append(err)
+                    return
+
+        ticker = threading.Thread(target=tick)
+        ticker.start()
+        started.wait(timeout=5)
+        racing.stop()
+        ticker.join(timeout=5)
+        assert not ticker.is_alive()
+    assert unexpected == []
