@@ -371,7 +371,8 @@ class CentralPort(Protocol):
     def reachable(self) -> bool: ...
 
     def watch(self, listener: Callable[[bool], None]) -> None:
-        """`listener(reachable)` on each change, from any thread."""
+        """`listener(reachable)` on each change, from any thread; one watcher, a new one replaces
+        the last."""
         ...
 
 

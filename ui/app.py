@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
@@ -269,6 +269,9 @@ def _run(
         window.ticker.stop()
         window.close()
         window.deleteLater()
+        # the loop has returned: delete the window and its screens now, not at a later loop's turn
+        # (a process that runs the kiosk again would otherwise keep every earlier window)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return controller.reports, watchdog, finished
 
 

@@ -29,7 +29,7 @@ class Reachability:
         self._failures_to_lose = failures_to_lose
         self._failures = 0
         self._reachable = True
-        self._listeners: list[Listener] = []
+        self._listener: Listener | None = None
 
     @property
     def reachable(self) -> bool:
@@ -37,8 +37,10 @@ class Reachability:
             return self._reachable
 
     def watch(self, listener: Listener) -> None:
+        """One watcher, as the card port: a new journey's replaces the last one's (which would
+        otherwise be kept alive, and told, for as long as the kiosk runs)."""
         with self._lock:
-            self._listeners.append(listener)
+            self._listener = listener
 
     def succeeded(self) -> None:
         """A call reached the central (whatever it answered)."""
@@ -46,10 +48,10 @@ class Reachability:
             self._failures = 0
             changed = not self._reachable
             self._reachable = True
-            listeners = tuple(self._listeners)
+            listener = self._listener
         if changed:
             log.info("central_reachable_again")
-            for listener in listeners:
+            if listener is not None:
                 listener(True)
 
     def failed(self) -> None:
@@ -60,8 +62,8 @@ class Reachability:
             if changed:
                 self._reachable = False
             failures = self._failures
-            listeners = tuple(self._listeners)
+            listener = self._listener
         if changed:
             log.warning("central_unreachable", extra={"failures": failures})
-            for listener in listeners:
+            if listener is not None:
                 listener(False)

@@ -31,6 +31,18 @@ def test_one_lost_call_is_not_an_outage_two_are_and_one_answer_ends_it() -> None
     assert (r.reachable, heard) == (True, [False, True])
 
 
+def test_a_new_watcher_replaces_the_last_one() -> None:
+    """A kiosk process that runs a new journey keeps no earlier journey alive through the port."""
+    earlier: list[bool] = []
+    current: list[bool] = []
+    r = Reachability(failures_to_lose=1)
+    r.watch(earlier.append)
+    r.watch(current.append)
+    r.failed()
+    r.succeeded()
+    assert (earlier, current) == ([], [False, True])
+
+
 def test_a_threshold_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Reachability(failures_to_lose=0)
