@@ -69,15 +69,29 @@ def kiosk_files(var_dir: Path, *, extra: Sequence[str] = ()) -> list[Path]:
     return files
 
 
-def tree_files(top: Path, *, skip: Sequence[Path] = ()) -> list[Path]:
-    """Every regular file under `top` (a temporary folder) outside the folders `skip`."""
+def tree_files(top: Path, *, skip: Sequence[Path] = (), since: float | None = None) -> list[Path]:
+    """Every regular file under `top` (a temporary folder) outside the folders `skip`.
+
+    With `since` (a `time.time()`), only the files changed from then on: what a run wrote into a
+    /tmp it shares with others (a test session's), not what was there before it.
+    """
     skipped = {s.resolve() for s in skip}
     found: list[Path] = []
     for root, dirs, files in os.walk(top):
         base = Path(root)
         dirs[:] = [d for d in dirs if (base / d).resolve() not in skipped]
-        found += [base / f for f in files if (base / f).is_file()]
+        found += [base / f for f in files if _regular_since(base / f, since)]
     return found
+
+
+def _regular_since(path: Path, since: float | None) -> bool:
+    try:
+        status = path.lstat()
+    except OSError:
+        return False  # gone while walking
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    return since is None or max(status.st_mtime, status.st_ctime) >= since
 
 
 def scan(files: Iterable[Path], patterns: dict[str, re.Pattern[bytes]]) -> list[str]:

@@ -61,6 +61,8 @@ class Sample:
     rss_kib: int
     fds: int
     threads: int
+    objects: int
+    """Python objects the garbage collector tracks, after a collection."""
     python_threads: dict[str, int]
     """The Python threads by name (digits dropped), to tell which kind grew."""
 
@@ -75,6 +77,7 @@ def sample(sessions: int) -> Sample:
         rss_kib=int(fields["VmRSS"].split()[0]),
         fds=sum(1 for _ in Path("/proc/self/fd").iterdir()),
         threads=int(fields["Threads"].strip()),
+        objects=len(gc.get_objects()),
         python_threads=dict(Counter(re.sub(r"[0-9_]+", "", t.name) for t in threading.enumerate())),
     )
 
@@ -92,7 +95,7 @@ def leaks(start: Sample, end: Sample) -> list[str]:
 
 
 def _describe(s: Sample) -> str:
-    return f"RSS {s.rss_kib / 1024:.1f} MiB, {s.fds} fds, {s.threads} threads"
+    return f"RSS {s.rss_kib / 1024:.1f} MiB, {s.objects} objects, {s.fds} fds, {s.threads} threads"
 
 
 def _var_dir() -> Path:
@@ -115,6 +118,7 @@ def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
     from tests.reliability import soak_faults, soak_ledger  # noqa: PLC0415
 
     began = time.monotonic()
+    began_wall = time.time()
     with SimStack(var_dir=var_dir, persona="marie") as stack:
         assert stack.endpoints is not None
         os.umask(PRIVATE_UMASK)  # as the demo: from here on the files are the kiosk's alone
@@ -145,7 +149,7 @@ def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
         )
     summary = _summary(played, ledger, sessions=sessions)
     summary["outbox_drained"] = drained
-    summary["pii"] = _pii(var_dir)
+    summary["pii"] = _pii(var_dir, since=began_wall)
     summary["wall_s"] = round(time.monotonic() - began, 1)
     return summary
 
@@ -201,13 +205,14 @@ def _summary(played: Played, ledger: dict[str, object], *, sessions: int) -> dic
     }
 
 
-def _pii(var_dir: Path) -> dict[str, object]:
+def _pii(var_dir: Path, *, since: float) -> dict[str, object]:
     from tests.reliability import pii  # noqa: PLC0415
     from tests.reliability.soak_faults import PERSONAS_ALL  # noqa: PLC0415
 
     patterns = pii.needles(PERSONAS_ALL)
     files = pii.kiosk_files(var_dir, extra=("spool",))
-    files += pii.tree_files(Path("/tmp"), skip=[var_dir])  # the namespace's own /tmp
+    # what the run wrote to /tmp (all of a private namespace's; a test session's holds more)
+    files += pii.tree_files(Path("/tmp"), skip=[var_dir], since=since)
     hits = pii.scan(files, patterns)
     return {
         "files_searched": len(files),
