@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
+from central.calendar_day import parse_day
 from central.console.web import PREFIX, Admin, render_page
 from central.lookup_audit import OUTCOMES, LookupFilter, lookups
 from central.openapi import RowBefore
@@ -20,10 +21,7 @@ PAGE_SIZE: Final = 50
 
 
 def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value) if value else None
 
 
 def install_lookups_page(app: FastAPI) -> None:

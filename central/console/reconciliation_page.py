@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
+from central.calendar_day import parse_day
 from central.console.fleet_view import LOCAL_TZ
 from central.console.web import PREFIX, AnyOperator, render_page
 
@@ -39,10 +40,7 @@ def euros(cents: int) -> str:
 def _day(value: str, today: date) -> date | None:
     if not value:
         return today
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 def install_reconciliation_page(app: FastAPI) -> None:

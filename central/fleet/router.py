@@ -9,12 +9,12 @@ written to the audit.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Final
 
 from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from central.calendar_day import FIRST_DAY, LAST_DAY, parse_day
 from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
 from central.fleet.alerts import AlertKind, AlertState
 from central.fleet.commands import CommandConflict, CommandForbidden, CommandNotFound
@@ -298,12 +298,13 @@ def put_override(kiosk_id: str, update: ConfigUpdate, request: Request) -> Confi
 
 @operator_router.get("/api/v1/kiosks/{kiosk_id}/reconciliation")
 def reconciliation(kiosk_id: str, day: IsoDay, request: Request) -> Reconciliation:
-    try:
-        when = date.fromisoformat(day)
-    except ValueError as err:  # 2026-02-31
+    when = parse_day(day)
+    if when is None:  # 2026-02-31, 0001-01-01
         raise FleetApiError(
-            status=422, code=ErrorCode.INVALID_REQUEST, message="day is not a calendar day"
-        ) from err
+            status=422,
+            code=ErrorCode.INVALID_REQUEST,
+            message=f"day is not a calendar day from {FIRST_DAY} to {LAST_DAY}",
+        )
     return _fleet(request).reconciliation(kiosk_id[:128], when, actor=_principal(request))
 
 

@@ -340,6 +340,12 @@ def test_the_days_reconciliation_compares_records_with_the_terminals_end_of_day(
     assert codes["amount_mismatch"]["detail"] == "kiosk=550 terminal=500"
     assert codes["payment_unknown"]["operation_ids"] == [records[2].operation_id]
     assert day["balanced"] is False
+    # a day the central cannot hold is the operator's mistake, not the server's
+    for far in ("0001-01-02", "9999-12-31", "2026-02-31"):
+        refused = api.operator(
+            "GET", f"/api/v1/kiosks/{kiosk_id}/reconciliation", params={"day": far}
+        )
+        assert (refused.status_code, refused.json()["code"]) == (422, "request.invalid"), far
 
 
 def test_two_servers_on_one_postgresql_raise_one_offline_alert_and_one_mail(
