@@ -45,7 +45,9 @@ ONE_PATH: Final = "/api/v1/kiosks/{kiosk_id}/logs/{upload_id}"
 RETENTION_DAYS: Final = 30
 KEPT_PER_KIOSK: Final = 20
 _BODY_MAX: Final = MAX_LOG_TEXT_CHARS * 2 + 4096
-"""JSON escapes a line's quotes: the body may be up to twice the text, plus the envelope."""
+"""The kiosk's log lines are ASCII JSON (their own escapes doubled by the envelope's): up to
+twice the text, plus the envelope. A text the schema admits but that escapes longer (non-ASCII
+characters as `\\uXXXX`) is refused as too large, a 413."""
 
 log_uploads = sa.Table(
     "log_uploads",
