@@ -64,7 +64,10 @@ class DeviceRunner:
             executor = self._executor
             if executor is None:
                 raise RunnerStopped(f"runner {self.name} is not running", device=self.name)
-            return executor.submit(fn, *args, **kwargs)
+            try:
+                return executor.submit(fn, *args, **kwargs)
+            except RuntimeError as err:  # the interpreter is exiting: its workers have stopped
+                raise RunnerStopped(f"runner {self.name} is exiting", device=self.name) from err
 
     def call(self, fn: Callable[..., T], /, *args: Any, timeout: float, **kwargs: Any) -> T:
         """Submit and wait, turning a time-out or a cancel into typed device errors."""

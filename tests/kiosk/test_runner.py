@@ -86,3 +86,18 @@ def test_a_submit_racing_stop_is_refused_as_stopped_never_as_a_runtime_error() -
         ticker.join(timeout=5)
         assert not ticker.is_alive()
     assert unexpected == []
+
+
+def test_a_runner_whose_workers_stopped_with_the_interpreter_refuses_work_as_stopped() -> None:
+    """At interpreter exit the executor's workers mark it shut down before `stop` runs."""
+    exiting = DeviceRunner("sync")
+    exiting.start()
+    exiting.submit(lambda: None).result(timeout=5)
+    # what concurrent.futures' exit hook leaves behind: an executor that refuses new work
+    with exiting._lock:
+        executor = exiting._executor
+    assert executor is not None
+    executor.shutdown(wait=True)
+    with pytest.raises(RunnerStopped, match="exiting"):
+        exiting.submit(lambda: None)
+    exiting.stop()
