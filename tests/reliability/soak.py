@@ -8,9 +8,10 @@ terminal time-outs, a garbled line (bad CRC) and NAKs, a card pulled out while r
 (expired, cloned, blocked PIN), a printer that stops after payment, and the central server down
 for a while. Then:
 
-- **Leaks**: the process's resident memory (VmRSS), open file descriptors and threads, sampled
-  idle between residents after the warm-up (`start`) and after the last one (`end`); a leak is a
-  growth over `MAX_RSS_GROWTH_MIB` MiB, `MAX_FD_GROWTH` descriptors or `MAX_THREAD_GROWTH` threads.
+- **Leaks**: the process's resident memory (VmRSS), open file descriptors, threads and Python
+  objects, sampled idle between residents after the warm-up (`start`) and after the last one
+  (`end`); a leak is a growth over `MAX_RSS_GROWTH_MIB` MiB, `MAX_FD_GROWTH` descriptors,
+  `MAX_THREAD_GROWTH` threads or `MAX_OBJECTS_PER_RESIDENT` objects per resident.
 - **Lost records** (`tests.reliability.soak_ledger`): every payment the terminal approved ends
   COMPLETED, REVERSED or MANUAL_REVIEW; the outbox is empty; the central holds each order's outcome
   and each issued document exactly once, with the outcome the journal says.
@@ -51,6 +52,9 @@ REPO = Path(__file__).resolve().parents[2]
 MAX_RSS_GROWTH_MIB = 10.0
 MAX_FD_GROWTH = 10
 MAX_THREAD_GROWTH = 2
+MAX_OBJECTS_PER_RESIDENT = 40
+"""Python objects a resident may leave (the soak keeps each one's report: about 8); a window or a
+journey kept alive leaves hundreds, which a short soak's RSS does not show yet."""
 SESSION_LIMIT_S = 90.0
 """The scripted residents' time limit, per resident of an episode."""
 
@@ -91,6 +95,12 @@ def leaks(start: Sample, end: Sample) -> list[str]:
         found.append(f"open fds grew {end.fds - start.fds} (limit {MAX_FD_GROWTH})")
     if end.threads - start.threads > MAX_THREAD_GROWTH:
         found.append(f"threads grew {end.threads - start.threads} (limit {MAX_THREAD_GROWTH})")
+    residents = max(1, end.sessions - start.sessions)
+    if end.objects - start.objects > MAX_OBJECTS_PER_RESIDENT * residents:
+        found.append(
+            f"Python objects grew {end.objects - start.objects} over {residents} residents"
+            f" (limit {MAX_OBJECTS_PER_RESIDENT} each)"
+        )
     return found
 
 
@@ -261,6 +271,12 @@ def figures(summary: dict[str, Any]) -> list[tuple[str, float, str, str]]:
             float(end["fds"] - start["fds"]),
             "fds",
             f"{start['fds']} → {end['fds']}",
+        ),
+        (
+            "Python objects start → end",
+            float(end["objects"] - start["objects"]),
+            "objects",
+            f"{start['objects']} → {end['objects']}; limit {MAX_OBJECTS_PER_RESIDENT} a resident",
         ),
         (
             "threads start → end",
