@@ -2,7 +2,7 @@
 
     python -m kiosk --version
     python -m kiosk demo [--autoplay] [--persona NAME] [--documents LIST] [--sessions N] [--audio]
-                         [--pinpad]
+                         [--pinpad] [--email ADDRESS]
     python -m kiosk run                      # the kiosk on the configured (real) devices, locked down
     python -m kiosk run --autoplay           # scripted residents headless (demo/test configuration)
     python -m kiosk sim up [--persona NAME]  # simulated stack in the background, one JSON line
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "--pinpad",
         action="store_true",
         help="the eID reader has a pinpad (simulated): the PIN is typed on it, not on the screen",
+    )
+    demo.add_argument(
+        "--email",
+        default="",
+        help="autoplay: each resident has the sealed PDFs e-mailed there too (kept in var/run/mail)",
     )
 
     run = sub.add_parser("run", help="run the kiosk on the configured devices")
@@ -94,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command in ("run", "demo"):
-            # a crash in Qt or a driver leaves every thread's Python stack in the journal
+            # a crash in Qt or a driver leaves every thread's Python stack in the journal, and
+            # SIGUSR1 (`systemctl kill --kill-whom=main -s USR1 borne-kiosk`) shows where a
+            # frozen kiosk waits, without stopping it
             faulthandler.enable(file=sys.stderr, all_threads=True)
+            faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
             with stop_on_signals():
                 return _dispatch(args)
         return _dispatch(args)
@@ -158,6 +167,7 @@ def _dispatch_demo(args: argparse.Namespace, demo: ModuleType) -> int:
             sessions=args.sessions,
             audio=args.audio,
             pinpad=args.pinpad,
+            email=args.email,
         )
     )
 

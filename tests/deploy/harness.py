@@ -8,8 +8,10 @@ import ctypes
 import json
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -131,6 +133,42 @@ def stop(process: subprocess.Popen[str], *, timeout: float = 60.0) -> tuple[int,
         out, err = process.communicate(timeout=10)
         raise AssertionError(f"the kiosk ignored SIGTERM for {timeout} s\n{err[-3000:]}") from None
     return process.returncode, out, err
+
+
+def receive(
+    sock: socket.socket, process: subprocess.Popen[str], *, timeout: float, what: str
+) -> str:
+    """The next datagram on `sock`; fail at once if the kiosk exits first, or after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not select.select([sock], [], [], 0.5)[0]:
+        if process.poll() is not None:
+            raise AssertionError(f"the kiosk exited with {process.returncode} before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+    return sock.recv(4096).decode()
+
+
+@contextmanager
+def explained(process: subprocess.Popen[str], var_dir: Path) -> Iterator[None]:
+    """A failure inside names what the kiosk was doing: every thread's stack (SIGUSR1, the
+    kiosk's faulthandler), its stderr and the end of its logs; the kiosk is stopped."""
+    try:
+        yield
+    except Exception as failure:
+        if process.poll() is None:
+            process.send_signal(signal.SIGUSR1)
+        try:
+            _code, _out, err = stop(process, timeout=60)
+        except AssertionError as ignored:
+            err = str(ignored)
+        logs = []
+        for name in ("kiosk.jsonl", "pcscd.log", "central.log"):
+            path = var_dir / "log" / name
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-25:]
+                logs.append(f"--- {name} ---\n" + "\n".join(tail))
+        detail = "\n".join([f"--- kiosk stderr ---\n{err[-6000:]}", *logs])
+        raise AssertionError(f"{failure}\n{detail}") from failure
 
 
 # -- a simulated stack for `kiosk run` -------------------------------------------------------
