@@ -31,12 +31,14 @@ from smartcard import scard
 
 from central.db import sqlite_url
 from central.process import RunningCentral, start_central
+from central.settings import SMTP_ENV, SMTP_FROM_ENV
 from devstack.cupsd import CupsdService
 from devstack.demo_pki import MunicipalPki, ensure_central_tls, ensure_municipal_pki
 from devstack.enrollment import DEMO_KIOSK_ID, enroll_demo_kiosk, kiosk_key_path
 from devstack.fallbacks import Fallback, SimStartError, plan_fallbacks
 from devstack.folder_printer import FolderPrinter
 from devstack.kiosk_token import ensure_kiosk_token
+from devstack.mailbox import DemoMailbox
 from devstack.register import DEMO_REGISTER
 from devstack.softhsm import ensure_token
 from devstack.software_seal import SoftwareSealer
@@ -56,6 +58,9 @@ from printing.seal import Sealer
 from printing.token import TokenConfig
 
 log = logging.getLogger(__name__)
+
+DEMO_SENDER = "borne@demo.invalid"
+"""The sender of what the demo's central mails (the demo mail server keeps it all)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +90,8 @@ class SimEndpoints:
     it, no shared token."""
     kiosk_key_token: str = ""
     """The PKCS#11 token (in `softhsm_conf`) holding the enrolled kiosk's own key."""
+    mail_output: str = ""
+    """Where the demo's mail server keeps what the central mails (`devstack.mailbox`)."""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -140,6 +147,7 @@ class SimStack:
         self.terminal: TerminalSimulator | None = None
         self.cupsd: CupsdService | None = None
         self.central: RunningCentral | None = None
+        self.mailbox: DemoMailbox | None = None
         self.endpoints: SimEndpoints | None = None
         self._stops: list[Callable[[], object]] = []
         self._removed_at = 0.0
@@ -224,6 +232,7 @@ class SimStack:
             kiosk_id=self.kiosk_id,
             kiosk_key="" if kiosk_token is not None else str(kiosk_key_path(self.var_dir)),
             kiosk_key_token="" if kiosk_token is None else kiosk_token.token_label,
+            mail_output="" if self.mailbox is None else str(self.mailbox.directory),
             card_test_roots=str(card_roots),
             municipal_root=str(municipal_root),
             softhsm_conf="" if self.token is None else str(self.token.conf_path),
@@ -255,6 +264,10 @@ class SimStack:
             "central TLS", lambda: ensure_central_tls(self.var_dir / "pki" / "central")
         )
         central_db = self.var_dir / "data" / "central.sqlite"
+        mailbox = DemoMailbox(self.var_dir / "run" / "mail")
+        self._step("demo mail server", mailbox.start)
+        self._stops.append(mailbox.stop)
+        self.mailbox = mailbox
         self.central = self._step(
             "central server",
             lambda: start_central(
@@ -264,6 +277,7 @@ class SimStack:
                 seal_roots=(municipal_root,),
                 citizen_roots=(card_roots,),
                 tls=(tls.cert_path, tls.key_path),
+                env={**os.environ, SMTP_ENV: mailbox.address, SMTP_FROM_ENV: DEMO_SENDER},
             ),
         )
         self._stops.append(self.central.stop)

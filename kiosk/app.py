@@ -308,6 +308,7 @@ def run_autoplay(
     remove_card: Callable[[], None],
     audio: bool = False,
     type_on_reader: Callable[[str], None] | None = None,
+    email: str = "",
 ) -> dict[str, object]:
     """Play scripted residents through the real screens, headless; returns the run as a dict."""
     from ui.app import run_kiosk  # noqa: PLC0415 - the only import of the UI from the core
@@ -327,6 +328,7 @@ def run_autoplay(
             document_language=document_language,
             audio=audio,
             type_on_reader=type_on_reader,
+            email=email,
         ),
         speech=kiosk.speech,
         sessions=sessions,

@@ -128,6 +128,7 @@ def ports_of(d: Devices) -> Ports:
             printer=d.printer, issuer=d.issuer, board=d.board, central=d.sync.reachability
         ),
         central=d.sync.reachability,
+        mail=d.sync if d.config.central.email_documents else None,
     )
 
 

@@ -133,6 +133,9 @@ class CentralConfig:
     preferred to `key_file`. Its PIN comes from `BORNE_KIOSK_KEY_PIN`."""
     key_label: str = "kiosk"
     key_pin: str | None = field(default=None, repr=False)
+    email_documents: bool = False
+    """`central.email_documents`: the resident may have the sealed PDFs e-mailed by the central
+    (its SMTP server, `BORNE_CENTRAL_SMTP`), offered on the documents' screen."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -451,6 +454,7 @@ def _central(r: TomlReader, *, mode: Mode, env: Mapping[str, str]) -> CentralCon
         key_token=r.text("central.key_token", default="", allow_empty=True) or None,
         key_label=r.text("central.key_label", default="kiosk"),
         key_pin=env.get("BORNE_KIOSK_KEY_PIN") or None,
+        email_documents=r.get("central.email_documents", bool, default=False),
     )
     if mode is not Mode.PRODUCTION:
         return central

@@ -177,8 +177,9 @@ def demo(
     sessions: int,
     audio: bool = False,
     pinpad: bool = False,
+    email: str = "",
 ) -> int:
-    """`pinpad`: the eID reader is a (simulated) pinpad reader; autoplay types the PIN on it."""
+    """`pinpad`: autoplay types the PIN on a simulated pinpad; `email`: and has the PDFs mailed."""
     from devstack import sim, sim_process  # noqa: PLC0415
 
     config = _config(config_path)
@@ -202,10 +203,8 @@ def demo(
         kiosk_id=config.kiosk_id,
         pinpad=pinpad,
     )
-    try:
-        endpoints = stack.start()
-    except SimStartError as err:
-        sys.stderr.write(f"kiosk: {err}\n")
+    endpoints = _start(stack)
+    if endpoints is None:
         return EXIT_COMPONENT
     os.umask(PRIVATE_UMASK)  # the simulators are started: from here on files are the kiosk's alone
     _announce([f.announcement for f in stack.fallbacks])
@@ -220,12 +219,22 @@ def demo(
             document_language=document_language,
             sessions=sessions,
             audio=audio,
+            email=email,
         )
     finally:
         stack.stop()
     if run is None:
         return EXIT_OK
     return _report(run, config=config, endpoints=endpoints, sessions=sessions)
+
+
+def _start(stack: SimStack) -> SimEndpoints | None:
+    """The simulated stack started (None: a part did not start, said on stderr)."""
+    try:
+        return stack.start()
+    except SimStartError as err:
+        sys.stderr.write(f"kiosk: {err}\n")
+        return None
 
 
 def _report(
@@ -251,6 +260,7 @@ def _play(
     document_language: str | None,
     sessions: int,
     audio: bool,
+    email: str = "",
 ) -> dict[str, object] | None:
     """The kiosk on the started stack: on screen (None) or the scripted resident's run."""
     from kiosk import app  # noqa: PLC0415
@@ -279,6 +289,7 @@ def _play(
             remove_card=stack.remove_card,
             audio=audio,
             type_on_reader=stack.type_on_reader if stack.pinpad is not None else None,
+            email=email,
         )
     finally:
         kiosk.stop()

@@ -21,6 +21,7 @@ from hardware.errors import DeviceUnavailable
 from kiosk.flows.choice import ChoiceFlow
 from kiosk.flows.compose import compose_flows
 from kiosk.flows.delivery import KEY_NOTHING_DELIVERABLE, DeliveryFlow
+from kiosk.flows.email import AFTER_ORDER_STATES, EMAIL, EmailFlow, offered
 from kiosk.flows.failure import failure_shown
 from kiosk.flows.help import HelpFlow
 from kiosk.flows.host import Host
@@ -108,6 +109,7 @@ class JourneyController(ObservedJourney):
             port=ports.storage, post=post, clock=clock, poll_s=settings.storage_poll_s
         )
         self._identify, self._order, self._service, self._choice = self._compose_flows()
+        self._email = EmailFlow(ports=ports, steps=self._steps, post=post, host=self._host)
         self._help = HelpFlow(ports=ports)  # help and card-left calls: the kiosk stays in service
         self._delivery = DeliveryFlow(
             ports=ports, steps=self._steps, undeliverable=self._undeliverable
@@ -117,7 +119,7 @@ class JourneyController(ObservedJourney):
             self.raise_alert(alert)
 
     def _compose_flows(self) -> tuple[IdentifyFlow, OrderFlow, ServiceFlow, ChoiceFlow]:
-        host = Host(
+        self._host = Host(
             session=lambda: self._s,
             state=lambda: self._machine.state,
             go=self._go,
@@ -129,7 +131,7 @@ class JourneyController(ObservedJourney):
             ports=self._ports,
             steps=self._steps,
             post=self._post,
-            host=host,
+            host=self._host,
             staff=self._staff,
             storage=self._storage,
             settings=lambda: self._settings,
@@ -193,6 +195,8 @@ class JourneyController(ObservedJourney):
     def back(self) -> None:
         if self.state is S.INSERT_CARD:
             self._go(S.LANGUAGE, reason="back")
+        elif self.state is EMAIL:
+            self._email.back()
         else:
             self._choice.back()  # the summary, the purpose step
 
@@ -236,7 +240,7 @@ class JourneyController(ObservedJourney):
     def card_removed(self) -> None:
         self._card_present = False
         state = self.state
-        if state in COMMITTED_STATES or state is S.TAKE_DOCUMENTS:
+        if state in COMMITTED_STATES or state in AFTER_ORDER_STATES:
             log.info("card_removed_order_continues", extra={"state": state.value})
             self._refresh()
         elif state is S.REMOVE_CARD:
@@ -284,6 +288,13 @@ class JourneyController(ObservedJourney):
         """The purpose typed on the keyboard (`kiosk.flows.purpose_text`)."""
         self._choice.give_purpose_text(text)
 
+    def offer_email(self) -> None:
+        """The sealed PDFs by e-mail too (`kiosk.flows.email`): the keyboard opens."""
+        self._email.offer()
+
+    def give_email(self, text: str) -> None:
+        self._email.give(text)
+
     def confirm_summary(self) -> None:
         """Check the printer, then pay (or issue a free order at once)."""
         self._order.confirm_summary()
@@ -307,6 +318,7 @@ class JourneyController(ObservedJourney):
             self._order.abort_payment(reason="shutdown")
         self._pin.wipe()
         self._s.wipe_personal()
+        self._s.drop_copies()
         self._steps.new_epoch()
         log.info("session_wiped_on_shutdown", extra={"state": state.value})
 
@@ -375,7 +387,7 @@ class JourneyController(ObservedJourney):
     def _reader_lost(self) -> None:
         self._card_present = False
         state = self.state
-        if state in COMMITTED_STATES or state in (S.TAKE_DOCUMENTS, S.ERROR, S.OUT_OF_SERVICE):
+        if state in COMMITTED_STATES or state in {*AFTER_ORDER_STATES, S.ERROR, S.OUT_OF_SERVICE}:
             self._refresh()
         elif state is S.PAYMENT:
             self.card_removed()
@@ -388,6 +400,7 @@ class JourneyController(ObservedJourney):
         s = self._s
         self._pin.wipe()
         s.wipe_personal()
+        s.drop_copies()
         self._steps.new_epoch()  # results still in flight for this session are dropped
         if s.card_read:
             call(self._ports.card.end_session).add_done_callback(_log_end_session)
@@ -471,6 +484,7 @@ class JourneyController(ObservedJourney):
             also_greyed=self._delivery.greyed(
                 self._s.operation_id, self._settings.catalogue.prices_cents
             ),
+            email_offered=offered(self._s, mail_port=self._ports.mail is not None),
         )
 
 

@@ -239,6 +239,9 @@ class IssuedDocument:
     pages: int
     verification_code: str = ""
     """The code printed under the QR code (`XXXX-XXXX-XXXX`); "" when unknown."""
+    sealed: bytes = field(default=b"", repr=False, compare=False)
+    """The sealed PDF as printed, kept in memory for the session (the resident may have it
+    e-mailed, `kiosk.flows.email`); b"" when not kept. Never written anywhere else."""
 
 
 class IssuerPort(Protocol):
@@ -376,6 +379,17 @@ class CentralPort(Protocol):
         ...
 
 
+class MailPort(Protocol):
+    """The central's "e-mail me the sealed PDF" (`central.citizen_services`)."""
+
+    def email_document(
+        self, *, document_id: str, address: str, language: str, pdf: bytes
+    ) -> Future[None]:
+        """Send `pdf` (the document just issued here) to `address`, once the document's record
+        has reached the central; fails with a typed error (`SyncError`) saying why not."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Deliverable:
     """What the kiosk can deliver now, checked before the card is asked for (no personal data).
@@ -413,6 +427,8 @@ class Ports:
     """What can be delivered, checked when the language is chosen; None: not checked."""
     central: CentralPort | None = None
     """Whether the central answers; None: not watched (the kiosk never goes out of service for it)."""
+    mail: MailPort | None = None
+    """The sealed PDFs sent by e-mail through the central; None: not offered."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

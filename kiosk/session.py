@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hardware.errors import BorneError
 from kiosk.ports import CardHolder, IssuedDocument, PaymentResult, RegisterExtract
@@ -176,6 +176,9 @@ class SessionData:
     recorded: bool = False
     checking_printer: bool = False
     receipt_printed: bool | None = None
+    email_address: str = field(default="", repr=False)
+    """The address the resident typed (`kiosk.flows.email`), only while it is sent; never logged."""
+    email_sent: bool = False
 
     @classmethod
     def begin(
@@ -228,3 +231,8 @@ class SessionData:
     def wipe_personal(self) -> None:
         self.holder = None
         self.extract = None
+        self.email_address = ""
+
+    def drop_copies(self) -> None:
+        """The session is over: the sealed copies kept for the e-mail go too."""
+        self.issued = [replace(d, sealed=b"") for d in self.issued]

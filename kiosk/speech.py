@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
+from kiosk.flows.email import EMAIL
 from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import PURPOSE, stated
 from kiosk.flows.purpose_text import PURPOSE_TEXT
@@ -182,8 +183,8 @@ def _screen_parts(view: JourneyView) -> list[str]:
         for offered in view.offered:
             parts.append(_document(offered, lang, selected=offered.document_type in view.selected))
         parts.append(t("summary.language", lang, language=_language_name(view.document_language)))
-    elif state in (PURPOSE, PURPOSE_TEXT):
-        parts.append(t(f"{state.value}.hint", lang))  # "purpose.hint", "purpose_text.hint"
+    elif state in (PURPOSE, PURPOSE_TEXT, EMAIL):
+        parts.append(t(f"{state.value}.hint", lang))  # "purpose.hint", "email.hint"...
     elif state is S.SUMMARY:
         prices = {o.document_type: o.price_cents for o in view.offered}
         for document_type in view.selected:
@@ -206,6 +207,8 @@ def _screen_parts(view: JourneyView) -> list[str]:
             parts.append(t("speech.documents_issued", lang, documents=titles))
         if view.total_cents:
             parts.append(t("speech.amount_paid", lang, total=format_price(view.total_cents, lang)))
+        if view.email_offered:
+            parts.append(t("speech.email_offered", lang))
     elif state is S.OUT_OF_SERVICE:
         parts.append(t("out_of_service.message", lang))
     return parts

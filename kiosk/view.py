@@ -77,6 +77,8 @@ class JourneyView:
     Brussels): the attract and out-of-service screens speak all of them."""
     help_called: bool = False
     """The resident pressed Help and staff have been called (the kiosk stays in service)."""
+    email_offered: bool = False
+    """TAKE_DOCUMENTS: the sealed PDFs may be sent by e-mail too (`kiosk.flows.email`)."""
 
 
 class ViewSettings(Protocol):
@@ -143,6 +145,7 @@ def build_view(
     alert_keys: tuple[str, ...],
     help_called: bool = False,
     also_greyed: Mapping[str, str] = MappingProxyType({}),
+    email_offered: bool = False,
 ) -> JourneyView:
     """The view of `s` in `state`; a pure function of its arguments."""
     catalogue = settings.catalogue
@@ -182,4 +185,5 @@ def build_view(
         alert_keys=alert_keys if state is S.OUT_OF_SERVICE else (),
         commune_languages=commune_languages(settings),
         help_called=help_called and not idle,
+        email_offered=email_offered and state is S.TAKE_DOCUMENTS,
     )

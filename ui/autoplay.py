@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 
 from hardware.errors import BorneError
+from kiosk.flows.email import EMAIL
 from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import PURPOSE
 from kiosk.journey import (
@@ -30,6 +31,7 @@ from kiosk.journey import (
 )
 from kiosk.session import SessionState
 from ui.main_window import KioskWindow
+from ui.onscreen_keyboard import DONE, key_name
 from ui.speech import AUDIO_BUTTON
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ class AutoplayScript:
     type_on_reader: Callable[[str], None] | None = None
     """The reader's own keypad (a simulated pinpad): where the PIN goes when the kiosk asks for
     it on the reader. Called on the card worker thread."""
+    email: str = ""
+    """Have the sealed PDFs e-mailed there too, typed on the on-screen keyboard (lower-case
+    letters, digits, "@", "." and "-"); "": not asked."""
 
 
 @dataclass(slots=True)
@@ -63,6 +68,8 @@ class _Progress:
     pin_sent: bool = False
     audio: bool = False
     gave_up: bool = False
+    emailed: bool = False
+    typed: bool = False
 
 
 class AutoplayDriver(QObject):
@@ -168,7 +175,18 @@ class AutoplayDriver(QObject):
             p.removed = True  # the card is handed back before the documents
             self._off_thread(self._remove_card)
         elif state is S.TAKE_DOCUMENTS and not view.card_present:
-            self._click("take_done")
+            if self._script.email and view.email_offered and not p.emailed:
+                p.emailed = True
+                self._click("take_email")
+            else:
+                self._click("take_done")
+        elif state is EMAIL and not p.typed:
+            p.typed = True
+            for char in self._script.email:  # the keyboard's own keys, as a finger presses them
+                self._click(key_name(char))
+            self._click(key_name(DONE))
+        elif state is EMAIL:  # the address was refused: the script knows no other
+            self._click("back")
         elif state is S.REMOVE_CARD and not p.removed:
             p.removed = True
             self._off_thread(self._remove_card)

@@ -4,7 +4,7 @@
 refused) and keys in the layout of the screen language: Belgian AZERTY for French and Dutch (the
 layout of every keyboard and terminal a Belgian resident meets, in Flanders too), QWERTZ for
 German and QWERTY for English. Under the letters: a row of accents (é è à ç ë ï ü ö ä ß), then
-' - . , @, space and "OK". Shift (⇧) makes the next letter a capital; ⌫ erases the last character.
+' - . , @ (or the entry's own five), space and "OK". Shift (⇧) makes the next letter a capital; ⌫ erases the last character.
 
 Keys are at least 2 cm (`Fit.target_px`, from the configured DPI), and as high as their text in
 large text. Every key is a `QPushButton`, so `ui.keyboard`'s arrows and Enter reach it; while a key
@@ -87,6 +87,8 @@ SPOKEN_NAMES: Mapping[str, str] = MappingProxyType(
         ".": "osk.say.period",
         ",": "osk.say.comma",
         "@": "osk.say.at",
+        "_": "osk.say.underscore",
+        "+": "osk.say.plus",
     }
 )
 
@@ -177,9 +179,15 @@ class OnScreenKeyboard(QWidget):
         max_length: int = 80,
         allowed: Callable[[str], bool] = _any_printable,
         speak_keys: bool = True,
+        punctuation: str = PUNCTUATION,
         parent: QWidget | None = None,
     ) -> None:
+        """`punctuation`: the five keys left of the space bar (`PUNCTUATION` unless the entry
+        needs others, as an e-mail address does)."""
         super().__init__(parent)
+        if len(punctuation) != len(PUNCTUATION):
+            raise ValueError(f"the punctuation row holds {len(PUNCTUATION)} keys")
+        self.punctuation = punctuation
         self.setObjectName("osk")
         self.setProperty("reads_text", True)
         self.language = language
@@ -277,7 +285,7 @@ class OnScreenKeyboard(QWidget):
         third = [(SHIFT, 2), *((c, 2) for c in letters[2])]
         third.append((ERASE, 2 * ROW_UNITS - sum(w for _c, w in third)))
         rows += [third, [(c, 2) for c in ACCENTS]]
-        rows.append([*((c, 2) for c in PUNCTUATION), (SPACE, 6), (DONE, 4)])
+        rows.append([*((c, 2) for c in self.punctuation), (SPACE, 6), (DONE, 4)])
         return rows
 
     def _build(self) -> None:

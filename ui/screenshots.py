@@ -46,6 +46,7 @@ class _Inert:
     """Stands for every device port: screenshots never drive a device."""
 
     storage = None  # nor check the disk
+    mail = None  # nor send mail
 
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError(f"screenshots do not use devices ({name})")
@@ -63,6 +64,7 @@ def _sample(view: JourneyView, state: SessionState) -> JourneyView:
     elif state in (S.CHOOSE_DOCUMENTS, S.SUMMARY, S.PAYMENT, S.ISSUING, S.TAKE_DOCUMENTS):
         extra = {"selected": selected, "total_cents": total, "issued": selected[:1]}
         extra["progress"] = 0.5
+        extra["email_offered"] = state is S.TAKE_DOCUMENTS
     elif state.value == "purpose_text":  # the keyboard, a long text typed
         extra = {"purpose_text": "Inscription à l'Académie de musique d'Écaussinnes, cours du soir"}
     elif state is S.ERROR:

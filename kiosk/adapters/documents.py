@@ -246,6 +246,7 @@ class SealedDocumentIssuer:
             sha256=hashlib.sha256(sealed).hexdigest(),
             pages=count_pages(sealed),
             verification_code=code,
+            sealed=sealed,
         )
 
 

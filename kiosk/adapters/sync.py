@@ -254,6 +254,13 @@ class SyncService:
 
         return self._runner.submit(send)
 
+    def email_document(
+        self, *, document_id: str, address: str, language: str, pdf: bytes
+    ) -> Future[None]:
+        """`MailPort`: after the records waiting here (the central mails only a document it
+        knows), the central sends `pdf` to `address`."""
+        return self._runner.submit(self._email, document_id, address, language, pdf)
+
     def deliver_now(self) -> Future[int]:
         return self._runner.submit(self._deliver)
 
@@ -310,6 +317,16 @@ class SyncService:
             raise
         self.reachability.succeeded()
         return extract_from_wire(found)
+
+    def _email(self, document_id: str, address: str, language: str, pdf: bytes) -> None:
+        self._deliver()
+        assert self._client is not None
+        try:
+            self._client.email_document(document_id, address=address, language=language, pdf=pdf)
+        except SyncError as err:
+            self._contact(err)
+            raise
+        self.reachability.succeeded()
 
     def _record(self, record: IssuanceRecord) -> None:
         enqueue_issuance(self._require_outbox(), record_to_wire(record, occurred_at=self._clock()))

@@ -10,7 +10,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -42,6 +42,7 @@ from kiosk.ports import (
     RegisterExtract,
     StaffAlert,
 )
+from kiosk.session import SessionData
 
 T = TypeVar("T")
 
@@ -410,7 +411,27 @@ class FakeIssuer:
                 sha256="0" * 64,
                 pages=1,
                 verification_code=self.code_of(request.document_id) if self.with_codes else "",
+                sealed=b"%PDF-1.7 sealed " + request.document_id.encode(),
             )
+
+        return self._c.run(work)
+
+
+class FakeMail:
+    """`MailPort`: keeps what the kiosk asked to send; `fail_with` makes the next sends fail."""
+
+    def __init__(self, completer: Completer) -> None:
+        self._c = completer
+        self.sent: list[tuple[str, str, str, bytes]] = []
+        self.fail_with: BorneError | None = None
+
+    def email_document(
+        self, *, document_id: str, address: str, language: str, pdf: bytes
+    ) -> Future[None]:
+        def work() -> None:
+            if self.fail_with is not None:
+                raise self.fail_with
+            self.sent.append((document_id, address, language, pdf))
 
         return self._c.run(work)
 
@@ -562,14 +583,17 @@ class Rig:
         *,
         alerts: tuple[StaffAlert, ...] = (),
         settings: JourneySettings | None = None,
+        mail: bool = False,
         **prices: int,
     ) -> None:
         self.fakes: FakePorts = make_ports(threaded=False, directory=tmp_path)
+        self.mail = FakeMail(self.fakes.completer)
+        ports = replace(self.fakes.ports, mail=self.mail) if mail else self.fakes.ports
         self.poster = QueuePoster()
         self.clock = ManualClock()
         self.views: list[JourneyView] = []
         self.controller = JourneyController(
-            ports=self.fakes.ports,
+            ports=ports,
             settings=settings or make_settings(**prices),
             post=self.poster,
             clock=self.clock,
@@ -582,6 +606,10 @@ class Rig:
     def pump(self) -> JourneyView:
         self.poster.pump()
         return self.controller.view
+
+    def controller_session(self) -> SessionData:
+        """The session the controller holds now (what a test checks is wiped)."""
+        return self.controller._s
 
     def to_pin(self, *, language: str = "fr") -> JourneyView:
         c = self.controller

@@ -34,7 +34,11 @@ def lp_readable_dir(prefix: str) -> Path:
 
 
 def run_autoplay(
-    var_dir: Path, *, sessions: int, extra_env: dict[str, str] | None = None
+    var_dir: Path,
+    *,
+    sessions: int,
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
     """`python -m kiosk demo --autoplay` headless, with its state in `var_dir`."""
     env = {
@@ -45,7 +49,7 @@ def run_autoplay(
     }
     env.pop("DISPLAY", None)
     return subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--sessions", str(sessions)],
+        [sys.executable, "-m", "kiosk", "demo", "--autoplay", "--sessions", str(sessions), *args],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey import JourneyController, JourneySettings
+from kiosk.ports import Ports
 from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_ports, make_settings
 from ui.bridge import QtPoster
@@ -32,14 +33,20 @@ def fakes(tmp_path: Path) -> Iterator[FakePorts]:
 
 class UiRig:
     def __init__(
-        self, qtbot: QtBot, fakes: FakePorts, *, settings: JourneySettings | None = None
+        self,
+        qtbot: QtBot,
+        fakes: FakePorts,
+        *,
+        settings: JourneySettings | None = None,
+        ports: Ports | None = None,
     ) -> None:
+        """`ports`: the fakes' ports with some replaced (the fakes' own by default)."""
         self.qtbot = qtbot
         self.fakes = fakes
         self.poster = QtPoster()
         counter = itertools.count(1)
         self.controller = JourneyController(
-            ports=fakes.ports,
+            ports=ports or fakes.ports,
             settings=settings or make_settings(),
             post=self.poster.post,
             clock=time.monotonic,

@@ -93,11 +93,15 @@ class TakeDocumentsScreen(Screen):
     def __init__(self, controller: JourneyController, *, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent=parent)
         self.picture = add_pictogram(self, Kind.TRAY, 560)
+        self.email = action_button("take_email", controller.offer_email, parent=self)
+        self.body.addWidget(self.email)
         self.done = action_button("take_done", controller.documents_taken, parent=self)
         self.body.addWidget(self.done)
 
     def render_body(self, view: JourneyView) -> None:
         self.action_text(self.done, self.t("take_documents.done"))
+        self.action_text(self.email, self.t("take_documents.email"))
+        self.email.setVisible(view.email_offered)  # the sealed PDFs by e-mail too
         # the card first (as at a cash machine), then the documents
         self.done.setEnabled(not view.card_present)
         self.picture.kind = Kind.CARD_OUT if view.card_present else Kind.TRAY
