@@ -129,6 +129,7 @@ def ports_of(d: Devices) -> Ports:
         ),
         central=d.sync.reachability,
         mail=d.sync if d.config.central.email_documents else None,
+        requests=d.sync if d.config.central.my_requests else None,
     )
 
 

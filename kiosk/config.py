@@ -136,6 +136,8 @@ class CentralConfig:
     email_documents: bool = False
     """`central.email_documents`: the resident may have the sealed PDFs e-mailed by the central
     (its SMTP server, `BORNE_CENTRAL_SMTP`), offered on the documents' screen."""
+    my_requests: bool = False
+    """`central.my_requests`: the document choice offers the resident's earlier documents."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -455,6 +457,7 @@ def _central(r: TomlReader, *, mode: Mode, env: Mapping[str, str]) -> CentralCon
         key_label=r.text("central.key_label", default="kiosk"),
         key_pin=env.get("BORNE_KIOSK_KEY_PIN") or None,
         email_documents=r.get("central.email_documents", bool, default=False),
+        my_requests=r.get("central.my_requests", bool, default=False),
     )
     if mode is not Mode.PRODUCTION:
         return central

@@ -19,9 +19,10 @@ from concurrent.futures import Future
 
 from hardware.errors import DeviceUnavailable
 from kiosk.flows.choice import ChoiceFlow
+from kiosk.flows.citizen import CitizenFlows
 from kiosk.flows.compose import compose_flows
 from kiosk.flows.delivery import KEY_NOTHING_DELIVERABLE, DeliveryFlow
-from kiosk.flows.email import AFTER_ORDER_STATES, EMAIL, EmailFlow, offered
+from kiosk.flows.email import AFTER_ORDER_STATES
 from kiosk.flows.failure import failure_shown
 from kiosk.flows.help import HelpFlow
 from kiosk.flows.host import Host
@@ -109,7 +110,7 @@ class JourneyController(ObservedJourney):
             port=ports.storage, post=post, clock=clock, poll_s=settings.storage_poll_s
         )
         self._identify, self._order, self._service, self._choice = self._compose_flows()
-        self._email = EmailFlow(ports=ports, steps=self._steps, post=post, host=self._host)
+        self._citizen = CitizenFlows(ports=ports, steps=self._steps, post=post, host=self._host)
         self._help = HelpFlow(ports=ports)  # help and card-left calls: the kiosk stays in service
         self._delivery = DeliveryFlow(
             ports=ports, steps=self._steps, undeliverable=self._undeliverable
@@ -195,9 +196,7 @@ class JourneyController(ObservedJourney):
     def back(self) -> None:
         if self.state is S.INSERT_CARD:
             self._go(S.LANGUAGE, reason="back")
-        elif self.state is EMAIL:
-            self._email.back()
-        else:
+        elif not self._citizen.back(self.state):
             self._choice.back()  # the summary, the purpose step
 
     def card_event(self, kind: CardEventKind) -> None:
@@ -290,10 +289,14 @@ class JourneyController(ObservedJourney):
 
     def offer_email(self) -> None:
         """The sealed PDFs by e-mail too (`kiosk.flows.email`): the keyboard opens."""
-        self._email.offer()
+        self._citizen.email.offer()
 
     def give_email(self, text: str) -> None:
-        self._email.give(text)
+        self._citizen.email.give(text)
+
+    def open_my_requests(self) -> None:
+        """The resident's earlier documents (`kiosk.flows.my_requests`)."""
+        self._citizen.requests.open()
 
     def confirm_summary(self) -> None:
         """Check the printer, then pay (or issue a free order at once)."""
@@ -484,7 +487,7 @@ class JourneyController(ObservedJourney):
             also_greyed=self._delivery.greyed(
                 self._s.operation_id, self._settings.catalogue.prices_cents
             ),
-            email_offered=offered(self._s, mail_port=self._ports.mail is not None),
+            offers=self._citizen.offers(self._s),
         )
 
 

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -379,6 +379,36 @@ class CentralPort(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EarlierDocument:
+    """A document the resident obtained before, as the central recorded it (no personal data but
+    that it is theirs: shown to them only, after their card's proof)."""
+
+    document_id: str
+    document_type: str
+    issued_at: datetime
+    commune: str = ""
+    verification_code: str = ""
+    """As printed under the QR code (`XXXX-XXXX-XXXX`); "" when the central has none."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EarlierDocuments:
+    documents: tuple[EarlierDocument, ...]
+    more: bool = False
+    """The central holds older ones than these."""
+
+
+class RequestsPort(Protocol):
+    """The central's "my requests" (`central.citizen_services`)."""
+
+    def citizen_requests(
+        self, national_number: str, presence: Presence
+    ) -> Future[EarlierDocuments]:
+        """The documents the card's holder obtained, newest first, against a fresh `presence`."""
+        ...
+
+
 class MailPort(Protocol):
     """The central's "e-mail me the sealed PDF" (`central.citizen_services`)."""
 
@@ -429,6 +459,8 @@ class Ports:
     """Whether the central answers; None: not watched (the kiosk never goes out of service for it)."""
     mail: MailPort | None = None
     """The sealed PDFs sent by e-mail through the central; None: not offered."""
+    requests: RequestsPort | None = None
+    """The resident's earlier documents, from the central; None: not offered."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

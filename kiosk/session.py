@@ -40,7 +40,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from hardware.errors import BorneError
-from kiosk.ports import CardHolder, IssuedDocument, PaymentResult, RegisterExtract
+from kiosk.ports import (
+    CardHolder,
+    EarlierDocument,
+    IssuedDocument,
+    PaymentResult,
+    RegisterExtract,
+)
 from kiosk.steps import (
     COMMITTED_STATES,
     INTERACTIVE_STATES,
@@ -179,6 +185,9 @@ class SessionData:
     email_address: str = field(default="", repr=False)
     """The address the resident typed (`kiosk.flows.email`), only while it is sent; never logged."""
     email_sent: bool = False
+    earlier: tuple[EarlierDocument, ...] = ()
+    """The resident's earlier documents (`kiosk.flows.my_requests`), newest first; never logged."""
+    earlier_more: bool = False
 
     @classmethod
     def begin(
@@ -232,6 +241,7 @@ class SessionData:
         self.holder = None
         self.extract = None
         self.email_address = ""
+        self.earlier = ()
 
     def drop_copies(self) -> None:
         """The session is over: the sealed copies kept for the e-mail go too."""

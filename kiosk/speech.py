@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from kiosk.flows.email import EMAIL
+from kiosk.flows.my_requests import MY_REQUESTS, row_parts
 from kiosk.flows.pinpad import PINPAD
 from kiosk.flows.purpose import PURPOSE, stated
 from kiosk.flows.purpose_text import PURPOSE_TEXT
@@ -201,16 +202,37 @@ def _screen_parts(view: JourneyView) -> list[str]:
     elif state is S.ISSUING and view.selected:
         parts.append(_progress(view))
     elif state is S.TAKE_DOCUMENTS:
-        # what a resident needs to check the transaction (EN 301 549 5.1.3.16)
-        titles = ", ".join(_title(view, d) for d in view.issued)
-        if titles:
-            parts.append(t("speech.documents_issued", lang, documents=titles))
-        if view.total_cents:
-            parts.append(t("speech.amount_paid", lang, total=format_price(view.total_cents, lang)))
-        if view.email_offered:
-            parts.append(t("speech.email_offered", lang))
+        parts += _taken_parts(view)
+    elif state is MY_REQUESTS:
+        parts += _earlier_parts(view)
     elif state is S.OUT_OF_SERVICE:
         parts.append(t("out_of_service.message", lang))
+    return parts
+
+
+def _taken_parts(view: JourneyView) -> list[str]:
+    """What a resident needs to check the transaction (EN 301 549 5.1.3.16), and the e-mail."""
+    lang = view.language
+    parts = []
+    titles = ", ".join(_title(view, d) for d in view.issued)
+    if titles:
+        parts.append(translate("speech.documents_issued", lang, documents=titles))
+    if view.total_cents:
+        total = format_price(view.total_cents, lang)
+        parts.append(translate("speech.amount_paid", lang, total=total))
+    if view.email_offered:
+        parts.append(translate("speech.email_offered", lang))
+    return parts
+
+
+def _earlier_parts(view: JourneyView) -> list[str]:
+    """Each earlier document, "none", and "older ones" when the list is cut."""
+    lang = view.language
+    if not view.earlier:
+        return [translate("my_requests.none", lang)]
+    parts = [". ".join(p for p in row_parts(d, lang) if p) for d in view.earlier]
+    if view.earlier_more:
+        parts.append(translate("my_requests.more", lang))
     return parts
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
+from kiosk.flows.my_requests import MY_REQUESTS, SHOWN
 from kiosk.offer import unavailable_reasons
-from kiosk.ports import Catalogue
+from kiosk.ports import Catalogue, EarlierDocument
 from kiosk.session import SessionData, SessionState
 from kiosk.steps import PROMPT_KEYS
 
@@ -79,6 +80,20 @@ class JourneyView:
     """The resident pressed Help and staff have been called (the kiosk stays in service)."""
     email_offered: bool = False
     """TAKE_DOCUMENTS: the sealed PDFs may be sent by e-mail too (`kiosk.flows.email`)."""
+    requests_offered: bool = False
+    """CHOOSE_DOCUMENTS: "my requests" is offered (`kiosk.flows.my_requests`)."""
+    earlier: tuple[EarlierDocument, ...] = ()
+    """MY_REQUESTS: the resident's newest earlier documents (personal data, that step only)."""
+    earlier_more: bool = False
+    """MY_REQUESTS: the resident has more (older) documents than those listed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CitizenOffers:
+    """Which citizen services the screens offer now (`kiosk.flows.citizen`)."""
+
+    email: bool = False
+    requests: bool = False
 
 
 class ViewSettings(Protocol):
@@ -145,7 +160,7 @@ def build_view(
     alert_keys: tuple[str, ...],
     help_called: bool = False,
     also_greyed: Mapping[str, str] = MappingProxyType({}),
-    email_offered: bool = False,
+    offers: CitizenOffers = CitizenOffers(),
 ) -> JourneyView:
     """The view of `s` in `state`; a pure function of its arguments."""
     catalogue = settings.catalogue
@@ -185,5 +200,8 @@ def build_view(
         alert_keys=alert_keys if state is S.OUT_OF_SERVICE else (),
         commune_languages=commune_languages(settings),
         help_called=help_called and not idle,
-        email_offered=email_offered and state is S.TAKE_DOCUMENTS,
+        email_offered=offers.email and state is S.TAKE_DOCUMENTS,
+        requests_offered=offers.requests and state is S.CHOOSE_DOCUMENTS,
+        earlier=s.earlier[:SHOWN] if state is MY_REQUESTS else (),
+        earlier_more=(s.earlier_more or len(s.earlier) > SHOWN) and state is MY_REQUESTS,
     )

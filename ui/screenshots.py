@@ -12,6 +12,7 @@ import enum
 import itertools
 import math
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.flows.pinpad import PINPAD
 from kiosk.journey import PROMPT_KEYS, JourneyController, JourneySettings, JourneyView
-from kiosk.ports import Ports
+from kiosk.ports import EarlierDocument, Ports
 from kiosk.session import SessionState
 from ui.main_window import KioskWindow
 from ui.theme import DARK_ON_LIGHT, LARGE_TEXT_SCALE, LIGHT_ON_DARK, apply_look
@@ -47,9 +48,29 @@ class _Inert:
 
     storage = None  # nor check the disk
     mail = None  # nor send mail
+    requests = None  # nor ask the central
 
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError(f"screenshots do not use devices ({name})")
+
+
+SAMPLE_EARLIER = tuple(
+    EarlierDocument(
+        document_id=f"sample-{n}",
+        document_type=kind,
+        issued_at=datetime(2026, month, day, 10, 30, tzinfo=UTC),
+        commune="Démo-sur-Meuse",
+        verification_code=code,
+    )
+    for n, (kind, month, day, code) in enumerate(
+        (
+            ("household", 11, 18, "7KQ2-M4XD-93PA"),
+            ("residence_history", 6, 3, "Q8WN-2R6T-KD5E"),
+            ("life", 1, 27, "H3CV-9PZL-X71M"),
+        )
+    )
+)
+"""What the "my requests" screenshot lists (demo values)."""
 
 
 def _sample(view: JourneyView, state: SessionState) -> JourneyView:
@@ -65,8 +86,11 @@ def _sample(view: JourneyView, state: SessionState) -> JourneyView:
         extra = {"selected": selected, "total_cents": total, "issued": selected[:1]}
         extra["progress"] = 0.5
         extra["email_offered"] = state is S.TAKE_DOCUMENTS
+        extra["requests_offered"] = state is S.CHOOSE_DOCUMENTS
     elif state.value == "purpose_text":  # the keyboard, a long text typed
         extra = {"purpose_text": "Inscription à l'Académie de musique d'Écaussinnes, cours du soir"}
+    elif state.value == "my_requests":  # three earlier documents, older ones not shown
+        extra = {"earlier": SAMPLE_EARLIER, "earlier_more": True}
     elif state is S.ERROR:
         extra = {"error_key": "eid.error.pin_blocked", "can_retry": False}
     elif state is S.OUT_OF_SERVICE:

@@ -23,7 +23,13 @@ from kiosk.adapters.reachability import Reachability
 from kiosk.health import HealthBoard
 from kiosk.issued import IssuanceLog
 from kiosk.maintenance.parts import Backlog
-from kiosk.ports import IssuanceRecord, Presence, RegisterExtract
+from kiosk.ports import (
+    EarlierDocument,
+    EarlierDocuments,
+    IssuanceRecord,
+    Presence,
+    RegisterExtract,
+)
 from kiosk.records import RECOVERED_SUFFIX, SETTLED_OUTCOMES
 from offline_queue import wire
 from offline_queue.client import CentralClient, KioskKey, SoftwareKioskKey, proof_to_wire
@@ -254,6 +260,12 @@ class SyncService:
 
         return self._runner.submit(send)
 
+    def citizen_requests(
+        self, national_number: str, presence: Presence
+    ) -> Future[EarlierDocuments]:
+        """`RequestsPort`: the resident's earlier documents, against the card's proof."""
+        return self._runner.submit(self._requests, national_number, presence)
+
     def email_document(
         self, *, document_id: str, address: str, language: str, pdf: bytes
     ) -> Future[None]:
@@ -317,6 +329,32 @@ class SyncService:
             raise
         self.reachability.succeeded()
         return extract_from_wire(found)
+
+    def _requests(self, national_number: str, presence: Presence) -> EarlierDocuments:
+        self._require_outbox()
+        assert self._client is not None
+        proof = proof_to_wire(presence.proof, nonce=presence.nonce)
+        try:
+            found = self._client.citizen_requests(national_number, proof)
+        except SyncError as err:
+            self._contact(err)
+            raise
+        self.reachability.succeeded()
+        return EarlierDocuments(
+            documents=tuple(
+                EarlierDocument(
+                    document_id=d.document_id,
+                    document_type=d.document_type or "",
+                    issued_at=d.issued_at,
+                    commune=d.commune or "",
+                    verification_code=wire.format_verification_code(d.verification_code)
+                    if d.verification_code
+                    else "",
+                )
+                for d in found.documents
+            ),
+            more=found.more,
+        )
 
     def _email(self, document_id: str, address: str, language: str, pdf: bytes) -> None:
         self._deliver()

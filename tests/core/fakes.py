@@ -26,6 +26,8 @@ from kiosk.ports import (
     CardHolder,
     Catalogue,
     DeviceCheck,
+    EarlierDocument,
+    EarlierDocuments,
     HouseholdMember,
     IssuanceRecord,
     IssuedDocument,
@@ -417,6 +419,31 @@ class FakeIssuer:
         return self._c.run(work)
 
 
+class FakeRequests:
+    """`RequestsPort`: answers `documents` against a proof over a nonce the register issued."""
+
+    def __init__(self, completer: Completer, register: FakeRegister) -> None:
+        self._c = completer
+        self._register = register
+        self.documents: tuple[EarlierDocument, ...] = ()
+        self.more = False
+        self.asked: list[tuple[str, str]] = []
+        self.fail_with: BorneError | None = None
+
+    def citizen_requests(
+        self, national_number: str, presence: Presence
+    ) -> Future[EarlierDocuments]:
+        def work() -> EarlierDocuments:
+            if presence.nonce not in self._register.nonces:
+                raise AssertionError("a proof over a nonce the register did not issue")
+            if self.fail_with is not None:
+                raise self.fail_with
+            self.asked.append((national_number, presence.nonce))
+            return EarlierDocuments(documents=self.documents, more=self.more)
+
+        return self._c.run(work)
+
+
 class FakeMail:
     """`MailPort`: keeps what the kiosk asked to send; `fail_with` makes the next sends fail."""
 
@@ -583,12 +610,17 @@ class Rig:
         *,
         alerts: tuple[StaffAlert, ...] = (),
         settings: JourneySettings | None = None,
-        mail: bool = False,
+        citizen: bool = False,
         **prices: int,
     ) -> None:
         self.fakes: FakePorts = make_ports(threaded=False, directory=tmp_path)
         self.mail = FakeMail(self.fakes.completer)
-        ports = replace(self.fakes.ports, mail=self.mail) if mail else self.fakes.ports
+        self.requests = FakeRequests(self.fakes.completer, self.fakes.register)
+        ports = (
+            replace(self.fakes.ports, mail=self.mail, requests=self.requests)
+            if citizen  # the citizen services: e-mail and my requests
+            else self.fakes.ports
+        )
         self.poster = QueuePoster()
         self.clock = ManualClock()
         self.views: list[JourneyView] = []

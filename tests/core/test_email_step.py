@@ -25,7 +25,7 @@ ADDRESS = "marie.dupont@example.be"
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    r = Rig(tmp_path, mail=True, household=250, life=0)
+    r = Rig(tmp_path, citizen=True, household=250, life=0)
     yield r
     r.fakes.completer.close()
 

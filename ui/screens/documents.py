@@ -272,9 +272,14 @@ class DocumentsScreen(Screen):
             row.addWidget(button)
             self.languages[code] = button
         self.body.addLayout(row)
+        # the resident's earlier documents (`_place_my_requests`)
+        self.my_requests = big_button("my_requests", controller.open_my_requests, parent=self)
+        set_role(self.my_requests, "secondary")
+        self.my_requests.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self._place_cards(1)
         self.confirm = action_button("docs_confirm", controller.confirm_documents, parent=self)
         self.footer.addWidget(self.confirm, stretch=2)
+        self._place_my_requests(self.fit)
 
     def _place_cards(self, columns: int) -> None:
         if columns == self._columns:
@@ -285,8 +290,20 @@ class DocumentsScreen(Screen):
         for i, card in enumerate(self.cards.values()):
             self.card_grid.addWidget(card, i // columns, i % columns)
 
+    def _place_my_requests(self, fit: Fit) -> None:
+        """In the footer on a short screen in normal text (no height to spare, room across),
+        else in the grid after the cards (a free cell beside the last card on a wide screen)."""
+        self.card_grid.removeWidget(self.my_requests)
+        self.footer.removeWidget(self.my_requests)
+        if fit.short and fit.text_scale == 1.0:
+            self.footer.insertWidget(self.footer.indexOf(self.confirm), self.my_requests, 1)
+            return
+        after, columns = len(self.cards), max(1, self._columns)
+        self.card_grid.addWidget(self.my_requests, after // columns, after % columns)
+
     def fit_body(self, fit: Fit) -> None:
         self._place_cards(fit.columns)
+        self._place_my_requests(fit)
         self.card_grid.setSpacing(12 if fit.short else 20)
         for card in self.cards.values():
             padding = SHORT_PADDING_Y if fit.short else PADDING_Y
@@ -295,6 +312,16 @@ class DocumentsScreen(Screen):
             set_text(button, translate("language.name", code))  # its width at the new text size
             button.setMinimumHeight(max(fit.control(112), line_px(BODY_PX) + 2 * (4 + 8)))
         self._place_language_label()
+
+    def _label_my_requests(self, view: JourneyView) -> None:
+        """Its words on as many lines as its cell's width needs, and as high as those lines."""
+        columns = 1 if self.footer.indexOf(self.my_requests) >= 0 else max(1, self._columns)
+        cell = (self.inner_width() - self.card_grid.spacing() * (columns - 1)) // columns
+        set_text(self.my_requests, self.t("documents.my_requests"), max_width=cell - 48)
+        lines = self.my_requests.text().count("\n") + 1
+        least = max(self.fit.target_px, lines * line_px(BODY_PX) + 2 * (6 + 16))
+        self.my_requests.setMinimumHeight(least)
+        self.my_requests.setVisible(view.requests_offered)
 
     def _place_language_label(self) -> None:
         """On a short screen the "language of the documents" label stands left of its buttons
@@ -341,5 +368,6 @@ class DocumentsScreen(Screen):
         for code, button in self.languages.items():
             button.setChecked(code == view.document_language)
         self.action_text(self.confirm, self.t("documents.confirm"))
+        self._label_my_requests(view)
         self._place_language_label()
         self.confirm.setEnabled(bool(view.selected))
