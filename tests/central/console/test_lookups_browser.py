@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from central import citizen_proof as cp
 from central.console.lookups_page import PAGE_SIZE
+from central.lookup_audit import LOCAL_TZ
 from central.process import start_central
 from central.store import SqlCentralStore
 from offline_queue.errors import CitizenProofRefused, NotInRegister
@@ -87,7 +88,7 @@ def test_the_register_lookups_are_listed_masked_filtered_and_paged(
         tomorrow = (datetime.now(tz=UTC) + timedelta(days=2)).date().isoformat()
         page.goto(f"{central.url}/console/register-lookups?from={tomorrow}")
         expect(page.locator(".empty")).to_contain_text("No lookup matches")
-        today = datetime.now(tz=UTC).date().isoformat()
+        today = datetime.now(tz=LOCAL_TZ).date().isoformat()  # the console's days are Brussels days
         page.goto(f"{central.url}/console/register-lookups?kiosk={annex}&from={today}&to={today}")
         expect(rows).to_have_count(1)
     finally:
