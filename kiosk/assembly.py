@@ -309,6 +309,7 @@ def maintenance_of(
         sync=d.sync,
         staff=staff,
         clock_watch=d.clock_watch,
+        log_runner=d.runners["storage"],  # the log files are read on the disk's thread
         audit=audit,
     )
 

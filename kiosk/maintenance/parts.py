@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hardware.payment.model import EndOfDay
+from kiosk.maintenance.logs import RecentLogs
 from kiosk.ports import ClaimSlip, DeviceCheck, PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.view import JourneyView
@@ -53,6 +54,11 @@ class CentralTools(Protocol):
     def retry_failed(self) -> Future[int]: ...
     @property
     def last_heartbeat(self) -> wire.Heartbeat | None: ...
+
+
+class LogTools(Protocol):
+    def recent(self) -> Future[RecentLogs]: ...
+    def send(self) -> Future[wire.LogUploadAck]: ...
 
 
 class Journey(Protocol):

@@ -22,12 +22,14 @@ from kiosk.claim_slip import ClaimSlip
 from kiosk.maintenance.audit import CODE_ACTOR, NO_ROLE, UNKNOWN_ACTOR, StaffAuditSink
 from kiosk.maintenance.clock import ClockWatch
 from kiosk.maintenance.diagnostics import Finding, diagnose, settle
+from kiosk.maintenance.logs import RecentLogs
 from kiosk.maintenance.parts import (
     Backlog,
     CardTester,
     CentralTools,
     DayCounterSource,
     Journey,
+    LogTools,
     PrinterTools,
     SignerCheck,
     TerminalTools,
@@ -46,6 +48,7 @@ from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import LoginResult, StaffAuthenticator
 from kiosk.view import JourneyView
+from offline_queue import wire
 from offline_queue.managed_config import StaffRole
 from printing.paper import PaperEstimate, PaperTracker
 
@@ -110,6 +113,8 @@ class MaintenanceParts:
     kiosk_id: str
     restart: Callable[[], None]
     """Ends the application with `EXIT_RESTART` (the fleet's restart)."""
+    logs: LogTools
+    """The kiosk's own log lines, redacted: read on screen, sent to the central."""
 
 
 class MaintenanceService:
@@ -345,6 +350,17 @@ class MaintenanceService:
         """Rows the central refused for good are queued again (after the cause was fixed)."""
         self._act(Action.RETRY_FAILED)
         return self._parts.central.retry_failed()
+
+    # -- logs ---------------------------------------------------------------------------------------
+    def logs(self) -> Future[RecentLogs]:
+        """The newest log lines, redacted as they would leave the kiosk."""
+        self._act(Action.LOGS)
+        return self._parts.logs.recent()
+
+    def send_logs(self) -> Future[wire.LogUploadAck]:
+        """The newest redacted lines to the central, where the fleet's operators read them."""
+        self._act(Action.SEND_LOGS)
+        return self._parts.logs.send()
 
     # -- payments -----------------------------------------------------------------------------------
     def reviews(self) -> Future[tuple[ClaimSlip, ...]]:

@@ -46,6 +46,8 @@ class Action(enum.StrEnum):
     END_OF_DAY = "end_of_day"
     OUT_OF_SERVICE = "out_of_service"
     BACK_IN_SERVICE = "back_in_service"
+    LOGS = "logs"
+    SEND_LOGS = "send_logs"
     RESTART = "restart"
     EXIT_TO_SYSTEM = "exit_to_system"
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from hardware.runner import DeviceRunner
 from kiosk.adapters.card import EidCardAdapter
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
 from kiosk.adapters.payment import ZvtPaymentAdapter
@@ -13,6 +14,7 @@ from kiosk.adapters.sync import SyncService
 from kiosk.fleet.wiring import Fleet
 from kiosk.maintenance.audit import LogAuditSink, Pseudonyms, StaffAuditSink
 from kiosk.maintenance.clock import ClockWatch
+from kiosk.maintenance.logs import LogDesk
 from kiosk.maintenance.parts import Journey
 from kiosk.maintenance.service import MaintenanceParts, MaintenanceService
 from kiosk.maintenance.session import AttemptLimiter
@@ -34,6 +36,7 @@ def maintenance_factory(
     sync: SyncService,
     staff: StaffAuthenticator,
     clock_watch: ClockWatch,
+    log_runner: DeviceRunner,
     audit: StaffAuditSink | None = None,
 ) -> MaintenanceFactory:
     """The maintenance mode of this kiosk, for the journey the window shows."""
@@ -55,6 +58,12 @@ def maintenance_factory(
         clock_watch=clock_watch,
         kiosk_id=fleet.config.kiosk_id,
         restart=lambda: restart_app(fleet),
+        logs=LogDesk(
+            directory=fleet.config.logging.directory,
+            kiosk_id=fleet.config.kiosk_id,
+            runner=log_runner,
+            sender=sync,
+        ),
     )
     cards = StaffCardLogin(
         card=card,

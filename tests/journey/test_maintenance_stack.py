@@ -5,12 +5,15 @@ A staff member's own eID (on the central's allow-list) opens a clerk session thr
 the citizen proof; a resident's card is refused before any PIN is sent, and a cloned copy of an
 allowed card fails the citizen proof at the central. A one-time code from the
 fleet opens a technician session that runs the diagnostics, prints the test page as a job of the
-real cupsd, and puts the kiosk out of and back in service.
+real cupsd, and puts the kiosk out of and back in service. The clerk reads the kiosk's log lines and
+sends them to the central, redacted both ways.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +23,7 @@ import pytest
 
 from devstack.register import persona_national_number
 from hardware.simulators.eid import load_persona
+from kiosk.logs import configure_logging
 from kiosk.maintenance.diagnostics import FAILED
 from kiosk.maintenance.service import MaintenanceService
 from kiosk.maintenance.session import MaintenanceSession
@@ -103,8 +107,22 @@ def _card_login(rig: Rig, service: MaintenanceService, persona: str) -> CardLogi
     return login.result
 
 
+@pytest.fixture
+def kiosk_log(rig: Rig) -> Iterator[Path]:
+    """The kiosk's own JSON log file, as `kiosk run` writes it."""
+    directory = rig.kiosk.config.logging.directory
+    root = logging.getLogger()
+    level = root.level
+    handlers = configure_logging(directory=directory, level="INFO", console=False)
+    yield directory
+    for handler in handlers:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+
 def test_a_staff_card_logs_in_a_resident_card_and_a_cloned_one_are_refused(
-    rig: Rig, service: tuple[MaintenanceService, ChainedAudit]
+    rig: Rig, service: tuple[MaintenanceService, ChainedAudit], kiosk_log: Path
 ) -> None:
     maintenance, audit = service
     maintenance.hold()
@@ -129,6 +147,24 @@ def test_a_staff_card_logs_in_a_resident_card_and_a_cloned_one_are_refused(
     assert getattr(cloned, "detail", None) == {"method": "eid", "result": "proof_refused"}
     assert getattr(login, "actor", "").startswith("staff-")
     assert getattr(login, "role", None) == "clerk"
+    # the logs: the newest lines on screen and the same sent to the central, both redacted
+    shown = maintenance.logs().result(timeout=30).lines
+    logins = [line.fields for line in shown if line.event == "staff_card_login"]
+    assert len(logins) == 3  # the refused resident, the cloned card, the clerk (newest first)
+    assert logins[0].startswith('result="accepted"')
+    assert logins[2].startswith('result="not_staff"')
+    ack = maintenance.send_logs().result(timeout=60)
+    assert ack.stored_chars > 0
+    with sqlite3.connect(rig.stack.var_dir / "data" / "central.sqlite") as db:
+        kiosk, command, body = db.execute(
+            "SELECT kiosk_id, command_id, body FROM log_uploads WHERE upload_id = ?",
+            (ack.upload_id,),
+        ).fetchone()
+    assert (kiosk, command) == (rig.kiosk.config.kiosk_id, None)
+    for number in (staff_number, resident_number):
+        assert number not in body
+        assert number not in repr(shown)
+    assert audit.actions()[-2:] == ["logs", "send_logs"]
     rig.stack.remove_card()
     maintenance.close()
     rig.state(S.ATTRACT)

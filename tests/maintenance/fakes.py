@@ -12,6 +12,7 @@ from typing import TypeVar
 from kiosk import health
 from kiosk.maintenance.audit import Pseudonyms
 from kiosk.maintenance.clock import ClockWatch
+from kiosk.maintenance.logs import LogLine, RecentLogs
 from kiosk.maintenance.parts import Backlog, Journey
 from kiosk.maintenance.service import MaintenanceParts, MaintenanceService
 from kiosk.maintenance.session import IDLE_S, AttemptLimiter
@@ -109,6 +110,34 @@ class Central:
         return done(self.backlog_value.failed)
 
 
+class Logs:
+    """The log desk: two redacted lines to show, and the uploads asked for."""
+
+    def __init__(self) -> None:
+        self.lines = (
+            LogLine(
+                at=datetime(2026, 12, 2, 9, 30, 5, tzinfo=UTC),
+                level="WARNING",
+                event="zvt bad frame",
+                fields='reason="crc"',
+            ),
+            LogLine(
+                at=datetime(2026, 12, 2, 9, 30, 1, tzinfo=UTC),
+                level="INFO",
+                event="journey_report",
+                fields='outcome="completed"',
+            ),
+        )
+        self.sent = 0
+
+    def recent(self) -> Future[RecentLogs]:
+        return done(RecentLogs(lines=self.lines))
+
+    def send(self) -> Future[wire.LogUploadAck]:
+        self.sent += 1
+        return done(wire.LogUploadAck(upload_id=7, stored_chars=321))
+
+
 @dataclass
 class Counter:
     day: wire.DayCounters = field(
@@ -140,6 +169,7 @@ class Maintenance:
         self.counter = Counter()
         self.paper = PaperTracker(tmp_path / "paper.json", tray_capacity=100)
         self.clock_watch = ClockWatch()
+        self.logs = Logs()
         self.restarts = 0
         self.exits = 0
         self.allow = {NATIONAL_NUMBER: StaffRole.CLERK} if allow is None else allow
@@ -155,6 +185,7 @@ class Maintenance:
             clock_watch=self.clock_watch,
             kiosk_id="kiosk-test",
             restart=self._restart,
+            logs=self.logs,
         )
         self.codes = StaffAuthenticator(
             code_hash=hash_code(CODE), used_file=tmp_path / "used.json", clock=self.clock

@@ -226,6 +226,15 @@ def test_the_queue_and_sync_now(m: Maintenance) -> None:
     assert m.audit.actions()[-3:] == ["queue", "sync_now", "retry_failed"]
 
 
+def test_a_clerk_reads_the_redacted_logs_and_sends_them(m: Maintenance) -> None:
+    assert card_login(m) is CardLoginResult.ACCEPTED  # a clerk, not only a technician
+    lines = m.service.logs().result(timeout=5).lines
+    assert [line.event for line in lines] == ["zvt bad frame", "journey_report"]
+    assert m.service.send_logs().result(timeout=5).upload_id == 7
+    assert m.logs.sent == 1
+    assert m.audit.actions()[-2:] == ["logs", "send_logs"]
+
+
 def test_payments_to_refund_by_hand_show_their_slip(m: Maintenance) -> None:
     code_login(m)
     assert m.service.reviews().result(timeout=5) == ()
@@ -291,7 +300,13 @@ def test_restart_is_the_fleet_restart(m: Maintenance) -> None:
 
 
 def test_nothing_without_a_session(m: Maintenance) -> None:
-    for action in (m.service.counters, m.service.diagnose, m.service.out_of_service):
+    for action in (
+        m.service.counters,
+        m.service.diagnose,
+        m.service.out_of_service,
+        m.service.logs,
+        m.service.send_logs,
+    ):
         with pytest.raises(MaintenanceRefused):
             action()
     assert m.audit.events == []

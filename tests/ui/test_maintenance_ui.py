@@ -122,6 +122,15 @@ def test_the_code_opens_maintenance_and_every_section_answers(rig: PanelRig) -> 
     rig.click("maintenance_section_day")
     rig.click("maintenance_day_run")
     rig.qtbot.waitUntil(lambda: rig.output("day") != "", timeout=5000)
+    rig.click("maintenance_section_logs")  # the newest lines come with the section
+    rig.qtbot.waitUntil(lambda: "zvt bad frame" in rig.output("logs"), timeout=5000)
+    first, second = rig.output("logs").splitlines()
+    assert first.endswith('WARNING zvt bad frame reason="crc"')  # newest first
+    assert "journey_report" in second
+    rig.click("maintenance_logs_send")
+    sent = translate("maintenance.logs.sent", rig.panel._language(), upload=7, chars=321)
+    rig.qtbot.waitUntil(lambda: rig.output("logs") == sent, timeout=5000)
+    assert rig.m.logs.sent == 1
     rig.click("maintenance_section_service")
     assert rig.panel.buttons["maintenance_exit"].isVisible()  # a code is a technician's
     rig.click("maintenance_service_out")
@@ -130,7 +139,15 @@ def test_the_code_opens_maintenance_and_every_section_answers(rig: PanelRig) -> 
     assert rig.controller.state is SessionState.OUT_OF_SERVICE
     actions = rig.m.audit.actions()
     assert actions[0] == "login"
-    assert {"diagnose", "test_page", "sync_now", "end_of_day", "out_of_service"} <= set(actions)
+    assert {
+        "diagnose",
+        "test_page",
+        "sync_now",
+        "end_of_day",
+        "logs",
+        "send_logs",
+        "out_of_service",
+    } <= set(actions)
     assert actions[-1] == "close"
 
 

@@ -1,5 +1,6 @@
 """The maintenance mode's screen: sections for diagnostics, counters, the offline queue, payments
-to refund, end of day and service, over the whole window while a staff session is open.
+to refund, end of day, the redacted logs and service, over the whole window while a staff session
+is open.
 
 Every button calls one `MaintenanceService` method (which checks the role and audits); device
 work comes back as futures, shown when they settle. Closes itself with the service's session
@@ -10,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QFrame,
     QGridLayout,
+    QPlainTextEdit,
     QPushButton,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -26,11 +31,13 @@ from PySide6.QtWidgets import (
 from hardware.errors import BorneError
 from kiosk.i18n import format_price, translate
 from kiosk.maintenance.diagnostics import Finding
+from kiosk.maintenance.logs import RecentLogs
 from kiosk.maintenance.parts import Backlog
 from kiosk.maintenance.service import Counters, DayClosure, MaintenanceService
 from kiosk.maintenance.session import MaintenanceRefused
 from kiosk.ports import ClaimSlip, PrintOutcome
 from offline_queue.managed_config import StaffRole
+from offline_queue.wire import LogUploadAck
 from ui.bridge import QtPoster
 from ui.theme import big_button, label, set_role, set_text
 
@@ -39,7 +46,37 @@ TICK_MS = 1000
 OUTPUT_PX = 28
 """The sections' output text (findings, counters, lists): smaller than a resident's 36 px."""
 
-SECTIONS = ("diagnostics", "counters", "queue", "payments", "day", "service")
+WIDE_PX = 1600
+"""From this width on, the sections' buttons fit four to a row in every language."""
+
+SECTIONS = ("diagnostics", "counters", "queue", "payments", "day", "logs", "service")
+
+
+class Output(Protocol):
+    def setText(self, text: str, /) -> None: ...
+    def text(self) -> str: ...
+    def clear(self) -> None: ...
+    def setStyleSheet(self, sheet: str, /) -> None: ...
+
+
+class LogView(QPlainTextEdit):
+    """The logs' lines: read-only, wrapped anywhere (a field may be one long word), scrolled by
+    dragging a finger as well as by its bar."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("maintenance_log_lines")
+        self.setReadOnly(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+
+    def setText(self, text: str, /) -> None:
+        self.setPlainText(text)
+
+    def text(self) -> str:
+        return self.toPlainText()
 
 
 class MaintenancePanel(QWidget):
@@ -55,42 +92,33 @@ class MaintenancePanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self.results: dict[str, QWidget] = {}
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 40, 40, 40)
+        layout.setContentsMargins(40, 24, 40, 24)
         layout.setSpacing(16)
         self.title = label("title", parent=self)
         self.who = label("notice", parent=self)
         layout.addWidget(self.title)
         layout.addWidget(self.who)
-        nav = QGridLayout()
-        nav.setSpacing(12)
-        for index, name in enumerate(SECTIONS):
-            button = self._button(f"maintenance_section_{name}", self._shower(name))
-            nav.addWidget(button, index // 2, index % 2)
-        layout.addLayout(nav)
+        self._nav = QGridLayout()
+        self._nav.setSpacing(12)
+        self._nav_buttons = [
+            self._button(f"maintenance_section_{name}", self._shower(name)) for name in SECTIONS
+        ]
+        self._place_nav(columns=2)
+        layout.addLayout(self._nav)
         self.pages = QStackedWidget(self)
         self._pages: dict[str, QWidget] = {}
-        self.output = {name: label("body", parent=self) for name in SECTIONS}
+        self.output: dict[str, Output] = {
+            name: LogView(self) if name == "logs" else label("body", parent=self)
+            for name in SECTIONS
+        }
         for output in self.output.values():  # staff read findings at arm's length: denser text
             output.setStyleSheet(f"font-size: {OUTPUT_PX}px;")
         actions = self._actions()
         self.section_actions = {name: tuple(a for a, _h in actions[name]) for name in SECTIONS}
         """Each section's action buttons (their names without the `maintenance_` prefix)."""
         self._page_boxes: list[QBoxLayout] = []
-        for name in SECTIONS:
-            page = QWidget(self.pages)
-            box = QBoxLayout(QBoxLayout.Direction.TopToBottom, page)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(12)
-            column = QVBoxLayout()
-            column.setSpacing(12)
-            for action, handler in actions[name]:
-                column.addWidget(self._button(f"maintenance_{action}", handler, parent=page))
-            column.addStretch(1)
-            box.addLayout(column)
-            box.addWidget(self.output[name], stretch=1)
-            self._page_boxes.append(box)
-            self.pages.addWidget(page)
-            self._pages[name] = page
+        self._log_actions = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._build_pages(actions)
         layout.addWidget(self.pages, stretch=1)
         layout.addWidget(self._button("maintenance_close", self.close_panel))
         self._timer = QTimer(self)
@@ -99,6 +127,28 @@ class MaintenancePanel(QWidget):
         service.on_closed.append(self._closed)
         self.installEventFilter(self)
         self.hide()
+
+    def _build_pages(self, actions: dict[str, tuple[tuple[str, Callable[[], None]], ...]]) -> None:
+        """Each section's page: its action buttons, then its output."""
+        for name in SECTIONS:
+            page = QWidget(self.pages)
+            box = QBoxLayout(QBoxLayout.Direction.TopToBottom, page)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(12)
+            lines = name == "logs"  # long lines: the whole width, its actions above
+            column = self._log_actions if lines else QBoxLayout(QBoxLayout.Direction.TopToBottom)
+            column.setSpacing(12)
+            for action, handler in actions[name]:
+                column.addWidget(self._button(f"maintenance_{action}", handler, parent=page))
+            column.addStretch(1)
+            box.addLayout(column)
+            output = self.output[name]
+            assert isinstance(output, QWidget)
+            box.addWidget(output, stretch=1)
+            if not lines:
+                self._page_boxes.append(box)
+            self.pages.addWidget(page)
+            self._pages[name] = page
 
     def _actions(self) -> dict[str, tuple[tuple[str, Callable[[], None]], ...]]:
         return {
@@ -111,6 +161,7 @@ class MaintenancePanel(QWidget):
             "queue": (("queue_sync", self.sync_now), ("queue_retry", self.retry_failed)),
             "payments": (("reviews_load", self.load_reviews),),
             "day": (("day_run", self.end_of_day),),
+            "logs": (("logs_show", self.show_logs), ("logs_send", self.send_logs)),
             "service": (
                 ("service_out", self.out_of_service),
                 ("service_in", self.back_in_service),
@@ -151,6 +202,8 @@ class MaintenancePanel(QWidget):
             "queue_retry": "queue.retry",
             "reviews_load": "reviews.load",
             "day_run": "day.run",
+            "logs_show": "logs.show",
+            "logs_send": "logs.send",
             "service_out": "service.out",
             "service_in": "service.in",
             "restart": "restart",
@@ -179,7 +232,9 @@ class MaintenancePanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Wider than tall: a section's actions stand in a column beside its output, which then
-        has the page's whole height; portrait: above it."""
+        has the page's whole height; portrait: above it. The logs' lines take the whole width,
+        under their actions (in a row when wide). The sections' buttons stand in four
+        columns on a wide screen, else two."""
         size = event.size()
         direction = (
             QBoxLayout.Direction.LeftToRight
@@ -188,7 +243,17 @@ class MaintenancePanel(QWidget):
         )
         for box in self._page_boxes:
             box.setDirection(direction)
+        self._log_actions.setDirection(direction)  # the logs' actions: a row when wide
+        self._place_nav(columns=4 if size.width() >= WIDE_PX else 2)
         super().resizeEvent(event)
+
+    def _place_nav(self, *, columns: int) -> None:
+        """The sections' buttons in `columns` columns: four on a wide screen leave the output
+        more of its height."""
+        for index, button in enumerate(self._nav_buttons):
+            self._nav.addWidget(button, index // columns, index % columns)
+        for column in range(4):
+            self._nav.setColumnStretch(column, 1 if column < columns else 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress):
@@ -202,6 +267,8 @@ class MaintenancePanel(QWidget):
             self._run("counters", self.service.counters, self._show_counters)
         elif name == "queue":
             self._later("queue", self.service.queue, self._show_backlog)
+        elif name == "logs":
+            self.show_logs()
         elif name == "service":
             self._show_service()
 
@@ -366,6 +433,28 @@ class MaintenancePanel(QWidget):
         )
         self._say("day", f"{text}\n{verdict}")
 
+    # -- logs -------------------------------------------------------------------------------------
+    def show_logs(self) -> None:
+        self._later("logs", self.service.logs, self._show_logs)
+
+    def _show_logs(self, logs: RecentLogs) -> None:
+        if not logs.lines:
+            self._say("logs", self._t("logs.none"))
+            return
+        self._say(
+            "logs",
+            "\n".join(
+                f"{_clock(line.at)} {line.level} {line.event} {line.fields}".rstrip()
+                for line in logs.lines
+            ),
+        )
+
+    def send_logs(self) -> None:
+        self._later("logs", self.service.send_logs, self._show_sent)
+
+    def _show_sent(self, ack: LogUploadAck) -> None:
+        self._say("logs", self._t("logs.sent", upload=ack.upload_id, chars=ack.stored_chars))
+
     # -- service ----------------------------------------------------------------------------------
     def _show_service(self) -> None:
         key = "service.leaves_in" if self.service.leaves_in_service else "service.leaves_out"
@@ -382,6 +471,11 @@ class MaintenancePanel(QWidget):
 
     def exit_system(self) -> None:
         self._run("service", self.service.exit_system, lambda _n: self.hide())
+
+
+def _clock(at: datetime | None) -> str:
+    """A log line's time on the kiosk's own clock (the files are in UTC)."""
+    return "--:--:--" if at is None else at.astimezone().strftime("%H:%M:%S")
 
 
 def _or_dash(value: int | None) -> str:
