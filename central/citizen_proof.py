@@ -12,6 +12,9 @@ Every lookup is audited in the database (kiosk, time, outcome, masked national n
 without the national number in full. Nonces are rate-limited per kiosk (429 with `Retry-After`);
 since every lookup needs a fresh nonce, so are lookups. Nonces and counts live in the database, so
 several server processes on one PostgreSQL share them.
+
+A staff member's own card logging in to a kiosk's maintenance mode proves itself the same way
+(`POST /api/v1/staff/proof`) and is audited as `staff_proof`; the register is not asked.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Protocol
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes
@@ -48,12 +51,28 @@ from offline_queue.wire import (
     ErrorCode,
     RegisterExtractRequest,
     RegisterExtractResponse,
+    StaffProofAck,
+    StaffProofRequest,
 )
+from offline_queue.wire_citizen import STAFF_PROOF_PATH
 
 logger = logging.getLogger(__name__)
 
 CHALLENGE_PATH: Final = "/api/v1/citizen/challenge"
 EXTRACT_PATH: Final = "/api/v1/register/extract"
+STAFF_OUTCOME: Final = "staff_proof"
+"""The audit's outcome for a staff card that proved itself (no register lookup was made)."""
+
+
+class ProvedRequest(Protocol):
+    """A request carrying a card's proof over a nonce, for the national number it names."""
+
+    @property
+    def national_number(self) -> str: ...
+    @property
+    def proof(self) -> CitizenProofWire | None: ...
+
+
 NONCE_TTL_S: Final = 120.0
 DEFAULT_CHALLENGES_PER_MINUTE: Final = 30
 _WINDOW_S: Final = 60.0
@@ -180,7 +199,7 @@ class CitizenProofs:
             nonce=nonce, expires_at=datetime.fromtimestamp(now + NONCE_TTL_S, tz=UTC)
         )
 
-    def check(self, kiosk_id: str, request: RegisterExtractRequest) -> str:
+    def check(self, kiosk_id: str, request: ProvedRequest) -> str:
         """Use the proof's nonce up and verify the proof; returns the outcome for the audit.
 
         Raises `ProofError(403)` for a missing, stale, used, foreign or invalid proof.
@@ -323,6 +342,23 @@ def register_extract(
         raise ProofError(status=404, code=ErrorCode.NOT_IN_REGISTER, message="not in register")
     # the resident's keyed reference, which the kiosk puts in the records of their documents
     return extract.model_copy(update={"holder_ref": proofs.holders.holder_ref(number)})
+
+
+@router.post(
+    STAFF_PROOF_PATH,
+    responses={403: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+)
+def staff_proof(request: StaffProofRequest, kiosk_id: Kiosk, proofs: Proofs) -> StaffProofAck:
+    """A staff member's own card at the maintenance login: the proof checked as a resident's,
+    the register not asked; audited as `staff_proof` (the allow-list is the kiosk's to check)."""
+    number = request.national_number
+    try:
+        proofs.check(kiosk_id, request)
+    except ProofError as err:
+        proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=err.code.value)
+        raise
+    proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=STAFF_OUTCOME)
+    return StaffProofAck()
 
 
 def install(app: FastAPI, proofs: CitizenProofs) -> None:

@@ -18,10 +18,14 @@ LOCAL_TZ: Final = ZoneInfo("Europe/Brussels")
 OUTCOMES: Final = (
     "found",
     "not_found",
+    "requests_listed",
+    "staff_proof",
     "register.proof_required",
     "register.proof_refused",
 )
-"""The outcomes the register route audits (`citizen_proof.register_extract`)."""
+"""The outcomes the card's proof is audited with: the register route
+(`citizen_proof.register_extract`), a resident's requests (`citizen_services.citizen_requests`)
+and a staff card at the maintenance login (`citizen_proof.staff_proof`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

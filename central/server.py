@@ -55,6 +55,7 @@ from offline_queue.wire import (
     RecordPage,
     contains_national_number,
 )
+from offline_queue.wire_citizen import STAFF_PROOF_PATH
 from printing.verify import verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -485,6 +486,7 @@ def _guard_rules(settings: CentralSettings) -> dict[tuple[str, str], GuardRule]:
         ),
         ("POST", "/api/v1/heartbeat"): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
         ("POST", citizen_proof.CHALLENGE_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=64),
+        ("POST", STAFF_PROOF_PATH): GuardRule(role=Role.KIOSK, max_body_bytes=_SMALL_BODY),
         ("GET", "/api/v1/records"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("GET", "/api/v1/kiosks"): GuardRule(role=Role.OPERATOR, max_body_bytes=0),
         ("POST", "/api/v1/enroll"): GuardRule(role=None, max_body_bytes=_SMALL_BODY),

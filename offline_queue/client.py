@@ -13,19 +13,14 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-import secrets
-import stat
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Protocol, Self, TypeVar
+from typing import Final, Self, TypeVar
 
 import requests
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ValidationError
 
 from hardware.eid.model import CitizenProof
@@ -38,8 +33,10 @@ from offline_queue.errors import (
     CitizenProofRefused,
     NotInRegister,
 )
+from offline_queue.kiosk_key import KioskKey as KioskKey  # noqa: PLC0414 - importable here too
+from offline_queue.kiosk_key import SoftwareKioskKey as SoftwareKioskKey  # noqa: PLC0414
+from offline_queue.kiosk_key import signed_auth_request as signed_auth_request  # noqa: PLC0414
 from offline_queue.wire import (
-    AuthRequest,
     AuthToken,
     BatchAck,
     CitizenChallenge,
@@ -65,8 +62,10 @@ from offline_queue.wire import (
     RegisterExtractResponse,
     StaffAuditAck,
     StaffAuditBatch,
-    auth_message,
+    StaffProofAck,
+    StaffProofRequest,
 )
+from offline_queue.wire_citizen import STAFF_PROOF_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -106,70 +105,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)
     delay = (when - (now or datetime.now(tz=UTC))).total_seconds()
     return min(max(delay, 0.0), MAX_RETRY_AFTER_S)
-
-
-class KioskKey(Protocol):
-    """The kiosk's own EC P-256 key: in its PKCS#11 token, or a software key file (fallback)."""
-
-    def public_key_pem(self) -> str: ...
-
-    def sign(self, message: bytes) -> bytes:
-        """ECDSA with SHA-256 over `message`, DER-encoded."""
-
-
-class SoftwareKioskKey:
-    """The announced fallback: a P-256 key in a PEM file only the kiosk's user can read (0600)."""
-
-    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
-        self._key = key
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> SoftwareKioskKey:
-        if path.exists():
-            mode = stat.S_IMODE(path.stat().st_mode)
-            if mode & 0o077:
-                raise PermissionError(f"kiosk key file {path} must be 0600, not {mode:04o}")
-            key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise ValueError(f"kiosk key file {path} does not hold an EC key")
-            return cls(key)
-        key = ec.generate_private_key(ec.SECP256R1())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(pem)
-        logger.warning(
-            "kiosk key kept in a software file (no PKCS#11 token)", extra={"path": str(path)}
-        )
-        return cls(key)
-
-    def public_key_pem(self) -> str:
-        return (
-            self._key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
-
-    def sign(self, message: bytes) -> bytes:
-        return self._key.sign(message, ec.ECDSA(hashes.SHA256()))
-
-
-def signed_auth_request(
-    key: KioskKey, *, kiosk_id: str, now: datetime | None = None
-) -> AuthRequest:
-    """A token request for `kiosk_id`, with a fresh nonce, signed with the kiosk key."""
-    at = (now or datetime.now(tz=UTC)).replace(microsecond=0)
-    nonce = secrets.token_hex(16)
-    message = auth_message(kiosk_id=kiosk_id, timestamp=at.isoformat(), nonce=nonce)
-    signature = base64.b64encode(key.sign(message)).decode()
-    return AuthRequest(kiosk_id=kiosk_id, timestamp=at, nonce=nonce, signature=signature)
 
 
 class _Empty(BaseModel):
@@ -296,20 +231,28 @@ class CentralClient:
                 ) from err
             raise
         except CentralUnauthorized as err:
-            if err.params.get("code") in _PROOF_CODES:
-                logger.warning("citizen proof refused", extra={"national_number": masked})
-                raise CitizenProofRefused(
-                    "citizen proof refused",
-                    status=403,
-                    code=err.params["code"],
-                    params={"national_number": masked},
-                ) from err
+            refused = _proof_refused(err, masked)
+            if refused is not None:
+                raise refused from err
             raise
         logger.info(
             "register extract received",
             extra={"national_number": masked, "members": len(extract.members)},
         )
         return extract
+
+    def staff_proof(self, national_number: str, proof: CitizenProofWire) -> None:
+        """A staff card's proof at the maintenance login; the central does not ask the register.
+
+        Raises `CitizenProofRefused` when the central refuses the proof."""
+        request = StaffProofRequest(national_number=national_number, proof=proof)
+        try:
+            self._post(STAFF_PROOF_PATH, request, StaffProofAck)
+        except CentralUnauthorized as err:
+            refused = _proof_refused(err, mask_national_number(national_number))
+            if refused is not None:
+                raise refused from err
+            raise
 
     def email_document(self, document_id: str, *, address: str, language: str, pdf: bytes) -> None:
         """Have the central mail this sealed PDF to `address` (never logged, not kept there)."""
@@ -482,3 +425,16 @@ class CentralClient:
         return CentralRejected(
             "central server rejected the request", status=status, code=code, params=params
         )
+
+
+def _proof_refused(err: CentralUnauthorized, masked: str) -> CitizenProofRefused | None:
+    """The central's refusal of a card's proof, as the kiosk tells it; None for another 401/403."""
+    if err.params.get("code") not in _PROOF_CODES:
+        return None
+    logger.warning("citizen proof refused", extra={"national_number": masked})
+    return CitizenProofRefused(
+        "citizen proof refused",
+        status=403,
+        code=err.params["code"],
+        params={"national_number": masked},
+    )

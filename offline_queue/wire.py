@@ -28,6 +28,8 @@ from offline_queue.wire_base import SchemaVersion as SchemaVersion  # noqa: PLC0
 from offline_queue.wire_base import WireModel as WireModel  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenChallenge as CitizenChallenge  # noqa: PLC0414
 from offline_queue.wire_citizen import CitizenProofWire as CitizenProofWire  # noqa: PLC0414
+from offline_queue.wire_citizen import StaffProofAck as StaffProofAck  # noqa: PLC0414
+from offline_queue.wire_citizen import StaffProofRequest as StaffProofRequest  # noqa: PLC0414
 from offline_queue.wire_citizen_services import HolderRef
 from offline_queue.wire_errors import MAX_ERROR_FIELDS as MAX_ERROR_FIELDS  # noqa: PLC0414
 from offline_queue.wire_errors import ErrorBody as ErrorBody  # noqa: PLC0414

@@ -200,5 +200,6 @@ def _seed_console_extras(store: SqlCentralStore, fleet: FleetService, moment: da
     for number, (kiosk_id, outcome) in enumerate(
         [(k.kiosk_id, "found") for k in _FLEET[:5]]
         + [(_FLEET[1].kiosk_id, "not_found"), (_FLEET[2].kiosk_id, "register.proof_refused")]
+        + [(_FLEET[0].kiosk_id, "requests_listed"), (_FLEET[3].kiosk_id, "staff_proof")]
     ):
         proofs.audit(kiosk_id=kiosk_id, national_number=f"8503141240{number}", outcome=outcome)

@@ -234,6 +234,10 @@ class SyncService:
     def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]:
         return self._runner.submit(self._extract, national_number, presence)
 
+    def prove_staff(self, national_number: str, presence: Presence) -> Future[None]:
+        """A staff card's proof at the maintenance login (the central asks no register)."""
+        return self._runner.submit(self._prove_staff, national_number, presence)
+
     def record(self, record: IssuanceRecord) -> Future[None]:
         return self._runner.submit(self._record, record)
 
@@ -329,6 +333,18 @@ class SyncService:
             raise
         self.reachability.succeeded()
         return extract_from_wire(found)
+
+    def _prove_staff(self, national_number: str, presence: Presence) -> None:
+        self._require_outbox()
+        assert self._client is not None
+        try:
+            self._client.staff_proof(
+                national_number, proof_to_wire(presence.proof, nonce=presence.nonce)
+            )
+        except SyncError as err:
+            self._contact(err)
+            raise
+        self.reachability.succeeded()
 
     def _requests(self, national_number: str, presence: Presence) -> EarlierDocuments:
         self._require_outbox()

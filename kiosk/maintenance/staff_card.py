@@ -4,8 +4,8 @@ The card's identity is read first; a national number absent from the central's s
 (`staff.allow`) is refused before any PIN is sent, so a resident's card never loses a PIN try
 here. Then the PIN is verified by the card, and the card signs a fresh nonce of the central, which
 checks the signature and the certificate chain to the Belgian roots exactly as for a resident
-(`RegisterPort.extract`): a cloned card, whose chip cannot sign for that certificate, is refused.
-The central answering "not in the register" still means the proof held (it is checked first).
+(`POST /api/v1/staff/proof`, audited as a staff proof; the register is not asked): a cloned card,
+whose chip cannot sign for that certificate, is refused.
 The card's session is ended after every attempt; nothing read is kept but the pseudonymous id.
 """
 
@@ -21,8 +21,8 @@ from typing import Protocol, TypeVar
 from hardware.eid.errors import CardVerificationError
 from kiosk.maintenance.audit import Pseudonyms
 from kiosk.maintenance.session import AttemptLimiter, LoginMethod, StaffIdentity
-from kiosk.ports import CardHolder, PinOutcome, PinResult, Presence, RegisterExtract
-from offline_queue.errors import CitizenProofRefused, NotInRegister, SyncError
+from kiosk.ports import CardHolder, PinOutcome, PinResult, Presence
+from offline_queue.errors import CitizenProofRefused, SyncError
 from offline_queue.managed_config import StaffRole
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class StaffCard(Protocol):
 
 class ProofChecker(Protocol):
     def challenge(self) -> Future[str]: ...
-    def extract(self, national_number: str, presence: Presence) -> Future[RegisterExtract]: ...
+    def prove_staff(self, national_number: str, presence: Presence) -> Future[None]: ...
 
 
 def wipe(pin: bytearray) -> None:
@@ -178,15 +178,13 @@ class _Attempt:
 
     def _check(self, presence: Presence) -> None:
         _then(
-            self._central.extract(self._number, presence),
-            lambda _extract: self._finish(CardLoginResult.ACCEPTED),
+            self._central.prove_staff(self._number, presence),
+            lambda _proved: self._finish(CardLoginResult.ACCEPTED),
             self._refused,
         )
 
     def _refused(self, err: BaseException) -> None:
-        if isinstance(err, NotInRegister):  # the proof held; the register is no matter here
-            self._finish(CardLoginResult.ACCEPTED)
-        elif isinstance(err, SyncError) and not isinstance(err, CitizenProofRefused):
+        if isinstance(err, SyncError) and not isinstance(err, CitizenProofRefused):
             self._failed(CardLoginResult.CENTRAL_UNAVAILABLE)(err)
         else:
             self._failed(CardLoginResult.PROOF_REFUSED)(err)

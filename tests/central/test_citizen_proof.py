@@ -161,6 +161,44 @@ def test_a_proof_for_someone_not_in_the_register_is_not_found(central: Central) 
         kiosk.register_extract("00010100155", citizen_proof(kiosk, "00010100155"))
 
 
+def test_a_staff_card_proves_itself_and_no_register_lookup_is_made(central: Central) -> None:
+    """The maintenance login's proof: audited as a staff proof, the register not asked (a number
+    the register does not hold proves itself all the same), refused like a resident's."""
+    stranger = "00010100155"
+    with central.kiosk() as kiosk:
+        kiosk.staff_proof(MARIE, citizen_proof(kiosk, MARIE))
+        kiosk.staff_proof(stranger, citizen_proof(kiosk, stranger))
+        with pytest.raises(CitizenProofRefused) as caught:
+            kiosk.staff_proof(JAN, citizen_proof(kiosk, MARIE))  # another holder's card
+        assert caught.value.code == "register.proof_refused"
+        refused, second, first = _audits(central, kiosk.kiosk_id)
+    assert [first.outcome, second.outcome, refused.outcome] == [
+        "staff_proof",
+        "staff_proof",
+        "register.proof_refused",
+    ]
+    assert {a.national_number_masked for a in (first, second, refused)} == {"***********"}
+    log = central.server.log_path.read_text(encoding="utf-8")
+    assert MARIE not in log
+    assert stranger not in log
+
+
+def test_a_staff_proof_is_used_once_and_needs_a_proof(central: Central) -> None:
+    with central.kiosk() as kiosk:
+        proof = citizen_proof(kiosk, MARIE)
+        kiosk.staff_proof(MARIE, proof)
+        with pytest.raises(CitizenProofRefused):
+            kiosk.staff_proof(MARIE, proof)
+        answer = requests.post(
+            f"{central.server.url}/api/v1/staff/proof",
+            json={"national_number": MARIE},
+            headers={"Authorization": kiosk._authorization()},
+            verify=str(central.tls.ca_cert_path),
+            timeout=10,
+        )
+    assert answer.status_code == 422  # the proof is a required field of the request
+
+
 def test_nonces_are_rate_limited_per_kiosk(central: Central) -> None:
     with central.kiosk() as kiosk, central.kiosk() as other:
         for _ in range(cp.DEFAULT_CHALLENGES_PER_MINUTE):

@@ -192,6 +192,8 @@ class FakeRegister:
         self.asked: list[str] = []
         self.nonces: list[str] = []
         self.proof_error: BorneError | None = None
+        self.staff_proved: list[str] = []
+        """National numbers whose staff card proved itself (no register look-up)."""
 
     def challenge(self) -> Future[str]:
         def work() -> str:
@@ -218,6 +220,16 @@ class FakeRegister:
                 relation="reference",
             )
             return RegisterExtract(household_id="H1", address=ADDRESS, members=(member,))
+
+        return self._c.run(work)
+
+    def prove_staff(self, national_number: str, presence: Presence) -> Future[None]:
+        def work() -> None:
+            if presence.nonce not in self.nonces:
+                raise AssertionError("a proof over a nonce the central did not issue")
+            if self.proof_error is not None:
+                raise self.proof_error
+            self.staff_proved.append(national_number)
 
         return self._c.run(work)
 

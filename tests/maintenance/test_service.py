@@ -128,13 +128,19 @@ def test_a_refused_proof_refuses_the_login(m: Maintenance) -> None:
     assert open_session(m) is None
 
 
-def test_the_proof_holds_when_staff_are_not_in_the_register(m: Maintenance) -> None:
-    from offline_queue.errors import NotInRegister  # noqa: PLC0415
-
-    m.rig.fakes.register.proof_error = NotInRegister(
-        "not found", status=404, code="register.not_found"
-    )
+def test_a_staff_card_proves_itself_without_a_register_lookup(m: Maintenance) -> None:
     assert card_login(m) is CardLoginResult.ACCEPTED
+    register = m.rig.fakes.register
+    assert register.staff_proved == [NATIONAL_NUMBER]
+    assert register.asked == []  # the staff member's own entry is not looked up
+
+
+def test_a_central_out_of_reach_is_told_apart_from_a_refused_proof(m: Maintenance) -> None:
+    from offline_queue.errors import CentralUnavailable  # noqa: PLC0415
+
+    m.rig.fakes.register.proof_error = CentralUnavailable("down")
+    assert card_login(m) is CardLoginResult.CENTRAL_UNAVAILABLE
+    assert open_session(m) is None
 
 
 def test_exit_to_the_system_is_for_technicians_only(m: Maintenance) -> None:

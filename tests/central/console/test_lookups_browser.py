@@ -127,3 +127,24 @@ def test_the_register_lookups_are_listed_masked_filtered_and_paged(
         assert answer.status == 403
     finally:
         context.close()
+
+
+def test_a_staff_cards_proof_is_listed_as_such_not_as_a_lookup(
+    central: ConsoleCentral, browser: Browser
+) -> None:
+    desk = f"desk-{uuid.uuid4().hex[:6]}"
+    with enrolled_client(central.server, desk) as client:
+        client.staff_proof(MARIE, citizen_proof(client, MARIE))
+    context = browser.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        _sign_in(page, central, "admin")
+        page.goto(f"{central.url}/console/register-lookups?kiosk={desk}&outcome=staff_proof")
+        rows = page.locator("#lookups tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Staff card proved (no lookup)")
+        expect(rows.first).to_have_attribute("data-outcome", "staff_proof")
+        page.goto(f"{central.url}/console/register-lookups?kiosk={desk}&outcome=found")
+        expect(page.locator(".empty")).to_contain_text("No lookup matches")
+    finally:
+        context.close()
