@@ -8,6 +8,7 @@ two server processes sweeping the same database never raise the same alert twice
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Final
 
 import sqlalchemy as sa
 
@@ -47,6 +48,12 @@ def _view(row: sa.Row[tuple[object, ...]]) -> AlertView:
         title_key=kind.title_key,
         action_key=kind.action_key,
     )
+
+
+_ACTIVE_KINDS: Final = sa.select(t.fleet_alerts.c.kind).where(
+    t.fleet_alerts.c.kiosk_id == sa.bindparam("b_kiosk"), t.fleet_alerts.c.open_key.is_not(None)
+)
+"""A kiosk's open alerts' kinds: built once, as every heartbeat asks it."""
 
 
 class AlertBook:
@@ -113,10 +120,7 @@ class AlertBook:
         return bool(rows)
 
     def active_kinds(self, connection: sa.Connection, *, kiosk_id: str) -> set[AlertKind]:
-        c = t.fleet_alerts.c
-        rows = connection.execute(
-            sa.select(c.kind).where(c.kiosk_id == kiosk_id, c.open_key.is_not(None))
-        ).all()
+        rows = connection.execute(_ACTIVE_KINDS, {"b_kiosk": kiosk_id}).all()
         return {AlertKind(row.kind) for row in rows}
 
     def acknowledge(self, alert_id: int, *, actor: str) -> AlertView:

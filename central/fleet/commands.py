@@ -87,6 +87,20 @@ def _view(row: sa.Row[tuple[object, ...]]) -> CommandView:
     )
 
 
+_c = t.fleet_commands.c
+_PENDING: Final = (
+    sa.select(_c.command_id, _c.kind, _c.issued_at, _c.arguments_json, _c.state)
+    .where(
+        _c.kiosk_id == sa.bindparam("b_kiosk"),
+        sa.or_(*(_c.state == state for state in PENDING_STATES)),
+        _c.expires_at > sa.bindparam("b_now"),
+    )
+    .order_by(_c.issued_at, _c.command_id)
+    .limit(MAX_DELIVERED)
+)
+"""A kiosk's pending commands: built once, as every heartbeat asks it (no expanding IN)."""
+
+
 class CommandBook:
     """The commands table."""
 
@@ -139,12 +153,7 @@ class CommandBook:
     ) -> tuple[Command, ...]:
         """The kiosk's pending commands (oldest first); first deliveries are marked and logged."""
         c = t.fleet_commands.c
-        rows = connection.execute(
-            sa.select(c.command_id, c.kind, c.issued_at, c.arguments_json, c.state)
-            .where(c.kiosk_id == kiosk_id, c.state.in_(PENDING_STATES), c.expires_at > now)
-            .order_by(c.issued_at, c.command_id)
-            .limit(MAX_DELIVERED)
-        ).all()
+        rows = connection.execute(_PENDING, {"b_kiosk": kiosk_id, "b_now": now}).all()
         fresh = [row.command_id for row in rows if row.state == CommandState.QUEUED.value]
         if fresh:
             connection.execute(

@@ -10,6 +10,7 @@ A kiosk's report (applied, or refused with a reason) goes to its timeline; a ref
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -89,6 +90,33 @@ def _scope(row: sa.Row[tuple[object, ...]]) -> ConfigScope:
     )
 
 
+_DOCUMENT_ROWS: Final = sa.select(
+    t.fleet_config.c.scope, t.fleet_config.c.revision, t.fleet_config.c.settings_json
+).where(
+    sa.or_(
+        t.fleet_config.c.scope == DEFAULT_SCOPE, t.fleet_config.c.scope == sa.bindparam("b_kiosk")
+    )
+)
+"""The fleet's and one kiosk's stored settings: built once, as every heartbeat asks them."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _document(
+    default: tuple[int, str] | None, override: tuple[int, str] | None
+) -> KioskConfigDocument:
+    """The merged document of a (revision, stored JSON) default and override.
+
+    Every heartbeat needs its kiosk's ETag while the stored settings change only when an operator
+    saves: the same stored texts give the same (immutable) document, parsed, merged and hashed
+    once. The texts are part of the key, so a scope deleted and made again cannot read stale.
+    """
+    settings = merge(
+        json.loads(default[1]) if default else {}, json.loads(override[1]) if override else {}
+    )
+    version = f"d{default[0] if default else 0}.k{override[0] if override else 0}"
+    return KioskConfigDocument(etag=etag_of(settings), version=version, settings=settings)
+
+
 class ConfigBook:
     def __init__(self, db: FleetDb, alerts: AlertBook) -> None:
         self._db = db
@@ -154,21 +182,17 @@ class ConfigBook:
         self, kiosk_id: str, *, connection: sa.Connection | None = None
     ) -> KioskConfigDocument | None:
         """The kiosk's merged configuration, or None when neither default nor override exists."""
-        query = sa.select(t.fleet_config).where(
-            t.fleet_config.c.scope.in_((DEFAULT_SCOPE, kiosk_id))
-        )
+        bound = {"b_kiosk": kiosk_id}
         if connection is not None:
-            rows = connection.execute(query).all()
+            rows = connection.execute(_DOCUMENT_ROWS, bound).all()
         else:
             with self._db.read("the configuration") as reading:
-                rows = reading.execute(query).all()
-        scopes = {row.scope: _scope(row) for row in rows}
+                rows = reading.execute(_DOCUMENT_ROWS, bound).all()
+        scopes = {str(row.scope): (int(row.revision), str(row.settings_json)) for row in rows}
         default, override = scopes.get(DEFAULT_SCOPE), scopes.get(kiosk_id)
         if default is None and override is None:
             return None
-        settings = merge(default.settings if default else {}, override.settings if override else {})
-        version = f"d{default.revision if default else 0}.k{override.revision if override else 0}"
-        return KioskConfigDocument(etag=etag_of(settings), version=version, settings=settings)
+        return _document(default, override)
 
     def report(self, report: ConfigReport) -> AlertMail | None:
         """Record what the kiosk did with a configuration; a refusal opens `config_refused`."""
