@@ -13,6 +13,7 @@ rendered under load, logged in as an operator. The server's CPU per heartbeat is
 
 Scale by environment: `BENCH_FLEET_KIOSKS` (10000), `BENCH_FLEET_SECONDS` (60 s of load),
 `BENCH_FLEET_INTERVAL_S` (30), `BENCH_FLEET_OFFLINE_AFTER_S` (90), `BENCH_FLEET_SILENT` (20),
+`BENCH_FLEET_BACKLOG_S` (90 s more to wait for their alerts),
 `BENCH_FLEET_BACKENDS` (`sqlite,postgresql`: the embedded default with one process, and two
 processes on one PostgreSQL), `BENCH_FLEET_CONNECTIONS` (64 kept-alive TLS connections).
 """
@@ -321,7 +322,10 @@ async def measure_load(
 
 async def _run(fleet: Fleet, *, kiosks: int, seconds: float, silent: int) -> LoadResult:
     offline_after = float(_env_int("BENCH_FLEET_OFFLINE_AFTER_S", 90))
-    extra = offline_after + 40
+    # the wait for the silent kiosks' alerts: the threshold, the sweep, and the backlog a loaded
+    # server still holds ahead of a silent kiosk's last heartbeat (its figure is the server's
+    # own silent time, which a longer wait does not change)
+    extra = offline_after + 40 + _env_int("BENCH_FLEET_BACKLOG_S", 90)
     result, load, tasks, session = await measure_load(
         fleet, kiosks=kiosks, seconds=seconds, extra_s=extra
     )
