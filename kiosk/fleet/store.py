@@ -1,8 +1,10 @@
 """What fleet management keeps across restarts, in private files under `var/data/fleet/`.
 
 - `config.json`: the last good configuration document from the central. It holds the staff
-  allow-list's national numbers, so the file is created 0600 (owner only) and never logged; it is
-  not encrypted: the kiosk's disk is the protection boundary, as for the payment journal.
+  allow-list's national numbers, so it is sealed (AES-256-GCM under `config.key`, this kiosk's own
+  random key, both 0600) and never logged. A file written before it was sealed is read once and
+  sealed again; one that does not open (tampered, or its key lost) reads as none, logged, and the
+  kiosk pulls the central's again.
 - `commands.json`: every command seen, by id: started, then its result and whether the central
   acknowledged it. A command found started without a result was interrupted: it is not run again.
 - `counters.json`: today's counters (sessions, documents, revenue), so a restart keeps the day.
@@ -16,11 +18,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import threading
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
 from offline_queue.wire import CommandResult, DayCounters, KioskConfigDocument
@@ -29,6 +34,11 @@ log = logging.getLogger(__name__)
 
 PRIVATE_MODE: Final = 0o600
 MAX_COMMANDS_KEPT: Final = 500
+SEALED_MAGIC: Final = b"BORNE-SEALED-1\n"
+"""The first bytes of a sealed file; then the 12-byte nonce and the AES-GCM ciphertext."""
+_NONCE_BYTES: Final = 12
+_KEY_BYTES: Final = 32
+_CONFIG_AAD: Final = b"borne fleet config.json"
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -54,6 +64,10 @@ class FleetStore:
     def config_path(self) -> Path:
         return self.directory / "config.json"
 
+    @property
+    def key_path(self) -> Path:
+        return self.directory / "config.key"
+
     # -- configuration ----------------------------------------------------------------------
     def load_config(self) -> KioskConfigDocument | None:
         with self._lock:
@@ -61,15 +75,59 @@ class FleetStore:
                 raw = self.config_path.read_bytes()
             except FileNotFoundError:
                 return None
-        try:
-            return KioskConfigDocument.model_validate_json(raw)
-        except ValidationError:
-            log.error("fleet_config_unreadable", extra={"file": str(self.config_path)})
-            return None
+            legacy = not raw.startswith(SEALED_MAGIC)
+            plain = raw if legacy else self._open(raw)
+            if plain is None:
+                return None
+            try:
+                document = KioskConfigDocument.model_validate_json(plain)
+            except ValidationError:
+                log.error("fleet_config_unreadable", extra={"file": str(self.config_path)})
+                return None
+            if legacy:  # written before configurations were sealed: sealed now
+                self._seal_config(document)
+                log.info("fleet_config_sealed", extra={"file": str(self.config_path)})
+            return document
 
     def save_config(self, document: KioskConfigDocument) -> None:
         with self._lock:
-            write_private(self.config_path, document.model_dump_json().encode())
+            self._seal_config(document)
+
+    def _seal_config(self, document: KioskConfigDocument) -> None:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = AESGCM(self._key()).encrypt(
+            nonce, document.model_dump_json().encode(), _CONFIG_AAD
+        )
+        write_private(self.config_path, SEALED_MAGIC + nonce + sealed)
+
+    def _open(self, raw: bytes) -> bytes | None:
+        body = raw[len(SEALED_MAGIC) :]
+        key = self._existing_key()
+        try:
+            if key is None:
+                raise InvalidTag  # its key is lost: it cannot open
+            return AESGCM(key).decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _CONFIG_AAD)
+        except (InvalidTag, ValueError):
+            log.error(
+                "fleet_config_unreadable",
+                extra={"file": str(self.config_path), "reason": "does not open with its key"},
+            )
+            return None
+
+    def _existing_key(self) -> bytes | None:
+        try:
+            key = self.key_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return key if len(key) == _KEY_BYTES else None
+
+    def _key(self) -> bytes:
+        """This kiosk's sealing key, made (random, 0600) the first time one is needed."""
+        key = self._existing_key()
+        if key is None:
+            key = secrets.token_bytes(_KEY_BYTES)
+            write_private(self.key_path, key)
+        return key
 
     # -- commands ---------------------------------------------------------------------------
     def _commands(self) -> dict[str, dict[str, Any]]:
