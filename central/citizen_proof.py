@@ -228,6 +228,17 @@ class CitizenProofs:
             ) from err
         return "proved"
 
+    def check_audited(self, kiosk_id: str, request: ProvedRequest) -> None:
+        """`check`, with a refusal audited under its code before it is raised (every route that
+        takes a card's proof audits the refused ones the same way)."""
+        try:
+            self.check(kiosk_id, request)
+        except ProofError as err:
+            self.audit(
+                kiosk_id=kiosk_id, national_number=request.national_number, outcome=err.code.value
+            )
+            raise
+
     def _use_nonce(self, kiosk_id: str, nonce: str) -> bool:
         now = self._clock()
         table = citizen_nonces
@@ -329,11 +340,7 @@ def register_extract(
 ) -> RegisterExtractResponse:
     """The register's data on the resident's household, against a fresh proof of their card."""
     number = request.national_number
-    try:
-        proofs.check(kiosk_id, request)
-    except ProofError as err:
-        proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=err.code.value)
-        raise
+    proofs.check_audited(kiosk_id, request)
     extract = register.extract(number)
     proofs.audit(
         kiosk_id=kiosk_id, national_number=number, outcome="found" if extract else "not_found"
@@ -352,11 +359,7 @@ def staff_proof(request: StaffProofRequest, kiosk_id: Kiosk, proofs: Proofs) -> 
     """A staff member's own card at the maintenance login: the proof checked as a resident's,
     the register not asked; audited as `staff_proof` (the allow-list is the kiosk's to check)."""
     number = request.national_number
-    try:
-        proofs.check(kiosk_id, request)
-    except ProofError as err:
-        proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=err.code.value)
-        raise
+    proofs.check_audited(kiosk_id, request)
     proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=STAFF_OUTCOME)
     return StaffProofAck()
 

@@ -42,7 +42,6 @@ from offline_queue.wire import (
     DocumentEmailAck,
     DocumentEmailRequest,
     ErrorCode,
-    RegisterExtractRequest,
 )
 from offline_queue.wire_citizen_services import PDF_BASE64_MAX, email_domain
 from printing.verify import verify_pdf
@@ -312,11 +311,7 @@ def citizen_requests(
     proofs: CitizenProofs = http.app.state.citizen_proofs
     services = _services(http)
     number = request.national_number
-    try:
-        proofs.check(kiosk_id, RegisterExtractRequest(national_number=number, proof=request.proof))
-    except ProofError as err:
-        proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=err.code.value)
-        raise
+    proofs.check_audited(kiosk_id, request)
     answer = services.documents_of(
         proofs.holders.holder_ref(number), commune=http.app.state.services.register.commune_name
     )

@@ -19,6 +19,7 @@ from central.__main__ import main as central_cli
 from central.console.browser import CHROMIUM, launch_chromium
 from central.db import create_engine
 from central.process import RunningCentral, start_central
+from devstack.demo_pki import CentralTls, ensure_central_tls
 from offline_queue.client import CentralClient, SoftwareKioskKey
 from offline_queue.wire import EnrollmentState
 from tests.central.databases import database_url
@@ -104,6 +105,17 @@ def start_console_central(
     child_env = {**os.environ, **(env or {})}
     with start_central(db_url=url, log_path=folder / "central.log", env=child_env) as server:
         yield ConsoleCentral(server=server, db_url=url, folder=folder)
+
+
+@contextlib.contextmanager
+def start_tls_console_central(folder: Path) -> Iterator[tuple[ConsoleCentral, CentralTls]]:
+    """A SQLite-backed server over HTTPS with the TEST central CA's certificate, and that PKI."""
+    tls = ensure_central_tls(folder / "pki")
+    url = database_url("sqlite", folder)
+    with start_central(
+        db_url=url, log_path=folder / "central.log", tls=(tls.cert_path, tls.key_path)
+    ) as server:
+        yield ConsoleCentral(server=server, db_url=url, folder=folder), tls
 
 
 @pytest.fixture(scope="module")

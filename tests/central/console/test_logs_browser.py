@@ -18,8 +18,6 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from central.process import start_central
-from devstack.demo_pki import ensure_central_tls
 from hardware.runner import DeviceRunner
 from hardware.simulators.eid.persona import load_persona
 from kiosk.adapters.sync import SyncService
@@ -30,8 +28,7 @@ from kiosk.health import HealthBoard
 from kiosk.logs import configure_logging
 from offline_queue.client import CentralClient, SoftwareKioskKey
 from offline_queue.wire import CommandKind, EnrollmentState
-from tests.central.console.conftest import PASSWORD, ConsoleCentral
-from tests.central.databases import database_url
+from tests.central.console.conftest import PASSWORD, ConsoleCentral, start_tls_console_central
 
 pytestmark = pytest.mark.central
 
@@ -40,13 +37,8 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def tls_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleCentral, Path]]:
-    folder = tmp_path_factory.mktemp("logs-console")
-    tls = ensure_central_tls(folder / "pki")
-    url = database_url("sqlite", folder)
-    with start_central(
-        db_url=url, log_path=folder / "central.log", tls=(tls.cert_path, tls.key_path)
-    ) as server:
-        yield ConsoleCentral(server=server, db_url=url, folder=folder), tls.ca_cert_path
+    with start_tls_console_central(tmp_path_factory.mktemp("logs-console")) as (central, tls):
+        yield central, tls.ca_cert_path
 
 
 def _kiosk(central: ConsoleCentral, ca: Path, folder: Path) -> tuple[Fleet, SyncService]:

@@ -18,10 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Browser, Error, expect, sync_playwright
 
 from central.console.browser import CHROMIUM, CHROMIUM_ARGS
-from central.process import start_central
-from devstack.demo_pki import ensure_central_tls
-from tests.central.console.conftest import PASSWORD, ConsoleCentral
-from tests.central.databases import database_url
+from tests.central.console.conftest import PASSWORD, ConsoleCentral, start_tls_console_central
 
 pytestmark = pytest.mark.central
 
@@ -39,13 +36,8 @@ def spki_pin(cert_path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def tls_central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleCentral, Path]]:
-    folder = tmp_path_factory.mktemp("tls-console")
-    tls = ensure_central_tls(folder / "pki")
-    url = database_url("sqlite", folder)
-    with start_central(
-        db_url=url, log_path=folder / "central.log", tls=(tls.cert_path, tls.key_path)
-    ) as server:
-        yield ConsoleCentral(server=server, db_url=url, folder=folder), tls.cert_path
+    with start_tls_console_central(tmp_path_factory.mktemp("tls-console")) as (central, tls):
+        yield central, tls.cert_path
 
 
 @pytest.fixture(scope="module")
