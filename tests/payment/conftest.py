@@ -10,7 +10,9 @@ from hardware.payment.service import PaymentService
 from hardware.payment.zvt.driver import ZvtTerminal, ZvtTimeouts
 from hardware.simulators.zvt import SimTiming, TerminalSimulator
 
-FAST = ZvtTimeouts(inter_byte=0.2, command=1.0, ack=0.3, silence=1.0, customer=5.0)
+FAST = ZvtTimeouts(
+    inter_byte=0.2, command=1.0, ack=0.3, silence=1.0, customer=5.0, between_transactions=0.0
+)
 SIM_TIMING = SimTiming(
     step=0.0,
     slow_delay=0.3,
@@ -57,6 +59,7 @@ def _fields(timeouts: ZvtTimeouts) -> dict[str, float]:
         "ack": timeouts.ack,
         "silence": timeouts.silence,
         "customer": timeouts.customer,
+        "between_transactions": timeouts.between_transactions,
     }
 
 

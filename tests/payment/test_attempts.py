@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from hardware.payment.errors import AttemptNotAllowed, AttemptsExhausted
 from hardware.payment.journal import PaymentJournal, PaymentState
-from hardware.payment.model import Approved
+from hardware.payment.model import Approved, Cancelled
 from hardware.payment.service import MAX_ATTEMPTS, PaymentService, attempt_reference
 from hardware.payment.zvt import messages as msg
-from hardware.payment.zvt.driver import ZvtTerminal
+from hardware.payment.zvt.driver import GETTING_READY, ZvtTerminal
 from hardware.runner import DeviceRunner
 from hardware.simulators.zvt import Scenario, TerminalSimulator
 from kiosk.adapters.payment import ZvtPaymentAdapter
@@ -125,3 +127,62 @@ def test_lookup_reads_the_status_enquiry_completion(
     assert isinstance(found, Approved)
     assert found.receipt_number == paid.receipt_number
     assert not [r for r in caplog.records if r.name == "hardware.payment.zvt.codec"]
+
+
+# -- the least gap between two money transactions ------------------------------------------------
+
+
+def _gapped(sim: TerminalSimulator, gap: float) -> ZvtTerminal:
+    return ZvtTerminal(str(sim.link_path), timeouts=replace(FAST, between_transactions=gap))
+
+
+def test_a_retry_waits_for_the_terminal_to_be_ready(sim: TerminalSimulator) -> None:
+    """The second request leaves no sooner than the gap after the first began, and the resident
+    is told the terminal is getting ready meanwhile."""
+    terminal = _gapped(sim, 0.5)
+    prompts: list[str] = []
+    try:
+        sim.set_scenario(Scenario.DECLINE)
+        began = time.monotonic()
+        terminal.pay(amount_cents=250, reference="gap-1", on_status=prompts.append)
+        sim.set_scenario(Scenario.APPROVE)
+        second = terminal.pay(amount_cents=250, reference="gap-1.2", on_status=prompts.append)
+        assert isinstance(second, Approved)
+        assert time.monotonic() - began >= 0.5
+        assert prompts.count(GETTING_READY) == 1
+        assert [c for c in sim.commands if c == msg.AUTHORISATION] == [msg.AUTHORISATION] * 2
+    finally:
+        terminal.close()
+
+
+def test_cancel_while_the_terminal_gets_ready_sends_nothing(
+    sim: TerminalSimulator, tmp_path: Path
+) -> None:
+    terminal = _gapped(sim, 30.0)
+    service = PaymentService(terminal=terminal, journal=PaymentJournal(tmp_path / "g.db"))
+    waiting = threading.Event()
+
+    def on_status(key: str) -> None:
+        if key == GETTING_READY:
+            waiting.set()
+
+    try:
+        sim.set_scenario(Scenario.DECLINE)
+        service.pay(amount_cents=250, reference="gap-2")
+        sent = len(sim.commands)
+        done: list[object] = []
+        worker = threading.Thread(
+            target=lambda: done.append(
+                service.pay(amount_cents=250, reference="gap-2.2", on_status=on_status)
+            )
+        )
+        worker.start()
+        assert waiting.wait(timeout=30)
+        service.cancel()
+        worker.join(timeout=30)
+        assert isinstance(done[0], Cancelled)
+        assert service.journal.get("gap-2.2").state is S.CANCELLED
+        assert len(sim.commands) == sent  # the terminal never heard of the second attempt
+    finally:
+        terminal.close()
+        service.journal.close()

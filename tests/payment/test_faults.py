@@ -66,6 +66,9 @@ MATRIX: dict[Scenario, tuple[PaymentState, int, int]] = {
     Scenario.POWER_LOSS: (S.REVERSED, 0, 1),
     # nobody cancels: the PIN entry that would refuse an ECR abort ends in an approval
     Scenario.NO_ECR_ABORT: (S.COMPLETED, 250, 1),
+    # the answer names 3,50 for a 2,50 request: never taken as this attempt's approval; the
+    # Repeat Receipt shows a newer receipt for another amount, so a clerk decides
+    Scenario.WRONG_AMOUNT: (S.MANUAL_REVIEW, 350, 1),
 }
 
 

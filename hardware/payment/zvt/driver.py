@@ -22,8 +22,10 @@ from hardware.payment.errors import (
     TerminalNotReachable,
 )
 from hardware.payment.model import (
+    NOT_CHARGED,
     STATUS_ACCEPTED,
     Approved,
+    Cancelled,
     Capabilities,
     EndOfDay,
     PaymentOutcome,
@@ -61,6 +63,9 @@ class ZvtTimeouts:
     ack: float = 5.0  # T3: transport ACK/NAK after a frame
     silence: float = 180.0  # T4: longest silence from the terminal while a transaction runs
     customer: float = 120.0  # the resident must present a card within this budget
+    # Least time from the end of one money transaction to the next request: a terminal still shows
+    # the last result for 4-5 s and refuses requests meanwhile (Worldline, per Odoo's driver).
+    between_transactions: float = 5.0
 
     def scaled(self, factor: float) -> ZvtTimeouts:
         return ZvtTimeouts(
@@ -69,12 +74,16 @@ class ZvtTimeouts:
             ack=self.ack * factor,
             silence=self.silence * factor,
             customer=self.customer * factor,
+            between_transactions=self.between_transactions * factor,
         )
 
 
 CANCEL_ON_TERMINAL = "payment.cancel_on_terminal"
 """Prompt sent when the terminal refuses or ignores the kiosk's abort: the resident must press
 the terminal's own cancel key."""
+
+GETTING_READY = "payment.terminal_getting_ready"
+"""Prompt while the next request waits out `ZvtTimeouts.between_transactions`."""
 
 BUSY_RETRIES = 5  # status enquiries while the terminal says a transaction runs, during recovery
 
@@ -102,6 +111,7 @@ class ZvtTerminal:
         self._stream: Stream | None = None
         self._link: ApduLink | None = None
         self._abort = threading.Event()
+        self._last_transaction_end: float | None = None
 
     # -- connection ---------------------------------------------------------------------------
     def _connect(self) -> ApduLink:
@@ -302,6 +312,9 @@ class ZvtTerminal:
             raise ValueError("amount must be positive")
         self._abort.clear()
         apdu = msg.authorisation(amount_cents=amount_cents, currency=_CURRENCIES[currency])
+        if not self._wait_for_the_gap(on_status):
+            log.info("payment cancelled before it was sent", extra={"reference": reference})
+            return Cancelled(reference=reference, reason=NOT_CHARGED)
         log.info("payment requested", extra={"reference": reference, "amount": amount_cents})
         try:
             first = self._start(apdu)
@@ -310,6 +323,8 @@ class ZvtTerminal:
         except _Ambiguous as err:
             log.warning("payment result unknown", extra={"reference": reference})
             return Unknown(reference=reference, detail=str(err))
+        finally:
+            self._last_transaction_end = time.monotonic()
         info = tx.info
         if info is not None and info.amount_cents is not None and info.amount_cents != amount_cents:
             # The answer echoes another request: never attribute it to this attempt.
@@ -319,6 +334,18 @@ class ZvtTerminal:
             self._disconnect()
             return Unknown(reference=reference, detail="answer belongs to another request")
         return results.outcome(tx, reference=reference, amount_cents=amount_cents)
+
+    def _wait_for_the_gap(self, on_status: StatusCallback) -> bool:
+        """Hold the next money request until `between_transactions` has passed since the last one
+        ended; False when the resident cancelled meanwhile (nothing was sent)."""
+        if self._last_transaction_end is None:
+            return True
+        due = self._last_transaction_end + self._timeouts.between_transactions
+        left = due - time.monotonic()
+        if left <= 0:
+            return True
+        on_status(GETTING_READY)
+        return not self._abort.wait(left)
 
     def lookup(
         self, *, reference: str, amount_cents: int, last_receipt: str | None = None
@@ -419,10 +446,13 @@ class ZvtTerminal:
 
     def _money_command(self, apdu: Apdu, *, reference: str, amount_cents: int) -> PaymentOutcome:
         self._abort.clear()
+        self._wait_for_the_gap(_ignore)
         try:
             tx = self._run(self._start(apdu), _ignore)
         except _Ambiguous as err:
             return Unknown(reference=reference, detail=str(err))
+        finally:
+            self._last_transaction_end = time.monotonic()
         outcome = results.outcome(tx, reference=reference, amount_cents=amount_cents)
         if isinstance(outcome, Approved) and tx.info and tx.info.amount_cents is not None:
             outcome = replace(outcome, amount_cents=tx.info.amount_cents)

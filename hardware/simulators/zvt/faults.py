@@ -39,6 +39,7 @@ class Scenario(StrEnum):
     REBOOT = "reboot"  # approved and journaled, then silent for `reboot_time`
     CABLE_PULL = "cable_pull"  # approved and journaled, then the master fd closes
     NO_ECR_ABORT = "no_ecr_abort"  # PIN entry refuses the ECR's abort; the red key ends it
+    WRONG_AMOUNT = "wrong_amount"  # charges and reports `wrong_amount_delta` cents more than asked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +52,7 @@ class SimTiming:
     ack: float = 1.0  # how long the terminal waits for a transport ACK before retransmitting
     reboot_time: float = 2.0
     nak_count: int = 2
+    wrong_amount_delta: int = 100
     split_gap: float = 0.05
     baudrate: int = 0  # 0: no pacing; else bytes leave at the 8N2 character time of this rate
 
@@ -70,6 +72,7 @@ class SimTiming:
             ack=self.ack * factor,
             reboot_time=self.reboot_time * factor,
             nak_count=self.nak_count,
+            wrong_amount_delta=self.wrong_amount_delta,
             split_gap=self.split_gap * factor,
         )
 

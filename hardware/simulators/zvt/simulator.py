@@ -224,6 +224,8 @@ class TerminalSimulator(TerminalLine):
             self._nak_done = True
         self._arm_faults(link, scenario)
         amount = command.amount_cents or 0
+        if scenario is Scenario.WRONG_AMOUNT:  # e.g. a stale amount left on the terminal
+            amount += self.timing.wrong_amount_delta
         link.send(msg.ack())
         abort_code = self._card_phase(link, scenario)
         if abort_code is not None:  # no card was charged: no receipt number is used
