@@ -11,8 +11,10 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from offline_queue.wire import DeviceHealth
+if TYPE_CHECKING:  # the wire models (pydantic) load with the first heartbeat, not at start-up
+    from offline_queue.wire import DeviceHealth
 
 UNKNOWN = "unknown"
 IN_SERVICE = "in_service"
@@ -90,6 +92,8 @@ def device_health(
     left and page counter, the terminal with its last end of day, the seal token with its
     certificate's expiry.
     """
+    from offline_queue.wire import DeviceHealth  # noqa: PLC0415 - see the imports
+
     printer_state = _token(states.get(PRINTER, UNKNOWN))
     paper_state = states.get(PAPER)
     if paper is not None and paper.pages_left == 0:

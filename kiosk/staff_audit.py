@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final
 
 from pydantic import ValidationError
 
@@ -34,8 +34,6 @@ from offline_queue.wire_staff import GENESIS_HASH, event_hash
 log = logging.getLogger(__name__)
 
 FILE_MODE: Final = 0o600
-UNKNOWN_ACTOR: Final = "unknown"
-"""The actor of an attempt that named nobody (a wrong code)."""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS staff_events (
@@ -49,12 +47,6 @@ CREATE TABLE IF NOT EXISTS staff_events (
 
 class StaffAuditError(BorneError):
     """A staff event could not be recorded (invalid detail, or the store cannot be written)."""
-
-
-class StaffAuditRecorder(Protocol):
-    """What staff-facing code calls for each action (maintenance mode, the staff door)."""
-
-    def record(self, *, actor: str, role: str, action: str, detail: Mapping[str, str]) -> None: ...
 
 
 Queue = Callable[[StaffAuditEvent], "Future[bool]"]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hardware.errors import BorneError
-from kiosk.staff_audit import UNKNOWN_ACTOR, StaffAuditRecorder
+from kiosk.maintenance.audit import UNKNOWN_ACTOR, StaffAuditSink
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class StaffAuthenticator:
         code_hash: str | None,
         used_file: Path | None,
         clock: Callable[[], float],
-        audit: StaffAuditRecorder | None = None,
+        audit: StaffAuditSink | None = None,
     ) -> None:
         """`audit` receives every login attempt and every action of a signed-in staff member."""
         self._audit = audit
@@ -132,7 +132,7 @@ class StaffAuthenticator:
             detail={"code": self._code_id(), "expires_at": expires_at.isoformat()},
         )
 
-    def use_audit(self, audit: StaffAuditRecorder) -> None:
+    def use_audit(self, audit: StaffAuditSink) -> None:
         """Audit from now on into `audit` (wired once the staff audit log is open)."""
         self._audit = audit
 

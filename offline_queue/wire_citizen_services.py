@@ -1,61 +1,28 @@
 """Citizen services' messages: "e-mail me the sealed PDF" and "my requests".
 
 Part of the wire format; import them from `offline_queue.wire` like every other message. The
-e-mail address is checked here once (`email_address_problem`), by the kiosk before it sends and by
-the central when it receives; it is left out of `repr()` so that a logged model cannot leak it.
+e-mail address is checked by one rule (`offline_queue.email_address`), by the kiosk before it sends
+and by the central when it receives; it is left out of `repr()` so that a logged model cannot leak
+it.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
+from offline_queue import email_address
 from offline_queue.wire_base import SCHEMA_VERSION, SchemaVersion, WireModel
 from offline_queue.wire_citizen import CitizenProofWire
 
-EMAIL_MAX: Final = 254
-"""The longest address SMTP carries (RFC 5321's path limit less the brackets)."""
 PDF_BASE64_MAX: Final = 8 * 1024 * 1024
 """Base64 of a sealed PDF: certificates are a few hundred kilobytes."""
 HOLDER_REF_PATTERN: Final = r"^[0-9a-f]{64}$"
-_ATOM: Final = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-EMAIL_PATTERN: Final = (
-    rf"^{_ATOM}(\.{_ATOM})*@([A-Za-z0-9]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}}$"
-)
-"""What `email_address_problem` accepts, declared in the schema (the OpenAPI names it)."""
-
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-
-
-def email_address_problem(text: str) -> str | None:
-    """Why `text` is not a deliverable address (`local@domain.tld`), or None when it is one.
-
-    The reason is a short machine word (`empty`, `too_long`, `no_at`, `local`, `domain`), never the
-    address. Quoted local parts and address literals are refused: nobody types them at a kiosk.
-    """
-    if not text:
-        return "empty"
-    if len(text) > EMAIL_MAX:
-        return "too_long"
-    local, at, domain = text.rpartition("@")
-    if not at or not local:
-        return "no_at"
-    if not _LOCAL.match(local):
-        return "local"
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        return "domain"
-    if not labels[-1].isalpha() or len(labels[-1]) < 2:
-        return "domain"
-    return None
-
-
-def email_domain(address: str) -> str:
-    """The domain of a valid address, lower case (what the central audits instead of it)."""
-    return address.rpartition("@")[2].lower()
+EMAIL_MAX: Final = email_address.EMAIL_MAX
+EMAIL_PATTERN: Final = email_address.EMAIL_PATTERN
+email_address_problem = email_address.email_address_problem
+email_domain = email_address.email_domain
 
 
 Language = Literal["fr", "nl", "de", "en"]

@@ -8,9 +8,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 from printing.errors import DocumentError
 
 FONT = "DejaVuSans"
@@ -21,6 +18,9 @@ FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 @functools.cache
 def register_fonts() -> None:
     """Register both fonts with reportlab (once per process); DocumentError if a file is missing."""
+    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 - loaded when first drawn
+    from reportlab.pdfbase.ttfonts import TTFont  # noqa: PLC0415
+
     for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         path = FONT_DIR / file
         if not path.is_file():
@@ -34,6 +34,8 @@ def register_fonts() -> None:
 @functools.cache
 def printable_code_points() -> frozenset[int]:
     """Code points both embedded fonts (regular and bold) can draw."""
+    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 - loaded when first drawn
+
     register_fonts()
     regular = pdfmetrics.getFont(FONT).face.charToGlyph
     bold = pdfmetrics.getFont(FONT_BOLD).face.charToGlyph

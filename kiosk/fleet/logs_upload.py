@@ -9,10 +9,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.logs import redacted_lines
-from offline_queue.wire import MAX_LOG_TEXT_CHARS, LogUpload, LogUploadAck
+
+if TYPE_CHECKING:  # the wire models (pydantic) load when logs are first sent
+    from offline_queue.wire import LogUpload, LogUploadAck
 
 
 class LogSender(Protocol):
@@ -24,11 +26,14 @@ def collect_upload(
     directory: Path,
     kiosk_id: str,
     command_id: str | None,
-    max_chars: int = MAX_LOG_TEXT_CHARS,
+    max_chars: int | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
 ) -> LogUpload:
-    """The newest lines of the log `directory` that fit `max_chars`, redacted."""
-    logs = redacted_lines(directory, max_chars=max_chars)
+    """The newest lines of the log `directory` that fit `max_chars` (the wire's limit), redacted."""
+    from offline_queue.wire import MAX_LOG_TEXT_CHARS, LogUpload  # noqa: PLC0415 - see the imports
+
+    limit = MAX_LOG_TEXT_CHARS if max_chars is None else max_chars
+    logs = redacted_lines(directory, max_chars=limit)
     return LogUpload(
         kiosk_id=kiosk_id,
         command_id=command_id,

@@ -24,8 +24,8 @@ from kiosk.flows.host import HostedFlow
 from kiosk.ports import IssuedDocument
 from kiosk.session import SessionData, SessionState
 from kiosk.steps import Step, declare_step
+from offline_queue.email_address import EMAIL_MAX, email_address_problem
 from offline_queue.errors import CentralUnavailable
-from offline_queue.wire_citizen_services import EMAIL_MAX, email_address_problem
 
 __all__ = [
     "AFTER_ORDER_STATES",

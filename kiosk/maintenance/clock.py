@@ -6,9 +6,10 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from offline_queue.wire import HeartbeatAck
+if TYPE_CHECKING:
+    from offline_queue.wire import HeartbeatAck
 
 C = TypeVar("C")
 

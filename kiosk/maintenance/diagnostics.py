@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from hardware.errors import BorneError
 from kiosk import health
 from kiosk.ports import DeviceCheck
-from offline_queue import wire
+
+if TYPE_CHECKING:  # the wire models (pydantic) load when first used
+    from offline_queue import wire
 
 if TYPE_CHECKING:
     from kiosk.maintenance.service import MaintenanceParts

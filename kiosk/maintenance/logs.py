@@ -12,12 +12,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from hardware.runner import DeviceRunner
 from kiosk.fleet.logs_upload import LogSender, collect_upload
 from kiosk.logs import redacted_lines
-from offline_queue.wire import LogUploadAck
+
+if TYPE_CHECKING:  # the wire models (pydantic) load when first used
+    from offline_queue.wire import LogUploadAck
 
 SHOWN_LINES: Final = 30
 """Lines the screen shows, newest first."""

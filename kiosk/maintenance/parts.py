@@ -10,14 +10,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hardware.payment.model import EndOfDay
 from kiosk.maintenance.logs import RecentLogs
 from kiosk.ports import ClaimSlip, DeviceCheck, PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.view import JourneyView
-from offline_queue import wire
+
+if TYPE_CHECKING:  # the wire models (pydantic) load when first used
+    from offline_queue import wire
 
 
 class CardTester(Protocol):

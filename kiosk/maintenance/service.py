@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from hardware.payment.model import EndOfDay
 from kiosk import health
@@ -48,9 +48,11 @@ from kiosk.ports import PrintOutcome, StaffAlert
 from kiosk.session import SessionState
 from kiosk.staff_auth import LoginResult, StaffAuthenticator
 from kiosk.view import JourneyView
-from offline_queue import wire
 from offline_queue.managed_config import StaffRole
 from printing.paper import PaperEstimate, PaperTracker
+
+if TYPE_CHECKING:
+    from offline_queue import wire
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from printing.documents import texts
 from printing.documents.eligibility import Eligibility
 from printing.fonts import FONT, FONT_BOLD
 from printing.model import CertificateData, Commune, Person
+
+if TYPE_CHECKING:  # reportlab's platypus loads when a document is first drawn, not at start-up
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Flowable, Paragraph
 
 PAGE_MARGIN = 18 * mm
 """Left and right page margin; the body frame spans the page width between them."""
@@ -39,6 +41,8 @@ class Styles:
 
 
 def make_styles() -> Styles:
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - see the imports
+
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=14.5, spaceAfter=6)
     return Styles(
         title=ParagraphStyle(
@@ -70,7 +74,7 @@ class Context:
         return texts.COMMON[self.language][key].format(**params)
 
 
-BodyBuilder = Callable[[Context], list[Flowable]]
+BodyBuilder = Callable[[Context], "list[Flowable]"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,11 +104,13 @@ class DocumentType:
 
 def para(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph from plain text (escaped); `**x**` is not interpreted."""
-    return Paragraph(escape(text), style)
+    return rich(escape(text), style)
 
 
 def rich(markup: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph from trusted markup (callers escape the data they insert)."""
+    from reportlab.platypus import Paragraph  # noqa: PLC0415 - see the imports
+
     return Paragraph(markup, style)
 
 
@@ -113,6 +119,8 @@ def b(text: str) -> str:
 
 
 def holder_block(ctx: Context, person: Person) -> list[Flowable]:
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - see the imports
+
     lang = ctx.language
     lines = [
         b(person.full_name),
@@ -130,6 +138,8 @@ def holder_block(ctx: Context, person: Person) -> list[Flowable]:
 
 
 def _width(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 - see the imports
+
     return float(pdfmetrics.stringWidth(text, font, size))
 
 
@@ -155,6 +165,9 @@ def closing(ctx: Context) -> list[Flowable]:
     Everything down to the signature is chained with keep-with-next, so the signature block never
     sits alone at the top of a page; `grid(..., closing=...)` also keeps the table's last rows.
     """
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - see the imports
+    from reportlab.platypus import Spacer  # noqa: PLC0415
+
     data = ctx.data
     lines = [
         texts.variant(texts.COMMON[ctx.language], "requested", person=data.holder),
@@ -190,6 +203,8 @@ def closing(ctx: Context) -> list[Flowable]:
 
 def address_block(ctx: Context, text: str) -> list[Flowable]:
     """An address (or other key value) in bold, indented like the holder block."""
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - see the imports
+
     style = ParagraphStyle("address", parent=ctx.styles.body, leftIndent=12 * mm)
     return [rich(b(text), style)]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from printing.documents import texts
 from printing.documents.base import (
@@ -13,7 +13,9 @@ from printing.documents.base import (
     holder_block,
     para,
 )
-from printing.documents.tables import grid_before_closing
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
@@ -60,6 +62,8 @@ _RELATION_ORDER = {"reference": 0, "spouse": 1, "partner": 1, "child": 2}
 
 
 def build(ctx: Context) -> list[Flowable]:
+    from printing.tables import grid_before_closing  # noqa: PLC0415 - drawn later
+
     t = _TEXT[ctx.language]
     data = ctx.data
     st = ctx.styles

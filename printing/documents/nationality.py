@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from printing.documents.base import (
     Context,
@@ -14,6 +14,9 @@ from printing.documents.base import (
 )
 from printing.documents.eligibility import belgian_only
 from printing.errors import DocumentError
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {

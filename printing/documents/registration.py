@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from printing.documents import texts
 from printing.documents.base import (
@@ -15,6 +15,9 @@ from printing.documents.base import (
     holder_block,
     para,
 )
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from printing.documents import texts
 from printing.documents.base import (
@@ -15,7 +15,9 @@ from printing.documents.base import (
     para,
 )
 from printing.documents.eligibility import needs_history
-from printing.documents.tables import grid_before_closing
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 _TEXT: dict[str, dict[str, str]] = {
     "fr": {
@@ -61,6 +63,8 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def build(ctx: Context) -> list[Flowable]:
+    from printing.tables import grid_before_closing  # noqa: PLC0415 - drawn later
+
     st = ctx.styles
     lang = ctx.language
     periods = sorted(ctx.data.address_history, key=lambda p: p.start, reverse=True)

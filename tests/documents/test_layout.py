@@ -11,10 +11,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from printing.documents import CATALOGUE, household, residence_history
 from printing.documents.base import BODY_WIDTH, CELL_PADDING, make_styles
-from printing.documents.tables import column_layout
 from printing.fonts import register_fonts
 from printing.model import CertificateData
 from printing.render import render
+from printing.tables import column_layout
 from tests.documents.conftest import COMMUNE, make_data, stress_data
 
 TYPES = sorted(CATALOGUE)

@@ -20,10 +20,10 @@ import pytest
 from devstack.register import certificate_data, lookup, persona_national_number
 from printing.documents import household, texts
 from printing.documents.base import make_styles
-from printing.documents.tables import column_layout
 from printing.fonts import register_fonts
 from printing.model import CertificateData, Person
 from printing.render import render
+from printing.tables import column_layout
 from tests.documents.conftest import ADDRESS, COMMUNE, HOLDER, make_data
 
 LANGUAGES = ("fr", "nl", "de")

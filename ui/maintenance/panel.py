@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QResizeEvent, QTextOption
@@ -37,9 +37,11 @@ from kiosk.maintenance.service import Counters, DayClosure, MaintenanceService
 from kiosk.maintenance.session import MaintenanceRefused
 from kiosk.ports import ClaimSlip, PrintOutcome
 from offline_queue.managed_config import StaffRole
-from offline_queue.wire import LogUploadAck
 from ui.bridge import QtPoster
 from ui.theme import big_button, label, set_role, set_text
+
+if TYPE_CHECKING:  # the wire models (pydantic) load when first used
+    from offline_queue.wire import LogUploadAck
 
 T = TypeVar("T")
 TICK_MS = 1000
