@@ -11,28 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from hardware.speech.jack import (
-    EV_SW,
-    EV_SYN,
-    SW_HEADPHONE_INSERT,
-    SW_MICROPHONE_INSERT,
-    SYN_REPORT,
-    HeadsetWatcher,
-    InputEvent,
-    encode_event,
-)
+from hardware.speech.jack import HeadsetWatcher
+from tests.headset.frames import jack_frames as frames
 
 WAIT_S = 10.0
-
-
-def frames(plugged: bool, *, microphone: bool = False) -> bytes:
-    """What a headset jack sends: the switch(es), then the report's end."""
-    value = int(plugged)
-    events = [InputEvent(type=EV_SW, code=SW_HEADPHONE_INSERT, value=value, seconds=1)]
-    if microphone:
-        events.append(InputEvent(type=EV_SW, code=SW_MICROPHONE_INSERT, value=value))
-    events.append(InputEvent(type=EV_SYN, code=SYN_REPORT, value=0))
-    return b"".join(encode_event(e) for e in events)
 
 
 class Changes:
