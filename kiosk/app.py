@@ -19,11 +19,13 @@ from hardware.errors import BorneError
 from hardware.runner import DeviceRunner
 from kiosk.adapters.card import EidCardAdapter
 from kiosk.adapters.documents import CupsPrinterAdapter, SealedDocumentIssuer
+from kiosk.adapters.headset import HeadsetDetector
 from kiosk.adapters.payment import ZvtPaymentAdapter
 from kiosk.adapters.speech import EspeakSpeechAdapter
 from kiosk.adapters.sync import SyncService
 from kiosk.app_settings import (
     communes_of,
+    headset_detector,
     journey_settings,
     kiosk_key_token,
     private_folders,
@@ -71,6 +73,7 @@ __all__ = [  # the configuration's derivations stay importable from here
     "Kiosk",
     "build",
     "communes_of",
+    "headset_detector",
     "journey_settings",
     "kiosk_key_token",
     "private_folders",
@@ -114,6 +117,8 @@ class Kiosk:
     staff: StaffAuthenticator | None = None
     speech: EspeakSpeechAdapter | None = None
     """The audio mode's voice (unavailable without espeak-ng: the audio buttons stay hidden)."""
+    headset: HeadsetDetector | None = None
+    """Plugging a headset in starts the audio mode (`speech.headset`; None when "off")."""
     staff_audit: StaffAuditLog | None = None
     """Every staff action, hash-chained, synced to the central (`kiosk.staff_audit`)."""
     maintenance: MaintenanceFactory | None = None
@@ -281,6 +286,7 @@ def build(
         fleet=d.fleet,
         staff=staff,
         speech=speech,
+        headset=headset_detector(config),
         staff_audit=staff_audit,
         maintenance=maintenance_of(d, staff=staff, audit=staff_audit),
         runners=closers(d, speech=speech),
@@ -351,6 +357,7 @@ def run_interactive(kiosk: Kiosk, *, fullscreen: bool, locked: bool = False) -> 
         on_start=kiosk.start_journey,
         autoplay=None,
         speech=kiosk.speech,
+        headset=kiosk.headset,
         fullscreen=fullscreen,
         staff=kiosk.staff or staff_authenticator(kiosk.config),
         maintenance=kiosk.maintenance,

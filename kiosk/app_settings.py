@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from hardware.speech import SpeechOutput
+from kiosk.adapters.headset import HeadsetDetector
 from kiosk.adapters.kiosk_key import KIOSK_KEY_ID
 from kiosk.adapters.speech import SpeechSettings
-from kiosk.config import KioskConfig
+from kiosk.config import HEADSET_OFF, KioskConfig
 from kiosk.journey import (
     DEFAULT_TIMEOUTS_S,
     JourneySettings,
@@ -125,6 +126,13 @@ def speech_settings(config: KioskConfig) -> SpeechSettings:
         wav_path=config.speech.wav_file,
         transcript=config.speech.transcript,
     )
+
+
+def headset_detector(config: KioskConfig) -> HeadsetDetector | None:
+    """What starts the audio mode when a headset is plugged in (`speech.headset`; None: off)."""
+    if config.speech.headset == HEADSET_OFF:
+        return None
+    return HeadsetDetector(source=config.speech.headset)
 
 
 def staff_authenticator(config: KioskConfig) -> StaffAuthenticator:

@@ -174,9 +174,14 @@ class SpeechConfig:
     """With output = "wav": the last utterance as a WAV file."""
     transcript: Path | None = None
     """Every text spoken, one JSON line each (tests, training stands); BORNE_SPEECH_TRANSCRIPT."""
+    headset: str = "auto"
+    """What starts the audio mode when a headset is plugged in: "auto" (the headphone jacks
+    /proc/bus/input/devices lists), "off", or the absolute path of one event device."""
 
 
 SPEECH_OUTPUTS: Final = ("auto", "device", "wav", "none")
+HEADSET_AUTO: Final = "auto"
+HEADSET_OFF: Final = "off"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -387,7 +392,16 @@ def _speech(r: TomlReader, env: Mapping[str, str]) -> SpeechConfig:
         output=output,
         wav_file=wav_file,
         transcript=r.resolve(override) if override else r.optional_path("speech.transcript"),
+        headset=_headset(r),
     )
+
+
+def _headset(r: TomlReader) -> str:
+    raw = r.text("speech.headset", default=HEADSET_AUTO)
+    if raw not in (HEADSET_AUTO, HEADSET_OFF) and not Path(raw).is_absolute():
+        expected = '"auto", "off" or the absolute path of an event device (/dev/input/eventN)'
+        raise ConfigError(key="speech.headset", value=raw, expected=expected)
+    return raw
 
 
 def _ui(r: TomlReader) -> UiConfig:

@@ -9,7 +9,7 @@ No Qt and no device here: `ui.speech` feeds the widgets' focus, a `SpeechPort` s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -122,6 +122,18 @@ class SpeechPort(Protocol):
 
     def reset(self) -> None:
         """Default volume and speed, silence: after every session."""
+        ...
+
+
+class HeadsetPort(Protocol):
+    """Tells when a headset is plugged in or pulled out, where the platform tells."""
+
+    def start(self, on_change: Callable[[bool], None]) -> None:
+        """From now on `on_change(plugged)` is called, on a thread of the port's own."""
+        ...
+
+    def stop(self) -> None:
+        """No call after this returns (idempotent)."""
         ...
 
 

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
 from kiosk.ports import Ports, StaffAlert
-from kiosk.speech import SpeechPort
+from kiosk.speech import HeadsetPort, SpeechPort
 from kiosk.staff_auth import StaffAuthenticator
 from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
 from ui.sdnotify import MainLoopNotifier
-from ui.speech import AudioMode
+from ui.speech import AudioMode, follow_headset
 from ui.stop_signals import StopSignals
 from ui.theme import configure_screen
 from ui.watchdog import EventLoopWatchdog
@@ -92,21 +92,22 @@ def run_kiosk(
     dpi: float | None = None,
     locked: bool = False,
     speech: SpeechPort | None = None,
+    headset: HeadsetPort | None = None,
 ) -> RunResult:
     """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
 
     With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
     thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
-    `autoplay_timeout_s` bounds each scripted resident (the run's limit is that times
-    `sessions`); `on_view` follows every view change; `on_start` gets the journey and a function ending the
-    application with an exit code; `staff` checks the staff login's codes, `maintenance` builds
-    the maintenance mode its accepted login opens; `screen_size` and
-    `dpi` describe the kiosk screen (the window size when not full screen, the touch-target size).
-    `locked` puts the window in lockdown (`KioskWindow.lock_down`): only the staff door leaves.
-    `speech` voices the audio mode (`ui.speech`; without it the audio buttons stay hidden).
-    SIGTERM/SIGINT end the run cleanly (the session is wiped first, `RunResult.stopped_by`), and
-    systemd hears READY/WATCHDOG/STOPPING when `$NOTIFY_SOCKET` is set (`ui.sdnotify`).
-    Must be called on the main thread.
+    `autoplay_timeout_s` bounds each scripted resident (the run's limit is that times `sessions`);
+    `on_view` follows every view change; `on_start` gets the journey and a function ending the
+    application with an exit code; `staff` checks the staff login's codes, `maintenance` builds the
+    maintenance mode its accepted login opens; `screen_size` and `dpi` describe the kiosk screen
+    (the window size when not full screen, the touch-target size). `locked` puts the window in
+    lockdown (`KioskWindow.lock_down`): only the staff door leaves. `speech` voices the audio mode
+    (`ui.speech`; without it the audio buttons stay hidden), which `headset` starts when a headset
+    is plugged in. SIGTERM/SIGINT end the run cleanly (the session is wiped first,
+    `RunResult.stopped_by`), and systemd hears READY/WATCHDOG/STOPPING when `$NOTIFY_SOCKET` is set
+    (`ui.sdnotify`). Must be called on the main thread.
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
@@ -129,6 +130,7 @@ def run_kiosk(
             dpi=dpi,
             locked=locked,
             speech=speech,
+            headset=headset,
         )
     )
 
@@ -154,6 +156,7 @@ class _Options:
     dpi: float | None
     locked: bool
     speech: SpeechPort | None
+    headset: HeadsetPort | None
 
 
 def _supervised(options: _Options) -> RunResult:
@@ -236,7 +239,7 @@ def _run(
         maintenance=o.maintenance,
     )
     on_stop.append(window.release)
-    audio = AudioMode(window, speech=o.speech) if o.speech is not None else None
+    audio = _audio_mode(o, window=window, poster=poster, on_stop=on_stop)
     watchdog = EventLoopWatchdog()
     systemd = MainLoopNotifier()
     finished = True
@@ -263,8 +266,7 @@ def _run(
         systemd.stopping()
         watchdog.stop()
         window.release()
-        if audio is not None:
-            audio.stop()
+        _stop_audio(o, audio)
         poster.close()
         window.ticker.stop()
         window.close()
@@ -273,6 +275,27 @@ def _run(
         # (a process that runs the kiosk again would otherwise keep every earlier window)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return controller.reports, watchdog, finished
+
+
+def _audio_mode(
+    o: _Options, *, window: KioskWindow, poster: QtPoster, on_stop: list[Callable[[], None]]
+) -> AudioMode | None:
+    """The audio mode, with the headset that starts it watched until the run ends."""
+    if o.speech is None:
+        return None
+    audio = AudioMode(window, speech=o.speech)
+    if o.headset is not None:
+        follow_headset(o.headset, audio=audio, poster=poster)
+        on_stop.append(o.headset.stop)
+    return audio
+
+
+def _stop_audio(o: _Options, audio: AudioMode | None) -> None:
+    """The headset watched no more, then the audio mode silent and off."""
+    if o.headset is not None:
+        o.headset.stop()
+    if audio is not None:
+        audio.stop()
 
 
 def _show_window(

@@ -6,7 +6,8 @@ focus change and every change of state is spoken in the screen language (the wor
 `kiosk.speech`), the time-outs are doubled, and a bar offers quieter/louder, slower/faster and
 repeat (keys: `-`/`+` or the volume keys, Page Down/Page Up). The session's end (back to the
 attract screen) turns it off and resets volume and speed. Without a speech engine the audio
-buttons stay hidden.
+buttons stay hidden. Plugging a headset in starts it too, where the platform tells
+(`follow_headset`, `kiosk.speech.HeadsetPort`); pulling it out leaves it on for this resident.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kiosk.speech import (
     TIMEOUT_FACTOR,
     Cue,
     FocusTarget,
+    HeadsetPort,
     SpeechPort,
     Utterance,
     VoiceLevels,
@@ -36,6 +38,7 @@ from kiosk.speech import (
     warning_begins,
     with_tone,
 )
+from ui.bridge import QtPoster
 from ui.onscreen_keyboard import OnScreenKeyboard
 from ui.theme import action_button, big_button, set_role, set_text
 
@@ -150,6 +153,19 @@ class AudioMode(QObject):
         self._say(screen_utterance(view, focus=self._focus_target(), intro=True))
         if view.state is not S.ATTRACT:
             self._controller.extend_time()
+
+    def headset_changed(self, plugged: bool) -> None:
+        """A headset plugged in starts the audio mode (once: when it is on, nothing is said
+        again); pulled out, the mode stays on for this resident, who is not left in silence."""
+        if not plugged:
+            if self._active:
+                log.info("audio_mode_kept_headset_removed")
+            return
+        if self._active or not self._speech.available:
+            log.info("headset_plugged_nothing_to_start", extra={"active": self._active})
+            return
+        log.info("audio_mode_started_by_headset", extra={"state": self._last.state.value})
+        self.start()
 
     def repeat(self) -> None:
         if self._active:
@@ -278,6 +294,15 @@ class AudioMode(QObject):
             self.faster(1 if key in FASTER_KEYS else -1)
             return True
         return False
+
+
+def follow_headset(headset: HeadsetPort, *, audio: AudioMode, poster: QtPoster) -> None:
+    """The headset's plugs reach `audio` on the GUI thread (the port calls from its own)."""
+
+    def changed(plugged: bool) -> None:
+        poster.post(lambda: audio.headset_changed(plugged))
+
+    headset.start(changed)
 
 
 def _target(widget: QWidget) -> FocusTarget | None:

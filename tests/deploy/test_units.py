@@ -61,6 +61,14 @@ def test_the_kiosk_unit_is_a_watched_notify_service_of_its_own_user() -> None:
     assert ["u", "borne"] in sysusers
 
 
+def test_the_kiosk_user_reads_the_headset_jacks_switch_events() -> None:
+    """Plugging a headset starts the audio mode: /dev/input/event* is root:input 0660."""
+    entries = _entries(DEPLOY / "borne-kiosk.service")
+    assert "input" in entries["SupplementaryGroups"][0].split()
+    sysusers = (DEPLOY / "borne.sysusers.conf").read_text(encoding="utf-8").splitlines()
+    assert "m borne input" in sysusers
+
+
 @pytest.mark.parametrize("unit", ["pcscd.service", "cups.service"])
 def test_the_daemon_overrides_apply_cleanly_to_debians_units(unit: str, tmp_path: Path) -> None:
     if not (SYSTEM_UNITS / unit).exists():

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from hardware.speech import SpeechOutput
+from kiosk.adapters.headset import HeadsetDetector
 from kiosk.app import speech_settings
+from kiosk.app_settings import headset_detector
 from kiosk.config import load_config
 from kiosk.config_reader import ConfigError
 from tests.kiosk.test_config import REPO, _write
@@ -49,3 +51,27 @@ def test_a_bad_speech_setting_names_its_key(
 ) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"'{key}'")):
         load_config(demo_with(tmp_path, **speech), environ={})
+
+
+def test_the_headset_is_detected_automatically_by_default() -> None:
+    config = load_config(REPO / "kiosk.toml", environ={})
+    assert config.speech.headset == "auto"
+    assert isinstance(headset_detector(config), HeadsetDetector)
+
+
+def test_the_headset_detection_can_be_off_or_one_event_device(tmp_path: Path) -> None:
+    off = load_config(demo_with(tmp_path, headset="off"), environ={})
+    assert off.speech.headset == "off"
+    assert headset_detector(off) is None
+    one = load_config(demo_with(tmp_path, headset="/dev/input/by-path/jack-event"), environ={})
+    detector = headset_detector(one)
+    assert detector is not None
+    assert detector.devices() == (Path("/dev/input/by-path/jack-event"),)
+
+
+@pytest.mark.parametrize("value", ["on", "event5", "", 1, True])
+def test_a_bad_headset_setting_names_its_key(tmp_path: Path, value: object) -> None:
+    data = tomllib.loads((REPO / "kiosk.toml").read_text(encoding="utf-8"))
+    data["speech"] = {"headset": value}
+    with pytest.raises(ConfigError, match=re.escape("'speech.headset'")):
+        load_config(_write(tmp_path, data), environ={})
