@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from kiosk.adapters.memory import release_freed_memory
 from kiosk.journey import JourneyController, JourneyReport, JourneySettings, JourneyView
 from kiosk.ports import Ports, StaffAlert
 from kiosk.speech import HeadsetPort, SpeechPort
@@ -213,8 +214,14 @@ def _controller(
     if o.on_start is not None:
         o.on_start(controller, app.exit)
 
+    controller.on_report(lambda _report: poster.post(_between_residents))
     controller.follow_devices()
     return controller
+
+
+def _between_residents() -> None:
+    """After a session's report, once the screen has changed: its freed memory to the system."""
+    release_freed_memory()
 
 
 def _run(
@@ -274,6 +281,7 @@ def _run(
         # the loop has returned: delete the window and its screens now, not at a later loop's turn
         # (a process that runs the kiosk again would otherwise keep every earlier window)
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        release_freed_memory()
     return controller.reports, watchdog, finished
 
 

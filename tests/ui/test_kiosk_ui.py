@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
+import ui.app
 from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_settings
 from tests.ui.conftest import UiRig
@@ -194,3 +195,27 @@ def test_screens_follow_the_chosen_language(ui: UiRig, lang: str) -> None:
 def test_binding_refcount_probe_answers(qapp: QApplication) -> None:
     affected = PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12)
     assert binding_loses_none_references() is affected
+
+
+def test_the_kiosk_hands_freed_memory_back_after_each_resident(
+    qapp: QApplication, fakes: FakePorts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trims: list[int] = []
+
+    def counted() -> bool:
+        trims.append(1)
+        return True
+
+    monkeypatch.setattr(ui.app, "release_freed_memory", counted)
+    script = AutoplayScript(language="fr", pin="1234", documents=("life",), document_language="fr")
+    result = run_kiosk(
+        ports=fakes.ports,
+        settings=make_settings(),
+        autoplay=script,
+        sessions=2,
+        insert_card=fakes.card.insert,
+        remove_card=fakes.card.remove,
+        autoplay_timeout_s=30,
+    )
+    assert [r.outcome for r in result.reports] == ["completed", "completed"]
+    assert len(trims) == len(result.reports) + 1  # after each resident, and once the window is gone
