@@ -268,7 +268,7 @@ def _install_kiosk_routes(app: FastAPI) -> None:
         caller.check_kiosk(hb.kiosk_id)
         _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
         now = datetime.now(tz=UTC)
-        logger.info(
+        logger.debug(  # one a kiosk every 30 s: the fleet timeline keeps them, not the log
             "heartbeat",
             extra={"kiosk_id": hb.kiosk_id, "version": hb.version, "backlog": hb.outbox_backlog},
         )

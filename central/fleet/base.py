@@ -15,6 +15,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from central.db import relaxed_engine
 from central.errors import StoreError
 from central.fleet import tables as t
 
@@ -42,24 +43,28 @@ class FleetDb:
         self._write_lock: threading.Lock | None = (
             threading.Lock() if self.dialect == "sqlite" else None
         )
+        self._relaxed = relaxed_engine(engine)
 
     @contextmanager
     def write(self, what: str, *, durable: bool = True) -> Iterator[sa.Connection]:
-        """One transaction. `durable=False` (SQLite) commits it without waiting for the disk
-        (`synchronous=NORMAL` for this transaction alone): safe against a crash of the server,
-        and on a power cut it loses at most the last such transactions, never one committed
-        durably (a kiosk's state that its next heartbeat brings again)."""
-        relaxed = not durable and self.dialect == "sqlite"
+        """One transaction. `durable=False` commits it without waiting for the disk
+        (`central.db.relaxed_engine`): safe against a crash of the server, and on a power cut it
+        loses at most the last such transactions, never one committed durably (a kiosk's state
+        that its next heartbeat brings again)."""
+        engine = self.engine if durable or self._relaxed is None else self._relaxed
+        dance = not durable and self._relaxed is None and self.dialect == "sqlite"
         with self._write_lock or nullcontext():
             try:
-                with self.engine.connect() as connection:
-                    if relaxed:
+                with engine.connect() as connection:
+                    if dance:
                         _synchronous(connection, "NORMAL")
                     try:
                         with connection.begin():
+                            if not durable and self.dialect == "postgresql":
+                                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                             yield connection
                     finally:
-                        if relaxed:
+                        if dance:
                             _synchronous(connection, "FULL")
             except sa.exc.SQLAlchemyError as err:
                 raise StoreError(f"cannot store {what}") from err
