@@ -273,6 +273,7 @@ def _payment_adapter(
                     port=config.payment.port,
                     baudrate=config.payment.baudrate,
                     timeout_scale=config.payment.timeout_scale,
+                    between_transactions_s=config.payment.between_transactions_s,
                 ),
             ),
             journal=PaymentJournal(config.payment.journal),

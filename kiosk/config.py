@@ -83,6 +83,8 @@ class PaymentConfig:
     baudrate: int
     journal: Path
     timeout_scale: float
+    between_transactions_s: float | None = None
+    """Least time between two money transactions; None: the protocol's own (ZVT: 5 s, scaled)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -286,6 +288,7 @@ def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path
             baudrate=r.get("payment.baudrate", int, default=9600),
             journal=r.path("payment.journal"),
             timeout_scale=r.get("payment.timeout_scale", float, default=1.0),
+            between_transactions_s=_least_gap(r),
         ),
         signing=signing,
         printing=_printing(r),
@@ -379,6 +382,16 @@ def _staff(r: TomlReader) -> StaffConfig:
         maintenance_code_hash=raw or None,
         used_codes=r.path("staff.used_codes", default="var/data/staff-codes-used.json"),
     )
+
+
+def _least_gap(r: TomlReader) -> float | None:
+    key = "payment.between_transactions_s"
+    if not r.lookup(key)[0]:
+        return None
+    value = r.get(key, float)
+    if value < 0:
+        raise ConfigError(key=key, value=value, expected="seconds, 0 or more")
+    return value
 
 
 def _speech(r: TomlReader, env: Mapping[str, str]) -> SpeechConfig:

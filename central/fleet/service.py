@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,7 +23,8 @@ from central.fleet.alerts import AlertKind, AlertState, Thresholds
 from central.fleet.base import Clock, FleetDb, page_limit
 from central.fleet.commands import CommandBook
 from central.fleet.config import ConfigBook
-from central.fleet.heartbeats import HeartbeatLog
+from central.fleet.group_commit import GroupCommit
+from central.fleet.heartbeats import HeartbeatLog, HeartbeatOutcome
 from central.fleet.mail import AlertMail, AlertMailer, MailSettings
 from central.fleet.models import (
     AlertPage,
@@ -43,6 +45,7 @@ from central.fleet.models import (
 from central.fleet.reconcile import Reconciler, needs_review
 from central.settings import CentralSettings
 from offline_queue.wire import (
+    Command,
     CommandKind,
     CommandResult,
     ConfigReport,
@@ -53,6 +56,15 @@ from offline_queue.wire import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Ingested:
+    """What one heartbeat's transaction found: alerts to mail, commands due, the configuration."""
+
+    outcome: HeartbeatOutcome
+    commands: tuple[Command, ...]
+    document: KioskConfigDocument | None
 
 
 class FleetService:
@@ -73,6 +85,9 @@ class FleetService:
             offline_after_s=settings.offline_after_s,
         )
         self._mailer: AlertMailer | None = None
+        self._heartbeat_writes: GroupCommit[_Ingested] = GroupCommit(
+            self.db, what="the heartbeat", durable=False
+        )
         if settings.smtp_host:
             self._mailer = AlertMailer(
                 MailSettings(
@@ -147,15 +162,22 @@ class FleetService:
     # -- kiosk side ----------------------------------------------------------------------------
 
     def heartbeat(self, hb: Heartbeat, *, received_at: datetime | None = None) -> HeartbeatAck:
-        """Ingest a heartbeat (one transaction, with the server's kiosk list); the answer carries
-        the pending commands and the configuration's ETag."""
+        """Ingest a heartbeat (in a transaction shared with the heartbeats queued behind it on
+        SQLite, `GroupCommit`); the answer carries the pending commands and the configuration's
+        ETag."""
         now = received_at.timestamp() if received_at is not None else self.db.clock()
-        with self.db.write("the heartbeat", durable=False) as connection:
-            json = hb.model_dump_json()
+        json = hb.model_dump_json()
+
+        def ingest(connection: sa.Connection) -> _Ingested:
             self.heartbeats.remember_latest(connection, hb, now=now, json=json)
-            outcome = self.heartbeats.ingest(connection, hb, now=now, json=json)
-            commands = self.commands.deliver(connection, kiosk_id=hb.kiosk_id, now=now)
-            document = self.config.document(hb.kiosk_id, connection=connection)
+            return _Ingested(
+                outcome=self.heartbeats.ingest(connection, hb, now=now, json=json),
+                commands=self.commands.deliver(connection, kiosk_id=hb.kiosk_id, now=now),
+                document=self.config.document(hb.kiosk_id, connection=connection),
+            )
+
+        done = self._heartbeat_writes.run(ingest)
+        outcome, commands, document = done.outcome, done.commands, done.document
         self._mail(outcome.mails)
         return HeartbeatAck(
             received_at=datetime.fromtimestamp(now, tz=UTC),

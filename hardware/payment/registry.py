@@ -8,7 +8,7 @@ A protocol is one module with a driver implementing `PaymentTerminal` and one re
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hardware.errors import BorneError
 from hardware.payment.model import PaymentTerminal
@@ -20,6 +20,7 @@ class TerminalSettings:
     port: str  # serial port, pyserial URL or tcp://host:port
     baudrate: int = 9600
     timeout_scale: float = 1.0
+    between_transactions_s: float | None = None  # None: the protocol's own least gap, scaled
     options: dict[str, str] = field(default_factory=dict)  # protocol-specific settings
 
 
@@ -31,11 +32,10 @@ class UnknownProtocol(BorneError):
 
 
 def _zvt(settings: TerminalSettings) -> PaymentTerminal:
-    return ZvtTerminal(
-        settings.port,
-        baudrate=settings.baudrate,
-        timeouts=ZvtTimeouts().scaled(settings.timeout_scale),
-    )
+    timeouts = ZvtTimeouts().scaled(settings.timeout_scale)
+    if settings.between_transactions_s is not None:
+        timeouts = replace(timeouts, between_transactions=settings.between_transactions_s)
+    return ZvtTerminal(settings.port, baudrate=settings.baudrate, timeouts=timeouts)
 
 
 # The protocols shipped with the product; another module adds its own with `register_protocol`.

@@ -190,3 +190,23 @@ def test_production_keeps_the_kiosk_key_in_its_token_with_the_pin_from_the_envir
     assert (config.central.key_token, config.central.key_label) == ("borne-kiosk", "kiosk")
     assert config.central.key_pin == "24680"
     assert "24680" not in repr(config)
+
+
+def test_the_least_gap_between_payments_is_the_terminals_unless_configured(
+    tmp_path: Path, demo: dict[str, Any]
+) -> None:
+    from hardware.payment.registry import TerminalSettings, create_terminal  # noqa: PLC0415
+
+    assert load_config(_write(tmp_path, demo), environ={}).payment.between_transactions_s is None
+    demo["payment"]["between_transactions_s"] = 0.5
+    config = load_config(_write(tmp_path, demo), environ={})
+    assert config.payment.between_transactions_s == 0.5
+    terminal = create_terminal(
+        "zvt",
+        TerminalSettings(port="loop://", between_transactions_s=0.5, timeout_scale=2.0),
+    )
+    assert terminal._timeouts.between_transactions == 0.5  # type: ignore[attr-defined]
+    assert terminal._timeouts.command == 30.0  # type: ignore[attr-defined]  # still scaled
+    demo["payment"]["between_transactions_s"] = -1
+    with pytest.raises(ConfigError, match=re.escape("'payment.between_transactions_s'")):
+        load_config(_write(tmp_path, demo), environ={})

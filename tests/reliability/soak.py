@@ -60,6 +60,8 @@ MAX_OBJECTS_PER_RESIDENT = 40
 """Python objects a resident may leave (the soak keeps each one's report: about 8); a window or a
 journey kept alive leaves hundreds, which a short soak's RSS does not show yet."""
 SESSION_LIMIT_S = 90.0
+SIM_PAYMENT_GAP_S = 0.2
+"""Least gap between the soak's payments (`payment.between_transactions_s`)."""
 """The scripted residents' time limit, per resident of an episode."""
 
 
@@ -140,6 +142,9 @@ def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
         config = replace(
             config,
             printing=replace(config.printing, job_timeout_s=soak_faults.PRINT_JOB_TIMEOUT_S),
+            # the simulator takes the next payment at once; a terminal's 5 s would make the soak
+            # an hour of waiting without exercising anything more
+            payment=replace(config.payment, between_transactions_s=SIM_PAYMENT_GAP_S),
         )
         faults = soak_faults.Faults(stack)
         kiosk = app.build(
