@@ -43,6 +43,7 @@ from central import db as central_db
 from central.console.accounts import OperatorRole, OperatorStore
 from central.console.web import SESSION_COOKIE
 from central.db import sqlite_url
+from central.fleet import tables as fleet_tables
 from central.identity import TokenIssuer
 from central.pgcluster import PgCluster
 from central.process import RunningCentral, start_central
@@ -94,8 +95,9 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def enroll_fleet(db_url: str, kiosks: list[str]) -> None:
-    """Every kiosk accepted under its id (one key shared: the key is not what is measured), and
-    one console operator."""
+    """Every kiosk accepted under its id (one key shared: the key is not what is measured) and
+    seen online just now, as in a fleet that has been running (the load measures the steady
+    heartbeat, not each kiosk's first one), and one console operator."""
     key = ec.generate_private_key(ec.SECP256R1()).public_key()
     pem = key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -114,6 +116,14 @@ def enroll_fleet(db_url: str, kiosks: list[str]) -> None:
                         "requested_at": at,
                         "decided_at": at,
                     }
+                    for kiosk in kiosks
+                ],
+            )
+            now = time.time()
+            connection.execute(
+                sa.insert(fleet_tables.fleet_status),
+                [
+                    {"kiosk_id": kiosk, "last_seen": now, "online": True, "changed_at": now}
                     for kiosk in kiosks
                 ],
             )

@@ -271,6 +271,14 @@ def load_config(
 
 def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
     mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
+    if mode is Mode.PRODUCTION and r.lookup("staff.allow")[0]:
+        # national numbers in a plain file: in production the allow-list comes from the central
+        # and is kept sealed (`kiosk.fleet.store`)
+        raise ConfigError(
+            key="staff.allow",
+            value="(hidden)",
+            expected="no allow-list in the file in production: the central sends it",
+        )
     managed = validated_managed(managed_subset(r.data))
     signing = _signing(r, mode=mode, env=env)
     return KioskConfig(

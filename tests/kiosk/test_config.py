@@ -210,3 +210,18 @@ def test_the_least_gap_between_payments_is_the_terminals_unless_configured(
     demo["payment"]["between_transactions_s"] = -1
     with pytest.raises(ConfigError, match=re.escape("'payment.between_transactions_s'")):
         load_config(_write(tmp_path, demo), environ={})
+
+
+def test_production_refuses_an_allow_list_in_the_file(tmp_path: Path, demo: dict[str, Any]) -> None:
+    number = "85073003328"
+    demo["staff"]["allow"] = [{"national_number": number, "role": "clerk"}]
+    demo_config = load_config(_write(tmp_path, demo), environ={})
+    assert demo_config.managed is not None
+    assert demo_config.managed.role_of(number) == "clerk"  # the demo reads it from the file
+    demo["kiosk"]["mode"] = "production"
+    del demo["eid"]["test_roots"]
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, demo), environ={"BORNE_SEAL_PIN": "1"})
+    assert caught.value.key == "staff.allow"
+    assert number not in str(caught.value)
+    assert "the central sends it" in str(caught.value)
