@@ -162,9 +162,8 @@ class FleetService:
     # -- kiosk side ----------------------------------------------------------------------------
 
     def heartbeat(self, hb: Heartbeat, *, received_at: datetime | None = None) -> HeartbeatAck:
-        """Ingest a heartbeat (in a transaction shared with the heartbeats queued behind it on
-        SQLite, `GroupCommit`); the answer carries the pending commands and the configuration's
-        ETag."""
+        """Ingest a heartbeat (in a transaction shared with the heartbeats queued behind it,
+        `GroupCommit`); the answer carries the pending commands and the configuration's ETag."""
         now = received_at.timestamp() if received_at is not None else self.db.clock()
         json = hb.model_dump_json()
 

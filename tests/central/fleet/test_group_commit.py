@@ -1,10 +1,9 @@
-"""Group commit on a real SQLite file: writers queued behind the lock share one transaction."""
+"""Group commit on both databases: writers queued behind the leader share one transaction."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +24,8 @@ ROWS = sa.Table(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[FleetDb]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'group.sqlite'}")
+def db(db_url: str) -> Iterator[FleetDb]:
+    engine = create_engine(db_url)
     _META.create_all(engine)
     yield FleetDb(engine, clock=lambda: 0.0)
     engine.dispose()
