@@ -107,6 +107,11 @@ def _transitions() -> list[Figure]:
     window.resize(*PORTRAIT)
     window.show()
     views = [_sample(dataclasses.replace(controller.view, language="fr"), s) for s in PROMPT_KEYS]
+    # the window's first paint (fonts, the attract screen laid out) belongs to the cold start
+    # above, not to a change of screen
+    window.show_view(views[0])
+    app.processEvents()
+    window.repaint()
     samples: list[float] = []
     for _ in range(TRANSITION_ROUNDS):
         for view in views:
