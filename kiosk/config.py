@@ -46,6 +46,9 @@ class Mode(enum.Enum):
         return self is not Mode.PRODUCTION
 
 
+_NO_FILE_ALLOW_LIST = "no allow-list in the file in production: the central sends it"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommuneConfig:
     name: str
@@ -83,8 +86,7 @@ class PaymentConfig:
     baudrate: int
     journal: Path
     timeout_scale: float
-    between_transactions_s: float | None = None
-    """Least time between two money transactions; None: the protocol's own (ZVT: 5 s, scaled)."""
+    between_transactions_s: float | None = None  # None: the protocol's own (ZVT: 5 s, scaled)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -271,14 +273,8 @@ def load_config(
 
 def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path) -> KioskConfig:
     mode = Mode(r.choice("kiosk.mode", tuple(m.value for m in Mode)))
-    if mode is Mode.PRODUCTION and r.lookup("staff.allow")[0]:
-        # national numbers in a plain file: in production the allow-list comes from the central
-        # and is kept sealed (`kiosk.fleet.store`)
-        raise ConfigError(
-            key="staff.allow",
-            value="(hidden)",
-            expected="no allow-list in the file in production: the central sends it",
-        )
+    if mode is Mode.PRODUCTION and r.lookup("staff.allow")[0]:  # national numbers: sealed only
+        raise ConfigError(key="staff.allow", value="(hidden)", expected=_NO_FILE_ALLOW_LIST)
     managed = validated_managed(managed_subset(r.data))
     signing = _signing(r, mode=mode, env=env)
     return KioskConfig(
@@ -292,11 +288,11 @@ def _build(r: TomlReader, *, env: Mapping[str, str], source: Path, var_dir: Path
         eid=_eid(r, mode=mode),
         payment=PaymentConfig(
             protocol=r.choice("payment.protocol", payment_protocols()),
-            port=_terminal_address(r, "payment.port"),
+            port=r.device_address("payment.port"),
             baudrate=r.get("payment.baudrate", int, default=9600),
             journal=r.path("payment.journal"),
             timeout_scale=r.get("payment.timeout_scale", float, default=1.0),
-            between_transactions_s=_least_gap(r),
+            between_transactions_s=r.optional_seconds("payment.between_transactions_s"),
         ),
         signing=signing,
         printing=_printing(r),
@@ -369,12 +365,6 @@ def _printing(r: TomlReader) -> PrintingConfig:
     )
 
 
-def _terminal_address(r: TomlReader, key: str) -> str:
-    """A serial device (a path) or a transport URL such as ``tcp://host:port``, kept as written."""
-    raw = r.text(key)
-    return raw if "://" in raw else str(r.resolve(raw))
-
-
 def _staff(r: TomlReader) -> StaffConfig:
     raw = r.text("staff.maintenance_code_hash", default="", allow_empty=True)
     if raw:
@@ -390,16 +380,6 @@ def _staff(r: TomlReader) -> StaffConfig:
         maintenance_code_hash=raw or None,
         used_codes=r.path("staff.used_codes", default="var/data/staff-codes-used.json"),
     )
-
-
-def _least_gap(r: TomlReader) -> float | None:
-    key = "payment.between_transactions_s"
-    if not r.lookup(key)[0]:
-        return None
-    value = r.get(key, float)
-    if value < 0:
-        raise ConfigError(key=key, value=value, expected="seconds, 0 or more")
-    return value
 
 
 def _speech(r: TomlReader, env: Mapping[str, str]) -> SpeechConfig:

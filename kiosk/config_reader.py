@@ -51,6 +51,20 @@ class TomlReader:
             raise ConfigError(key=key, value=value, expected=f"a positive {kind.__name__}")
         return value
 
+    def device_address(self, key: str) -> str:
+        """A serial device (a path) or a transport URL such as ``tcp://host:port``, kept as written."""
+        raw = self.text(key)
+        return raw if "://" in raw else str(self.resolve(raw))
+
+    def optional_seconds(self, key: str) -> float | None:
+        """A duration of 0 s or more, or None when the key is absent."""
+        if not self.lookup(key)[0]:
+            return None
+        value = self.get(key, float)
+        if value < 0:
+            raise ConfigError(key=key, value=value, expected="seconds, 0 or more")
+        return value
+
     def text(self, key: str, *, default: str | None = None, allow_empty: bool = False) -> str:
         value = self.get(key, str, default=default)
         if not value.strip() and not allow_empty:
