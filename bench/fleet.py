@@ -232,9 +232,10 @@ async def _offline_delays(
     session: aiohttp.ClientSession, url: str, silent: set[str], deadline: float
 ) -> list[float]:
     delays: dict[str, float] = {}
+    after = 0  # alerts are read once each, in id order: a loaded server may raise many
     while len(delays) < len(silent) and time.monotonic() < deadline:
         await asyncio.sleep(1.0)
-        params = {"kind": "offline", "limit": "500"}
+        params = {"kind": "offline", "limit": "500", "after": str(after)}
         try:
             async with session.get(
                 f"{url}/api/v1/alerts", params=params, headers=_OPERATOR
@@ -243,6 +244,7 @@ async def _offline_delays(
         except (aiohttp.ClientError, TimeoutError):
             continue  # a saturated server: ask again
         for alert in page.get("alerts", ()):
+            after = max(after, int(alert["alert_id"]))
             if alert["kiosk_id"] in silent and alert["kiosk_id"] not in delays:
                 delays[alert["kiosk_id"]] = float(alert["detail"].removeprefix("silent_s="))
     return list(delays.values())
