@@ -299,7 +299,7 @@ class CitizenProofs:
         ]
 
 
-def _kiosk(request: Request) -> str:
+async def _kiosk(request: Request) -> str:
     principal = getattr(request.state, PRINCIPAL_KEY, None)
     if not isinstance(principal, str):  # the guard lets no unauthenticated call through
         raise ProofError(
@@ -308,12 +308,12 @@ def _kiosk(request: Request) -> str:
     return principal
 
 
-def _proofs(request: Request) -> CitizenProofs:
+async def _proofs(request: Request) -> CitizenProofs:
     proofs: CitizenProofs = request.app.state.citizen_proofs
     return proofs
 
 
-def _register(request: Request) -> RegisterConnector:
+async def _register(request: Request) -> RegisterConnector:
     register: RegisterConnector = request.app.state.services.register
     return register
 

@@ -22,6 +22,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -110,12 +111,12 @@ def _principal(request: Request) -> str:
     return principal
 
 
-def kiosk_auth(request: Request) -> KioskCaller:
+async def kiosk_auth(request: Request) -> KioskCaller:
     principal = _principal(request)
     return KioskCaller(services=_services(request), kiosk_id=principal)
 
 
-def operator_auth(request: Request) -> _Services:
+async def operator_auth(request: Request) -> _Services:
     _principal(request)
     return _services(request)
 
@@ -125,6 +126,9 @@ OperatorServices = Annotated[_Services, Depends(operator_auth)]
 
 
 _MESSAGE_MAX: Final = 500
+_NO_TELEMETRY: Final[TelemetryConfig] = {"tracing": False, "metrics": False, "logs": False}
+"""No OpenTelemetry export: the server logs JSON lines; without it FastAPI skips a provider lookup
+on every request."""
 
 
 def _error_response(
@@ -428,7 +432,11 @@ def create_app(
         services.store.close()
 
     app = FastAPI(
-        title="Borne central server", version="1", lifespan=lifespan, responses=ERROR_RESPONSES
+        title="Borne central server",
+        version="1",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        telemetry=_NO_TELEMETRY,
     )
     app.state.services = services
     _install_error_handlers(app)

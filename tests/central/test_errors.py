@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -165,3 +166,34 @@ def test_a_malformed_json_body_is_a_json_error(
         timeout=10,
     )
     _error(response, 422, "request.invalid")
+
+
+def _access_lines(server: RunningCentral, path: str) -> list[dict[str, object]]:
+    entries = [
+        json.loads(line)
+        for line in server.log_path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    return [e for e in entries if e.get("logger") == "uvicorn.access" and path in str(e["msg"])]
+
+
+def test_successful_heartbeats_are_not_access_logged_and_their_errors_are(
+    server: RunningCentral, kiosk: dict[str, str]
+) -> None:
+    hb = {"kiosk_id": "k-personal", "version": "1", "sent_at": datetime.now(tz=UTC).isoformat()}
+    before = len(_access_lines(server, "/api/v1/heartbeat"))
+    for _ in range(3):
+        ok = requests.post(f"{server.url}/api/v1/heartbeat", json=hb, headers=kiosk, timeout=10)
+        assert ok.status_code == 200, ok.text[:300]
+    other = requests.post(
+        f"{server.url}/api/v1/heartbeat",
+        json={**hb, "kiosk_id": "k-someone-else"},
+        headers=kiosk,
+        timeout=10,
+    )
+    _error(other, 403, "auth.forbidden")
+    assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+
+    heartbeats = _access_lines(server, "/api/v1/heartbeat")[before:]
+    assert [str(e["msg"]).rsplit(" ", 1)[-1] for e in heartbeats] == ["403"]
+    assert _access_lines(server, "/healthz"), "other calls keep their access line"
