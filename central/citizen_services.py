@@ -35,6 +35,7 @@ from central.errors import StoreError
 from central.guard import PRINCIPAL_KEY, GuardRule, Role
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIssue
+from offline_queue.email_address import email_domain
 from offline_queue.wire import (
     CitizenDocument,
     CitizenRequests,
@@ -43,7 +44,7 @@ from offline_queue.wire import (
     DocumentEmailRequest,
     ErrorCode,
 )
-from offline_queue.wire_citizen_services import PDF_BASE64_MAX, email_domain
+from offline_queue.wire_citizen_services import PDF_BASE64_MAX
 from printing.verify import verify_pdf
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class CitizenServices:
         return CitizenRequests(documents=documents, more=len(rows) > REQUESTS_LIMIT)
 
 
-def _kiosk(request: Request) -> str:
+async def _kiosk(request: Request) -> str:
     principal = getattr(request.state, PRINCIPAL_KEY, None)
     if not isinstance(principal, str):  # the guard lets no unauthenticated call through
         raise ProofError(

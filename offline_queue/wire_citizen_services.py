@@ -12,17 +12,13 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from offline_queue import email_address
+from offline_queue.email_address import EMAIL_MAX, EMAIL_PATTERN, email_address_problem
 from offline_queue.wire_base import SCHEMA_VERSION, SchemaVersion, WireModel
 from offline_queue.wire_citizen import CitizenProofWire
 
 PDF_BASE64_MAX: Final = 8 * 1024 * 1024
 """Base64 of a sealed PDF: certificates are a few hundred kilobytes."""
 HOLDER_REF_PATTERN: Final = r"^[0-9a-f]{64}$"
-EMAIL_MAX: Final = email_address.EMAIL_MAX
-EMAIL_PATTERN: Final = email_address.EMAIL_PATTERN
-email_address_problem = email_address.email_address_problem
-email_domain = email_address.email_domain
 
 
 Language = Literal["fr", "nl", "de", "en"]

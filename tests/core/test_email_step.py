@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hardware.errors import BorneError
 from kiosk.flows.email import EMAIL, EMAILING, email_char
 from kiosk.session import TRANSITIONS, SessionState
+from offline_queue.email_address import email_address_problem
 from offline_queue.errors import CentralRejected, CentralUnavailable
-from offline_queue.wire_citizen_services import email_address_problem
 from tests.core.fakes import Rig
 
 S = SessionState
