@@ -47,6 +47,17 @@ class GroupCommit(Generic[T]):
         self.transactions = 0
         """Transactions committed (for the tests and the bench: fewer than the writers)."""
 
+    @property
+    def waiting(self) -> int:
+        """Writers queued for the next transaction (a gauge: the backlog behind the leader)."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    @property
+    def leading(self) -> bool:
+        """A writer is committing a batch now."""
+        return self._leader.locked()
+
     def run(self, work: Callable[[sa.Connection], T]) -> T:
         slot: _Slot[T] = _Slot(work)
         with self._queue_lock:

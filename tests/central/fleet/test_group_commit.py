@@ -39,9 +39,8 @@ def _stored(db: FleetDb) -> dict[int, str]:
 def _queued(group: GroupCommit[int], count: int) -> None:
     """Until `count` writers wait behind the leader (a bounded wait, not a timed assertion)."""
     for _ in range(2000):
-        with group._queue_lock:
-            if len(group._queue) >= count:
-                return
+        if group.waiting >= count:
+            return
         threading.Event().wait(0.005)
     raise AssertionError(f"{count} writers never queued")
 
@@ -49,7 +48,7 @@ def _queued(group: GroupCommit[int], count: int) -> None:
 def _leading(group: GroupCommit[int]) -> None:
     """Until a leader holds the lock (a bounded wait)."""
     for _ in range(2000):
-        if group._leader.locked():
+        if group.leading:
             return
         threading.Event().wait(0.005)
     raise AssertionError("no leader")
