@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hardware.speech.jack import (
     EV_SW,
     EV_SYN,
@@ -21,3 +24,9 @@ def jack_frames(plugged: bool, *, microphone: bool = False) -> bytes:
         events.append(InputEvent(type=EV_SW, code=SW_MICROPHONE_INSERT, value=value))
     events.append(InputEvent(type=EV_SYN, code=SYN_REPORT, value=0))
     return b"".join(encode_event(e) for e in events)
+
+
+def jack_fifo(path: Path) -> Path:
+    """A FIFO standing for the jack's event device: the watcher reads what the test writes."""
+    os.mkfifo(path)
+    return path

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hardware.speech.jack import HeadsetWatcher
+from tests.headset.frames import jack_fifo
 from tests.headset.frames import jack_frames as frames
 
 WAIT_S = 10.0
@@ -37,9 +37,7 @@ class Changes:
 
 @pytest.fixture
 def jack(tmp_path: Path) -> Path:
-    path = tmp_path / "event7"
-    os.mkfifo(path)
-    return path
+    return jack_fifo(tmp_path / "event7")
 
 
 @pytest.fixture

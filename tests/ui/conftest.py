@@ -19,6 +19,7 @@ from kiosk.journey import JourneyController, JourneySettings
 from kiosk.ports import Ports
 from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_ports, make_settings
+from tests.ui.audio_rig import Audio
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
 
@@ -78,3 +79,12 @@ def ui(qtbot: QtBot, fakes: FakePorts) -> Iterator[UiRig]:
     yield rig
     rig.poster.close()
     rig.window.ticker.stop()
+
+
+@pytest.fixture
+def audio(ui: UiRig, tmp_path: Path) -> Iterator[Audio]:
+    """The audio mode on the rig's window, with the real espeak-ng (`tests.ui.audio_rig`)."""
+    a = Audio(ui, tmp_path)
+    yield a
+    a.mode.stop()
+    a.close()

@@ -4,9 +4,7 @@ espeak-ng (no sound device: synthesised into /dev/null), read back from the engi
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import cast
@@ -17,15 +15,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from hardware.runner import DeviceRunner
-from hardware.speech import SpeechOutput, find_program
-from kiosk.adapters.speech import EspeakSpeechAdapter, SpeechSettings
+from hardware.speech import find_program
 from kiosk.i18n import translate
 from kiosk.journey import PROMPT_KEYS, JourneyController
 from kiosk.ports import Ports
 from kiosk.session import SessionState as S
 from kiosk.speech import Cue, Utterance, VoiceLevels
 from tests.core.fakes import make_settings
+from tests.ui.audio_rig import Audio, is_on
 from tests.ui.conftest import UiRig
 from ui.layout import misfits
 from ui.main_window import KioskWindow
@@ -33,41 +30,6 @@ from ui.screenshots import _Inert, _sample
 from ui.speech import AUDIO_BUTTON, AudioMode
 
 pytestmark = pytest.mark.skipif(find_program("espeak-ng") is None, reason="espeak-ng missing")
-
-
-class Audio:
-    def __init__(self, ui: UiRig, tmp_path: Path, *, program: str = "espeak-ng") -> None:
-        self.transcript = tmp_path / "spoken.jsonl"
-        self.runner = DeviceRunner("speech")
-        self.runner.start()
-        self.adapter = EspeakSpeechAdapter(
-            runner=self.runner,
-            settings=SpeechSettings(
-                program=program, output=SpeechOutput.NONE, transcript=self.transcript
-            ),
-        )
-        self.mode = AudioMode(ui.window, speech=self.adapter)
-
-    def lines(self) -> list[dict[str, str]]:
-        self.runner.submit(lambda: None).result(timeout=10)  # what was queued is written
-        if not self.transcript.exists():
-            return []
-        return [json.loads(x) for x in self.transcript.read_text(encoding="utf-8").splitlines()]
-
-    def close(self) -> None:
-        self.runner.stop(close=self.adapter.close)
-
-
-@pytest.fixture
-def audio(ui: UiRig, tmp_path: Path) -> Iterator[Audio]:
-    a = Audio(ui, tmp_path)
-    yield a
-    a.mode.stop()
-    a.close()
-
-
-def is_on(audio: Audio) -> bool:
-    return audio.mode.active
 
 
 def _key(key: Qt.Key, text: str = "") -> None:

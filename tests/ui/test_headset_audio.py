@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,9 @@ from kiosk.i18n import translate
 from kiosk.journey import JourneyController
 from kiosk.session import SessionState as S
 from tests.core.fakes import FakePorts, make_settings
-from tests.headset.frames import jack_frames
+from tests.headset.frames import jack_fifo, jack_frames
+from tests.ui.audio_rig import Audio, is_on
 from tests.ui.conftest import UiRig
-from tests.ui.test_audio_mode import Audio, is_on
 from ui.app import run_kiosk
 from ui.speech import follow_headset
 
@@ -36,17 +35,7 @@ pytestmark = pytest.mark.skipif(find_program("espeak-ng") is None, reason="espea
 
 @pytest.fixture
 def jack(tmp_path: Path) -> Path:
-    path = tmp_path / "event4"
-    os.mkfifo(path)
-    return path
-
-
-@pytest.fixture
-def audio(ui: UiRig, tmp_path: Path) -> Iterator[Audio]:
-    a = Audio(ui, tmp_path)
-    yield a
-    a.mode.stop()
-    a.close()
+    return jack_fifo(tmp_path / "event4")
 
 
 def logged(caplog: pytest.LogCaptureFixture, message: str) -> int:
