@@ -44,6 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.reliability import soak_memory
+
 if TYPE_CHECKING:
     from kiosk.app import Kiosk
     from kiosk.report import JourneyReport
@@ -69,6 +71,8 @@ SIM_PAYMENT_GAP_S = 0.2
 class Sample:
     sessions: int
     rss_kib: int
+    rss_anon_kib: int
+    """Of which anonymous (heap): a leak shows here, not in the pages of mapped files."""
     fds: int
     threads: int
     objects: int
@@ -82,9 +86,11 @@ def sample(sessions: int) -> Sample:
     gc.collect()
     status = Path("/proc/self/status").read_text(encoding="utf-8")
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    memory = soak_memory.resident()
     return Sample(
         sessions=sessions,
-        rss_kib=int(fields["VmRSS"].split()[0]),
+        rss_kib=memory.total,
+        rss_anon_kib=memory.anon,
         fds=sum(1 for _ in Path("/proc/self/fd").iterdir()),
         threads=int(fields["Threads"].strip()),
         objects=len(gc.get_objects()),
@@ -121,7 +127,7 @@ def _var_dir() -> Path:
     return path
 
 
-def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
+def run(*, sessions: int, var_dir: Path, trace_top: int = 0) -> dict[str, object]:
     """Play `sessions` residents on a fresh stack in `var_dir`; the soak's summary."""
     from devstack.sim import SimStack  # noqa: PLC0415
     from kiosk import app  # noqa: PLC0415
@@ -155,7 +161,7 @@ def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
         )
         try:
             kiosk.ready()
-            played = _episodes(kiosk, faults, sessions=sessions)
+            played = _episodes(kiosk, faults, sessions=sessions, trace_top=trace_top)
             drained = soak_ledger.drain(kiosk)
         finally:
             kiosk.stop()
@@ -174,17 +180,22 @@ def run(*, sessions: int, var_dir: Path) -> dict[str, object]:
 class Played:
     reports: list[JourneyReport]
     samples: dict[str, Sample]
+    anon_slope_kib: float
+    """The anonymous memory's growth a resident over the soak's second half."""
+    allocations: list[str]
     stuck: list[str]
     faults: dict[str, int]
 
 
-def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int) -> Played:
+def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) -> Played:
     from tests.reliability import soak_faults  # noqa: PLC0415
 
     reports: list[JourneyReport] = []
     samples: dict[str, Sample] = {}
     stuck: list[str] = []
     played = 0
+    series = soak_memory.Series()
+    trace = soak_memory.AllocationTrace()
     for episode in soak_faults.plan(sessions):
         result = faults.play(kiosk, episode, limit_s=SESSION_LIMIT_S)
         reports += result.reports
@@ -199,11 +210,24 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int) -> Played:
         if played >= soak_faults.first_sample(sessions) and "start" not in samples:
             samples["start"] = sample(played)
             line += f"  start: {_describe(samples['start'])}"
+            if trace_top:
+                trace.start()
+        series.add(played)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
     samples["end"] = sample(played)
     sys.stdout.write(f"end: {_describe(samples['end'])}\n")
-    return Played(reports=reports, samples=samples, stuck=stuck, faults=dict(faults.injected))
+    allocations = trace.report(top=trace_top) if trace_top else []
+    for line in allocations:
+        sys.stdout.write(f"  {line}\n")
+    return Played(
+        reports=reports,
+        samples=samples,
+        anon_slope_kib=series.late_slope(),
+        allocations=allocations,
+        stuck=stuck,
+        faults=dict(faults.injected),
+    )
 
 
 def _summary(played: Played, ledger: dict[str, object], *, sessions: int) -> dict[str, object]:
@@ -216,6 +240,11 @@ def _summary(played: Played, ledger: dict[str, object], *, sessions: int) -> dic
         "stuck_episodes": played.stuck,
         "samples": {k: asdict(v) for k, v in samples.items()},
         "rss_growth_mib": round((samples["end"].rss_kib - samples["start"].rss_kib) / 1024, 2),
+        "anon_growth_mib": round(
+            (samples["end"].rss_anon_kib - samples["start"].rss_anon_kib) / 1024, 2
+        ),
+        "anon_slope_kib": round(played.anon_slope_kib, 2),
+        "allocations": played.allocations,
         "leaks": leaks(samples["start"], samples["end"]),
         "ledger": ledger,
     }
@@ -283,6 +312,18 @@ def figures(summary: dict[str, Any]) -> list[tuple[str, float, str, str]]:
             f" ({'met' if summary['rss_growth_mib'] <= RSS_GROWTH_TARGET_MIB else 'missed'}); {span}",
         ),
         (
+            "of which anonymous (heap)",
+            summary["anon_growth_mib"],
+            "MiB",
+            "the rest is pages of libraries and fonts first used",
+        ),
+        (
+            "heap growth a resident, second half",
+            summary["anon_slope_kib"],
+            "KiB",
+            "least squares over the episodes; a steady leak shows here",
+        ),
+        (
             "open fds start → end",
             float(end["fds"] - start["fds"]),
             "fds",
@@ -343,12 +384,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the soak's var/ folder")
     parser.add_argument("--results", type=Path, default=None, help="add a section to this file")
+    parser.add_argument(
+        "--trace-allocations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="trace Python allocations from the start sample and print the N largest growths",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.pop("DISPLAY", None)
     var_dir = _var_dir()
     try:
-        summary = run(sessions=args.sessions, var_dir=var_dir)
+        summary = run(sessions=args.sessions, var_dir=var_dir, trace_top=args.trace_allocations)
     finally:
         if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
