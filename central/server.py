@@ -127,8 +127,7 @@ OperatorServices = Annotated[_Services, Depends(operator_auth)]
 
 _MESSAGE_MAX: Final = 500
 _NO_TELEMETRY: Final[TelemetryConfig] = {"tracing": False, "metrics": False, "logs": False}
-"""No OpenTelemetry export: the server logs JSON lines; without it FastAPI skips a provider lookup
-on every request."""
+"""No OpenTelemetry export (the logs are JSON lines): FastAPI skips a lookup on every request."""
 
 
 def _error_response(
@@ -271,13 +270,8 @@ def _install_kiosk_routes(app: FastAPI) -> None:
     def heartbeat(hb: Heartbeat, caller: KioskServices, http: Request) -> HeartbeatAck:
         caller.check_kiosk(hb.kiosk_id)
         _refuse_personal_keys(hb.devices.keys(), "heartbeat devices")
-        now = datetime.now(tz=UTC)
-        logger.debug(  # one a kiosk every 30 s: the fleet timeline keeps them, not the log
-            "heartbeat",
-            extra={"kiosk_id": hb.kiosk_id, "version": hb.version, "backlog": hb.outbox_backlog},
-        )
-        fleet: FleetService = http.app.state.fleet
-        return fleet.heartbeat(hb, received_at=now)
+        fleet: FleetService = http.app.state.fleet  # its timeline, not the log, keeps heartbeats
+        return fleet.heartbeat(hb, received_at=datetime.now(tz=UTC))
 
 
 _IDENTITY_ERRORS: Final = {
