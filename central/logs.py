@@ -44,10 +44,8 @@ class RoutineAccessFilter(logging.Filter):
     """Drops uvicorn's access line of a successful routine call (`ROUTINE_PATHS`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if (
-            not isinstance(args, tuple) or len(args) != 5
-        ):  # uvicorn: client, method, path, http, status
+        args = record.args  # uvicorn's: client, method, path, HTTP version, status
+        if not isinstance(args, tuple) or len(args) != 5:
             return True
         path, status = args[2], args[4]
         return not (

@@ -84,9 +84,8 @@ class Sample:
 def sample(sessions: int) -> Sample:
     """This process, idle between residents (after a garbage collection)."""
     gc.collect()
-    status = Path("/proc/self/status").read_text(encoding="utf-8")
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    memory = soak_memory.resident()
+    fields = soak_memory.status()
+    memory = soak_memory.resident(fields)
     return Sample(
         sessions=sessions,
         rss_kib=memory.total,

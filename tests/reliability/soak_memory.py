@@ -21,12 +21,15 @@ class Resident:
     """Pages of mapped files (libraries, fonts): they grow once as code paths are first run."""
 
 
-def resident() -> Resident:
-    fields = dict(
-        line.split(":", 1)
-        for line in _STATUS.read_text(encoding="utf-8").splitlines()
-        if ":" in line
-    )
+def status() -> dict[str, str]:
+    """This process's `/proc/self/status`, field by field."""
+    lines = _STATUS.read_text(encoding="utf-8").splitlines()
+    return dict(line.split(":", 1) for line in lines if ":" in line)
+
+
+def resident(fields: dict[str, str] | None = None) -> Resident:
+    """From `fields` (a `status()` already read), else from a fresh read."""
+    fields = status() if fields is None else fields
 
     def kib(name: str) -> int:
         return int(fields[name].split()[0]) if name in fields else 0
