@@ -62,6 +62,7 @@ def configure_json_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a JSON line too, not stray text
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RoutineAccessFilter) for f in access.filters):
         access.addFilter(RoutineAccessFilter())

@@ -5,3 +5,5 @@ the software seal, the folder printer, the demo register and its personas. No pr
 imports it (an import-linter contract holds this; `kiosk.demo` is the one declared exception, for
 demo mode), and the production bundle leaves it out.
 """
+
+import printing  # noqa: F401  (its warning filters hold before the software seal imports pyHanko)
