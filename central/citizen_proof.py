@@ -33,11 +33,10 @@ from typing import Annotated, Final, Protocol
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 
 from central import db
-from central.errors import StoreError
-from central.guard import PRINCIPAL_KEY
+from central.errors import Refusal, StoreError
+from central.guard import principal_of
 from central.holders import HolderKeys
 from central.register import RegisterConnector
 from hardware.eid.errors import CardVerificationError
@@ -97,17 +96,8 @@ register_lookups = sa.Table(
 )
 
 
-class ProofError(Exception):
-    """A refusal of the citizen-proof routes, answered as an `ErrorBody`."""
-
-    def __init__(
-        self, *, status: int, code: ErrorCode, message: str, retry_after: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
+class ProofError(Refusal):
+    """A refusal of the citizen-proof routes."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -300,12 +290,7 @@ class CitizenProofs:
 
 
 async def _kiosk(request: Request) -> str:
-    principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
-        raise ProofError(
-            status=403, code=ErrorCode.FORBIDDEN, message="an enrolled kiosk identity is required"
-        )
-    return principal
+    return principal_of(request)
 
 
 async def _proofs(request: Request) -> CitizenProofs:
@@ -365,13 +350,6 @@ def staff_proof(request: StaffProofRequest, kiosk_id: Kiosk, proofs: Proofs) -> 
 
 
 def install(app: FastAPI, proofs: CitizenProofs) -> None:
-    """The nonce and register routes, and the answers of their refusals."""
+    """The nonce and register routes (their refusals are answered by the server's handler)."""
     app.state.citizen_proofs = proofs
-
-    @app.exception_handler(ProofError)
-    async def _refused(request: Request, exc: ProofError) -> JSONResponse:
-        body = ErrorBody(code=exc.code.value, message=exc.message)
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
-        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status, headers=headers)
-
     app.include_router(router)

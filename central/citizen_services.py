@@ -30,9 +30,9 @@ from starlette.concurrency import run_in_threadpool
 
 from central import db
 from central.citizen_mail import MailNotSent, SmtpServer, compose_document_mail, send_mail
-from central.citizen_proof import CitizenProofs, ProofError
+from central.citizen_proof import CitizenProofs, Kiosk, ProofError
 from central.errors import StoreError
-from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.guard import GuardRule, Role
 from central.settings import CentralSettings
 from central.store import CentralStore, DocumentIssue
 from offline_queue.email_address import email_domain
@@ -189,21 +189,11 @@ class CitizenServices:
         return CitizenRequests(documents=documents, more=len(rows) > REQUESTS_LIMIT)
 
 
-async def _kiosk(request: Request) -> str:
-    principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
-        raise ProofError(
-            status=403, code=ErrorCode.FORBIDDEN, message="an enrolled kiosk identity is required"
-        )
-    return principal
-
-
 def _services(request: Request) -> CitizenServices:
     services: CitizenServices = request.app.state.citizen_services
     return services
 
 
-Kiosk = Annotated[str, Depends(_kiosk)]
 Services = Annotated[CitizenServices, Depends(_services)]
 DocumentId = Annotated[
     str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
+from central.errors import Refusal
 from offline_queue.wire import ErrorBody, ErrorCode
 
 Scope = MutableMapping[str, Any]
@@ -32,6 +34,17 @@ DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 
 PRINCIPAL_KEY: Final = "borne_principal"
 """Where the guard leaves who called (in the request's state) for the routes."""
+
+
+def principal_of(request: Request) -> str:
+    """Who called the route, as the guard authenticated them (a kiosk id or an operator name).
+
+    The guard lets no unauthenticated call reach a protected route; a route served without its
+    rule is refused here rather than answered for nobody."""
+    principal = getattr(request.state, PRINCIPAL_KEY, None)
+    if not isinstance(principal, str):
+        raise Refusal(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
+    return principal
 
 
 class Role(enum.Enum):

@@ -24,7 +24,7 @@ from central import db
 from central.console.logs_page import install_logs_page
 from central.fleet import FleetService
 from central.fleet.router import FleetApiError
-from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.guard import GuardRule, Role, principal_of
 from central.openapi import RowIdPath
 from offline_queue.wire import (
     LOGS_PATH,
@@ -182,7 +182,7 @@ router = APIRouter()
 @router.post(LOGS_PATH)
 def ingest(upload: LogUpload, request: Request) -> LogUploadAck:
     """A kiosk's redacted logs; a kiosk speaks only for itself."""
-    if getattr(request.state, PRINCIPAL_KEY, None) != upload.kiosk_id:
+    if principal_of(request) != upload.kiosk_id:
         raise FleetApiError(
             status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
         )

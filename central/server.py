@@ -28,10 +28,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import citizen_proof, citizen_services, kiosk_logs, staff_audit
 from central.console.web import install_console
-from central.errors import StoreError
+from central.errors import Refusal, StoreError
 from central.fleet import FleetService
 from central.fleet.router import install_fleet
-from central.guard import PRINCIPAL_KEY, GuardRule, RequestGuard, Role
+from central.guard import GuardRule, RequestGuard, Role, principal_of
 from central.identity import IdentityError, IdentityStore, TokenIssuer
 from central.openapi import ERROR_RESPONSES, RowAfter, install_openapi
 from central.register import DemoRegister, RegisterConnector
@@ -75,14 +75,8 @@ class _Services:
     tokens: TokenIssuer
 
 
-class ApiError(Exception):
-    """An error answer of the API, turned into an `ErrorBody` response."""
-
-    def __init__(self, *, status: int, code: ErrorCode, message: str = "") -> None:
-        super().__init__(message or code.value)
-        self.status = status
-        self.code = code
-        self.message = message
+class ApiError(Refusal):
+    """A refusal of the records, documents and register routes."""
 
 
 def _services(request: Request) -> _Services:
@@ -104,20 +98,12 @@ class KioskCaller:
             )
 
 
-def _principal(request: Request) -> str:
-    principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
-        raise ApiError(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
-    return principal
-
-
 async def kiosk_auth(request: Request) -> KioskCaller:
-    principal = _principal(request)
-    return KioskCaller(services=_services(request), kiosk_id=principal)
+    return KioskCaller(services=_services(request), kiosk_id=principal_of(request))
 
 
 async def operator_auth(request: Request) -> _Services:
-    _principal(request)
+    principal_of(request)
     return _services(request)
 
 
@@ -137,18 +123,21 @@ def _error_response(
     *,
     fields: tuple[FieldError, ...] = (),
     omitted: int = 0,
+    retry_after: int | None = None,
 ) -> JSONResponse:
     body = ErrorBody(
         code=code, message=message[:_MESSAGE_MAX], fields=fields, fields_omitted=omitted
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error_response(exc.status, exc.code.value, exc.message)
+    @app.exception_handler(Refusal)
+    async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        return _error_response(exc.status, exc.code.value, exc.message, retry_after=exc.retry_after)
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:

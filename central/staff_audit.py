@@ -29,7 +29,7 @@ from central.fleet import FleetService
 from central.fleet.alerts import AlertKind
 from central.fleet.mail import AlertMail
 from central.fleet.router import FleetApiError
-from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.guard import GuardRule, Role, principal_of
 from central.openapi import RowBefore
 from offline_queue.wire import (
     ErrorCode,
@@ -315,20 +315,13 @@ def _book(request: Request) -> StaffAuditBook:
     return book
 
 
-def _principal(request: Request) -> str:
-    principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str):  # the guard lets no unauthenticated call through
-        raise FleetApiError(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
-    return principal
-
-
 router = APIRouter()
 
 
 @router.post(INGEST_PATH)
 def ingest(batch: StaffAuditBatch, request: Request) -> StaffAuditAck:
     """A kiosk's staff events; a kiosk speaks only for itself."""
-    if _principal(request) != batch.kiosk_id:
+    if principal_of(request) != batch.kiosk_id:
         raise FleetApiError(
             status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
         )

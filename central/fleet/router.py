@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from central.calendar_day import FIRST_DAY, LAST_DAY, parse_day
+from central.errors import Refusal
 from central.fleet.alertbook import AlertNotFound, AlertTransitionRefused
 from central.fleet.alerts import AlertKind, AlertState
 from central.fleet.commands import CommandConflict, CommandForbidden, CommandNotFound
@@ -35,7 +36,7 @@ from central.fleet.models import (
     TimelinePage,
 )
 from central.fleet.service import FleetService
-from central.guard import PRINCIPAL_KEY, GuardRule, Role
+from central.guard import GuardRule, Role, principal_of
 from central.openapi import RowAfter, RowBefore, RowIdPath
 from offline_queue.wire import (
     CommandResult,
@@ -58,12 +59,8 @@ IsoDay = Annotated[
 """A calendar day as YYYY-MM-DD only (a bare number is not a day)."""
 
 
-class FleetApiError(Exception):
-    def __init__(self, *, status: int, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class FleetApiError(Refusal):
+    """A refusal of the fleet routes."""
 
 
 def _fleet(request: Request) -> FleetService:
@@ -71,16 +68,9 @@ def _fleet(request: Request) -> FleetService:
     return fleet
 
 
-def _principal(request: Request) -> str:
-    principal = getattr(request.state, PRINCIPAL_KEY, None)
-    if not isinstance(principal, str):
-        raise FleetApiError(status=401, code=ErrorCode.UNAUTHORIZED, message="invalid bearer token")
-    return principal
-
-
 def _caller_kiosk(request: Request, kiosk_id: str) -> str:
     """The calling (enrolled) kiosk; 403 when it speaks for another kiosk."""
-    caller = _principal(request)
+    caller = principal_of(request)
     if caller != kiosk_id:
         raise FleetApiError(
             status=403, code=ErrorCode.FORBIDDEN, message="a kiosk speaks only for itself"
@@ -197,7 +187,7 @@ def heartbeats(
 def queue_command(kiosk_id: str, body: CommandRequest, request: Request) -> QueuedCommand:
     """Queue a command (delivered with the kiosk's next heartbeats, until it reports a result)."""
     return _fleet(request).queue_command(
-        kiosk_id[:128], body.kind, arguments=dict(body.arguments), actor=_principal(request)
+        kiosk_id[:128], body.kind, arguments=dict(body.arguments), actor=principal_of(request)
     )
 
 
@@ -236,7 +226,7 @@ def list_alerts(
 
 
 def _alert_action(request: Request, alert_id: int, *, acknowledge: bool) -> AlertView:
-    fleet, actor = _fleet(request), _principal(request)
+    fleet, actor = _fleet(request), principal_of(request)
     try:
         if acknowledge:
             return fleet.acknowledge_alert(alert_id, actor=actor)
@@ -260,7 +250,7 @@ def resolve_alert(alert_id: RowIdPath, request: Request) -> AlertView:
 
 def _put_config(request: Request, scope: str, update: ConfigUpdate) -> ConfigScope:
     try:
-        return _fleet(request).put_config(scope, update.settings, actor=_principal(request))
+        return _fleet(request).put_config(scope, update.settings, actor=principal_of(request))
     except ConfigInvalid as err:
         raise FleetApiError(
             status=422, code=ErrorCode.INVALID_REQUEST, message=err.reason[:300]
@@ -305,7 +295,7 @@ def reconciliation(kiosk_id: str, day: IsoDay, request: Request) -> Reconciliati
             code=ErrorCode.INVALID_REQUEST,
             message=f"day is not a calendar day from {FIRST_DAY} to {LAST_DAY}",
         )
-    return _fleet(request).reconciliation(kiosk_id[:128], when, actor=_principal(request))
+    return _fleet(request).reconciliation(kiosk_id[:128], when, actor=principal_of(request))
 
 
 @operator_router.get("/api/v1/audit/operators")
@@ -333,12 +323,6 @@ def _rules() -> dict[tuple[str, str], GuardRule]:
 def install_fleet(app: FastAPI, fleet: FleetService) -> dict[tuple[str, str], GuardRule]:
     """Add the fleet's routes to `app`; the guard rules of those routes are returned."""
     app.state.fleet = fleet
-
-    @app.exception_handler(FleetApiError)
-    async def _fleet_error(request: Request, exc: FleetApiError) -> JSONResponse:
-        body = ErrorBody(code=exc.code.value, message=exc.message[:500])
-        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status)
-
     app.include_router(kiosk_router)
     app.include_router(operator_router)
     return _rules()
