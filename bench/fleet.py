@@ -397,13 +397,15 @@ def load_figures(label: str, result: LoadResult, *, kiosks: int) -> list[Figure]
 
 
 def _figures(label: str, result: LoadResult, *, kiosks: int, silent: int) -> list[Figure]:
+    after = float(_env_int("BENCH_FLEET_OFFLINE_AFTER_S", 90))
     return [
         *load_figures(label, result, kiosks=kiosks),
         Figure(
             name=f"{label}: last heartbeat → offline alert p99",
             value=percentile(result.delays, 0.99),
             unit="s",
-            note=f"{len(result.delays)}/{silent} silent kiosks; target ≤ 90 s",
+            note=f"{len(result.delays)}/{silent} silent kiosks; offline after {after:.0f} s of"
+            " silence, swept every second, so no alert comes sooner; target ≤ 90 s",
         ),
         Figure(
             name=f"{label}: console overview, first page of {kiosks}",

@@ -216,7 +216,7 @@ class HeartbeatLog:
                 connection,
                 kiosk_id=row.kiosk_id,
                 kind=AlertKind.OFFLINE,
-                detail=f"silent_s={silent:.0f}",
+                detail=f"silent_s={silent:.1f}",
                 now=now,
             )
             if mail is not None:

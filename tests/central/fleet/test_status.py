@@ -47,7 +47,7 @@ def test_a_kiosk_silent_for_90_s_goes_offline_once_and_comes_back_with_its_next_
     clock.advance(30)
     assert fleet.sweep() == 0
     [alert] = fleet.list_alerts(kiosk_id=kiosk_id).alerts
-    assert (alert.kind, alert.state, alert.detail) == ("offline", "open", "silent_s=90")
+    assert (alert.kind, alert.state, alert.detail) == ("offline", "open", "silent_s=90.1")
     assert alert.action_key == "fleet.alert.offline.action"
     assert not fleet.overview().kiosks[0].online
     fleet.heartbeat(heartbeat(kiosk_id, at=clock.now))
