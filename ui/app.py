@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -19,7 +19,7 @@ from kiosk.journey import JourneyController, JourneyReport, JourneySettings, Jou
 from kiosk.ports import Ports, StaffAlert
 from kiosk.speech import HeadsetPort, SpeechPort
 from kiosk.staff_auth import StaffAuthenticator
-from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayScript
+from ui.autoplay import AutoplayDriver, AutoplayError, AutoplayRound, AutoplayScript
 from ui.bridge import QtPoster
 from ui.main_window import KioskWindow
 from ui.sdnotify import MainLoopNotifier
@@ -78,7 +78,7 @@ def run_kiosk(
     *,
     ports: Ports,
     settings: JourneySettings,
-    autoplay: AutoplayScript | None,
+    autoplay: AutoplayScript | Iterable[AutoplayRound] | None,
     sessions: int = 1,
     insert_card: Callable[[], None] | None = None,
     remove_card: Callable[[], None] | None = None,
@@ -95,11 +95,13 @@ def run_kiosk(
     speech: SpeechPort | None = None,
     headset: HeadsetPort | None = None,
 ) -> RunResult:
-    """Run the kiosk until the window closes, or until `sessions` scripted residents are done.
+    """Run the kiosk until the window closes, or until the scripted residents are done.
 
-    With `autoplay`, `insert_card` and `remove_card` are required; they are called on a worker
-    thread (see `ui.autoplay`). `alerts` (from `Kiosk.ready()`) start the kiosk out of service;
-    `autoplay_timeout_s` bounds each scripted resident (the run's limit is that times `sessions`);
+    `autoplay` is one script for `sessions` residents, or rounds of residents with their own
+    scripts, all in this window (`ui.autoplay.AutoplayRound`). With it, `insert_card` and
+    `remove_card` are required; they are called on a worker thread (see `ui.autoplay`). `alerts`
+    (from `Kiosk.ready()`) start the kiosk out of service; `autoplay_timeout_s` bounds each scripted
+    resident (the time from the previous resident's report to this one's);
     `on_view` follows every view change; `on_start` gets the journey and a function ending the
     application with an exit code; `staff` checks the staff login's codes, `maintenance` builds the
     maintenance mode its accepted login opens; `screen_size` and `dpi` describe the kiosk screen
@@ -112,12 +114,13 @@ def run_kiosk(
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
+    if isinstance(autoplay, AutoplayScript):
+        autoplay = (AutoplayRound(script=autoplay, sessions=sessions),)
     return _supervised(
         _Options(
             ports=ports,
             settings=settings,
             autoplay=autoplay,
-            sessions=sessions,
             insert_card=insert_card,
             remove_card=remove_card,
             fullscreen=fullscreen,
@@ -142,8 +145,7 @@ class _Options:
 
     ports: Ports
     settings: JourneySettings
-    autoplay: AutoplayScript | None
-    sessions: int
+    autoplay: Iterable[AutoplayRound] | None
     insert_card: Callable[[], None] | None
     remove_card: Callable[[], None] | None
     fullscreen: bool
@@ -260,11 +262,10 @@ def _run(
                 stop_requested=lambda: stop_signals.received is not None,
                 window=window,
                 controller=controller,
-                script=o.autoplay,
-                sessions=o.sessions,
+                rounds=o.autoplay,
                 insert_card=o.insert_card,
                 remove_card=o.remove_card,
-                timeout_s=o.autoplay_timeout_s * max(1, o.sessions),
+                timeout_s=o.autoplay_timeout_s,
             )
         elif stop_signals.received is None:
             app.exec()
@@ -335,8 +336,7 @@ def _play(
     stop_requested: Callable[[], bool],
     window: KioskWindow,
     controller: JourneyController,
-    script: AutoplayScript,
-    sessions: int,
+    rounds: Iterable[AutoplayRound],
     insert_card: Callable[[], None],
     remove_card: Callable[[], None],
     timeout_s: float,
@@ -344,8 +344,7 @@ def _play(
     driver = AutoplayDriver(
         window=window,
         controller=controller,
-        script=script,
-        sessions=sessions,
+        rounds=rounds,
         insert_card=insert_card,
         remove_card=remove_card,
     )
@@ -354,8 +353,10 @@ def _play(
     driver.finished.connect(loop.quit)
     guard = QTimer()
     guard.setSingleShot(True)
+    guard.setInterval(round(timeout_s * 1000))
     guard.timeout.connect(loop.quit)
-    guard.start(round(timeout_s * 1000))
+    driver.progressed.connect(guard.start)  # each resident has the whole time again
+    guard.start()
     driver.start()
     if not stop_requested():
         loop.exec()

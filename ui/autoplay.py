@@ -5,12 +5,17 @@ never sleeps. Inserting and removing the card are the caller's callbacks: they m
 (they drive a virtual card through the real reader stack), so the driver calls them on its own
 worker thread, never on the Qt main thread. The card events then come back the normal way, through
 `CardPort.watch` and the bridge.
+
+The residents come in rounds (`AutoplayRound`), each with its own script, all in the one window a
+kiosk keeps for months. Before a round's first resident, while the kiosk idles at the attract
+screen, the round's `prepare` runs on the same worker thread (a simulated card swapped in, a fault
+armed), and the round starts when it returns.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -60,6 +65,17 @@ class AutoplayScript:
     letters, digits, "@", "." and "-"); "": not asked."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoplayRound:
+    """`sessions` residents played with `script`."""
+
+    script: AutoplayScript
+    sessions: int
+    prepare: Callable[[], None] | None = None
+    """Called on the driver's card thread, the kiosk idle at the attract screen with no card,
+    before the round's first resident."""
+
+
 @dataclass(slots=True)
 class _Progress:
     started: bool = False
@@ -73,25 +89,30 @@ class _Progress:
 
 
 class AutoplayDriver(QObject):
-    """Plays `sessions` residents one after the other, then emits `finished`."""
+    """Plays the rounds' residents one after the other, then emits `finished`; `progressed`
+    after each resident's report."""
 
     finished = Signal()
+    progressed = Signal()
+    _prepared = Signal()
 
     def __init__(
         self,
         *,
         window: KioskWindow,
         controller: JourneyController,
-        script: AutoplayScript,
-        sessions: int,
+        rounds: Iterable[AutoplayRound],
         insert_card: Callable[[], None],
         remove_card: Callable[[], None],
     ) -> None:
         super().__init__(window)
         self._window = window
         self._controller = controller
-        self._script = script
-        self._sessions = sessions
+        self._rounds = iter(rounds)
+        self._round: AutoplayRound | None = None
+        self._played = 0
+        """Residents of the current round reported so far."""
+        self._preparing = False
         self._insert_card = insert_card
         self._remove_card = remove_card
         self._reports: list[JourneyReport] = []
@@ -99,8 +120,9 @@ class AutoplayDriver(QObject):
         self._pending = False
         self._done = False
         self._cards = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autoplay-card")
+        self._prepared.connect(self._round_ready)
         controller.on_change(self._changed)
-        controller.on_report(self._reports.append)
+        controller.on_report(self._reported)
 
     @property
     def reports(self) -> tuple[JourneyReport, ...]:
@@ -110,8 +132,40 @@ class AutoplayDriver(QObject):
     def done(self) -> bool:
         return self._done
 
+    @property
+    def _script(self) -> AutoplayScript:
+        assert self._round is not None  # a resident is played only inside a round
+        return self._round.script
+
+    @property
+    def _sessions(self) -> int:
+        return self._round.sessions if self._round is not None else 0
+
     def start(self) -> None:
+        self._next_round()
+
+    def _next_round(self) -> None:
+        self._round, self._played = next(self._rounds, None), 0
+        if self._round is None:
+            self._finish()
+        elif self._round.prepare is None:
+            self._round_ready()
+        else:
+            self._preparing = True
+            prepare = self._round.prepare
+            future = self._cards.submit(prepare)
+            future.add_done_callback(_log_card_failure)
+            future.add_done_callback(lambda _f: self._prepared.emit())
+
+    def _round_ready(self) -> None:
+        self._preparing = False
+        self._p = _Progress()
         self._schedule()
+
+    def _reported(self, report: JourneyReport) -> None:
+        self._reports.append(report)
+        self._played += 1
+        self.progressed.emit()
 
     def shutdown(self) -> None:
         self._cards.shutdown(wait=True)
@@ -127,7 +181,7 @@ class AutoplayDriver(QObject):
 
     def _act(self) -> None:
         self._pending = False
-        if self._done:
+        if self._done or self._preparing or self._round is None:
             return
         view = self._controller.view
         try:
@@ -141,8 +195,8 @@ class AutoplayDriver(QObject):
         p = self._p
         if state is S.ATTRACT:
             if p.started and (not view.card_present):
-                if len(self._reports) >= self._sessions:
-                    self._finish()
+                if self._played >= self._sessions:
+                    self._next_round()
                     return
                 self._p = p = _Progress()
             if self._script.audio and not p.audio:

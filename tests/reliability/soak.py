@@ -187,24 +187,27 @@ class Played:
 
 
 def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) -> Played:
+    """Every episode in one run of the kiosk (one window, as a kiosk keeps for months)."""
     from tests.reliability import soak_faults  # noqa: PLC0415
 
+    episodes = list(soak_faults.plan(sessions))
     reports: list[JourneyReport] = []
     samples: dict[str, Sample] = {}
-    stuck: list[str] = []
-    played = 0
     series = soak_memory.Series()
     trace = soak_memory.AllocationTrace()
-    for episode in soak_faults.plan(sessions):
-        result = faults.play(kiosk, episode, limit_s=SESSION_LIMIT_S)
-        reports += result.reports
-        played += episode.sessions
-        if not result.finished:
-            stuck.append(f"{episode.fault.value} ({episode.persona}) after {len(result.reports)}")
+    seen = [0, 0]  # residents planned so far, reports read so far
+    last: list[str] = []  # the episode that ended last (the one a stuck run ended in)
+
+    def ended(index: int) -> None:  # on the autoplay's card thread, the kiosk idle
+        episode = episodes[index]
+        seen[0] += episode.sessions
+        played, mine = seen[0], reports[seen[1] :]
+        seen[1] += len(mine)
+        last[:] = [f"{episode.fault.value} ({episode.persona})"]
         line = (
             f"{played:>4}/{sessions} {episode.fault.value:<13} {episode.persona:<8}"
             f" {','.join(episode.documents):<20}"
-            f" {Counter(r.outcome for r in result.reports)}"
+            f" {Counter(r.outcome for r in mine)}"
         )
         if played >= soak_faults.first_sample(sessions) and "start" not in samples:
             samples["start"] = sample(played)
@@ -214,13 +217,19 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
         series.add(played)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    samples["end"] = sample(played)
+
+    result = faults.play(
+        kiosk, episodes, limit_s=SESSION_LIMIT_S, between=ended, on_report=reports.append
+    )
+    stuck = [] if result.finished else [f"{last[-1]} after {len(result.reports)} of {sessions}"]
+    samples["end"] = sample(seen[0])
+    samples.setdefault("start", samples["end"])
     sys.stdout.write(f"end: {_describe(samples['end'])}\n")
     allocations = trace.report(top=trace_top) if trace_top else []
     for line in allocations:
         sys.stdout.write(f"  {line}\n")
     return Played(
-        reports=reports,
+        reports=list(result.reports),
         samples=samples,
         anon_slope_kib=series.late_slope(),
         allocations=allocations,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from devstack.sim import SimStack
 from hardware.simulators.eid import persona_pin
 from hardware.simulators.zvt import Scenario
 from kiosk.journey import JourneyView
+from kiosk.report import JourneyReport
 from kiosk.session import SessionState
 
 S = SessionState
@@ -138,36 +139,72 @@ class Faults:
         if self.stack.cupsd is not None:
             self._cups = cups.Connection(host=self.stack.cupsd.server)
 
-    def play(self, kiosk: Any, episode: Episode, *, limit_s: float) -> Any:
-        """Run the episode's residents through the real screens; the run's `RunResult`."""
+    def play(
+        self,
+        kiosk: Any,
+        episodes: Sequence[Episode],
+        *,
+        limit_s: float,
+        between: Callable[[int], None],
+        on_report: Callable[[JourneyReport], None],
+    ) -> Any:
+        """Run every episode's residents through the real screens, in one window as a kiosk keeps
+        for months; the run's `RunResult`. Between two episodes, on the autoplay's card thread
+        with the kiosk idle, the earlier episode's fault is cleared, `between(index)` is told
+        which episode ended, and the next one's fault armed; when the run ends (done or stuck),
+        the same for the episode it ended in. `on_report` hears each resident's report."""
         from kiosk.app import staff_authenticator  # noqa: PLC0415
         from ui.app import run_kiosk  # noqa: PLC0415
-        from ui.autoplay import AutoplayScript  # noqa: PLC0415
+        from ui.autoplay import AutoplayRound, AutoplayScript  # noqa: PLC0415
 
-        self._before(episode)
-        try:
-            return run_kiosk(
-                ports=kiosk.ports,
-                settings=kiosk.settings,
-                alerts=kiosk.alerts,
-                on_start=kiosk.start_journey,
-                on_view=self._on_view,
-                staff=kiosk.staff or staff_authenticator(kiosk.config),
-                maintenance=kiosk.maintenance,
-                speech=kiosk.speech,
-                autoplay=AutoplayScript(
+        current: list[int] = []  # the episode armed last
+
+        def prepare(index: int) -> Callable[[], None]:
+            def switch() -> None:
+                if current:
+                    self._after(episodes[current[-1]])
+                    between(current[-1])
+                current.append(index)
+                self._before(episodes[index])
+
+            return switch
+
+        def started(controller: Any, exit_app: Callable[[int], None]) -> None:
+            kiosk.start_journey(controller, exit_app)
+            controller.on_report(on_report)
+
+        rounds = [
+            AutoplayRound(
+                script=AutoplayScript(
                     language="fr",
                     pin=persona_pin(episode.persona),
                     documents=episode.documents,
                     document_language="fr",
                 ),
                 sessions=episode.sessions,
+                prepare=prepare(index),
+            )
+            for index, episode in enumerate(episodes)
+        ]
+        try:
+            return run_kiosk(
+                ports=kiosk.ports,
+                settings=kiosk.settings,
+                alerts=kiosk.alerts,
+                on_start=started,
+                on_view=self._on_view,
+                staff=kiosk.staff or staff_authenticator(kiosk.config),
+                maintenance=kiosk.maintenance,
+                speech=kiosk.speech,
+                autoplay=rounds,
                 insert_card=self.stack.insert_card,
                 remove_card=self.stack.remove_card,
                 autoplay_timeout_s=limit_s,
             )
         finally:
-            self._after(episode)
+            if current:
+                self._after(episodes[current[-1]])
+                between(current[-1])
 
     # -- before, during and after an episode -------------------------------------------------
     def _before(self, episode: Episode) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import PySide6
@@ -13,11 +14,13 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 import ui.app
+from kiosk.journey import JourneyController
+from kiosk.report import JourneyReport
 from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_settings
 from tests.ui.conftest import UiRig
-from ui.app import binding_loses_none_references, run_kiosk
-from ui.autoplay import AutoplayScript
+from ui.app import RunResult, binding_loses_none_references, run_kiosk
+from ui.autoplay import AutoplayRound, AutoplayScript
 from ui.screens.pin import PinScreen
 from ui.theme import min_target_px
 from ui.watchdog import EventLoopWatchdog
@@ -33,21 +36,33 @@ def off_main_thread(fn: object) -> None:
     thread.join()
 
 
+def autoplayed(
+    fakes: FakePorts,
+    autoplay: AutoplayScript | list[AutoplayRound],
+    *,
+    sessions: int = 1,
+    on_start: Callable[[JourneyController, Callable[[int], None]], None] | None = None,
+) -> RunResult:
+    """The kiosk on the fake ports, played by `autoplay`."""
+    return run_kiosk(
+        ports=fakes.ports,
+        settings=make_settings(),
+        autoplay=autoplay,
+        sessions=sessions,
+        on_start=on_start,
+        insert_card=fakes.card.insert,
+        remove_card=fakes.card.remove,
+        autoplay_timeout_s=30,
+    )
+
+
 def test_autoplay_plays_two_residents_through_the_widgets(
     qapp: QApplication, fakes: FakePorts
 ) -> None:
     script = AutoplayScript(
         language="nl", pin="1234", documents=("household", "residence"), document_language="fr"
     )
-    result = run_kiosk(
-        ports=fakes.ports,
-        settings=make_settings(),
-        autoplay=script,
-        sessions=2,
-        insert_card=fakes.card.insert,
-        remove_card=fakes.card.remove,
-        autoplay_timeout_s=30,
-    )
+    result = autoplayed(fakes, script, sessions=2)
     assert result.finished
     assert [r.outcome for r in result.reports] == ["completed", "completed"]
     for report in result.reports:
@@ -68,18 +83,60 @@ def test_autoplay_gives_up_on_a_wrong_pin_without_burning_tries(
     qapp: QApplication, fakes: FakePorts
 ) -> None:
     script = AutoplayScript(language="fr", pin="0000", documents=("life",), document_language="fr")
-    result = run_kiosk(
-        ports=fakes.ports,
-        settings=make_settings(),
-        autoplay=script,
-        insert_card=fakes.card.insert,
-        remove_card=fakes.card.remove,
-        autoplay_timeout_s=30,
-    )
+    result = autoplayed(fakes, script)
     assert result.finished
     assert [r.outcome for r in result.reports] == ["cancelled"]
     assert fakes.card.tries == 2
     assert fakes.printer.printed == []
+
+
+def test_autoplay_rounds_each_play_their_script_in_one_window(
+    qapp: QApplication, fakes: FakePorts
+) -> None:
+    """A round's `prepare` runs off the Qt thread, the kiosk idle, before its first resident."""
+    reports: list[JourneyReport] = []
+    journeys: list[JourneyController] = []
+    prepared: list[tuple[str, int, bool]] = []
+
+    def started(controller: JourneyController, _exit: Callable[[int], None]) -> None:
+        journeys.append(controller)
+        controller.on_report(reports.append)
+
+    def prepare() -> None:
+        journey = journeys[0]
+        idle = journey.view.state is S.ATTRACT and not journey.view.card_present
+        prepared.append((threading.current_thread().name, len(reports), idle))
+
+    rounds = [
+        AutoplayRound(
+            script=AutoplayScript(
+                language="nl", pin="1234", documents=("household",), document_language="nl"
+            ),
+            sessions=1,
+        ),
+        AutoplayRound(
+            script=AutoplayScript(
+                language="de", pin="1234", documents=("life",), document_language="fr"
+            ),
+            sessions=2,
+            prepare=prepare,
+        ),
+    ]
+    result = autoplayed(fakes, rounds, on_start=started)
+    assert result.finished
+    assert len(journeys) == 1  # one journey, one window, for every round
+    assert [(r.language, r.documents) for r in result.reports] == [
+        ("nl", ("household",)),
+        ("de", ("life",)),
+        ("de", ("life",)),
+    ]
+    assert [r.outcome for r in result.reports] == ["completed"] * 3
+    assert len(prepared) == 1
+    thread, reported, idle = prepared[0]
+    assert thread.startswith("autoplay-card")
+    assert reported == 1  # after the first round's resident, before the second round's
+    assert idle
+    assert fakes.printer.printed == ["household", "life", "life"]
 
 
 def to_summary(ui: UiRig) -> None:
@@ -208,14 +265,6 @@ def test_the_kiosk_hands_freed_memory_back_after_each_resident(
 
     monkeypatch.setattr(ui.app, "release_freed_memory", counted)
     script = AutoplayScript(language="fr", pin="1234", documents=("life",), document_language="fr")
-    result = run_kiosk(
-        ports=fakes.ports,
-        settings=make_settings(),
-        autoplay=script,
-        sessions=2,
-        insert_card=fakes.card.insert,
-        remove_card=fakes.card.remove,
-        autoplay_timeout_s=30,
-    )
+    result = autoplayed(fakes, script, sessions=2)
     assert [r.outcome for r in result.reports] == ["completed", "completed"]
     assert len(trims) == len(result.reports) + 1  # after each resident, and once the window is gone
