@@ -75,6 +75,10 @@ class AutoplayRound:
     """Called on the driver's card thread, the kiosk idle at the attract screen with no card,
     before the round's first resident."""
 
+    def __post_init__(self) -> None:
+        if self.sessions < 1:
+            raise AutoplayError(f"a round plays at least one resident, not {self.sessions}")
+
 
 @dataclass(slots=True)
 class _Progress:

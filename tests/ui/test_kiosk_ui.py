@@ -20,7 +20,7 @@ from kiosk.session import SessionState
 from tests.core.fakes import FakePorts, make_settings
 from tests.ui.conftest import UiRig
 from ui.app import RunResult, binding_loses_none_references, run_kiosk
-from ui.autoplay import AutoplayRound, AutoplayScript
+from ui.autoplay import AutoplayError, AutoplayRound, AutoplayScript
 from ui.screens.pin import PinScreen
 from ui.theme import min_target_px
 from ui.watchdog import EventLoopWatchdog
@@ -137,6 +137,12 @@ def test_autoplay_rounds_each_play_their_script_in_one_window(
     assert reported == 1  # after the first round's resident, before the second round's
     assert idle
     assert fakes.printer.printed == ["household", "life", "life"]
+
+
+def test_a_round_plays_at_least_one_resident() -> None:
+    script = AutoplayScript(language="fr", pin="1234", documents=("life",), document_language="fr")
+    with pytest.raises(AutoplayError):
+        AutoplayRound(script=script, sessions=0)
 
 
 def to_summary(ui: UiRig) -> None:
