@@ -97,12 +97,10 @@ def run_kiosk(
 ) -> RunResult:
     """Run the kiosk until the window closes, or until the scripted residents are done.
 
-    `autoplay` is one script for `sessions` residents, or rounds of residents with their own
-    scripts, all in this window (`ui.autoplay.AutoplayRound`). With it, `insert_card` and
-    `remove_card` are required; they are called on a worker thread (see `ui.autoplay`). `alerts`
-    (from `Kiosk.ready()`) start the kiosk out of service; `autoplay_timeout_s` bounds each scripted
-    resident (the time from the previous resident's report to this one's);
-    `on_view` follows every view change; `on_start` gets the journey and a function ending the
+    `autoplay` plays scripted residents in this window: one script `sessions` times, or rounds
+    (`ui.autoplay`); `insert_card` and `remove_card` go with it (called on a worker thread), and
+    `autoplay_timeout_s` bounds each resident. `alerts` (from `Kiosk.ready()`) start the kiosk out
+    of service; `on_view` follows every view change; `on_start` gets the journey and a function ending the
     application with an exit code; `staff` checks the staff login's codes, `maintenance` builds the
     maintenance mode its accepted login opens; `screen_size` and `dpi` describe the kiosk screen
     (the window size when not full screen, the touch-target size). `locked` puts the window in
@@ -114,13 +112,11 @@ def run_kiosk(
     """
     if autoplay is not None and (insert_card is None or remove_card is None):
         raise AutoplayError("autoplay needs insert_card and remove_card")
-    if isinstance(autoplay, AutoplayScript):
-        autoplay = (AutoplayRound(script=autoplay, sessions=sessions),)
     return _supervised(
         _Options(
             ports=ports,
             settings=settings,
-            autoplay=autoplay,
+            autoplay=_rounds(autoplay, sessions=sessions),
             insert_card=insert_card,
             remove_card=remove_card,
             fullscreen=fullscreen,
@@ -137,6 +133,14 @@ def run_kiosk(
             headset=headset,
         )
     )
+
+
+def _rounds(
+    autoplay: AutoplayScript | Iterable[AutoplayRound] | None, *, sessions: int
+) -> Iterable[AutoplayRound] | None:
+    if isinstance(autoplay, AutoplayScript):
+        return (AutoplayRound(script=autoplay, sessions=sessions),)
+    return autoplay
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
