@@ -39,6 +39,7 @@ from central.errors import Refusal, StoreError
 from central.guard import principal_of
 from central.holders import HolderKeys
 from central.register import RegisterConnector
+from central.settings import DEFAULT_CHALLENGES_PER_MINUTE
 from hardware.eid.errors import CardVerificationError
 from hardware.eid.model import CitizenProof
 from hardware.eid.verify import TrustStore, verify_citizen_proof
@@ -73,7 +74,6 @@ class ProvedRequest(Protocol):
 
 
 NONCE_TTL_S: Final = 120.0
-DEFAULT_CHALLENGES_PER_MINUTE: Final = 30
 _WINDOW_S: Final = 60.0
 
 citizen_nonces = sa.Table(

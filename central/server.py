@@ -433,7 +433,9 @@ def create_app(
     citizen_proof.install(
         app,
         citizen_proof.CitizenProofs(
-            sql_store.engine, trust=citizen_proof.citizen_trust(settings.citizen_roots)
+            sql_store.engine,
+            trust=citizen_proof.citizen_trust(settings.citizen_roots),
+            per_minute=settings.challenges_per_minute,
         ),
     )
     rules = {**_guard_rules(settings), **fleet_rules, **citizen_services.install(app)}

@@ -17,6 +17,10 @@ TOKEN_SECRET_ENV: Final = "BORNE_CENTRAL_TOKEN_SECRET"  # noqa: S105 (a variable
 OFFLINE_AFTER_ENV: Final = "BORNE_CENTRAL_OFFLINE_AFTER_S"
 SWEEP_INTERVAL_ENV: Final = "BORNE_CENTRAL_SWEEP_INTERVAL_S"
 COMMAND_TTL_ENV: Final = "BORNE_CENTRAL_COMMAND_TTL_S"
+CHALLENGES_ENV: Final = "BORNE_CENTRAL_CHALLENGES_PER_MINUTE"
+DEFAULT_CHALLENGES_PER_MINUTE: Final = 30
+"""Citizen-proof nonces a kiosk may ask for in a minute: far above what residents at one kiosk
+need, far below what enumerating national numbers would."""
 SMTP_ENV: Final = "BORNE_CENTRAL_SMTP"
 SMTP_FROM_ENV: Final = "BORNE_CENTRAL_SMTP_FROM"
 ALERT_MAIL_ENV: Final = "BORNE_CENTRAL_ALERT_MAIL"
@@ -49,9 +53,9 @@ class CentralSettings:
     heartbeat_interval_s: int = 30
     """What kiosks are told to wait between heartbeats: three fit in the offline delay."""
     max_body_bytes: int = 1024 * 1024
+    """Largest request body accepted (413 beyond), but for seal verification's PDF upload."""
     token_secret: str | None = None
     """HMAC key of kiosk tokens, the same for every server process; None: kept in the database."""
-    """Largest request body accepted (413 beyond), but for seal verification's PDF upload."""
     seal_roots: tuple[Path, ...] = ()
     """Municipal CA certificates that seals are verified against (`POST /api/v1/verify`)."""
     offline_after_s: float = 90.0
@@ -72,6 +76,8 @@ class CentralSettings:
     """Languages of the alert mails' "what to do" text, in order."""
     citizen_roots: tuple[Path, ...] = ()
     """TEST eID roots trusted beside the real Belgian ones for citizen proofs (demo and tests)."""
+    challenges_per_minute: int = DEFAULT_CHALLENGES_PER_MINUTE
+    """Citizen-proof nonces per kiosk and minute; past it, 429 with `Retry-After`."""
 
     @classmethod
     def from_env(
@@ -102,4 +108,5 @@ class CentralSettings:
             smtp_port=smtp_port,
             smtp_sender=env.get(SMTP_FROM_ENV) or "borne-central@localhost",
             alert_recipients=parse_alert_recipients(env.get(ALERT_MAIL_ENV, "")),
+            challenges_per_minute=int(env.get(CHALLENGES_ENV) or DEFAULT_CHALLENGES_PER_MINUTE),
         )

@@ -10,6 +10,7 @@ audited with the national number masked; nonces are rate-limited per kiosk (429,
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from central import citizen_proof as cp
 from central.process import RunningCentral, start_central
+from central.settings import CHALLENGES_ENV, CentralSettings
 from central.store import SqlCentralStore
 from devstack.demo_pki import CentralTls, ensure_central_tls
 from offline_queue.client import CentralClient
@@ -209,6 +211,26 @@ def test_nonces_are_rate_limited_per_kiosk(central: Central) -> None:
         assert caught.value.retry_after is not None
         assert 0 < caught.value.retry_after <= 61
         assert other.citizen_challenge().nonce  # another kiosk is not held back
+
+
+def test_the_nonce_rate_is_the_operators_to_set(tmp_path: Path, tls: CentralTls) -> None:
+    env = {**os.environ, CHALLENGES_ENV: "3"}
+    with (
+        start_central(
+            db_url=database_url("sqlite", tmp_path),
+            log_path=tmp_path / "central.log",
+            citizen_roots=citizen_roots(),
+            tls=(tls.cert_path, tls.key_path),
+            env=env,
+        ) as server,
+        Central(server=server, tls=tls).kiosk() as kiosk,
+    ):
+        for _ in range(3):
+            kiosk.citizen_challenge()
+        with pytest.raises(CentralUnavailable) as caught:
+            kiosk.citizen_challenge()
+    assert caught.value.params["status"] == "429"
+    assert CentralSettings.from_env(db_url="sqlite://", environ={}).challenges_per_minute == 30
 
 
 def test_the_challenge_needs_an_enrolled_kiosk(central: Central) -> None:

@@ -62,9 +62,12 @@ MAX_OBJECTS_PER_RESIDENT = 40
 """Python objects a resident may leave (the soak keeps each one's report: about 8); a window or a
 journey kept alive leaves hundreds, which a short soak's RSS does not show yet."""
 SESSION_LIMIT_S = 90.0
+"""The scripted residents' time limit, each."""
 SIM_PAYMENT_GAP_S = 0.2
 """Least gap between the soak's payments (`payment.between_transactions_s`)."""
-"""The scripted residents' time limit, per resident of an episode."""
+CHALLENGES_PER_MINUTE = 600
+"""The central's citizen-proof nonces per kiosk and minute in the soak: scripted residents follow
+each other faster than people can, and the default (30) would turn some away with a 429."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +131,7 @@ def _var_dir() -> Path:
 
 def run(*, sessions: int, var_dir: Path, trace_top: int = 0) -> dict[str, object]:
     """Play `sessions` residents on a fresh stack in `var_dir`; the soak's summary."""
+    from central.settings import CHALLENGES_ENV  # noqa: PLC0415
     from devstack.sim import SimStack  # noqa: PLC0415
     from kiosk import app  # noqa: PLC0415
     from kiosk.config import load_config  # noqa: PLC0415
@@ -137,6 +141,7 @@ def run(*, sessions: int, var_dir: Path, trace_top: int = 0) -> dict[str, object
 
     began = time.monotonic()
     began_wall = time.time()
+    os.environ[CHALLENGES_ENV] = str(CHALLENGES_PER_MINUTE)  # for every central the soak starts
     with SimStack(var_dir=var_dir, persona="marie") as stack:
         assert stack.endpoints is not None
         os.umask(PRIVATE_UMASK)  # as the demo: from here on the files are the kiosk's alone
