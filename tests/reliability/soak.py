@@ -195,7 +195,7 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
     """Every episode in one run of the kiosk (one window, as a kiosk keeps for months)."""
     from tests.reliability import soak_faults  # noqa: PLC0415
 
-    episodes = list(soak_faults.plan(sessions))
+    episodes = list(soak_faults.plan(sessions, prices=kiosk.config.prices_cents))
     reports: list[JourneyReport] = []
     samples: dict[str, Sample] = {}
     series = soak_memory.Series()
@@ -226,7 +226,8 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
     result = faults.play(
         kiosk, episodes, limit_s=SESSION_LIMIT_S, between=ended, on_report=reports.append
     )
-    stuck = [] if result.finished else [f"{last[-1]} after {len(result.reports)} of {sessions}"]
+    # every report: the run's own keeps only the journey's latest (a bounded history)
+    stuck = [] if result.finished else [f"{last[-1]} after {len(reports)} of {sessions}"]
     samples["end"] = sample(seen[0])
     samples.setdefault("start", samples["end"])
     sys.stdout.write(f"end: {_describe(samples['end'])}\n")
@@ -234,7 +235,7 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
     for line in allocations:
         sys.stdout.write(f"  {line}\n")
     return Played(
-        reports=list(result.reports),
+        reports=reports,
         samples=samples,
         anon_slope_kib=series.late_slope(),
         allocations=allocations,

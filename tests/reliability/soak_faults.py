@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -96,9 +96,14 @@ def first_sample(total: int) -> int:
     return first + ROUND if total >= first + 2 * ROUND else first
 
 
-def plan(total: int) -> Iterator[Episode]:
+PAYMENT_FAULTS = frozenset({Fault.DECLINE, Fault.TIMEOUT, Fault.GARBLE, Fault.NAK})
+"""The faults of the terminal's next payment: their residents must choose a paid document."""
+
+
+def plan(total: int, *, prices: Mapping[str, int] | None = None) -> Iterator[Episode]:
     """`total` residents: the warm-up without faults, then rounds of `CYCLE`, personas and
-    documents turning; the last episode is cut to the count."""
+    documents turning (a payment fault skips a choice that `prices` makes free, as it would never
+    reach the terminal); the last episode is cut to the count."""
     people = itertools.cycle(PERSONAS)
     refused = itertools.cycle(REFUSED)
     choices = itertools.cycle(DOCUMENTS)
@@ -109,9 +114,23 @@ def plan(total: int) -> Iterator[Episode]:
         if left <= 0:
             return
         persona = next(refused) if fault is Fault.CARD_REFUSED else next(people)
+        documents = next(choices)
+        if fault in PAYMENT_FAULTS and prices is not None:
+            documents = _paid(documents, choices, prices)
         n = min(count, left)
-        yield Episode(persona=persona, documents=next(choices), fault=fault, sessions=n)
+        yield Episode(persona=persona, documents=documents, fault=fault, sessions=n)
         left -= n
+
+
+def _paid(
+    documents: tuple[str, ...], choices: Iterator[tuple[str, ...]], prices: Mapping[str, int]
+) -> tuple[str, ...]:
+    """`documents`, or the next of `choices` that costs something (one round of them at most)."""
+    for _ in DOCUMENTS:
+        if sum(prices.get(d, 0) for d in documents) > 0:
+            break
+        documents = next(choices)
+    return documents
 
 
 @dataclass(slots=True)
