@@ -190,7 +190,8 @@ class SqlCentralStore:
                         extra={"document_id": document_id, "operation_id": record.operation_id},
                     )
                     raise DocumentIdTaken("document id held by another kiosk")
-                logger.warning(
+                # the kiosk reports each document when sealed, then again with the order's outcome
+                logger.debug(
                     "document id reported twice",
                     extra={"document_id": document_id, "operation_id": record.operation_id},
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -58,6 +59,22 @@ def test_a_record_is_stored_once_however_often_it_is_sent(store: SqlCentralStore
     assert issue.kiosk_id == "k1"
     assert issue.document_type == "residence_certificate"
     assert issue.issued_at == AT
+
+
+def test_a_document_reported_when_sealed_and_again_with_the_outcome_is_no_warning(
+    store: SqlCentralStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    sealed = issuance_record(kiosk_id="k1", document_ids=("D-7",))
+    completed = issuance_record(kiosk_id="k1", document_ids=("D-7",))
+    assert sealed.operation_id != completed.operation_id
+    with caplog.at_level(logging.INFO, logger="central.store"):
+        store.add_records(_batch("k1", sealed), received_at=AT)
+        ack = store.add_records(_batch("k1", completed), received_at=AT)
+    assert ack.accepted == (completed.operation_id,)
+    assert [r.levelname for r in caplog.records if r.name == "central.store"] == []
+    issue = store.find_document("D-7")
+    assert issue is not None
+    assert issue.kiosk_id == "k1"
 
 
 def test_concurrent_senders_of_one_batch_store_it_once(store: SqlCentralStore) -> None:
