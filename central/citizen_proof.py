@@ -39,7 +39,7 @@ from central.errors import Refusal, StoreError
 from central.guard import principal_of
 from central.holders import HolderKeys
 from central.register import RegisterConnector
-from central.settings import DEFAULT_CHALLENGES_PER_MINUTE
+from central.settings import DEFAULT_CHALLENGES_PER_MINUTE, CentralSettings
 from hardware.eid.errors import CardVerificationError
 from hardware.eid.model import CitizenProof
 from hardware.eid.verify import TrustStore, verify_citizen_proof
@@ -347,6 +347,15 @@ def staff_proof(request: StaffProofRequest, kiosk_id: Kiosk, proofs: Proofs) -> 
     proofs.check_audited(kiosk_id, request)
     proofs.audit(kiosk_id=kiosk_id, national_number=number, outcome=STAFF_OUTCOME)
     return StaffProofAck()
+
+
+def for_settings(engine: sa.Engine, settings: CentralSettings) -> CitizenProofs:
+    """The server's citizen proofs: its TEST roots beside the Belgian ones, its nonce rate."""
+    return CitizenProofs(
+        engine,
+        trust=citizen_trust(settings.citizen_roots),
+        per_minute=settings.challenges_per_minute,
+    )
 
 
 def install(app: FastAPI, proofs: CitizenProofs) -> None:

@@ -430,14 +430,7 @@ def create_app(
     fleet_rules = install_fleet(app, fleet) | staff_audit.install(app, fleet)
     fleet_rules |= kiosk_logs.install(app, fleet)
     install_console(app, store=sql_store, identities=identities, fleet=fleet)
-    citizen_proof.install(
-        app,
-        citizen_proof.CitizenProofs(
-            sql_store.engine,
-            trust=citizen_proof.citizen_trust(settings.citizen_roots),
-            per_minute=settings.challenges_per_minute,
-        ),
-    )
+    citizen_proof.install(app, citizen_proof.for_settings(sql_store.engine, settings))
     rules = {**_guard_rules(settings), **fleet_rules, **citizen_services.install(app)}
     install_openapi(app, rules)
     app.add_middleware(

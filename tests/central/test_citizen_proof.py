@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from central import citizen_proof as cp
 from central.process import RunningCentral, start_central
-from central.settings import CHALLENGES_ENV, CentralSettings
+from central.settings import CHALLENGES_ENV, DEFAULT_CHALLENGES_PER_MINUTE, CentralSettings
 from central.store import SqlCentralStore
 from devstack.demo_pki import CentralTls, ensure_central_tls
 from offline_queue.client import CentralClient
@@ -203,7 +203,7 @@ def test_a_staff_proof_is_used_once_and_needs_a_proof(central: Central) -> None:
 
 def test_nonces_are_rate_limited_per_kiosk(central: Central) -> None:
     with central.kiosk() as kiosk, central.kiosk() as other:
-        for _ in range(cp.DEFAULT_CHALLENGES_PER_MINUTE):
+        for _ in range(DEFAULT_CHALLENGES_PER_MINUTE):
             kiosk.citizen_challenge()
         with pytest.raises(CentralUnavailable) as caught:
             kiosk.citizen_challenge()
