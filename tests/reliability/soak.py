@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import re
@@ -200,15 +201,14 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
     samples: dict[str, Sample] = {}
     series = soak_memory.Series()
     trace = soak_memory.AllocationTrace()
-    seen = [0, 0]  # residents planned so far, reports read so far
-    last: list[str] = []  # the episode that ended last (the one a stuck run ended in)
+    planned = list(itertools.accumulate(e.sessions for e in episodes))  # residents after each
+    read = 0  # the reports of the episodes that ended
+    last = 0  # the episode that ended last (the one a stuck run ended in)
 
     def ended(index: int) -> None:  # on the autoplay's card thread, the kiosk idle
-        episode = episodes[index]
-        seen[0] += episode.sessions
-        played, mine = seen[0], reports[seen[1] :]
-        seen[1] += len(mine)
-        last[:] = [f"{episode.fault.value} ({episode.persona})"]
+        nonlocal read, last
+        episode, played, mine = episodes[index], planned[index], reports[read:]
+        read, last = len(reports), index
         line = (
             f"{played:>4}/{sessions} {episode.fault.value:<13} {episode.persona:<8}"
             f" {','.join(episode.documents):<20}"
@@ -227,8 +227,9 @@ def _episodes(kiosk: Kiosk, faults: Faults, *, sessions: int, trace_top: int) ->
         kiosk, episodes, limit_s=SESSION_LIMIT_S, between=ended, on_report=reports.append
     )
     # every report: the run's own keeps only the journey's latest (a bounded history)
-    stuck = [] if result.finished else [f"{last[-1]} after {len(reports)} of {sessions}"]
-    samples["end"] = sample(seen[0])
+    where = f"{episodes[last].fault.value} ({episodes[last].persona})"
+    stuck = [] if result.finished else [f"{where} after {len(reports)} of {sessions}"]
+    samples["end"] = sample(planned[last])
     samples.setdefault("start", samples["end"])
     sys.stdout.write(f"end: {_describe(samples['end'])}\n")
     allocations = trace.report(top=trace_top) if trace_top else []

@@ -176,14 +176,15 @@ class Faults:
         from ui.app import run_kiosk  # noqa: PLC0415
         from ui.autoplay import AutoplayRound, AutoplayScript  # noqa: PLC0415
 
-        current: list[int] = []  # the episode armed last
+        armed: int | None = None  # the episode armed last
 
         def prepare(index: int) -> Callable[[], None]:
             def switch() -> None:
-                if current:
-                    self._after(episodes[current[-1]])
-                    between(current[-1])
-                current.append(index)
+                nonlocal armed
+                if armed is not None:
+                    self._after(episodes[armed])
+                    between(armed)
+                armed = index
                 self._before(episodes[index])
 
             return switch
@@ -221,9 +222,9 @@ class Faults:
                 autoplay_timeout_s=limit_s,
             )
         finally:
-            if current:
-                self._after(episodes[current[-1]])
-                between(current[-1])
+            if armed is not None:
+                self._after(episodes[armed])
+                between(armed)
 
     # -- before, during and after an episode -------------------------------------------------
     def _before(self, episode: Episode) -> None:
