@@ -36,6 +36,7 @@ from central.console.fleet_view import (
     FleetView,
 )
 from central.console.i18n import (
+    DEFAULT_LANGUAGE,
     LANG_COOKIE,
     LANGUAGES,
     catalogue,
@@ -43,6 +44,7 @@ from central.console.i18n import (
     translate,
 )
 from central.fleet import FleetService
+from central.fleet import texts as fleet_texts
 from central.identity import IdentityStore
 from central.store import SqlCentralStore
 
@@ -173,6 +175,12 @@ def _label(lang: str, prefix: str, value: str) -> str:
     return translate(lang, key) if key in catalogue(lang) else value
 
 
+def _detail(lang: str, now: datetime, detail: str) -> str:
+    """An alert's detail in words (the machine words it has no wording for kept as they are)."""
+    language = lang if lang in fleet_texts.LANGUAGES else DEFAULT_LANGUAGE
+    return fleet_texts.describe(detail, language, moment=partial(_when, now))
+
+
 def _render(
     request: Request,
     template: str,
@@ -202,6 +210,7 @@ def _render(
         and viewer.session.operator.role.allows(OperatorRole.OPERATOR),
         is_admin=viewer is not None and viewer.session.operator.role.allows(OperatorRole.ADMIN),
         label=partial(_label, language),
+        detail=partial(_detail, language, now),
         notice=notice if notice.startswith("notice.") and notice in catalogue(language) else "",
         notice_target=request.query_params.get("target", "")[:128],
         **context,

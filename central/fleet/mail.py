@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import Final
 
 from central.fleet.alerts import AlertKind
-from central.fleet.texts import text
+from central.fleet.texts import describe, text
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ def compose(mail: AlertMail, *, settings: MailSettings, to: tuple[str, ...]) -> 
     for language in settings.languages:
         lines += [
             f"[{language}] {text(mail.kind.title_key, language)}",
+            *([describe(mail.detail, language)] if mail.detail else []),
             text(mail.kind.action_key, language),
             "",
         ]

@@ -60,7 +60,7 @@ def test_a_help_call_is_listed_with_its_screen_and_resolved_by_the_operator(
         page.get_by_role("link", name="Alerts").click()
         alert = page.locator(f"#alerts tr[data-kiosk='{kiosk_id}'][data-kind='help_requested']")
         expect(alert).to_contain_text("A resident asks for help")
-        expect(alert).to_contain_text("screen=pin reason=card_stuck")
+        expect(alert).to_contain_text("on the 'pin' screen, card stuck, at ")  # in words
         expect(alert).to_contain_text("it stays in service")
         alert.get_by_role("button", name="Resolved").click()
         expect(page.locator(".notice")).to_contain_text(f"Alert of {kiosk_id} resolved")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -160,6 +161,9 @@ def test_a_silent_kiosk_is_seen_offline_by_the_central_mailed_and_resolved_when_
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
     for language in ("fr", "nl", "en"):
         assert text("fleet.alert.offline.action", language) in body
+    worded = body.splitlines()  # the detail in words, under each language's title
+    assert any(re.fullmatch(r"sans nouvelles depuis \d+ s", line) for line in worded)
+    assert any(re.fullmatch(r"silent for \d+ s", line) for line in worded)
     assert f"kiosk: {kiosk_id}" in body
     assert not contains_national_number(body)
     [alert] = api.alerts(kiosk_id)
