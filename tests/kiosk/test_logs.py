@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from stdnum.be import nn as be_nn
 
 from hardware.national_number import mask_national_number, mask_national_numbers
 from kiosk.logs import (
@@ -47,6 +48,17 @@ def test_the_mask_keeps_no_birth_date() -> None:
 
 def test_twelve_digit_runs_are_not_taken_for_national_numbers() -> None:
     assert mask_national_numbers("card 592123456789") == "card 592123456789"
+
+
+def test_a_document_id_keeps_its_digit_runs_unless_they_are_a_valid_national_number() -> None:
+    # uuid4().hex ids hold a run of exactly 11 digits in about one id in fifty; one with valid
+    # check digits (python-stdnum agrees) in about one in two thousand
+    assert not be_nn.is_valid("12345678901")
+    assert mask_national_numbers("document 0c12345678901f3a") == "document 0c12345678901f3a"
+    assert be_nn.is_valid("85031412401")
+    assert mask_national_numbers("document 0c85031412401f3a") == "document 0c***********f3a"
+    # on its own, a number is masked whatever its check digits
+    assert mask_national_numbers("nn 12345678901") == "nn ***********"
 
 
 def test_json_line_masks_message_arguments_and_extras(
