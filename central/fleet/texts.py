@@ -75,7 +75,11 @@ def _word(key: str, value: str, language: str, moment: Callable[[datetime], str]
                 return say["fleet.detail.at"].format(time=moment(datetime.fromisoformat(value)))
             case "reason":
                 return say.get(f"fleet.reason.{value}", value)
-            case "state" | "screen" | "operation_id":
+            case "state":  # a device's state: its words when it is one of the fault states
+                return say["fleet.detail.state"].format(
+                    value=say.get(f"fleet.state.{value}", value)
+                )
+            case "screen" | "operation_id":
                 return say[f"fleet.detail.{key}"].format(value=value)
     except (ValueError, OverflowError):  # a figure that does not parse: shown as it came
         return None

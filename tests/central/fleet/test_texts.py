@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from central.fleet.texts import LANGUAGES, describe, duration
+from central.fleet.alerts import FAULT_STATES
+from central.fleet.texts import LANGUAGES, catalogue, describe, duration
 
 
 @pytest.mark.parametrize(
@@ -49,8 +50,15 @@ def test_each_detail_the_fleet_writes_has_its_words() -> None:
     assert describe("skew_s=-185", "nl") == "klok 3 min 5 s achter"
     assert describe("skew_s=3700", "fr") == "horloge en avance de 1 h 1 min"
     assert describe("not_after=2027-01-05", "nl") == "geldig tot 2027-01-05"
-    assert describe("state=jammed", "en") == "state: jammed"
+    assert describe("state=jammed", "en") == "state: paper jam"
+    assert describe("state=door_open", "fr") == "état : porte ouverte"
+    assert describe("state=warming_up", "nl") == "toestand: warming_up"  # not a fault state
     assert describe("operation_id=op-1", "fr") == "paiement op-1"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_fault_state_has_its_words_in_every_language(language: str) -> None:
+    assert {f"fleet.state.{state}" for state in FAULT_STATES} <= set(catalogue(language))
 
 
 def test_a_help_call_names_the_screen_the_reason_and_the_local_time() -> None:
